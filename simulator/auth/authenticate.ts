@@ -1,0 +1,70 @@
+import type { MiddlewareHandler } from 'hono';
+import type { JiraSite, SimUser } from '../jira/jira-site.js';
+import { jiraError } from '../http/jira-error.js';
+import type { Caller, SimEnv } from '../http/sim-env.js';
+import { peekJwt, verifyConnectJwt } from './connect-jwt.js';
+
+/** Options of {@link createAuthMiddleware}. */
+export interface AuthOptions {
+  /** Clock skew tolerated on `exp`/`iat`, in seconds (Atlassian does not publish Jira's). */
+  leewaySeconds: number;
+}
+
+function unauthorized(reason: string): Response {
+  const response = jiraError(401, [`Client must be authenticated to access this resource. (${reason})`]);
+  response.headers.set('WWW-Authenticate', 'JWT realm="Jira", Basic realm="Jira"');
+  return response;
+}
+
+function findBasicUser(site: JiraSite, header: string): SimUser | undefined {
+  const decoded = Buffer.from(header.slice('Basic '.length).trim(), 'base64').toString('utf8');
+  const separator = decoded.indexOf(':');
+  if (separator < 0) return undefined;
+  const email = decoded.slice(0, separator);
+  const token = decoded.slice(separator + 1);
+  for (const user of site.users.values()) {
+    if (user.emailAddress === email && user.active && (user.apiTokens ?? []).includes(token)) return user;
+  }
+  return undefined;
+}
+
+/**
+ * Authenticates every REST call as Jira Cloud does: an installed, enabled app's HS256 Connect JWT
+ * (`iss` = app key, exact `qsh`, `exp`), or HTTP Basic with a site user's email and API token.
+ * Anything else is 401 and reaches no route.
+ */
+export function createAuthMiddleware(site: JiraSite, options: AuthOptions): MiddlewareHandler<SimEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    let caller: Caller;
+    if (header.startsWith('JWT ')) {
+      const token = header.slice(4).trim();
+      const peeked = peekJwt(token);
+      const issuer = peeked?.claims.iss;
+      const app = typeof issuer === 'string' ? site.findApp(issuer) : undefined;
+      if (!app) return unauthorized('unknown issuer');
+      if (!app.enabled) return unauthorized('app is disabled');
+      const url = new URL(c.req.url);
+      const check = verifyConnectJwt({
+        token,
+        method: c.req.method,
+        pathAndQuery: url.pathname + url.search,
+        secret: app.sharedSecret,
+        nowSeconds: Math.floor(site.clock.now() / 1000),
+        leewaySeconds: options.leewaySeconds,
+      });
+      if (!check.ok) return unauthorized(check.reason);
+      const user = site.users.get(app.appUserAccountId);
+      if (!user) return unauthorized('app user missing');
+      caller = { kind: 'app', app, user };
+    } else if (header.startsWith('Basic ')) {
+      const user = findBasicUser(site, header);
+      if (!user) return unauthorized('bad credentials');
+      caller = { kind: 'user', user };
+    } else {
+      return unauthorized(header === '' ? 'no credentials' : 'unsupported scheme');
+    }
+    c.set('caller', caller);
+    await next();
+  };
+}

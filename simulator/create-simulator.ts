@@ -1,0 +1,113 @@
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createSimClock, type SimClock } from './sim-clock.js';
+import { JiraSite, type SiteBehaviour } from './jira/jira-site.js';
+import { generateSite, type GenerateOptions, type GeneratedSite } from './data/generate-site.js';
+import { createAuthMiddleware } from './auth/authenticate.js';
+import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './limits/rate-limiter.js';
+import { createFaultInjector, type FaultInjector } from './faults/fault-injector.js';
+import { createConnectHost, type ConnectHost, type SimFetch } from './connect/connect-host.js';
+import { worklogRoutes } from './jira/routes/worklog-routes.js';
+import { platformRoutes } from './jira/routes/platform-routes.js';
+import { jiraError } from './http/jira-error.js';
+import type { SimEnv } from './http/sim-env.js';
+
+/** Everything configurable about a simulated site; all optional. */
+export interface SimulatorOptions {
+  /** `manual` for in-process tests (time moves only when told), `real` over HTTP. Default manual. */
+  clock: 'real' | 'manual';
+  /** Where the clock starts (epoch ms); default now. */
+  startMs: number;
+  /** The site's public base URL; `listen()` replaces it with the loopback address. */
+  baseUrl: string;
+  /** Time zone dates are rendered in (IANA name, `UTC`, or a fixed offset such as `+0300`). */
+  timeZone: string;
+  behaviour: Partial<SiteBehaviour>;
+  /** Data to generate on start; `false` for an empty site. */
+  generate: Partial<GenerateOptions> | false;
+  /** Clock skew tolerated on app JWTs. */
+  jwtLeewaySeconds: number;
+  rateLimits: Partial<RateLimitOptions>;
+  /** How the site reaches the app for lifecycle and webhooks; default the global fetch. */
+  appFetch: SimFetch;
+}
+
+/** A running simulated Jira Cloud site. */
+export interface Simulator {
+  readonly site: JiraSite;
+  readonly clock: SimClock;
+  readonly generated: GeneratedSite | undefined;
+  readonly app: Hono<SimEnv>;
+  /** In-process `fetch`: the simulator answers without a socket (host part of the URL ignored). */
+  readonly fetch: SimFetch;
+  readonly limits: RateLimiter;
+  readonly faults: FaultInjector;
+  readonly connect: ConnectHost;
+  /** Serves the simulator over HTTP on 127.0.0.1 and a port the OS picks (or `port`). */
+  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * Builds a simulated Jira Cloud site. The request path is: faults (the gateway misbehaving) →
+ * public routes (install keys) → authentication → rate limits → REST routes.
+ */
+export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simulator {
+  const clock = createSimClock(overrides.clock ?? 'manual', overrides.startMs ?? Date.now());
+  const site = new JiraSite(
+    clock,
+    (overrides.baseUrl ?? 'https://tally-sim.atlassian.net').replace(/\/+$/, ''),
+    overrides.timeZone ?? 'Europe/Berlin',
+    overrides.behaviour,
+  );
+  const generated = overrides.generate === false ? undefined : generateSite(site, overrides.generate ?? {});
+  const limits = createRateLimiter(site, overrides.rateLimits);
+  const faults = createFaultInjector();
+  const connect = createConnectHost(site, { appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)) });
+
+  const app = new Hono<SimEnv>();
+  app.use('*', faults.middleware);
+  app.route('/', connect.publicRoutes);
+  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30 }));
+  app.use('/rest/*', limits.middleware);
+  app.route('/', worklogRoutes({ site }));
+  app.route('/', platformRoutes({ site }));
+  app.route('/', connect.routes);
+  app.notFound(() => jiraError(404, ['No resource found at this path.']));
+  app.onError((error) => {
+    // A simulator bug must still look like Jira: a 500 with an error collection, never a stack.
+    console.error('[simulator] unhandled error', error);
+    return jiraError(500, ['Internal server error']);
+  });
+
+  const inProcessFetch: SimFetch = async (input, init) => {
+    const request = input instanceof Request && init === undefined ? input : new Request(input, init);
+    return app.fetch(request);
+  };
+
+  return {
+    site,
+    clock,
+    generated,
+    app,
+    fetch: inProcessFetch,
+    limits,
+    faults,
+    connect,
+    listen: (port = 0) =>
+      new Promise((resolve) => {
+        const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+          const url = `http://127.0.0.1:${info.port}`;
+          site.baseUrl = url;
+          resolve({
+            url,
+            close: () =>
+              new Promise<void>((done) => {
+                if ('closeAllConnections' in server) server.closeAllConnections();
+                server.close(() => done());
+              }),
+          });
+        });
+      }),
+  };
+}

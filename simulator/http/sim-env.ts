@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import type { JiraSite, SimInstalledApp, SimUser } from '../jira/jira-site.js';
+
+/** Who is calling the simulated Jira: an installed Connect app (as its app user) or a site user. */
+export type Caller =
+  | { kind: 'app'; app: SimInstalledApp; user: SimUser }
+  | { kind: 'user'; user: SimUser };
+
+/** Hono environment of the simulator's app: the caller is set by the auth middleware. */
+export interface SimEnv {
+  Variables: {
+    caller: Caller;
+    /** The route template that matched, e.g. `/rest/api/3/issue/{issueIdOrKey}/worklog`. */
+    routeTemplate: string;
+  };
+  /** Present when served over HTTP by @hono/node-server: the raw Node request and response. */
+  Bindings: {
+    incoming?: import('node:http').IncomingMessage;
+    outgoing?: import('node:http').ServerResponse;
+  };
+}
+
+/** Shorthand for a handler context of the simulator app. */
+export type SimContext = Context<SimEnv>;
+
+/** What every route module receives. */
+export interface SimDeps {
+  site: JiraSite;
+}

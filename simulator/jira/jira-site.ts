@@ -1,0 +1,386 @@
+import { ChangeFeed, type FeedEntry } from './change-feed.js';
+import type { AdfDoc } from './adf.js';
+import type { SimClock } from '../sim-clock.js';
+
+/** A site user (or the app's own user). Only the simulator knows emails and API tokens. */
+export interface SimUser {
+  accountId: string;
+  displayName: string;
+  emailAddress?: string;
+  active: boolean;
+  timeZone: string;
+  accountType: 'atlassian' | 'app' | 'customer';
+  /** Group and project-role names the user belongs to; they decide worklog visibility. */
+  groups: string[];
+  /** Site administrators see every worklog and pass every permission check. */
+  siteAdmin?: boolean;
+  /** API tokens for HTTP Basic authentication (`email:token`). */
+  apiTokens?: string[];
+}
+
+export interface SimProject {
+  id: string;
+  key: string;
+  name: string;
+  /** Account ids allowed to browse the project; undefined means every active user. */
+  browsers?: string[];
+}
+
+export interface SimIssue {
+  id: number;
+  key: string;
+  projectId: string;
+  summary: string;
+  issueType: 'Epic' | 'Story' | 'Task' | 'Bug' | 'Subtask';
+  parentId?: number;
+  timeTrackingEnabled: boolean;
+}
+
+export interface SimVisibility {
+  type: 'group' | 'role';
+  value: string;
+  identifier?: string;
+}
+
+/** A worklog as the simulated Jira holds it; rendering to v2/v3 JSON happens at the edge. */
+export interface SimWorklog {
+  id: number;
+  issueId: number;
+  authorId: string;
+  updateAuthorId: string;
+  comment: AdfDoc | undefined;
+  startedMs: number;
+  timeSpentSeconds: number;
+  createdMs: number;
+  updatedMs: number;
+  visibility?: SimVisibility;
+  properties: { key: string; value: unknown }[];
+}
+
+/** An app installed on the site through the Connect lifecycle. */
+export interface SimInstalledApp {
+  key: string;
+  clientKey: string;
+  sharedSecret: string;
+  /** The app's base URL, from its descriptor. */
+  baseUrl: string;
+  /** The account the app acts as (accountType `app`). */
+  appUserAccountId: string;
+  enabled: boolean;
+  /** The parsed descriptor the site fetched, for lifecycle and webhook URLs. */
+  descriptor: Record<string, unknown>;
+}
+
+/** What happened to a worklog, for the webhook dispatcher. */
+export interface WorklogEvent {
+  event: 'worklog_created' | 'worklog_updated' | 'worklog_deleted';
+  worklog: SimWorklog;
+  timestamp: number;
+}
+
+/** Behaviour switches for facts the reference marks unverified; see jira-connect-protocol.md. */
+export interface SiteBehaviour {
+  /** `/worklog/updated?since=` includes items at exactly `since` (undocumented; default true). */
+  sinceInclusive: boolean;
+  /** Changes younger than this are hidden from the feeds ("the minute preceding the request"). */
+  hiddenWindowMs: number;
+  /** Page size of the feeds and the cap of `/worklog/list`. */
+  pageSize: number;
+  /** Whether the last page still carries `nextPage` (the spec example does). */
+  nextPageOnLastPage: boolean;
+  /** Whether deleting an issue lists its worklogs in `/worklog/deleted` (unverified). */
+  issueDeletionFeedsDeletedWorklogs: boolean;
+  /** Whether moving worklogs to another issue bumps their `updated` time (unverified). */
+  worklogMoveBumpsUpdated: boolean;
+  /** Per-issue worklog cap; a create beyond it answers 413. */
+  maxWorklogsPerIssue: number;
+  /** Working hours per day and days per week, for `timeSpent` strings such as `1d 2h`. */
+  hoursPerDay: number;
+  daysPerWeek: number;
+}
+
+export const defaultSiteBehaviour: SiteBehaviour = {
+  sinceInclusive: true,
+  hiddenWindowMs: 60_000,
+  pageSize: 1000,
+  nextPageOnLastPage: true,
+  issueDeletionFeedsDeletedWorklogs: true,
+  worklogMoveBumpsUpdated: true,
+  maxWorklogsPerIssue: 10_000,
+  hoursPerDay: 8,
+  daysPerWeek: 5,
+};
+
+/**
+ * The whole state of one simulated Jira Cloud site: users, projects, issues, worklogs, change
+ * feeds, installed apps. Mutations go through methods so feeds and events stay consistent.
+ */
+export class JiraSite {
+  readonly users = new Map<string, SimUser>();
+  readonly projects = new Map<string, SimProject>();
+  readonly issues = new Map<number, SimIssue>();
+  readonly worklogs = new Map<number, SimWorklog>();
+  /** Worklog ids per issue, for the per-issue endpoint and limits. */
+  readonly worklogsByIssue = new Map<number, Set<number>>();
+  readonly updatedFeed = new ChangeFeed();
+  readonly deletedFeed = new ChangeFeed();
+  /** Deletion time per deleted worklog id (the current entry of the deleted feed). */
+  readonly deletedAt = new Map<number, number>();
+  readonly apps = new Map<string, SimInstalledApp>();
+  readonly behaviour: SiteBehaviour;
+  private readonly listeners: ((event: WorklogEvent) => void)[] = [];
+  private nextWorklogId: number;
+  private nextIssueId: number;
+
+  constructor(
+    readonly clock: SimClock,
+    /** Absolute base URL of the site, e.g. `https://acme.atlassian.net`; set again by `listen()`. */
+    public baseUrl: string,
+    /** Time zone used to render dates (the viewing user's, simplified to one per site). */
+    public timeZone: string,
+    behaviour: Partial<SiteBehaviour> = {},
+  ) {
+    this.behaviour = { ...defaultSiteBehaviour, ...behaviour };
+    this.nextWorklogId = 10_000;
+    this.nextIssueId = 10_000;
+  }
+
+  /** Subscribes to worklog changes; returns the unsubscribe function. */
+  onWorklogEvent(listener: (event: WorklogEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  private emit(event: WorklogEvent['event'], worklog: SimWorklog): void {
+    const snapshot = structuredClone(worklog);
+    for (const listener of this.listeners) listener({ event, worklog: snapshot, timestamp: this.clock.now() });
+  }
+
+  addUser(user: SimUser): SimUser {
+    this.users.set(user.accountId, user);
+    return user;
+  }
+
+  addProject(project: SimProject): SimProject {
+    this.projects.set(project.id, project);
+    return project;
+  }
+
+  /** Adds an issue; `id` defaults to the next free id. */
+  addIssue(issue: Omit<SimIssue, 'id'> & { id?: number }): SimIssue {
+    const id = issue.id ?? this.nextIssueId++;
+    this.nextIssueId = Math.max(this.nextIssueId, id + 1);
+    const created: SimIssue = { ...issue, id };
+    this.issues.set(id, created);
+    return created;
+  }
+
+  /**
+   * Inserts a worklog with explicit timestamps, without events: for the data generator, which
+   * builds history that "already happened". Feeds record it at its `updatedMs`.
+   */
+  importWorklog(worklog: Omit<SimWorklog, 'id'> & { id?: number }): SimWorklog {
+    const id = worklog.id ?? this.nextWorklogId++;
+    this.nextWorklogId = Math.max(this.nextWorklogId, id + 1);
+    const stored: SimWorklog = { ...worklog, id };
+    this.worklogs.set(id, stored);
+    this.indexByIssue(id, stored.issueId);
+    this.updatedFeed.record(id, stored.updatedMs);
+    return stored;
+  }
+
+  /** Marks an imported worklog as deleted at `deletedMs` (generator history). */
+  importDeletion(id: number, deletedMs: number): void {
+    const worklog = this.worklogs.get(id);
+    if (worklog) {
+      this.worklogs.delete(id);
+      this.worklogsByIssue.get(worklog.issueId)?.delete(id);
+    }
+    this.deletedAt.set(id, deletedMs);
+    this.deletedFeed.record(id, deletedMs);
+  }
+
+  private indexByIssue(id: number, issueId: number): void {
+    let set = this.worklogsByIssue.get(issueId);
+    if (!set) {
+      set = new Set();
+      this.worklogsByIssue.set(issueId, set);
+    }
+    set.add(id);
+  }
+
+  /** Creates a worklog now, as Jira does on POST; emits `worklog_created`. */
+  createWorklog(input: Omit<SimWorklog, 'id' | 'createdMs' | 'updatedMs' | 'updateAuthorId' | 'properties'> & {
+    properties?: SimWorklog['properties'];
+  }): SimWorklog {
+    const now = this.clock.now();
+    const worklog: SimWorklog = {
+      ...input,
+      id: this.nextWorklogId++,
+      updateAuthorId: input.authorId,
+      createdMs: now,
+      updatedMs: now,
+      properties: input.properties ?? [],
+    };
+    this.worklogs.set(worklog.id, worklog);
+    this.indexByIssue(worklog.id, worklog.issueId);
+    this.updatedFeed.record(worklog.id, now);
+    this.emit('worklog_created', worklog);
+    return worklog;
+  }
+
+  /** Applies a change now; emits `worklog_updated`. Returns undefined for an unknown id. */
+  updateWorklog(
+    id: number,
+    changes: Partial<Pick<SimWorklog, 'comment' | 'startedMs' | 'timeSpentSeconds' | 'visibility' | 'properties'>>,
+    updateAuthorId: string,
+  ): SimWorklog | undefined {
+    const worklog = this.worklogs.get(id);
+    if (!worklog) return undefined;
+    Object.assign(worklog, changes, { updateAuthorId, updatedMs: this.bumpTime(worklog.updatedMs) });
+    if ('visibility' in changes && changes.visibility === undefined) delete worklog.visibility;
+    this.updatedFeed.record(id, worklog.updatedMs);
+    this.emit('worklog_updated', worklog);
+    return worklog;
+  }
+
+  /** Deletes a worklog now; emits `worklog_deleted`. Returns false for an unknown id. */
+  deleteWorklog(id: number): boolean {
+    const worklog = this.worklogs.get(id);
+    if (!worklog) return false;
+    const now = this.clock.now();
+    this.worklogs.delete(id);
+    this.worklogsByIssue.get(worklog.issueId)?.delete(id);
+    this.deletedAt.set(id, now);
+    this.deletedFeed.record(id, now);
+    this.emit('worklog_deleted', worklog);
+    return true;
+  }
+
+  /** Moves worklogs to another issue (Jira's bulk move); ids unchanged, `issueId` changes. */
+  moveWorklogs(ids: number[], targetIssueId: number, actorId: string): SimWorklog[] {
+    const moved: SimWorklog[] = [];
+    for (const id of ids) {
+      const worklog = this.worklogs.get(id);
+      if (!worklog) continue;
+      this.worklogsByIssue.get(worklog.issueId)?.delete(id);
+      worklog.issueId = targetIssueId;
+      this.indexByIssue(id, targetIssueId);
+      if (this.behaviour.worklogMoveBumpsUpdated) {
+        worklog.updatedMs = this.bumpTime(worklog.updatedMs);
+        worklog.updateAuthorId = actorId;
+        this.updatedFeed.record(id, worklog.updatedMs);
+      }
+      this.emit('worklog_updated', worklog);
+      moved.push(worklog);
+    }
+    return moved;
+  }
+
+  /** Deletes an issue and its worklogs (listed as deleted when the behaviour says so). */
+  deleteIssue(issueId: number): boolean {
+    if (!this.issues.delete(issueId)) return false;
+    const ids = [...(this.worklogsByIssue.get(issueId) ?? [])];
+    this.worklogsByIssue.delete(issueId);
+    const now = this.clock.now();
+    for (const id of ids) {
+      const worklog = this.worklogs.get(id);
+      this.worklogs.delete(id);
+      if (this.behaviour.issueDeletionFeedsDeletedWorklogs) {
+        this.deletedAt.set(id, now);
+        this.deletedFeed.record(id, now);
+      }
+      if (worklog) this.emit('worklog_deleted', worklog);
+    }
+    for (const issue of this.issues.values()) {
+      if (issue.parentId === issueId) delete issue.parentId;
+    }
+    return true;
+  }
+
+  /** Moves an issue to another project: a new key, the same id; worklogs are untouched. */
+  moveIssue(issueId: number, targetProjectId: string): SimIssue | undefined {
+    const issue = this.issues.get(issueId);
+    const project = this.projects.get(targetProjectId);
+    if (!issue || !project) return undefined;
+    const used = new Set([...this.issues.values()].filter((i) => i.projectId === project.id).map((i) => i.key));
+    let n = used.size + 1;
+    while (used.has(`${project.key}-${n}`)) n++;
+    issue.projectId = project.id;
+    issue.key = `${project.key}-${n}`;
+    return issue;
+  }
+
+  /** A change time strictly after `previousMs`, so an edit always moves a worklog forward. */
+  private bumpTime(previousMs: number): number {
+    return Math.max(this.clock.now(), previousMs + 1);
+  }
+
+  /** Whether `viewer` may see `worklog` (no restriction, membership, or site admin). */
+  canSeeWorklog(worklog: SimWorklog, viewer: SimUser): boolean {
+    if (!worklog.visibility || viewer.siteAdmin) return true;
+    return viewer.groups.includes(worklog.visibility.value);
+  }
+
+  /** Whether `viewer` may browse the issue's project. */
+  canBrowseIssue(issue: SimIssue, viewer: SimUser): boolean {
+    if (viewer.siteAdmin || viewer.accountType === 'app') return true;
+    const project = this.projects.get(issue.projectId);
+    return !project?.browsers || project.browsers.includes(viewer.accountId);
+  }
+
+  /** Whether a feed entry is the latest change of its worklog. */
+  isCurrentUpdate = (entry: FeedEntry): boolean => {
+    const worklog = this.worklogs.get(entry.id);
+    return worklog !== undefined && worklog.updatedMs === entry.time;
+  };
+
+  /** Whether a deleted-feed entry is still current (the id was not re-used). */
+  isCurrentDeletion = (entry: FeedEntry): boolean => this.deletedAt.get(entry.id) === entry.time;
+
+  findIssue(idOrKey: string): SimIssue | undefined {
+    if (/^\d+$/.test(idOrKey)) return this.issues.get(Number(idOrKey));
+    const upper = idOrKey.toUpperCase();
+    for (const issue of this.issues.values()) if (issue.key === upper) return issue;
+    return undefined;
+  }
+
+  /**
+   * Records an app installation (or re-installation, which replaces the secret) and creates its
+   * app user, a member of the groups add-ons get by default. Used by the Connect host's lifecycle
+   * and by tests that need an installed app without the lifecycle.
+   */
+  registerApp(input: Omit<SimInstalledApp, 'appUserAccountId' | 'enabled'> & { enabled?: boolean; appUserGroups?: string[] }): SimInstalledApp {
+    const existing = this.apps.get(input.key);
+    const appUserAccountId = existing?.appUserAccountId ?? `app-${Buffer.from(input.key).toString('hex').slice(0, 20)}`;
+    if (!this.users.has(appUserAccountId)) {
+      this.addUser({
+        accountId: appUserAccountId,
+        displayName: String(input.descriptor.name ?? input.key),
+        active: true,
+        timeZone: 'UTC',
+        accountType: 'app',
+        groups: input.appUserGroups ?? ['jira-software-users', 'atlassian-addons-project-access'],
+      });
+    }
+    const app: SimInstalledApp = {
+      key: input.key,
+      clientKey: input.clientKey,
+      sharedSecret: input.sharedSecret,
+      baseUrl: input.baseUrl,
+      descriptor: input.descriptor,
+      appUserAccountId,
+      enabled: input.enabled ?? true,
+    };
+    this.apps.set(input.key, app);
+    return app;
+  }
+
+  /** The app installed under `appKey`, if any. */
+  findApp(appKey: string): SimInstalledApp | undefined {
+    return this.apps.get(appKey);
+  }
+}

@@ -1,0 +1,183 @@
+import { Hono } from 'hono';
+import type { SimDeps, SimEnv, SimContext } from '../../http/sim-env.js';
+import { jiraError, readJsonBody } from '../../http/jira-error.js';
+import { renderWorklog, type ApiVersion } from '../render.js';
+import type { JiraSite, SimIssue } from '../jira-site.js';
+import { parseWorklogInput } from './worklog-input.js';
+
+const ADJUST_ESTIMATE = new Set(['auto', 'new', 'manual', 'leave']);
+const MAX_PAGE = 5000;
+
+/** The issue named in the path, if the caller may see it; otherwise a Jira 404. */
+function findVisibleIssue(site: JiraSite, c: SimContext): SimIssue | Response {
+  const issue = site.findIssue(c.req.param('issueIdOrKey') ?? '');
+  if (!issue || !site.canBrowseIssue(issue, c.get('caller').user)) {
+    return jiraError(404, ['Issue does not exist or you do not have permission to see it.']);
+  }
+  return issue;
+}
+
+function checkAdjustEstimate(c: SimContext): Response | undefined {
+  const adjust = c.req.query('adjustEstimate');
+  if (adjust !== undefined && !ADJUST_ESTIMATE.has(adjust)) {
+    return jiraError(400, [`adjustEstimate must be one of auto, new, manual, leave; got '${adjust.slice(0, 20)}'.`]);
+  }
+  if (adjust === 'new' && !c.req.query('newEstimate')) return jiraError(400, ['newEstimate is required when adjustEstimate is new.']);
+  if (adjust === 'manual' && !c.req.query('reduceBy') && !c.req.query('increaseBy')) {
+    return jiraError(400, ['reduceBy is required when adjustEstimate is manual.']);
+  }
+  return undefined;
+}
+
+function parseIdList(value: unknown): number[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const ids = value.map((item) => (typeof item === 'number' ? item : typeof item === 'string' ? Number(item) : NaN));
+  return ids.every((id) => Number.isSafeInteger(id)) ? ids : undefined;
+}
+
+/**
+ * The per-issue worklog endpoints, `/rest/api/{2,3}/issue/{issueIdOrKey}/worklog[/{id}]`, with
+ * Jira's validation and status codes (jira-worklog-openapi-excerpt.json), plus bulk move and
+ * bulk delete within one issue.
+ */
+export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
+  const routes = new Hono<SimEnv>();
+  const base = '/rest/api/:version{[23]}/issue/:issueIdOrKey/worklog';
+
+  routes.get(base, (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    if (!issue.timeTrackingEnabled) return jiraError(404, ['Time tracking is disabled.']);
+    const startAtText = c.req.query('startAt') ?? '0';
+    const maxText = c.req.query('maxResults') ?? String(MAX_PAGE);
+    // Jira answers 404 (sic) for non-numeric paging values (openapi: getIssueWorklog).
+    if (!/^\d+$/.test(startAtText) || !/^\d+$/.test(maxText)) return jiraError(404, ['startAt and maxResults must be numbers.']);
+    const after = c.req.query('startedAfter');
+    const before = c.req.query('startedBefore');
+    if ((after && !/^\d+$/.test(after)) || (before && !/^\d+$/.test(before))) {
+      return jiraError(400, ['startedAfter and startedBefore must be epoch milliseconds.']);
+    }
+    const startAt = Number(startAtText);
+    const maxResults = Math.min(Number(maxText), MAX_PAGE);
+    const viewer = c.get('caller').user;
+    const all = [...(site.worklogsByIssue.get(issue.id) ?? [])]
+      .map((id) => site.worklogs.get(id))
+      .filter((w) => w !== undefined)
+      .filter((w) => site.canSeeWorklog(w, viewer))
+      .filter((w) => (after ? w.startedMs >= Number(after) : true) && (before ? w.startedMs < Number(before) : true))
+      .sort((a, b) => a.createdMs - b.createdMs || a.id - b.id);
+    const version = c.req.param('version') as ApiVersion;
+    const expandProperties = (c.req.query('expand') ?? '').split(',').includes('properties');
+    return c.json({
+      startAt,
+      maxResults,
+      total: all.length,
+      worklogs: all.slice(startAt, startAt + maxResults).map((w) => renderWorklog(site, w, version, { expandProperties })),
+    });
+  });
+
+  routes.post(base, async (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const bad = checkAdjustEstimate(c);
+    if (bad) return bad;
+    if (!issue.timeTrackingEnabled) return jiraError(400, ['Time tracking is disabled.']);
+    const body = await readJsonBody(c.req.raw);
+    if (!body.ok) return jiraError(400, [body.message]);
+    const version = c.req.param('version') as ApiVersion;
+    const input = parseWorklogInput(body.value, version, 'create', site.behaviour);
+    if (!input.ok) return jiraError(400, input.errorMessages, input.errors);
+    if ((site.worklogsByIssue.get(issue.id)?.size ?? 0) >= site.behaviour.maxWorklogsPerIssue) {
+      return jiraError(413, ['The per-issue limit for worklogs has been breached.']);
+    }
+    const caller = c.get('caller');
+    const worklog = site.createWorklog({
+      issueId: issue.id,
+      authorId: caller.user.accountId,
+      comment: input.value.comment,
+      startedMs: input.value.startedMs as number,
+      timeSpentSeconds: input.value.timeSpentSeconds as number,
+      ...(input.value.visibility ? { visibility: input.value.visibility } : {}),
+    });
+    return c.json(renderWorklog(site, worklog, version), 201);
+  });
+
+  routes.post(`${base}/move`, async (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const body = await readJsonBody(c.req.raw);
+    if (!body.ok) return jiraError(400, [body.message]);
+    const request = (typeof body.value === 'object' && body.value !== null ? body.value : {}) as Record<string, unknown>;
+    const ids = parseIdList(request.ids);
+    const target = typeof request.issueIdOrKey === 'string' ? site.findIssue(request.issueIdOrKey) : undefined;
+    if (!ids) return jiraError(400, ['ids must be a non-empty list of worklog ids.']);
+    if (!target || !site.canBrowseIssue(target, c.get('caller').user)) return jiraError(404, ['Destination issue not found.']);
+    if (ids.some((id) => site.worklogs.get(id)?.issueId !== issue.id)) {
+      return jiraError(404, ['At least one of the worklogs is not associated with the provided issue.']);
+    }
+    site.moveWorklogs(ids, target.id, c.get('caller').user.accountId);
+    return c.body(null, 204);
+  });
+
+  routes.delete(base, async (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const body = await readJsonBody(c.req.raw);
+    if (!body.ok) return jiraError(400, [body.message]);
+    const ids = parseIdList((body.value as { ids?: unknown } | null)?.ids);
+    if (!ids) return jiraError(400, ['ids must be a non-empty list of worklog ids.']);
+    if (ids.some((id) => site.worklogs.get(id)?.issueId !== issue.id)) {
+      return jiraError(404, ['At least one of the worklogs is not associated with the provided issue.']);
+    }
+    for (const id of ids) site.deleteWorklog(id);
+    return c.body(null, 204);
+  });
+
+  const one = `${base}/:id`;
+  function findWorklog(c: SimContext, issue: SimIssue) {
+    const idText = c.req.param('id') ?? '';
+    const worklog = /^\d+$/.test(idText) ? site.worklogs.get(Number(idText)) : undefined;
+    if (!worklog || worklog.issueId !== issue.id || !site.canSeeWorklog(worklog, c.get('caller').user)) {
+      return jiraError(404, ['Cannot find worklog with id: ' + idText.slice(0, 30)]);
+    }
+    return worklog;
+  }
+
+  routes.get(one, (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const worklog = findWorklog(c, issue);
+    if (worklog instanceof Response) return worklog;
+    const expandProperties = (c.req.query('expand') ?? '').split(',').includes('properties');
+    return c.json(renderWorklog(site, worklog, c.req.param('version') as ApiVersion, { expandProperties }));
+  });
+
+  routes.put(one, async (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const bad = checkAdjustEstimate(c);
+    if (bad) return bad;
+    const worklog = findWorklog(c, issue);
+    if (worklog instanceof Response) return worklog;
+    const body = await readJsonBody(c.req.raw);
+    if (!body.ok) return jiraError(400, [body.message]);
+    const version = c.req.param('version') as ApiVersion;
+    const input = parseWorklogInput(body.value, version, 'update', site.behaviour);
+    if (!input.ok) return jiraError(400, input.errorMessages, input.errors);
+    const updated = site.updateWorklog(worklog.id, input.value, c.get('caller').user.accountId);
+    return c.json(renderWorklog(site, updated ?? worklog, version));
+  });
+
+  routes.delete(one, (c) => {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const bad = checkAdjustEstimate(c);
+    if (bad) return bad;
+    const worklog = findWorklog(c, issue);
+    if (worklog instanceof Response) return worklog;
+    site.deleteWorklog(worklog.id);
+    return c.body(null, 204);
+  });
+
+  return routes;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/** Where Tally runs: `demo` relaxes the secret-key rule only; everything else is production. */
+export const runModes = ['production', 'demo'] as const;
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveSeconds = z.coerce.number().int().min(1).max(86_400 * 7);
+
+/** A comma-separated list of host suffixes such as `.atlassian.net,.jira.com`. */
+const hostSuffixList = z
+  .string()
+  .transform((raw) => raw.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'each entry must be a host or a host suffix')).min(1));
+
+/**
+ * Every environment variable Tally reads, with its default. `docs/configuration.md` documents
+ * each key; a test fails when a key is missing there.
+ */
+export const configSchema = z.object({
+  TALLY_MODE: z.enum(runModes).default('production'),
+  PORT: port.default(3000),
+  TALLY_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TALLY_APP_KEY: z
+    .string()
+    .regex(/^[a-zA-Z0-9-._]{1,64}$/, 'letters, digits, - . _ only, at most 64 characters')
+    .default('io.tally.time-reports'),
+  TALLY_APP_NAME: z.string().min(1).max(80).default('Tally time reports'),
+  TALLY_DATA_DIR: z.string().min(1).default('./data'),
+  TALLY_BACKUP_DIR: z.string().min(1).optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  TALLY_SECRET_KEY: z.string().optional(),
+  TALLY_INSTALL_KEYS_URL: z.url({ protocol: /^https?$/ }).default('https://connect-install-keys.atlassian.com'),
+  TALLY_ALLOWED_HOSTS: hostSuffixList.default(['.atlassian.net']),
+  TALLY_SYNC_INTERVAL_SECONDS: positiveSeconds.default(300),
+  TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The raw, parsed environment before derived values are filled in. */
+export type ParsedEnv = z.infer<typeof configSchema>;
+
+/** The keys {@link configSchema} knows; used by the documentation test. */
+export const configKeys = Object.keys(configSchema.shape) as (keyof ParsedEnv)[];

@@ -1,0 +1,90 @@
+import { AppError } from '../platform/app-error.js';
+import { configSchema, type ParsedEnv } from './config-schema.js';
+
+/** Tally's validated, frozen configuration. Built once in `src/main.ts`. */
+export interface Config {
+  readonly mode: ParsedEnv['TALLY_MODE'];
+  readonly port: number;
+  /** The public https base URL Atlassian calls; in demo mode it defaults to loopback. */
+  readonly baseUrl: string;
+  readonly appKey: string;
+  readonly appName: string;
+  readonly dataDir: string;
+  readonly backupDir: string;
+  readonly databaseUrl: string | undefined;
+  /** 32 bytes decoded from TALLY_SECRET_KEY; undefined only in demo mode. */
+  readonly secretKey: Buffer | undefined;
+  readonly installKeysUrl: string;
+  readonly allowedHostSuffixes: readonly string[];
+  readonly syncIntervalSeconds: number;
+  readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
+}
+
+const SECRET_KEY_BYTES = 32;
+
+/** Decodes a base64 or hex key; undefined when it is neither or has the wrong length. */
+function decodeSecretKey(raw: string): Buffer | undefined {
+  const trimmed = raw.trim();
+  const decoded = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
+  if (decoded.length !== SECRET_KEY_BYTES) return undefined;
+  // A key of one repeated byte (all zeros, say) is a placeholder, not a secret.
+  if (decoded.every((byte) => byte === decoded[0])) return undefined;
+  return decoded;
+}
+
+/**
+ * Reads and validates the environment. Every problem is collected and reported at once in one
+ * `CONFIG_INVALID` error (its `details` list one line per key), so an operator fixes them in
+ * one pass. The secret key is never echoed in a message.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    }
+  }
+  const values = parsed.success ? parsed.data : undefined;
+  const mode = values?.TALLY_MODE ?? 'production';
+
+  let secretKey: Buffer | undefined;
+  const rawSecret = env.TALLY_SECRET_KEY;
+  if (rawSecret !== undefined && rawSecret !== '') {
+    secretKey = decodeSecretKey(rawSecret);
+    if (!secretKey) {
+      problems.push('TALLY_SECRET_KEY: must be 32 random bytes, as 64 hex characters or base64');
+    }
+  } else if (mode !== 'demo') {
+    problems.push('TALLY_SECRET_KEY: required outside demo mode (generate one with `openssl rand -base64 32`)');
+  }
+  if (values && mode !== 'demo' && values.TALLY_BASE_URL === undefined) {
+    problems.push('TALLY_BASE_URL: required outside demo mode (the public https URL Atlassian calls)');
+  }
+
+  if (problems.length > 0 || !values) {
+    throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: problems,
+      expose: true,
+    });
+  }
+
+  const baseUrl = (values.TALLY_BASE_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    mode,
+    port: values.PORT,
+    baseUrl,
+    appKey: values.TALLY_APP_KEY,
+    appName: values.TALLY_APP_NAME,
+    dataDir: values.TALLY_DATA_DIR,
+    backupDir: values.TALLY_BACKUP_DIR ?? `${values.TALLY_DATA_DIR.replace(/\/+$/, '')}/backups`,
+    databaseUrl: values.DATABASE_URL,
+    secretKey,
+    installKeysUrl: values.TALLY_INSTALL_KEYS_URL.replace(/\/+$/, ''),
+    allowedHostSuffixes: Object.freeze([...values.TALLY_ALLOWED_HOSTS]),
+    syncIntervalSeconds: values.TALLY_SYNC_INTERVAL_SECONDS,
+    logLevel: values.TALLY_LOG_LEVEL,
+  });
+}

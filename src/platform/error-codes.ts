@@ -1,0 +1,73 @@
+/**
+ * The catalogue of every error code a client or operator can see. Codes are stable: clients and
+ * docs/errors.md depend on them, and a test fails when the two disagree.
+ */
+export interface ErrorCodeSpec {
+  /** The HTTP status the error maps to at the edge. */
+  readonly httpStatus: number;
+  /** Whether retrying the same operation later may succeed. */
+  readonly retryable: boolean;
+  /** One sentence for docs/errors.md: when this happens and what to do. */
+  readonly description: string;
+}
+
+export const errorCodes = {
+  CONFIG_INVALID: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'The environment holds invalid or missing configuration; every problem is listed at once.',
+  },
+  REQUEST_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'The request body, query or path parameters failed validation.',
+  },
+  REQUEST_TOO_LARGE: {
+    httpStatus: 413,
+    retryable: false,
+    description: 'The request body is larger than the route accepts.',
+  },
+  AUTH_MISSING: {
+    httpStatus: 401,
+    retryable: false,
+    description: 'The request carries no token where the route requires one.',
+  },
+  AUTH_INVALID: {
+    httpStatus: 401,
+    retryable: false,
+    description: 'The token is malformed, expired, wrongly signed or bound to another request.',
+  },
+  AUTH_FORBIDDEN: {
+    httpStatus: 403,
+    retryable: false,
+    description: 'The token is valid but the acting user or tenant may not do this.',
+  },
+  NOT_FOUND: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'No such route or resource for this tenant.',
+  },
+  JIRA_UNAVAILABLE: {
+    httpStatus: 502,
+    retryable: true,
+    description: 'Jira answered with a server error, a malformed body or not at all; the call may be retried.',
+  },
+  JIRA_RATE_LIMITED: {
+    httpStatus: 503,
+    retryable: true,
+    description: 'Jira refused the call with 429; retry after the delay Jira asked for.',
+  },
+  INTERNAL: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'An unexpected error; it is logged with a correlation id and without secrets.',
+  },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+/** A stable error code from {@link errorCodes}. */
+export type ErrorCode = keyof typeof errorCodes;
+
+/** Lists every code in the catalogue, sorted. */
+export function listErrorCodes(): ErrorCode[] {
+  return (Object.keys(errorCodes) as ErrorCode[]).sort();
+}
