@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load-config.js';
+import { configKeys } from './config-schema.js';
+import { isAppError } from '../platform/app-error.js';
+
+const GOOD_KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
+
+function configError(env: Record<string, string>) {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (isAppError(error, 'CONFIG_INVALID')) return error;
+    throw error;
+  }
+  throw new Error('expected CONFIG_INVALID');
+}
+
+describe('loadConfig', () => {
+  it('gives a demo configuration with defaults and no secrets', () => {
+    const config = loadConfig({ TALLY_MODE: 'demo' });
+    expect(config.mode).toBe('demo');
+    expect(config.port).toBe(3000);
+    expect(config.baseUrl).toBe('http://localhost:3000');
+    expect(config.allowedHostSuffixes).toEqual(['.atlassian.net']);
+    expect(config.backupDir).toBe('./data/backups');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig({
+      TALLY_BASE_URL: 'https://tally.example.com/',
+      TALLY_SECRET_KEY: GOOD_KEY,
+      TALLY_ALLOWED_HOSTS: '.atlassian.net, .jira.com',
+      PORT: '8080',
+      TALLY_SYNC_INTERVAL_SECONDS: '120',
+    });
+    expect(config.baseUrl).toBe('https://tally.example.com');
+    expect(config.secretKey?.length).toBe(32);
+    expect(config.allowedHostSuffixes).toEqual(['.atlassian.net', '.jira.com']);
+    expect(config.port).toBe(8080);
+    expect(config.syncIntervalSeconds).toBe(120);
+  });
+
+  it('reports every problem at once', () => {
+    const error = configError({ PORT: 'eighty', TALLY_SYNC_INTERVAL_SECONDS: '-5', TALLY_MODE: 'staging', DATABASE_URL: 'mysql://x' });
+    const keys = error.details.map((line) => line.split(':')[0]);
+    expect(keys).toEqual(expect.arrayContaining(['PORT', 'TALLY_SYNC_INTERVAL_SECONDS', 'TALLY_MODE', 'DATABASE_URL']));
+    expect(error.details.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses production without a secret key or base URL', () => {
+    const error = configError({});
+    expect(error.details.join('\n')).toMatch(/TALLY_SECRET_KEY: required/);
+    expect(error.details.join('\n')).toMatch(/TALLY_BASE_URL: required/);
+  });
+
+  it('refuses weak or malformed secret keys without echoing them', () => {
+    for (const weak of ['0'.repeat(64), 'short', Buffer.alloc(32, 7).toString('base64')]) {
+      const error = configError({ TALLY_BASE_URL: 'https://t.example.com', TALLY_SECRET_KEY: weak });
+      expect(error.details.join('\n')).toMatch(/TALLY_SECRET_KEY: must be 32 random bytes/);
+      expect(error.message).not.toContain(weak);
+    }
+  });
+
+  it('documents every key in docs/configuration.md', () => {
+    const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const key of configKeys) expect(docs, key).toContain(`| \`${key}\` |`);
+  });
+});

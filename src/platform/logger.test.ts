@@ -1,0 +1,41 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, redactUrl } from './logger.js';
+
+function capture() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ level: 'debug', destination }) };
+}
+
+describe('logger', () => {
+  it('never writes secrets, tokens or worklog comments', () => {
+    const { lines, logger } = capture();
+    const secret = 'shh-shared-secret-123';
+    logger.info(
+      {
+        sharedSecret: secret,
+        headers: { authorization: `JWT ${secret}` },
+        tenant: { sharedSecret: secret, install: { token: secret } },
+        worklog: { comment: 'my salary is 100k' },
+        jwt: secret,
+      },
+      'lifecycle event',
+    );
+    const output = lines.join('');
+    expect(output).toContain('lifecycle event');
+    expect(output).not.toContain(secret);
+    expect(output).not.toContain('salary');
+    expect(output).toContain('[redacted]');
+  });
+
+  it('strips token query parameters from URLs', () => {
+    expect(redactUrl('/page?xdm_e=x&jwt=eyJhbGciOi.abc.def&lic=none')).toBe('/page?xdm_e=x&jwt=[redacted]&lic=none');
+    expect(redactUrl('/plain?x=1')).toBe('/plain?x=1');
+  });
+});
