@@ -7,7 +7,8 @@
 /** The pattern Jira Cloud accepts for `started` on write; `Z` and nanoseconds are rejected. */
 export const JIRA_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})([+-])(\d{2})(\d{2})$/;
 
-const offsetCache = new Map<string, number>();
+/** Offsets per zone, keyed by 15-minute bucket: numeric keys keep paging fast. */
+const offsetCache = new Map<string, Map<number, number>>();
 const formatterCache = new Map<string, Intl.DateTimeFormat>();
 
 /** The UTC offset in minutes of `timeZone` at instant `epochMs` (positive east of Greenwich). */
@@ -20,8 +21,12 @@ export function offsetMinutesAt(timeZone: string, epochMs: number): number {
   }
   // Offsets change at most on quarter hours; caching by 15-minute bucket keeps paging fast.
   const bucket = Math.floor(epochMs / 900_000);
-  const key = `${timeZone}|${bucket}`;
-  const cached = offsetCache.get(key);
+  let zoneCache = offsetCache.get(timeZone);
+  if (!zoneCache) {
+    zoneCache = new Map();
+    offsetCache.set(timeZone, zoneCache);
+  }
+  const cached = zoneCache.get(bucket);
   if (cached !== undefined) return cached;
   let formatter = formatterCache.get(timeZone);
   if (!formatter) {
@@ -31,8 +36,8 @@ export function offsetMinutesAt(timeZone: string, epochMs: number): number {
   const name = formatter.formatToParts(new Date(bucket * 900_000)).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT';
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   const minutes = match ? (Number(match[2]) * 60 + Number(match[3])) * (match[1] === '-' ? -1 : 1) : 0;
-  if (offsetCache.size > 200_000) offsetCache.clear();
-  offsetCache.set(key, minutes);
+  if (zoneCache.size > 500_000) zoneCache.clear();
+  zoneCache.set(bucket, minutes);
   return minutes;
 }
 

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { SimDeps, SimEnv } from '../../http/sim-env.js';
 import { jiraError, readJsonBody } from '../../http/jira-error.js';
-import { renderWorklog, type ApiVersion } from '../render.js';
+import type { ApiVersion } from '../render.js';
+import { createWorklogJsonWriter } from '../render-json.js';
 import type { SimWorklog } from '../jira-site.js';
 
 /** Parses `ids` as Jira's Jackson binding would: integers, or strings holding integers. */
@@ -23,6 +24,7 @@ function parseIds(value: unknown): number[] | undefined {
  */
 export function worklogListRoute({ site }: SimDeps): Hono<SimEnv> {
   const routes = new Hono<SimEnv>();
+  const worklogJson = createWorklogJsonWriter(site);
   routes.post('/rest/api/:version{[23]}/worklog/list', async (c) => {
     const version = c.req.param('version') as ApiVersion;
     const body = await readJsonBody(c.req.raw);
@@ -42,7 +44,8 @@ export function worklogListRoute({ site }: SimDeps): Hono<SimEnv> {
       if (worklog && site.canSeeWorklog(worklog, caller.user)) found.push(worklog);
     }
     found.sort((a, b) => a.id - b.id);
-    return c.json(found.map((w) => renderWorklog(site, w, version, { expandProperties })));
+    const json = `[${found.map((w) => worklogJson(w, version, expandProperties)).join(',')}]`;
+    return c.body(json, 200, { 'content-type': 'application/json;charset=UTF-8' });
   });
   return routes;
 }
