@@ -90,7 +90,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     clock,
     generated,
     app,
-    fetch: inProcessFetch,
+    fetch: faults.wrapFetch(inProcessFetch),
     limits,
     faults,
     connect,
