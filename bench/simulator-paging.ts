@@ -2,11 +2,13 @@
  * `npm run bench:simulator [-- --worklogs 100000] [-- --json]`: how fast the simulator
  * generates a site and serves a full read of it (`/worklog/updated` + `/worklog/list`), in-process
  * and over loopback HTTP. The simulator is the instrument every sync benchmark runs against, so
- * its own ceiling must sit well above what Tally is asked to reach.
+ * its own ceiling must sit well above what Tally is asked to reach. Calls are signed as a Connect
+ * app, so the points Jira would charge for a full read are counted too.
  */
 import { parseArgs } from 'node:util';
 import { createSimulator, type Simulator } from '../simulator/create-simulator.js';
 import { printBench, type BenchRow } from './bench-output.js';
+import { appFetch, registerTestApp } from '../test/support/sim-callers.js';
 
 type Call = (url: string, init?: RequestInit) => Promise<Response>;
 
@@ -45,10 +47,8 @@ async function readAll(call: Call, base: string, parseBodies: boolean): Promise<
   return { worklogs, requests, bytes };
 }
 
-function basicCall(sim: Simulator, fetchImpl: typeof fetch | Simulator['fetch']): Call {
-  const credentials = sim.generated!.adminCredentials;
-  const authorization = `Basic ${Buffer.from(`${credentials.email}:${credentials.apiToken}`).toString('base64')}`;
-  return (url, init = {}) => fetchImpl(url, { ...init, headers: { authorization, 'content-type': 'application/json' } });
+function pointsCharged(sim: Simulator): number {
+  return Object.values(sim.limits.counters()).reduce((sum, counter) => sum + counter.points, 0);
 }
 
 async function main(): Promise<void> {
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
 
   const genStart = performance.now();
-  const sim = createSimulator({ clock: 'real', generate: { worklogs: count, seed: 1 } });
+  // Limits off so the bench measures serving, not waiting; counters still count calls and points.
+  const sim = createSimulator({ clock: 'real', generate: { worklogs: count, seed: 1 }, rateLimits: { enabled: false } });
+  const app = registerTestApp(sim);
   const genMs = performance.now() - genStart;
   rows.push({
     scenario: 'generate site',
@@ -75,7 +77,8 @@ async function main(): Promise<void> {
   for (const [transport, parseBodies] of scenarios) {
     const server = transport === 'loopback HTTP' ? await sim.listen() : undefined;
     const base = server?.url ?? sim.site.baseUrl;
-    const call = basicCall(sim, server ? fetch : sim.fetch);
+    const call: Call = appFetch(sim, app, server ? fetch : sim.fetch);
+    sim.limits.resetCounters();
     const started = performance.now();
     const result = await readAll(call, base, parseBodies);
     const ms = performance.now() - started;
@@ -84,6 +87,7 @@ async function main(): Promise<void> {
       worklogs: result.worklogs,
       requests: result.requests,
       'MB served': Math.round(result.bytes / 2 ** 20),
+      'points / 1000 worklogs': Math.round((pointsCharged(sim) / result.worklogs) * 1000),
       'wall ms': Math.round(ms),
       'worklogs/s': Math.round(result.worklogs / (ms / 1000)),
       'rss MB': Math.round(process.memoryUsage().rss / 2 ** 20),

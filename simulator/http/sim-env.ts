@@ -6,12 +6,24 @@ export type Caller =
   | { kind: 'app'; app: SimInstalledApp; user: SimUser }
   | { kind: 'user'; user: SimUser };
 
+/** Objects in a response, as the points quota counts them. */
+export interface ReturnedObjects {
+  count: number;
+  /** User objects embedded in the returned items (a worklog's author and updateAuthor). */
+  embeddedUsers: number;
+}
+
 /** Hono environment of the simulator's app: the caller is set by the auth middleware. */
 export interface SimEnv {
   Variables: {
     caller: Caller;
     /** The route template that matched, e.g. `/rest/api/3/issue/{issueIdOrKey}/worklog`. */
     routeTemplate: string;
+    /**
+     * Set by routes whose bodies are large (worklog pages): how many objects they returned, so
+     * the rate limiter charges points without re-parsing a megabyte of JSON per page.
+     */
+    returnedObjects: ReturnedObjects | undefined;
   };
   /** Present when served over HTTP by @hono/node-server: the raw Node request and response. */
   Bindings: {

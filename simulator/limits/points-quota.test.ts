@@ -28,6 +28,20 @@ describe('hourly points quota (Connect apps)', () => {
     });
   });
 
+  it('charges /worklog/list one point per worklog it returned, and 2 more per embedded user when asked', async () => {
+    for (const countEmbeddedUsers of [false, true]) {
+      const sim = simulator({ quota: { countEmbeddedUsers } });
+      const app = registerTestApp(sim);
+      const ids = [...sim.site.worklogs.keys()].slice(0, 40).concat([1, 2, 3]);
+      const response = await callAs(sim, app, 'POST', '/rest/api/3/worklog/list', { ids });
+      const returned = ((await response.json()) as unknown[]).length;
+      expect(returned).toBeGreaterThan(30);
+      expect(returned).toBeLessThan(ids.length);
+      const perWorklog = countEmbeddedUsers ? 1 + 2 * 2 : 1;
+      expect(sim.limits.remainingPoints(app.key)).toBe(65_000 - 1 - returned * perWorklog);
+    }
+  });
+
   it('charges a write a flat point', async () => {
     const sim = simulator();
     const app = registerTestApp(sim);

@@ -112,8 +112,10 @@ export function createRateLimiter(site: JiraSite, overrides: Partial<RateLimitOp
     await next();
     if (caller.kind !== 'app') return;
     const status = c.res.status;
-    const body = isWriteRequest(method, template) || status < 200 || status >= 300 ? undefined : await readJson(c.res);
-    const cost = requestCost({ method, template, status, body, countEmbeddedUsers: options.quota.countEmbeddedUsers });
+    const returned = c.get('returnedObjects');
+    const needsBody = returned === undefined && !isWriteRequest(method, template) && status >= 200 && status < 300;
+    const body = needsBody ? await readJson(c.res) : undefined;
+    const cost = requestCost({ method, template, status, body, returned, countEmbeddedUsers: options.quota.countEmbeddedUsers });
     counters.recordPoints(key, cost.points);
     if (!enabled || !options.quota.enabled) return;
     const afterMs = site.clock.now();

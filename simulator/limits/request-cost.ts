@@ -45,6 +45,8 @@ export interface RequestCostInput {
   /** The parsed JSON body, or undefined when there was none or it was not JSON. */
   body: unknown;
   countEmbeddedUsers: boolean;
+  /** The route's own count of returned objects; when given, `body` is not inspected. */
+  returned?: { count: number; embeddedUsers: number } | undefined;
 }
 
 /**
@@ -56,6 +58,11 @@ export interface RequestCostInput {
  */
 export function requestCost(input: RequestCostInput): RequestCost {
   if (isWriteRequest(input.method, input.template) || input.status < 200 || input.status >= 300) return { points: 1, objects: 0 };
+  const weight = IDENTITY_TEMPLATE.test(input.template) ? 2 : 1;
+  if (input.returned) {
+    const embedded = input.countEmbeddedUsers ? 2 * input.returned.embeddedUsers : 0;
+    return { points: 1 + input.returned.count * weight + embedded, objects: input.returned.count };
+  }
   const body = input.body;
   let items: unknown[] | undefined;
   if (Array.isArray(body)) items = body;
@@ -64,7 +71,6 @@ export function requestCost(input: RequestCostInput): RequestCost {
     const field = OBJECT_ARRAY_FIELDS.find((name) => Array.isArray(record[name]));
     items = field ? (record[field] as unknown[]) : [body];
   } else items = [];
-  const weight = IDENTITY_TEMPLATE.test(input.template) ? 2 : 1;
   let points = 1 + items.length * weight;
   if (input.countEmbeddedUsers) for (const item of items) points += 2 * countEmbeddedUsers(item);
   return { points, objects: items.length };

@@ -68,11 +68,13 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
       .sort((a, b) => a.createdMs - b.createdMs || a.id - b.id);
     const version = c.req.param('version') as ApiVersion;
     const expandProperties = (c.req.query('expand') ?? '').split(',').includes('properties');
+    const page = all.slice(startAt, startAt + maxResults);
+    c.set('returnedObjects', { count: page.length, embeddedUsers: 2 * page.length });
     return c.json({
       startAt,
       maxResults,
       total: all.length,
-      worklogs: all.slice(startAt, startAt + maxResults).map((w) => renderWorklog(site, w, version, { expandProperties })),
+      worklogs: page.map((w) => renderWorklog(site, w, version, { expandProperties })),
     });
   });
 

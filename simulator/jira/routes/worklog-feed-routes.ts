@@ -35,6 +35,7 @@ export function worklogFeedRoutes({ site }: SimDeps): Hono<SimEnv> {
           };
     const feed = kind === 'updated' ? site.updatedFeed : site.deletedFeed;
     const { items, more } = feed.read(since, behaviour.sinceInclusive, visibleBefore, behaviour.pageSize, isCurrent);
+    c.set('returnedObjects', { count: items.length, embeddedUsers: 0 });
     const until = items.length > 0 ? (items[items.length - 1] as FeedEntry).time : since;
     const base = `${site.baseUrl}/rest/api/${version}/worklog/${kind}`;
     const expandSuffix = expand ? `&expand=${encodeURIComponent(expand)}` : '';

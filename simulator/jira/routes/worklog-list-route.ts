@@ -44,6 +44,7 @@ export function worklogListRoute({ site }: SimDeps): Hono<SimEnv> {
       if (worklog && site.canSeeWorklog(worklog, caller.user)) found.push(worklog);
     }
     found.sort((a, b) => a.id - b.id);
+    c.set('returnedObjects', { count: found.length, embeddedUsers: 2 * found.length });
     const json = `[${found.map((w) => worklogJson(w, version, expandProperties)).join(',')}]`;
     return c.body(json, 200, { 'content-type': 'application/json;charset=UTF-8' });
   });
