@@ -3,8 +3,8 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl } from 'atlassian-jwt';
 import { createSimulator, type Simulator } from '../create-simulator.js';
-import { createReceivingApp, type ReceivingApp } from './receiving-app.js';
-import { TEST_APP_KEY } from './connect-testbed.js';
+import { createReceivingApp, type ReceivingApp } from '../../test/support/receiving-app.js';
+import { TEST_APP_KEY } from '../../test/support/connect-testbed.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AsymmetricAlgorithm, decodeAsymmetric, getKeyId } from 'atlassian-jwt';
-import { createConnectTestbed, TEST_APP_KEY } from './connect-testbed.js';
+import { createConnectTestbed, TEST_APP_KEY } from '../../test/support/connect-testbed.js';
 import type { Tamper } from './connect-token.js';
 
 const FEED = '/rest/api/3/worklog/updated?since=0';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createConnectTestbed, type ConnectTestbed } from './connect-testbed.js';
+import { createConnectTestbed, type ConnectTestbed } from '../../test/support/connect-testbed.js';
 
 const MINUTES_15 = 15 * 60_000;
 

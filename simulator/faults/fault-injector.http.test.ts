@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../create-simulator.js';
-import { appAuthorization, registerTestApp } from '../limits/app-token.js';
+import { appAuthorization, registerTestApp } from '../../test/support/sim-callers.js';
 import type { SimInstalledApp } from '../jira/jira-site.js';
 
 describe('faults over real HTTP on loopback', () => {

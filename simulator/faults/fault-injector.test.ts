@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../create-simulator.js';
-import { callAs, registerTestApp } from '../limits/app-token.js';
+import { callAs, registerTestApp } from '../../test/support/sim-callers.js';
 import type { SimInstalledApp } from '../jira/jira-site.js';
 
 const WORKLOG_BODY = { timeSpentSeconds: 900, started: '2026-03-10T09:00:00.000+0000' };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../create-simulator.js';
 import type { SimIssue } from '../jira/jira-site.js';
-import { callAs, registerTestApp } from './app-token.js';
+import { callAs, registerTestApp } from '../../test/support/sim-callers.js';
 
 const START_MS = Date.parse('2026-03-10T10:15:00.000Z');
 const WORKLOG_BODY = { timeSpentSeconds: 900, started: '2026-03-10T09:00:00.000+0000' };

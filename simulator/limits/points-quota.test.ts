@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../create-simulator.js';
-import { callAs, registerTestApp } from './app-token.js';
+import { callAs, registerTestApp } from '../../test/support/sim-callers.js';
 import { HourlyPointsLedger } from './hourly-points-ledger.js';
 
 const START_MS = Date.parse('2026-03-10T10:15:00.000Z'); // 45 minutes before the reset

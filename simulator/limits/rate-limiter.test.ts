@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../create-simulator.js';
-import { appAuthorization, callAs, registerTestApp } from './app-token.js';
+import { appAuthorization, callAs, registerTestApp } from '../../test/support/sim-callers.js';
 import { createRateLimiter } from './rate-limiter.js';
 
 const START_MS = Date.parse('2026-03-10T10:15:00.000Z');

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { SimDeps, SimEnv, SimContext } from '../../http/sim-env.js';
 import { jiraError, readJsonBody } from '../../http/jira-error.js';
 import { renderWorklog, type ApiVersion } from '../render.js';
-import type { JiraSite, SimIssue } from '../jira-site.js';
+import type { JiraSite, SimIssue, SimWorklog } from '../jira-site.js';
 import { parseWorklogInput } from './worklog-input.js';
 
 const ADJUST_ESTIMATE = new Set(['auto', 'new', 'manual', 'leave']);
@@ -136,7 +136,12 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
   });
 
   const one = `${base}/:id`;
-  function findWorklog(c: SimContext, issue: SimIssue) {
+  /** The worklog named in the path, on the issue named in the path, visible to the caller. */
+  function resolveWorklog(c: SimContext, options: { checkEstimate: boolean }): SimWorklog | Response {
+    const issue = findVisibleIssue(site, c);
+    if (issue instanceof Response) return issue;
+    const bad = options.checkEstimate ? checkAdjustEstimate(c) : undefined;
+    if (bad) return bad;
     const idText = c.req.param('id') ?? '';
     const worklog = /^\d+$/.test(idText) ? site.worklogs.get(Number(idText)) : undefined;
     if (!worklog || worklog.issueId !== issue.id || !site.canSeeWorklog(worklog, c.get('caller').user)) {
@@ -146,20 +151,14 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
   }
 
   routes.get(one, (c) => {
-    const issue = findVisibleIssue(site, c);
-    if (issue instanceof Response) return issue;
-    const worklog = findWorklog(c, issue);
+    const worklog = resolveWorklog(c, { checkEstimate: false });
     if (worklog instanceof Response) return worklog;
     const expandProperties = (c.req.query('expand') ?? '').split(',').includes('properties');
     return c.json(renderWorklog(site, worklog, c.req.param('version') as ApiVersion, { expandProperties }));
   });
 
   routes.put(one, async (c) => {
-    const issue = findVisibleIssue(site, c);
-    if (issue instanceof Response) return issue;
-    const bad = checkAdjustEstimate(c);
-    if (bad) return bad;
-    const worklog = findWorklog(c, issue);
+    const worklog = resolveWorklog(c, { checkEstimate: true });
     if (worklog instanceof Response) return worklog;
     const body = await readJsonBody(c.req.raw);
     if (!body.ok) return jiraError(400, [body.message]);
@@ -171,11 +170,7 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
   });
 
   routes.delete(one, (c) => {
-    const issue = findVisibleIssue(site, c);
-    if (issue instanceof Response) return issue;
-    const bad = checkAdjustEstimate(c);
-    if (bad) return bad;
-    const worklog = findWorklog(c, issue);
+    const worklog = resolveWorklog(c, { checkEstimate: true });
     if (worklog instanceof Response) return worklog;
     site.deleteWorklog(worklog.id);
     return c.body(null, 204);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createPlatformTestKit, type PlatformTestKit } from './platform-test-kit.js';
+import { createPlatformTestKit, type PlatformTestKit } from '../../../test/support/platform-test-kit.js';
 
 let kit: PlatformTestKit;
 beforeEach(() => {

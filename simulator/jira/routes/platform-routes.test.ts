@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPlatformTestKit } from './platform-test-kit.js';
+import { createPlatformTestKit } from '../../../test/support/platform-test-kit.js';
 
 /** Owned elsewhere (the Connect work), so not exercised here. */
 const NOT_HERE = new Set(['GET /rest/api/3/webhook/failed']);

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
-import type { SimFetch } from './app-call.js';
+import type { SimFetch } from '../../simulator/connect/app-call.js';
 
 /** One call the receiving app got, and whether its token passed the app's checks. */
 export interface ReceivedCall {

@@ -1,6 +1,6 @@
-import { createSimulator, type Simulator } from '../../create-simulator.js';
-import type { SimProject, SimUser } from '../jira-site.js';
-import { createValidatingFetch, type ValidatingFetch } from '../../../test/support/validating-fetch.js';
+import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
+import type { SimProject, SimUser } from '../../simulator/jira/jira-site.js';
+import { createValidatingFetch, type ValidatingFetch } from './validating-fetch.js';
 
 /** A JSON answer of the simulator, read once. */
 export interface JsonAnswer {

@@ -1,7 +1,7 @@
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl } from 'atlassian-jwt';
-import { createSimulator, type Simulator, type SimulatorOptions } from '../create-simulator.js';
-import type { SimFetch } from './app-call.js';
-import type { InstallResult } from './lifecycle-sender.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from '../../simulator/create-simulator.js';
+import type { SimFetch } from '../../simulator/connect/app-call.js';
+import type { InstallResult } from '../../simulator/connect/lifecycle-sender.js';
 import { createReceivingApp, type ReceivingApp } from './receiving-app.js';
 
 /** The receiving app's key (see its descriptor). */
