@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'simulator/**/*.test.ts', 'test/**/*.test.ts'],
-    setupFiles: ['test/support/no-outbound-network.ts'],
+    setupFiles: ['test/support/no-outbound-network.ts', 'test/support/validate-simulator-responses.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

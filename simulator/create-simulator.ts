@@ -31,6 +31,12 @@ export interface SimulatorOptions {
   rateLimits: Partial<RateLimitOptions>;
   /** How the site reaches the app for lifecycle and webhooks; default the global fetch. */
   appFetch: SimFetch;
+  /**
+   * Sees every response a route, the authentication or the rate limiter produced (not the ones
+   * faults fabricate), before it leaves. The test setup uses it to validate every simulator
+   * response against Atlassian's OpenAPI schemas; it must not consume the body (clone it).
+   */
+  inspectResponse?: (request: Request, response: Response) => Promise<void>;
 }
 
 /** A running simulated Jira Cloud site. */
@@ -67,6 +73,13 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
 
   const app = new Hono<SimEnv>();
   app.use('*', faults.middleware);
+  const inspect = overrides.inspectResponse;
+  if (inspect) {
+    app.use('*', async (c, next) => {
+      await next();
+      await inspect(c.req.raw, c.res);
+    });
+  }
   app.route('/', connect.publicRoutes);
   app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30 }));
   app.use('/rest/*', limits.middleware);
