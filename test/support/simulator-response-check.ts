@@ -40,6 +40,11 @@ export async function checkSimulatorResponse(request: Request, response: Respons
   if (!url.pathname.startsWith('/rest/')) return;
   checked++;
   const { body, contentType } = await readBody(response);
+  // Faults fabricate their 5xx outside this hook, so a 500 seen here is a simulator crash.
+  if (response.status === 500) {
+    mismatches.push({ method: request.method, path: url.pathname + url.search, status: 500, error: 'the simulator crashed (unhandled error)' });
+    return;
+  }
   const validator = getDefaultOpenApiValidator();
   const result = validator.validateResponse({ method: request.method, path: url.pathname, status: response.status, body, contentType });
   if (result.ok) return;

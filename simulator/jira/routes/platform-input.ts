@@ -35,7 +35,8 @@ export function checkObject(value: unknown, shape: Record<string, BodyType>): Re
   }
   const record = value as Record<string, unknown>;
   for (const [key, item] of Object.entries(record)) {
-    const type = shape[key];
+    // hasOwn: a key such as "constructor" must not resolve to an Object.prototype member.
+    const type = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (!type) return jiraError(400, [INVALID_PAYLOAD], { [key]: `Unrecognized field "${key.slice(0, 40)}".` });
     if (item !== null && !hasType(item, type)) {
       return jiraError(400, [INVALID_PAYLOAD], { [key]: `Expected ${type.replace('[]', ' list')}.` });

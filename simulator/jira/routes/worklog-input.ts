@@ -112,5 +112,10 @@ export function parseWorklogInput(
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errorMessages: [], errors };
+  // An update naming no field Jira knows is refused rather than bumping `updated` for nothing
+  // (Jira's answer to an empty update is undocumented; refusing is the safer reading).
+  if (mode === 'update' && Object.keys(value).length === 0) {
+    return { ok: false, errorMessages: ['The request must set at least one of started, timeSpent, timeSpentSeconds, comment or visibility.'], errors: {} };
+  }
   return { ok: true, value };
 }
