@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Tally's own identifier of a tenant (one Atlassian product instance). Never the Connect client
+ * key: that one lives only inside `connect/` and the registry; everything else — stores, jobs,
+ * logs, backups — knows a tenant by this id.
+ */
+export type TenantId = string & { readonly __brand: 'TenantId' };
+
+const TENANT_ID_PATTERN = /^t_[0-9a-f]{24}$/;
+
+/** A fresh, random tenant id (`t_` and 24 hex characters). */
+export function newTenantId(): TenantId {
+  return `t_${randomBytes(12).toString('hex')}` as TenantId;
+}
+
+/** The id, if `value` has a tenant id's shape; undefined otherwise (e.g. user input). */
+export function parseTenantId(value: string): TenantId | undefined {
+  return TENANT_ID_PATTERN.test(value) ? (value as TenantId) : undefined;
+}
+
+/** Which Atlassian product a tenant is. */
+export type Product = 'jira' | 'bitbucket';
+
+/** Lifecycle state: `installed` until a verified uninstall; a re-install returns to `installed`. */
+export type TenantState = 'installed' | 'uninstalled';
+
+/** A tenant as the registry returns it; the shared secret is only ever handed out decrypted on request. */
+export interface Tenant {
+  id: TenantId;
+  /** The Connect client key (or Forge installation id); treat as opaque outside `connect/`. */
+  clientKey: string;
+  product: Product;
+  /** The site's base URL from the last verified install, e.g. `https://acme.atlassian.net`. */
+  baseUrl: string;
+  state: TenantState;
+  /** False between a `disabled` and the next `enabled`. */
+  enabled: boolean;
+  installedAtMs: number;
+  uninstalledAtMs: number | undefined;
+  updatedAtMs: number;
+}
