@@ -55,6 +55,14 @@ describe('loadConfig', () => {
     expect(error.details.join('\n')).toMatch(/TALLY_BASE_URL: required/);
   });
 
+  it('refuses a base URL with a path, or plain http to a public host in production', () => {
+    const withPath = configError({ TALLY_BASE_URL: 'https://t.example.com/tally', TALLY_SECRET_KEY: GOOD_KEY });
+    expect(withPath.details.join('\n')).toMatch(/TALLY_BASE_URL: must be an origin/);
+    const plain = configError({ TALLY_BASE_URL: 'http://t.example.com', TALLY_SECRET_KEY: GOOD_KEY });
+    expect(plain.details.join('\n')).toMatch(/TALLY_BASE_URL: must use https/);
+    expect(loadConfig({ TALLY_BASE_URL: 'http://127.0.0.1:8080', TALLY_SECRET_KEY: GOOD_KEY }).baseUrl).toBe('http://127.0.0.1:8080');
+  });
+
   it('refuses weak or malformed secret keys without echoing them', () => {
     for (const weak of ['0'.repeat(64), 'short', Buffer.alloc(32, 7).toString('base64')]) {
       const error = configError({ TALLY_BASE_URL: 'https://t.example.com', TALLY_SECRET_KEY: weak });

@@ -34,6 +34,24 @@ function decodeSecretKey(raw: string): Buffer | undefined {
   return decoded;
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Tally serves at the root of its base URL (routes and every `qsh` are relative to it), and
+ * Atlassian only calls https apps; plain http is for loopback development and tests.
+ */
+function checkBaseUrl(raw: string, mode: Config['mode']): string[] {
+  const url = new URL(raw);
+  const problems: string[] = [];
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    problems.push('TALLY_BASE_URL: must be an origin without a path, query or fragment (e.g. https://tally.example.com)');
+  }
+  if (url.protocol === 'http:' && mode !== 'demo' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    problems.push('TALLY_BASE_URL: must use https outside demo mode (http is accepted only for loopback)');
+  }
+  return problems;
+}
+
 /**
  * Reads and validates the environment. Every problem is collected and reported at once in one
  * `CONFIG_INVALID` error (its `details` list one line per key), so an operator fixes them in
@@ -63,6 +81,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (values && mode !== 'demo' && values.TALLY_BASE_URL === undefined) {
     problems.push('TALLY_BASE_URL: required outside demo mode (the public https URL Atlassian calls)');
   }
+
+  if (values?.TALLY_BASE_URL !== undefined) problems.push(...checkBaseUrl(values.TALLY_BASE_URL, mode));
 
   if (problems.length > 0 || !values) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, {

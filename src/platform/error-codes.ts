@@ -47,6 +47,11 @@ export const errorCodes = {
     retryable: false,
     description: 'No such route or resource for this tenant.',
   },
+  CONNECT_KEYS_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    description: "Atlassian's install-key service failed, timed out or sent no usable key; the install may be retried.",
+  },
   JIRA_UNAVAILABLE: {
     httpStatus: 502,
     retryable: true,
@@ -56,6 +61,21 @@ export const errorCodes = {
     httpStatus: 503,
     retryable: true,
     description: 'Jira refused the call with 429; retry after the delay Jira asked for.',
+  },
+  CONTROL_DB_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    description: 'The control database cannot be opened or reached; check TALLY_DATA_DIR or DATABASE_URL and that the server is up.',
+  },
+  CONTROL_DB_MIGRATION_FAILED: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'A control database migration failed; the database stays at the last completed migration and the message names the failed one.',
+  },
+  TENANT_SECRET_UNREADABLE: {
+    httpStatus: 500,
+    retryable: false,
+    description: "A tenant's stored shared secret cannot be decrypted: TALLY_SECRET_KEY changed or the row was altered; the app must be reinstalled on that site.",
   },
   INTERNAL: {
     httpStatus: 500,

@@ -1,0 +1,72 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Config } from '../config/load-config.js';
+import { AppError } from '../platform/app-error.js';
+import type { Clock } from '../platform/clock.js';
+import { redactUrl, type Logger } from '../platform/logger.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import type { TenantEvents } from '../tenants/tenant-events.js';
+import { buildJiraDescriptor, CONNECT_ROUTES } from '../connect/descriptor.js';
+import type { ConnectAuthDeps } from '../connect/connect-auth.js';
+import { lifecycleRoutes } from '../connect/lifecycle-routes.js';
+import { webhookRoutes } from '../connect/webhook-routes.js';
+import { pageRoutes } from '../connect/page-routes.js';
+import { apiRoutes } from './api-routes.js';
+import { createErrorHandler, errorResponse } from './error-handler.js';
+import { securityHeaders } from './security-headers.js';
+import type { TallyEnv } from './tally-env.js';
+
+/** Everything the HTTP app needs; wired in `src/main.ts` (or a test). */
+export interface AppDeps {
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  registry: TenantRegistry;
+  installKeys: ConnectAuthDeps['installKeys'];
+  events: TenantEvents;
+  /** Whether the control database and job runner answer; `/readyz` reports it. */
+  isReady(): Promise<boolean>;
+}
+
+/** Lifecycle and webhook bodies are a few kilobytes; anything near this is hostile. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * Builds Tally's HTTP app: a function from Request to Response, usable in-process (`app.fetch`)
+ * and served by `main.ts`. Public by design: the descriptor, `/healthz`, `/readyz`. Everything
+ * else is authenticated by the route's token class before any handler runs.
+ */
+export function createApp(deps: AppDeps): Hono<TallyEnv> {
+  const app = new Hono<TallyEnv>();
+  const auth: ConnectAuthDeps = {
+    registry: deps.registry,
+    installKeys: deps.installKeys,
+    clock: deps.clock,
+    baseUrl: deps.config.baseUrl,
+    leewaySeconds: 30,
+  };
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.debug({ method: c.req.method, path: redactUrl(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+  app.use('*', securityHeaders({ baseUrl: deps.config.baseUrl }));
+  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => errorResponse(c, new AppError('REQUEST_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`)) }));
+
+  app.get(CONNECT_ROUTES.descriptor, (c) => c.json(buildJiraDescriptor(deps.config)));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const ready = await deps.isReady().catch(() => false);
+    return c.json({ status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503);
+  });
+
+  app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, logger: deps.logger }));
+  app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
+  app.route('/', pageRoutes(auth));
+  app.route('/', apiRoutes(auth));
+
+  app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
+  app.onError(createErrorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,13 @@
+import type { Tenant } from '../tenants/tenant.js';
+
+/** Hono environment of Tally's app: what the authentication middleware proved. */
+export interface TallyEnv {
+  Variables: {
+    /** The tenant, taken only from a verified token's `iss`. */
+    tenant: Tenant;
+    /** The acting Atlassian account id, taken only from a verified token's `sub`. */
+    accountId: string | undefined;
+    /** Verified claims of an RS256 lifecycle token (install, uninstall). */
+    lifecycleIssuer: string;
+  };
+}

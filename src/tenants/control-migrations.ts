@@ -1,0 +1,75 @@
+import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+
+/** The SQL dialects the control database runs on. */
+export type ControlDialect = 'sqlite' | 'postgres';
+
+/**
+ * What differs between the dialects in DDL, as data rather than `if (dialect)` branches in each
+ * migration. Only auto-numbered keys differ so far: SQLite wants `integer primary key
+ * autoincrement` (the rowid alias; AUTOINCREMENT keeps ids from being reused after deletes),
+ * PostgreSQL an identity column.
+ */
+interface DdlCapabilities {
+  autoIncrementKeyType: 'integer' | 'bigint';
+  autoIncrementKey(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+}
+
+const ddlCapabilities: Record<ControlDialect, DdlCapabilities> = {
+  sqlite: { autoIncrementKeyType: 'integer', autoIncrementKey: (column) => column.primaryKey().autoIncrement() },
+  postgres: { autoIncrementKeyType: 'bigint', autoIncrementKey: (column) => column.primaryKey().generatedByDefaultAsIdentity() },
+};
+
+/** Migration 001: the tenant registry and the audit log. */
+function createTenantsAndAuditLog(ddl: DdlCapabilities): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('tenants')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('client_key', 'text', (column) => column.notNull().unique())
+        .addColumn('product', 'text', (column) => column.notNull())
+        .addColumn('base_url', 'text', (column) => column.notNull())
+        // Nullable: the uninstall purge wipes it while the row stays for the audit trail.
+        .addColumn('shared_secret_sealed', 'text')
+        .addColumn('state', 'text', (column) => column.notNull())
+        // `boolean` is a real type in PostgreSQL and a NUMERIC-affinity name in SQLite (stores 0/1).
+        .addColumn('enabled', 'boolean', (column) => column.notNull())
+        // Epoch ms: `bigint` is 8 bytes in PostgreSQL and INTEGER affinity (8 bytes) in SQLite.
+        .addColumn('installed_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('uninstalled_at_ms', 'bigint')
+        .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+      // listInstalled: installed tenants, oldest first.
+      await db.schema.createIndex('tenants_state_installed_idx').on('tenants').columns(['state', 'installed_at_ms']).execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', ddl.autoIncrementKeyType, (column) => ddl.autoIncrementKey(column))
+        // No foreign key: audit rows outlive a purged tenant row on purpose.
+        .addColumn('tenant_id', 'text')
+        .addColumn('event', 'text', (column) => column.notNull())
+        .addColumn('at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('detail', 'text')
+        .execute();
+      // A tenant's history (data statement, support) without scanning every tenant's rows.
+      await db.schema.createIndex('audit_log_tenant_idx').on('audit_log').columns(['tenant_id', 'id']).execute();
+    },
+  };
+}
+
+/**
+ * The control database's migrations, in order, for `dialect`. Names sort in run order; a released
+ * migration is never edited — a change is a new one. Each runs in a transaction (both dialects
+ * have transactional DDL), so a failed migration leaves no half-made table behind.
+ */
+export function controlMigrations(dialect: ControlDialect): Record<string, Migration> {
+  const ddl = ddlCapabilities[dialect];
+  return {
+    '001_tenants_and_audit_log': createTenantsAndAuditLog(ddl),
+  };
+}
+
+/** An in-code Kysely {@link MigrationProvider} over {@link controlMigrations} (no migration files to ship). */
+export function createControlMigrationProvider(dialect: ControlDialect): MigrationProvider {
+  return { getMigrations: async () => controlMigrations(dialect) };
+}

@@ -1,0 +1,41 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * A boolean column: PostgreSQL returns `boolean`, SQLite (no boolean type) returns 0 or 1.
+ * Written as 0/1 on both: PostgreSQL's boolean input accepts '1' and '0'.
+ */
+export type BooleanColumn = ColumnType<boolean | number, 0 | 1, 0 | 1>;
+
+/**
+ * Row of `tenants`. Times are epoch milliseconds in `bigint` columns; the PostgreSQL pool of the
+ * control database parses them to numbers (see control-db.ts), so both dialects read numbers.
+ */
+export interface TenantsTable {
+  id: string;
+  client_key: string;
+  product: string;
+  base_url: string;
+  /** AES-GCM sealed with the tenant id as associated data; null once the uninstall purge wiped it. */
+  shared_secret_sealed: string | null;
+  state: string;
+  enabled: BooleanColumn;
+  installed_at_ms: number;
+  uninstalled_at_ms: number | null;
+  updated_at_ms: number;
+}
+
+/** Row of `audit_log`: what happened to which tenant, never secrets or worklog content. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  tenant_id: string | null;
+  event: string;
+  at_ms: number;
+  /** JSON of an {@link import('./audit-log.js').AuditDetail}, or null. */
+  detail: string | null;
+}
+
+/** The control database as Kysely sees it. Migrations in control-migrations.ts create it. */
+export interface ControlSchema {
+  tenants: TenantsTable;
+  audit_log: AuditLogTable;
+}
