@@ -13,20 +13,24 @@ import { createInstallKeyProvider } from './connect/install-keys.js';
 import { openControlDb } from './tenants/control-db.js';
 import { createSecretBox, demoSecretKey } from './tenants/secret-box.js';
 import { createSqlTenantRegistry } from './tenants/sql-tenant-registry.js';
-import { createTenantEvents } from './tenants/tenant-events.js';
+import { createTenantEvents, type TenantEvents } from './tenants/tenant-events.js';
+import type { TenantRegistry } from './tenants/tenant-registry.js';
 import { sql } from 'kysely';
 
 /** A running Tally server. */
 export interface RunningServer {
   url: string;
+  /** Lifecycle and webhook events, for the demo (and later the sync) to hang on. */
+  events: TenantEvents;
+  registry: TenantRegistry;
   close(): Promise<void>;
 }
 
 /** Starts the HTTP server with everything wired from `config`; resolves once it listens. */
-export async function startServer(config: Config, env: { port?: number } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, env: { port?: number; hostname?: string } = {}): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel });
   const control = await openControlDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
-  const secretKey = config.secretKey ?? (config.mode === 'demo' ? await demoSecretKey(config.dataDir) : undefined);
+  const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
   if (!secretKey) throw new Error('TALLY_SECRET_KEY is required outside demo mode');
   const registry = createSqlTenantRegistry({ db: control.db, secretBox: createSecretBox(secretKey), clock: systemClock });
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
@@ -44,11 +48,13 @@ export async function startServer(config: Config, env: { port?: number } = {}): 
     },
   });
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: env.port ?? config.port, hostname: '0.0.0.0' }, (info) => {
+    const server = serve({ fetch: app.fetch, port: env.port ?? config.port, hostname: env.hostname ?? '0.0.0.0' }, (info) => {
       const url = `http://127.0.0.1:${info.port}`;
       logger.info({ url, mode: config.mode }, 'Tally listening');
       resolve({
         url,
+        events,
+        registry,
         close: async () => {
           await new Promise<void>((done) => server.close(() => done()));
           await control.close();

@@ -1,11 +1,13 @@
 /**
- * `npm run demo`. Until Tally's server and sync land (issues 3–5), the demo starts the simulated
- * Jira Cloud site Tally is developed against, with generated worklogs, reads every visible
- * worklog back through Jira's own endpoints to show the data is there, and keeps serving until
- * Ctrl-C. `--once` exits after the read-back (for scripts); other flags are the simulator's.
+ * `npm run demo`. Until the sync and reports land (issues 4–5), the demo starts the simulated
+ * Jira Cloud site Tally is developed against, with generated worklogs; starts Tally in demo mode
+ * and lets the site install it through the signed Connect lifecycle; shows a worklog webhook
+ * reaching Tally; reads every visible worklog back through Jira's own endpoints; and keeps
+ * serving until Ctrl-C. `--once` exits at the end (for scripts); other flags are the simulator's.
  */
 import { parseSimulatorArgs, SIMULATOR_USAGE } from '../../simulator/cli-options.js';
 import { describeSimulator, startSimulator, type RunningSimulator } from '../../simulator/start-simulator.js';
+import { startDemoTally, type DemoTally } from './demo-install.js';
 
 interface FeedPage {
   values: { worklogId: number }[];
@@ -44,6 +46,28 @@ async function readBack(running: RunningSimulator): Promise<{ worklogs: number; 
   return { worklogs, seconds, requests, ms: performance.now() - started };
 }
 
+/** What Tally holds after the install, and a webhook's round trip from the site to Tally. */
+async function describeTally(tally: DemoTally, running: RunningSimulator): Promise<string> {
+  const webhook = new Promise<string>((resolve) => {
+    const off = tally.server.events.on('worklogWebhook', (hint) => {
+      off();
+      resolve(`${hint.event} for worklog ${hint.worklogId}`);
+    });
+    setTimeout(() => resolve('no webhook within 5 s'), 5000).unref();
+  });
+  const { site } = running.sim;
+  const issue = [...site.issues.values()][0];
+  const author = running.sim.generated?.users[0];
+  if (issue && author) {
+    site.createWorklog({ issueId: issue.id, authorId: author.accountId, comment: undefined, startedMs: site.clock.now(), timeSpentSeconds: 1800 });
+  }
+  return [
+    `Tally at ${tally.server.url} (demo mode; descriptor at ${tally.server.url}/atlassian-connect.json)`,
+    `  installed by the simulated site: tenant ${tally.tenantId}; its shared secret is stored encrypted (AES-256-GCM)`,
+    `  webhook received: ${await webhook}`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const once = argv.includes('--once');
@@ -59,10 +83,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${SIMULATOR_USAGE.replace('npm run simulator', 'npm run demo')}  --once           exit after the read-back\n`);
     return;
   }
-  process.stdout.write('Tally demo — Tally’s report server arrives with the next issues; today the demo shows the\n');
-  process.stdout.write('simulated Jira Cloud site that every Tally test and benchmark runs against.\n\n');
+  process.stdout.write('Tally demo — a simulated Jira Cloud site installs Tally through the signed Connect lifecycle.\n');
+  process.stdout.write('(The sync and the report page join the demo with the next issues.)\n\n');
   const running = await startSimulator(options);
   process.stdout.write(`${describeSimulator(running)}\n\n`);
+  const tally = await startDemoTally(running);
+  process.stdout.write(`${await describeTally(tally, running)}\n\n`);
   const result = await readBack(running);
   const hours = (result.seconds / 3600).toFixed(1);
   process.stdout.write(
@@ -70,12 +96,13 @@ async function main(): Promise<void> {
       `${Math.round(result.ms)} ms, through /worklog/updated + /worklog/list as the site admin.\n`,
   );
   if (once) {
+    await tally.close();
     await running.close();
     return;
   }
   process.stdout.write('\nServing until Ctrl-C.\n');
   const stop = () => {
-    void running.close().then(() => process.exit(0));
+    void tally.close().then(() => running.close()).then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

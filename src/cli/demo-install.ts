@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { loadConfig } from '../config/load-config.js';
+import { startServer, type RunningServer } from '../main.js';
+import type { RunningSimulator } from '../../simulator/start-simulator.js';
+
+/** Tally running in demo mode next to the simulator, installed on the simulated site. */
+export interface DemoTally {
+  server: RunningServer;
+  clientKey: string;
+  tenantId: string;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts Tally in demo mode on loopback (a throw-away data directory, install keys served by the
+ * simulator) and lets the simulated Jira install it through the real, signed Connect lifecycle.
+ */
+export async function startDemoTally(running: RunningSimulator): Promise<DemoTally> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-demo-'));
+  const port = await freePort();
+  const config = loadConfig({
+    TALLY_MODE: 'demo',
+    PORT: String(port),
+    TALLY_BASE_URL: `http://127.0.0.1:${port}`,
+    TALLY_DATA_DIR: dataDir,
+    TALLY_INSTALL_KEYS_URL: running.sim.connect.installKeysUrl,
+    TALLY_ALLOWED_HOSTS: '127.0.0.1',
+    TALLY_LOG_LEVEL: 'warn',
+  });
+  const server = await startServer(config, { hostname: '127.0.0.1' });
+  const result = await running.sim.connect.install(`${server.url}/atlassian-connect.json`);
+  if (!result.ok) {
+    await server.close();
+    throw new Error(`the simulated site could not install Tally: ${result.status} ${result.reason}`);
+  }
+  const tenant = await server.registry.findCredentialsByClientKey(result.clientKey);
+  return {
+    server,
+    clientKey: result.clientKey,
+    tenantId: tenant?.tenant.id ?? 'unknown',
+    close: async () => {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

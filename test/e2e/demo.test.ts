@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+describe('npm run demo', () => {
+  it('installs Tally on the simulated site, delivers a webhook and reads every worklog back', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/demo.ts', '--once', '--worklogs', '800', '--seed', '3'], {
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(stdout).toMatch(/Simulated Jira Cloud site at http:\/\/127\.0\.0\.1:\d+/);
+    expect(stdout).toMatch(/installed by the simulated site: tenant t_[0-9a-f]{24}/);
+    expect(stdout).toMatch(/webhook received: worklog_created for worklog \d+/);
+    const readBack = /Read back (\d+) worklogs/.exec(stdout);
+    expect(Number(readBack?.[1])).toBeGreaterThan(700);
+  });
+
+  it('explains a bad flag instead of crashing', async () => {
+    const failure = await run(process.execPath, ['--import', 'tsx', 'src/cli/demo.ts', '--worklogs', 'many'], { timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain('--worklogs must be a whole number');
+  });
+});
