@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { loadConfig } from '../config/load-config.js';
 import { startServer, type RunningServer } from '../main.js';
+import { findFreePort } from '../platform/free-port.js';
 import type { RunningSimulator } from '../../simulator/start-simulator.js';
 
 /** Tally running in demo mode next to the simulator, installed on the simulated site. */
@@ -14,24 +14,13 @@ export interface DemoTally {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /**
  * Starts Tally in demo mode on loopback (a throw-away data directory, install keys served by the
  * simulator) and lets the simulated Jira install it through the real, signed Connect lifecycle.
  */
 export async function startDemoTally(running: RunningSimulator): Promise<DemoTally> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-demo-'));
-  const port = await freePort();
+  const port = await findFreePort();
   const config = loadConfig({
     TALLY_MODE: 'demo',
     PORT: String(port),

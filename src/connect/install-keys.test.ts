@@ -203,12 +203,15 @@ describe('createInstallKeyProvider with a fake key service', () => {
 describe('createInstallKeyProvider against the simulated key service', () => {
   function setup() {
     const sim = createSimulator({ clock: 'manual', generate: { worklogs: 10 } });
+    // Generate the simulator's RSA key now, so the deadline below measures the fetch, not keygen
+    // (on a loaded 2-core machine keygen alone can outlast a short deadline).
+    void sim.connect.installKeys.current();
     let requests = 0;
     const fetch: Fetch = (input, init) => {
       requests += 1;
       return sim.fetch(input, init);
     };
-    const provider = createInstallKeyProvider({ baseUrl: sim.connect.installKeysUrl, fetch, timeoutMs: 200 });
+    const provider = createInstallKeyProvider({ baseUrl: sim.connect.installKeysUrl, fetch, timeoutMs: 1500 });
     return { sim, provider, requests: () => requests };
   }
 

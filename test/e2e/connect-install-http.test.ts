@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startServer, type RunningServer } from '../../src/main.js';
-import { findFreePort } from '../support/free-port.js';
+import { findFreePort } from '../../src/platform/free-port.js';
 import { contextToken } from '../support/tally-tokens.js';
 
 /**

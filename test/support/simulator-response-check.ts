@@ -1,4 +1,5 @@
 import { getDefaultOpenApiValidator } from './openapi-validator.js';
+import { readResponseBody } from './validating-fetch.js';
 
 /** A simulator response that did not match Atlassian's OpenAPI excerpts. */
 export interface ResponseMismatch {
@@ -10,20 +11,6 @@ export interface ResponseMismatch {
 
 const mismatches: ResponseMismatch[] = [];
 let checked = 0;
-
-async function readBody(response: Response): Promise<{ body: unknown; contentType: string | undefined }> {
-  const contentType = response.headers.get('content-type') ?? undefined;
-  const text = await response.clone().text();
-  if (text === '') return { body: undefined, contentType };
-  if (contentType !== undefined && /[/+]json\b/i.test(contentType)) {
-    try {
-      return { body: JSON.parse(text) as unknown, contentType };
-    } catch {
-      return { body: text, contentType: 'text/plain (declared JSON, not parseable)' };
-    }
-  }
-  return { body: text, contentType };
-}
 
 function isErrorCollection(body: unknown): boolean {
   return typeof body === 'object' && body !== null && Array.isArray((body as { errorMessages?: unknown }).errorMessages);
@@ -39,7 +26,7 @@ export async function checkSimulatorResponse(request: Request, response: Respons
   const url = new URL(request.url);
   if (!url.pathname.startsWith('/rest/')) return;
   checked++;
-  const { body, contentType } = await readBody(response);
+  const { body, contentType } = await readResponseBody(response);
   // Faults fabricate their 5xx outside this hook, so a 500 seen here is a simulator crash.
   if (response.status === 500) {
     mismatches.push({ method: request.method, path: url.pathname + url.search, status: 500, error: 'the simulator crashed (unhandled error)' });

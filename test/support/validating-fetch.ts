@@ -43,7 +43,8 @@ export interface ValidatingFetchOptions {
   onMismatch?: 'throw' | 'record';
 }
 
-async function readBody(response: Response): Promise<{ body: unknown; contentType: string | undefined }> {
+/** Reads a response body without consuming it: parsed JSON when declared JSON, text otherwise. */
+export async function readResponseBody(response: Response): Promise<{ body: unknown; contentType: string | undefined }> {
   const contentType = response.headers.get('content-type') ?? undefined;
   const text = await response.clone().text();
   if (text === '') return { body: undefined, contentType };
@@ -76,7 +77,7 @@ export function createValidatingFetch(inner: FetchLike, options: ValidatingFetch
     const pathAndQuery = url.pathname + url.search;
     if (!url.pathname.startsWith('/rest/') || options.skip?.(method, url.pathname)) return response;
 
-    const { body, contentType } = await readBody(response);
+    const { body, contentType } = await readResponseBody(response);
     const result = validator.validateResponse({ method, path: url.pathname, status: response.status, body, contentType });
     const call: ValidatedCall = { method, path: pathAndQuery, status: response.status };
     if (result.operation !== undefined) call.operation = result.operation;
