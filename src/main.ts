@@ -13,6 +13,7 @@ import { createInstallKeyProvider } from './connect/install-keys.js';
 import { openControlDb } from './tenants/control-db.js';
 import { createSecretBox, demoSecretKey } from './tenants/secret-box.js';
 import { createSqlTenantRegistry } from './tenants/sql-tenant-registry.js';
+import { createSqlAuditLog } from './tenants/audit-log.js';
 import { createTenantEvents, type TenantEvents } from './tenants/tenant-events.js';
 import type { TenantRegistry } from './tenants/tenant-registry.js';
 import { sql } from 'kysely';
@@ -42,6 +43,7 @@ export async function startServer(config: Config, env: { port?: number; hostname
     registry,
     installKeys,
     events,
+    audit: createSqlAuditLog({ db: control.db, clock: systemClock }),
     isReady: async () => {
       await sql`select 1`.execute(control.db);
       return true;

@@ -4,6 +4,7 @@ import type { Config } from '../config/load-config.js';
 import type { Logger } from '../platform/logger.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
+import type { AuditLog } from '../tenants/audit-log.js';
 import type { TallyEnv } from '../http/tally-env.js';
 import { readJson } from '../http/read-json.js';
 import { isAllowedBaseUrl } from './allowed-hosts.js';
@@ -17,6 +18,7 @@ export interface LifecycleDeps {
   config: Pick<Config, 'appKey' | 'allowedHostSuffixes'>;
   registry: TenantRegistry;
   events: TenantEvents;
+  audit: AuditLog;
   logger: Logger;
 }
 
@@ -38,6 +40,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
     if (!payload.sharedSecret) throw new AppError('REQUEST_INVALID', 'Invalid lifecycle payload: sharedSecret');
     if (!isAllowedBaseUrl(payload.baseUrl, deps.config.allowedHostSuffixes)) {
       deps.logger.warn({ event: 'install_refused', reason: 'base URL not allowed' }, 'install refused');
+      await deps.audit.appendAudit('tenant.install_rejected', undefined, { reason: 'base_url_not_allowed' });
       throw new AppError('AUTH_FORBIDDEN', 'The site base URL is not an allowed Atlassian host');
     }
     const outcome = await deps.registry.recordInstall({
@@ -47,6 +50,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
       sharedSecret: payload.sharedSecret,
     });
     deps.logger.info({ event: 'installed', tenantId: outcome.tenant.id, created: outcome.created, reinstalled: outcome.reinstalled }, 'tenant installed');
+    await deps.audit.appendAudit(outcome.created ? 'tenant.installed' : 'tenant.reinstalled', outcome.tenant.id, { product: 'jira', baseUrl: outcome.tenant.baseUrl });
     deps.events.emit('installed', { tenantId: outcome.tenant.id, created: outcome.created, reinstalled: outcome.reinstalled });
     return c.body(null, 204);
   });
@@ -61,6 +65,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
     await deps.registry.markUninstalled(credentials.tenant.id, deps.auth.clock.nowMs());
     if (wasInstalled) {
       deps.logger.info({ event: 'uninstalled', tenantId: credentials.tenant.id }, 'tenant uninstalled');
+      await deps.audit.appendAudit('tenant.uninstalled', credentials.tenant.id);
       deps.events.emit('uninstalled', { tenantId: credentials.tenant.id });
     }
     return c.body(null, 204);
@@ -73,6 +78,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
       if (payload.clientKey !== tenant.clientKey) throw new AppError('AUTH_INVALID', 'Token issuer does not match clientKey');
       if (tenant.enabled !== enabled) {
         await deps.registry.setEnabled(tenant.id, enabled, deps.auth.clock.nowMs());
+        await deps.audit.appendAudit(enabled ? 'tenant.enabled' : 'tenant.disabled', tenant.id);
         deps.events.emit('enabledChanged', { tenantId: tenant.id, enabled });
       }
       return c.body(null, 204);

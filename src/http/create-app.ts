@@ -6,6 +6,7 @@ import type { Clock } from '../platform/clock.js';
 import { redactUrl, type Logger } from '../platform/logger.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
+import type { AuditLog } from '../tenants/audit-log.js';
 import { buildJiraDescriptor, CONNECT_ROUTES } from '../connect/descriptor.js';
 import type { ConnectAuthDeps } from '../connect/connect-auth.js';
 import { lifecycleRoutes } from '../connect/lifecycle-routes.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   registry: TenantRegistry;
   installKeys: ConnectAuthDeps['installKeys'];
   events: TenantEvents;
+  /** The control database's audit log: lifecycle events, never secrets or worklog content. */
+  audit: AuditLog;
   /** Whether the control database and job runner answer; `/readyz` reports it. */
   isReady(): Promise<boolean>;
 }
@@ -61,7 +64,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
     return c.json({ status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503);
   });
 
-  app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, logger: deps.logger }));
+  app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, audit: deps.audit, logger: deps.logger }));
   app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
   app.route('/', pageRoutes(auth));
   app.route('/', apiRoutes(auth));

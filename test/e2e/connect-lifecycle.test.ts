@@ -64,6 +64,34 @@ describe('Connect lifecycle', () => {
     expect((await bed.app.request('/api/session', { headers: { authorization: `JWT ${token}` } })).status).toBe(401);
   });
 
+  it('writes every lifecycle step to the audit log, without secrets', async () => {
+    bed = await createTallyTestbed();
+    const first = await installed(bed);
+    await bed.sim.connect.disable();
+    await bed.sim.connect.enable();
+    const second = await installed(bed);
+    await bed.sim.connect.uninstall();
+    await bed.sim.connect.install(bed.descriptorUrl, { payload: { clientKey: 'imported-site', baseUrl: 'https://169.254.169.254' } });
+    const entries = await bed.audit.listAudit();
+    expect(entries.map((e) => e.event)).toEqual([
+      'tenant.installed',
+      'tenant.disabled',
+      'tenant.enabled',
+      'tenant.reinstalled',
+      'tenant.uninstalled',
+    ]);
+    const text = JSON.stringify(entries);
+    expect(text).not.toContain(first.sharedSecret);
+    expect(text).not.toContain(second.sharedSecret);
+  });
+
+  it('audits a refused install of a hostile base URL', async () => {
+    bed = await createTallyTestbed();
+    const refused = await bed.sim.connect.install(bed.descriptorUrl, { payload: { baseUrl: 'https://169.254.169.254' } });
+    expect(refused.status).toBe(403);
+    expect((await bed.audit.listAudit()).map((e) => [e.event, e.detail?.reason])).toEqual([['tenant.install_rejected', 'base_url_not_allowed']]);
+  });
+
   it('re-installs an uninstalled site under the same tenant id', async () => {
     bed = await createTallyTestbed();
     const { clientKey } = await installed(bed);

@@ -11,6 +11,7 @@ import { createInstallKeyProvider } from '../../src/connect/install-keys.js';
 import { openControlDb, type ControlDb } from '../../src/tenants/control-db.js';
 import { createSecretBox } from '../../src/tenants/secret-box.js';
 import { createSqlTenantRegistry } from '../../src/tenants/sql-tenant-registry.js';
+import { createSqlAuditLog, type AuditLog } from '../../src/tenants/audit-log.js';
 import { createTenantEvents, type TenantEventMap } from '../../src/tenants/tenant-events.js';
 import type { TenantRegistry } from '../../src/tenants/tenant-registry.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -25,6 +26,7 @@ export interface TallyTestbed {
   config: Config;
   app: ReturnType<typeof createApp>;
   registry: TenantRegistry;
+  audit: AuditLog;
   control: ControlDb;
   events: RecordedEvent[];
   /** Every log line Tally wrote, for the secret-leak scan. */
@@ -82,6 +84,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
   for (const type of ['installed', 'uninstalled', 'enabledChanged', 'worklogWebhook'] as const) {
     events.on(type, (payload) => recorded.push({ type, payload } as RecordedEvent));
   }
+  const audit = createSqlAuditLog({ db: control.db, clock });
   const app = createApp({
     config,
     clock,
@@ -89,6 +92,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     registry,
     installKeys: createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: sim.fetch }),
     events,
+    audit,
     isReady: async () => {
       await sql`select 1`.execute(control.db);
       return true;
@@ -100,6 +104,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     config,
     app,
     registry,
+    audit,
     control,
     events: recorded,
     logLines,
