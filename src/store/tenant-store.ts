@@ -1,0 +1,85 @@
+import type { TenantId } from '../tenants/tenant.js';
+import type { WorklogDeletion, WorklogRow } from './worklog-row.js';
+
+/**
+ * Where a tenant's synchronisation stands. Every time is Jira's (epoch ms from Jira's own
+ * answers), never Tally's clock, so clock skew cannot open a gap.
+ */
+export interface SyncState {
+  /** `none` before the first full sync, `full` while it runs, `incremental` once it finished. */
+  phase: 'none' | 'full' | 'incremental';
+  /** `since` for the next `/worklog/updated` request (the full sync's progress, then the incremental cursor). */
+  updatedCursorMs: number;
+  /** `since` for the next `/worklog/deleted` request. */
+  deletedCursorMs: number;
+  /** Jira's time when the running or last full sync started. */
+  fullSyncStartedAtMs: number | undefined;
+  /** Jira's time when the last full sync finished. */
+  fullSyncCompletedAtMs: number | undefined;
+  /** Worklogs written by the running full sync so far (for progress and ETA). */
+  fullSyncWorklogs: number;
+}
+
+/** The initial state of a tenant that never synchronised. */
+export const initialSyncState: SyncState = {
+  phase: 'none',
+  updatedCursorMs: 0,
+  deletedCursorMs: 0,
+  fullSyncStartedAtMs: undefined,
+  fullSyncCompletedAtMs: undefined,
+  fullSyncWorklogs: 0,
+};
+
+/** One atomic unit of sync work: rows, deletions and the state that says they are done. */
+export interface SyncBatch {
+  upserts: readonly WorklogRow[];
+  deletions: readonly WorklogDeletion[];
+  /** Written in the same transaction, so a cursor never runs ahead of its rows. */
+  state?: Partial<SyncState>;
+}
+
+/** What {@link TenantStore.applyBatch} did. */
+export interface ApplyResult {
+  inserted: number;
+  updated: number;
+  /** Upserts skipped because the stored row is as new or newer, or a tombstone is newer. */
+  skippedStale: number;
+  deleted: number;
+}
+
+/**
+ * One tenant's database (port). Providers: SQLite file per tenant (embedded default),
+ * PostgreSQL database per tenant (production). Sync and reports depend only on this.
+ */
+export interface TenantStore {
+  readonly tenantId: TenantId;
+  getSyncState(): Promise<SyncState>;
+  /**
+   * Applies a batch in ONE transaction: an upsert wins only if its `updatedMs` is newer than the
+   * stored row's and than any tombstone of that id; a deletion removes the row and leaves a
+   * tombstone; `state` is merged last. Re-applying the same batch changes nothing (idempotent).
+   */
+  applyBatch(batch: SyncBatch): Promise<ApplyResult>;
+  /** Every stored worklog id, ascending (reconciliation). */
+  listWorklogIds(): Promise<number[]>;
+  /** Every stored worklog, by id, in pages of at most `batchSize` (export; bounded memory). */
+  streamWorklogs(batchSize?: number): AsyncIterable<WorklogRow[]>;
+  countWorklogs(): Promise<number>;
+  /**
+   * Prepares for a large first load (drops secondary indexes, larger transactions) and
+   * restores the indexes afterwards; both idempotent and safe to call after a crash.
+   */
+  beginBulkLoad(): Promise<void>;
+  endBulkLoad(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens tenant stores: the one entry point to a tenant's database (threat catalogue C6). */
+export interface StoreProvider {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Opens (creating and migrating on first use) the tenant's database. Cached; never shared across tenants. */
+  open(tenantId: TenantId): Promise<TenantStore>;
+  /** Deletes the tenant's database entirely (uninstall purge); idempotent. */
+  destroy(tenantId: TenantId): Promise<void>;
+  close(): Promise<void>;
+}
