@@ -72,6 +72,26 @@ export const errorCodes = {
     retryable: false,
     description: 'A control database migration failed; the database stays at the last completed migration and the message names the failed one.',
   },
+  STORE_TENANT_ID_INVALID: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'A tenant database was asked for with a malformed tenant id; refused, so no path outside the data directory is ever opened.',
+  },
+  STORE_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    description: "A tenant's database cannot be opened, is locked by another process or was closed; check TALLY_DATA_DIR and retry.",
+  },
+  STORE_MIGRATION_FAILED: {
+    httpStatus: 500,
+    retryable: false,
+    description: "A tenant database migration failed; nothing of that run is kept and the message names the failed migration.",
+  },
+  STORE_WRITE_FAILED: {
+    httpStatus: 500,
+    retryable: false,
+    description: "A batch could not be written to a tenant's database; nothing of it was kept, so the sync cursor did not move.",
+  },
   TENANT_SECRET_UNREADABLE: {
     httpStatus: 500,
     retryable: false,

@@ -1,0 +1,44 @@
+import type { Logger } from '../platform/logger.js';
+
+/** A unit of background work. `key` makes it a singleton: one job per key runs at a time. */
+export interface Job<P = unknown> {
+  kind: string;
+  /** Jobs with the same key never run concurrently (one writer per tenant: the tenant id). */
+  key: string;
+  /** Lower runs first: incremental syncs before backfills. */
+  priority: number;
+  payload: P;
+}
+
+/** What a job handler receives besides its payload. */
+export interface JobHelpers {
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+/** Runs one kind of job; resolves when the work is done, rejects to report a failure. */
+export type JobHandler<P = unknown> = (payload: P, helpers: JobHelpers) => Promise<void>;
+
+/** A snapshot of a queue for status pages and tests. */
+export interface QueueSnapshot {
+  running: string[];
+  queued: string[];
+}
+
+/**
+ * Background jobs (port). The embedded default is an in-process queue; a multi-instance
+ * deployment uses pg-boss on PostgreSQL. Both guarantee: at most one running job per key, and a
+ * job enqueued while its key is busy runs (once) after the running one.
+ */
+export interface JobQueue {
+  register<P>(kind: string, handler: JobHandler<P>): void;
+  /** Queues a job; a job with the same kind and key already waiting is not queued twice. */
+  enqueue<P>(job: Job<P>): void;
+  /** Aborts one key's running job (uninstall) and drops its waiting jobs. */
+  cancel(key: string): void;
+  /** Resolves when nothing is running or waiting (tests, CLI). */
+  idle(): Promise<void>;
+  snapshot(): QueueSnapshot;
+  /** Stops taking jobs, aborts running ones and waits for them to settle. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,64 @@
+import { syncUpdatedPage } from './updated-feed-step.js';
+import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
+
+/** Deletions are read from a little before the full sync started, for clock skew between Jira's nodes. */
+const DELETION_CURSOR_MARGIN_MS = 5 * 60_000;
+
+/** The outcome of {@link runFullSync}: done, or stopped after `maxPages` with progress kept. */
+export interface FullSyncResult {
+  done: boolean;
+  counts: SyncCounts;
+}
+
+/**
+ * The full synchronisation a new tenant gets (the statement: "a full synchronization of worklogs
+ * when the application is installed"): `/worklog/updated` from `since=0` to the end, each page's
+ * rows and cursor committed together. Re-runnable at any point: it resumes from the committed
+ * cursor. The deletion cursor starts at Jira's time when the full sync began, so deletions made
+ * while it runs are applied by the first incremental sync.
+ */
+export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean } = {}): Promise<FullSyncResult> {
+  const counts = emptyCounts();
+  let state = await context.store.getSyncState();
+  if (state.phase !== 'full' || options.restart) {
+    const jiraNowMs = await context.jira.getServerTimeMs({ priority: 'backfill', ...(context.signal ? { signal: context.signal } : {}) });
+    if ((await context.store.countWorklogs()) === 0) await context.store.beginBulkLoad();
+    await context.store.applyBatch({
+      upserts: [],
+      deletions: [],
+      state: {
+        phase: 'full',
+        updatedCursorMs: 0,
+        deletedCursorMs: Math.max(0, jiraNowMs - DELETION_CURSOR_MARGIN_MS),
+        fullSyncStartedAtMs: jiraNowMs,
+        fullSyncWorklogs: 0,
+      },
+    });
+    state = await context.store.getSyncState();
+    context.logger.info({ tenantId: context.tenantId }, 'full sync started');
+  }
+  let sinceMs = state.updatedCursorMs;
+  let written = state.fullSyncWorklogs;
+  const maxPages = options.maxPages ?? Infinity;
+  while (counts.pages < maxPages) {
+    context.signal?.throwIfAborted();
+    const step = await syncUpdatedPage(context, sinceMs, 'backfill', (nextSinceMs, upserted) => ({
+      updatedCursorMs: nextSinceMs,
+      fullSyncWorklogs: written + upserted,
+    }));
+    addCounts(counts, step.counts);
+    written += step.counts.upserted ?? 0;
+    sinceMs = step.nextSinceMs;
+    if (step.lastPage) {
+      await context.store.applyBatch({
+        upserts: [],
+        deletions: [],
+        state: { phase: 'incremental', fullSyncCompletedAtMs: Math.max(sinceMs, state.fullSyncStartedAtMs ?? 0) },
+      });
+      await context.store.endBulkLoad();
+      context.logger.info({ tenantId: context.tenantId, worklogs: written }, 'full sync finished');
+      return { done: true, counts };
+    }
+  }
+  return { done: false, counts };
+}

@@ -1,0 +1,69 @@
+import type { ChangedWorklogsPage } from '../jira/jira-client.js';
+import { nextFeedCursor } from './feed-cursor.js';
+import { syncUpdatedPage } from './updated-feed-step.js';
+import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
+
+/**
+ * How far back each incremental run re-reads. `/worklog/updated` hides the last minute (Jira REST
+ * v3 docs), and a change may become visible a little after its `updatedTime`; re-reading a minute
+ * costs a few duplicate ids and makes a late-visible change impossible to miss (newest wins).
+ */
+export const OVERLAP_MS = 60_000;
+
+/**
+ * One incremental synchronisation: changed worklogs since the cursor (minus the overlap), then
+ * deletions since the deletion cursor. Each page commits with its cursor; cursors never move
+ * backwards. Safe to run at any time, any number of times.
+ */
+export async function runIncrementalSync(context: SyncContext, options: { maxPages?: number } = {}): Promise<{ done: boolean; counts: SyncCounts }> {
+  const counts = emptyCounts();
+  const state = await context.store.getSyncState();
+  if (state.phase !== 'incremental') throw new Error('incremental sync needs a finished full sync');
+  const maxPages = options.maxPages ?? Infinity;
+  let committedUpdated = state.updatedCursorMs;
+  let sinceMs = Math.max(0, state.updatedCursorMs - OVERLAP_MS);
+  for (;;) {
+    if (counts.pages >= maxPages) return { done: false, counts };
+    context.signal?.throwIfAborted();
+    const step = await syncUpdatedPage(context, sinceMs, 'incremental', (nextSinceMs) => ({
+      updatedCursorMs: Math.max(committedUpdated, nextSinceMs),
+    }));
+    addCounts(counts, step.counts);
+    committedUpdated = Math.max(committedUpdated, step.nextSinceMs);
+    sinceMs = step.nextSinceMs;
+    if (step.lastPage) break;
+  }
+  const deletions = await syncDeletions(context, state.deletedCursorMs, maxPages - counts.pages);
+  addCounts(counts, deletions.counts);
+  return { done: deletions.done, counts };
+}
+
+/**
+ * Applies `/worklog/deleted` from `cursorMs` (minus the overlap): rows removed and tombstoned so an
+ * older page can never bring them back. Deletions are exempt from app access rules (reference
+ * §1.1), so restricted worklogs are deleted too.
+ */
+async function syncDeletions(context: SyncContext, cursorMs: number, pageBudget: number): Promise<{ done: boolean; counts: Partial<SyncCounts> }> {
+  const counts = { pages: 0, deleted: 0 };
+  let committed = cursorMs;
+  let sinceMs = Math.max(0, cursorMs - OVERLAP_MS);
+  const options = { priority: 'incremental' as const, ...(context.signal ? { signal: context.signal } : {}) };
+  for (;;) {
+    if (counts.pages >= pageBudget) return { done: false, counts };
+    context.signal?.throwIfAborted();
+    const page: ChangedWorklogsPage = await context.jira.getDeletedWorklogs({ sinceMs }, options);
+    const next = nextFeedCursor(sinceMs, page);
+    committed = Math.max(committed, next);
+    await context.store.applyBatch({
+      upserts: [],
+      deletions: page.values.map((v) => ({ clientWorklogId: v.worklogId, deletedAtMs: v.updatedTimeMs })),
+      state: { deletedCursorMs: committed },
+    });
+    counts.pages++;
+    counts.deleted += page.values.length;
+    // A deletion page can stall like an update page; deletions carry no body to sweep, and a
+    // re-read from the next millisecond is safe: reconciliation removes anything left behind.
+    sinceMs = next > sinceMs ? next : sinceMs + 1;
+    if (page.lastPage) return { done: true, counts };
+  }
+}
