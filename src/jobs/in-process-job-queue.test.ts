@@ -22,16 +22,27 @@ describe('in-process job queue', () => {
       if (n === 1) await gate.promise;
       log.push(`end ${n}`);
     });
-    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: { n: 1 } });
+    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: { n: 1 }, dedupe: 'sync' });
     await new Promise((r) => setTimeout(r, 5));
-    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: { n: 2 } });
-    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: { n: 3 } });
+    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: { n: 2 }, dedupe: 'sync' });
+    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: { n: 3 }, dedupe: 'sync' });
     await new Promise((r) => setTimeout(r, 5));
     expect(log).toEqual(['start 1']);
     gate.resolve();
     await queue.idle();
     expect(log).toEqual(['start 1', 'end 1', 'start 2', 'end 2']);
     expect(runs).toBe(2);
+  });
+
+  it('runs every job without a dedupe value, one at a time per key', async () => {
+    const queue = createInProcessJobQueue({ concurrency: 4, logger });
+    const seen: number[] = [];
+    queue.register<number>('hint', async (n) => {
+      seen.push(n);
+    });
+    for (const n of [1, 2, 3]) queue.enqueue({ kind: 'hint', key: 't1', priority: 0, payload: n });
+    await queue.idle();
+    expect(seen).toEqual([1, 2, 3]);
   });
 
   it('runs lower priority numbers first and respects the concurrency limit', async () => {

@@ -54,7 +54,7 @@ export function createInProcessJobQueue(options: { concurrency: number; logger: 
     },
     enqueue(job) {
       if (stopped) return;
-      if (waiting.some((w) => w.kind === job.kind && w.key === job.key)) return;
+      if (job.dedupe !== undefined && waiting.some((w) => w.kind === job.kind && w.key === job.key && w.dedupe === job.dedupe)) return;
       let index = waiting.findIndex((w) => w.priority > job.priority);
       if (index < 0) index = waiting.length;
       waiting.splice(index, 0, job);

@@ -8,6 +8,11 @@ export interface Job<P = unknown> {
   /** Lower runs first: incremental syncs before backfills. */
   priority: number;
   payload: P;
+  /**
+   * Waiting jobs of the same kind, key and dedupe value are one job (a sync requested five times
+   * while one runs runs once more). Without it every enqueued job runs (each webhook counts).
+   */
+  dedupe?: string;
 }
 
 /** What a job handler receives besides its payload. */
@@ -32,7 +37,7 @@ export interface QueueSnapshot {
  */
 export interface JobQueue {
   register<P>(kind: string, handler: JobHandler<P>): void;
-  /** Queues a job; a job with the same kind and key already waiting is not queued twice. */
+  /** Queues a job; one with the same kind, key and `dedupe` already waiting is not queued twice. */
   enqueue<P>(job: Job<P>): void;
   /** Aborts one key's running job (uninstall) and drops its waiting jobs. */
   cancel(key: string): void;

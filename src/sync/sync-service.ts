@@ -1,0 +1,100 @@
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { JobQueue } from '../jobs/job-queue.js';
+import type { TenantEvents } from '../tenants/tenant-events.js';
+import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import type { TenantId } from '../tenants/tenant.js';
+import { applyWorklogHint, type WorklogHint } from './apply-webhook.js';
+import { syncTenant, type SyncOutcome, type SyncTenantDeps } from './sync-tenant.js';
+
+/** Job priorities: webhooks and incremental syncs go before backfills. */
+export const PRIORITY = { webhook: 0, incremental: 1, backfill: 5 } as const;
+
+/** Pages a backfill may take before yielding to other tenants (fair share of the points budget). */
+const BACKFILL_PAGES_PER_TURN = 25;
+
+interface SyncJob {
+  tenantId: TenantId;
+  mode: 'auto' | 'full';
+}
+
+/** What {@link createSyncService} needs. */
+export interface SyncServiceDeps extends SyncTenantDeps {
+  queue: JobQueue;
+  registry: TenantRegistry;
+  events: TenantEvents;
+  clock: Clock;
+  intervalSeconds: number;
+  logger: Logger;
+  /** Called after every sync run, for status pages and tests. */
+  onOutcome?: (tenantId: TenantId, outcome: SyncOutcome) => void;
+}
+
+/** The running synchronisation of every tenant. */
+export interface SyncService {
+  /** Queues a sync for one tenant now (`full` restarts its full sync). */
+  requestSync(tenantId: TenantId, mode: 'auto' | 'full'): void;
+  /** Queues an incremental sync of every installed tenant (what the schedule does). */
+  syncAll(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the sync to the platform edge and the schedule: an install starts a full sync, webhooks
+ * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync, an
+ * uninstall cancels the tenant's work. One writer per tenant: every job of a tenant shares its key.
+ */
+export function createSyncService(deps: SyncServiceDeps): SyncService {
+  const recentDeliveries = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+  const unsubscribe: (() => void)[] = [];
+
+  deps.queue.register<SyncJob>('sync', async ({ tenantId, mode }, { signal }) => {
+    const outcome = await syncTenant(deps, tenantId, { mode, maxPages: BACKFILL_PAGES_PER_TURN, signal });
+    deps.onOutcome?.(tenantId, outcome);
+    // A backfill yields after its turn and queues its next turn behind everyone else's.
+    if (outcome.status === 'partial') deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId, mode: 'auto' }, dedupe: 'auto' });
+  });
+  deps.queue.register<WorklogHint>('webhook', async (hint, { signal }) => {
+    const access = await deps.credentials.forTenant(hint.tenantId);
+    if (!access) return;
+    const store = await deps.stores.open(hint.tenantId);
+    await applyWorklogHint({ tenantId: hint.tenantId, store, jira: deps.jiraClientFor(hint.tenantId, access), logger: deps.logger, signal }, hint);
+  });
+
+  const requestSync = (tenantId: TenantId, mode: 'auto' | 'full') =>
+    deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: mode === 'full' ? PRIORITY.backfill : PRIORITY.incremental, payload: { tenantId, mode }, dedupe: mode });
+
+  function isDuplicateDelivery(deliveryId: string | undefined): boolean {
+    if (!deliveryId) return false;
+    if (recentDeliveries.has(deliveryId)) return true;
+    recentDeliveries.set(deliveryId, deps.clock.nowMs());
+    if (recentDeliveries.size > 10_000) recentDeliveries.delete(recentDeliveries.keys().next().value as string);
+    return false;
+  }
+
+  return {
+    requestSync,
+    async syncAll() {
+      for (const tenant of await deps.registry.listInstalled()) requestSync(tenant.id, 'auto');
+    },
+    start() {
+      unsubscribe.push(
+        deps.events.on('installed', ({ tenantId, created, reinstalled }) => requestSync(tenantId, created || reinstalled ? 'full' : 'auto')),
+        deps.events.on('uninstalled', ({ tenantId }) => deps.queue.cancel(tenantId)),
+        deps.events.on('worklogWebhook', (hint) => {
+          if (isDuplicateDelivery(hint.deliveryId)) return;
+          deps.queue.enqueue({ kind: 'webhook', key: hint.tenantId, priority: PRIORITY.webhook, payload: hint });
+        }),
+      );
+      timer = setInterval(() => void this.syncAll().catch((error: unknown) => deps.logger.error({ err: error }, 'scheduling failed')), deps.intervalSeconds * 1000);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      for (const off of unsubscribe.splice(0)) off();
+      await deps.queue.stop();
+    },
+  };
+}
