@@ -54,7 +54,9 @@ export type CallPriority = 'incremental' | 'backfill' | 'interactive';
 
 /** Per-call options. */
 export interface CallOptions {
+  /** Default `incremental`. `backfill` calls wait while the hour's points run low. */
   priority?: CallPriority;
+  /** Ends every wait and the request in flight; the call then rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 

@@ -62,6 +62,26 @@ export const errorCodes = {
     retryable: true,
     description: 'Jira refused the call with 429; retry after the delay Jira asked for.',
   },
+  JIRA_AUTH_FAILED: {
+    httpStatus: 502,
+    retryable: false,
+    description: "Jira refused Tally's credentials (401 or 403): the shared secret changed, the app was disabled or lacks a scope; sync for the site stops until it is re-installed or enabled.",
+  },
+  JIRA_RESPONSE_INVALID: {
+    httpStatus: 502,
+    retryable: true,
+    description: 'Jira answered 2xx with a body Tally cannot use (not JSON, cut short, or missing a required field); nothing of it is kept and the call may be retried.',
+  },
+  JIRA_NOT_FOUND: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'Jira answered 404: the issue does not exist, is not visible to the app, or has time tracking disabled (Jira does not say which).',
+  },
+  JIRA_REQUEST_REJECTED: {
+    httpStatus: 502,
+    retryable: false,
+    description: 'Jira refused the request itself (400 or another 4xx but 401, 403, 404, 408 and 429), e.g. invalid JQL or an expired page token; the same call will fail again.',
+  },
   CONTROL_DB_UNAVAILABLE: {
     httpStatus: 503,
     retryable: true,

@@ -71,6 +71,11 @@ export interface TenantStore {
    */
   beginBulkLoad(): Promise<void>;
   endBulkLoad(): Promise<void>;
+  /**
+   * True between `beginBulkLoad` and `endBulkLoad`, also across a crash and a re-open (the mark is
+   * stored): nothing ends a load automatically, the resumed sync does. Optional for providers.
+   */
+  isBulkLoading?(): Promise<boolean>;
   close(): Promise<void>;
 }
 

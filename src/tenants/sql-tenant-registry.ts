@@ -150,5 +150,10 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
       const rows = await selectTenants().where('state', '=', 'installed').orderBy('installed_at_ms').orderBy('id').execute();
       return rows.map(toTenant);
     },
+
+    async listTenants() {
+      const rows = await selectTenants().orderBy('installed_at_ms').orderBy('id').execute();
+      return rows.map(toTenant);
+    },
   };
 }

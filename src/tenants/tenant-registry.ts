@@ -47,4 +47,6 @@ export interface TenantRegistry {
   setEnabled(tenantId: TenantId, enabled: boolean, atMs: number): Promise<Tenant | undefined>;
   /** Installed tenants, oldest first (for the sync scheduler). */
   listInstalled(): Promise<Tenant[]>;
+  /** Every tenant the registry holds, installed or not, oldest first (operators' listing). */
+  listTenants(): Promise<Tenant[]>;
 }

@@ -3,31 +3,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { sql } from 'kysely';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../simulator/create-simulator.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
-import { createApp } from '../../src/http/create-app.js';
-import { createInstallKeyProvider } from '../../src/connect/install-keys.js';
-import { openControlDb, type ControlDb } from '../../src/tenants/control-db.js';
-import { createSecretBox } from '../../src/tenants/secret-box.js';
-import { createSqlTenantRegistry } from '../../src/tenants/sql-tenant-registry.js';
-import { createSqlAuditLog, type AuditLog } from '../../src/tenants/audit-log.js';
-import { createTenantEvents, type TenantEventMap } from '../../src/tenants/tenant-events.js';
-import type { TenantRegistry } from '../../src/tenants/tenant-registry.js';
+import { composeTally, type Runtime, type Tally } from '../../src/compose.js';
 import { createLogger } from '../../src/platform/logger.js';
-import type { Clock } from '../../src/platform/clock.js';
+import type { TenantEventMap } from '../../src/tenants/tenant-events.js';
 
 /** An event Tally emitted, as recorded by the testbed. */
 export type RecordedEvent = { [K in keyof TenantEventMap]: { type: K; payload: TenantEventMap[K] } }[keyof TenantEventMap];
 
-/** Tally wired in-process to a simulated Jira site: the site installs Tally through its fetch. */
+/** Tally, composed exactly as in production, wired in-process to a simulated Jira site. */
 export interface TallyTestbed {
   sim: Simulator;
   config: Config;
-  app: ReturnType<typeof createApp>;
-  registry: TenantRegistry;
-  audit: AuditLog;
-  control: ControlDb;
+  tally: Tally;
+  app: Tally['app'];
+  registry: Tally['registry'];
+  audit: Tally['audit'];
+  control: Tally['control'];
   events: RecordedEvent[];
   /** Every log line Tally wrote, for the secret-leak scan. */
   logLines: string[];
@@ -43,18 +36,19 @@ export interface TallyTestbedOptions {
 }
 
 /**
- * Builds Tally (real SQLite control database in a temp dir, real install-key fetching from the
- * simulator, real JWT checks) and a simulator whose Connect host calls Tally in-process. Both
- * share the simulator's clock, so tests can move time for both.
+ * Builds Tally with `composeTally` (real SQLite databases in a temp dir, real install-key
+ * fetching, real JWT checks, the real Jira client and sync) and a simulator whose Connect host
+ * calls Tally in-process. Tally runs on the simulator's clock; its sleeps move that clock
+ * (virtual time), so Retry-After waits and rate-limit pauses cost no real time.
  */
 export async function createTallyTestbed(options: TallyTestbedOptions = {}): Promise<TallyTestbed> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-test-'));
-  const holder: { app?: ReturnType<typeof createApp> } = {};
+  const holder: { tally?: Tally } = {};
   const sim = createSimulator({
     clock: 'manual',
     generate: { worklogs: 40 },
     ...options.simulator,
-    appFetch: async (input, init) => (holder.app as ReturnType<typeof createApp>).fetch(new Request(input, init)),
+    appFetch: async (input, init) => (holder.tally as Tally).app.fetch(new Request(input, init)),
   });
   const config = loadConfig({
     TALLY_BASE_URL: 'https://tally.test',
@@ -64,53 +58,43 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     TALLY_LOG_LEVEL: 'debug',
     ...options.env,
   });
-  const clock: Clock = { nowMs: () => sim.clock.now() };
   const logLines: string[] = [];
-  const logger = createLogger({
-    level: config.logLevel,
-    destination: new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  });
-  const control = await openControlDb({ dataDir });
-  const registry = createSqlTenantRegistry({ db: control.db, secretBox: createSecretBox(config.secretKey as Buffer), clock });
-  const recorded: RecordedEvent[] = [];
-  const events = createTenantEvents((error) => {
-    throw error;
-  });
-  for (const type of ['installed', 'uninstalled', 'enabledChanged', 'worklogWebhook'] as const) {
-    events.on(type, (payload) => recorded.push({ type, payload } as RecordedEvent));
-  }
-  const audit = createSqlAuditLog({ db: control.db, clock });
-  const app = createApp({
-    config,
-    clock,
-    logger,
-    registry,
-    installKeys: createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: sim.fetch }),
-    events,
-    audit,
-    isReady: async () => {
-      await sql`select 1`.execute(control.db);
-      return true;
+  const runtime: Runtime = {
+    clock: { nowMs: () => sim.clock.now() },
+    fetch: sim.fetch,
+    sleep: async (ms, signal) => {
+      signal?.throwIfAborted();
+      sim.clock.advance(ms);
     },
-  });
-  holder.app = app;
+    logger: createLogger({
+      level: config.logLevel,
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    }),
+  };
+  const tally = await composeTally(config, runtime);
+  holder.tally = tally;
+  const recorded: RecordedEvent[] = [];
+  for (const type of ['installed', 'uninstalled', 'enabledChanged', 'worklogWebhook'] as const) {
+    tally.events.on(type, (payload) => recorded.push({ type, payload } as RecordedEvent));
+  }
   return {
     sim,
     config,
-    app,
-    registry,
-    audit,
-    control,
+    tally,
+    app: tally.app,
+    registry: tally.registry,
+    audit: tally.audit,
+    control: tally.control,
     events: recorded,
     logLines,
     descriptorUrl: `${config.baseUrl}/atlassian-connect.json`,
     close: async () => {
-      await control.close();
+      await tally.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,42 @@
+import type { Config } from '../config/load-config.js';
+import type { Runtime } from '../compose.js';
+import { isAppError } from '../platform/app-error.js';
+import type { CliIo, ExitCode } from './cli-io.js';
+import { tenantsListCommand } from './tenants-list-command.js';
+import { syncCommand } from './sync-command.js';
+import { worklogsExportCommand } from './worklogs-export-command.js';
+
+export const CLI_USAGE = `Usage: tally <command>
+
+  serve                                   start the server and the sync (default)
+  tenants list [--json]                   every tenant with its state and sync progress
+  sync <tenant> [--full]                  synchronise one tenant now (a tenant id or client key)
+  worklogs export --tenant <tenant> [--format ndjson|csv]
+                                          print every stored worklog, fields exactly as stored
+`;
+
+/**
+ * Dispatches `tally <command>`. Bad usage prints the usage and exits 2; an expected failure
+ * (unknown tenant, Jira unavailable) prints one clear line and exits 1; nothing prints a stack.
+ */
+export async function runCli(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
+  const [command, sub, ...rest] = args;
+  try {
+    if (command === 'tenants' && sub === 'list') return await tenantsListCommand(rest, config, runtime, io);
+    if (command === 'sync' && sub !== undefined) return await syncCommand([sub, ...rest], config, runtime, io);
+    if (command === 'worklogs' && sub === 'export') return await worklogsExportCommand(rest, config, runtime, io);
+    if (command === 'help' || command === '--help') {
+      io.stdout.write(CLI_USAGE);
+      return 0;
+    }
+    io.stderr.write(`tally: unknown command "${args.join(' ')}"\n\n${CLI_USAGE}`);
+    return 2;
+  } catch (error) {
+    if (isAppError(error) && error.expose) {
+      io.stderr.write(`tally: ${error.message}\n`);
+      return error.code === 'REQUEST_INVALID' ? 2 : 1;
+    }
+    io.stderr.write(`tally: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/load-config.js';
+import { composeTally, type Runtime } from '../compose.js';
+import { syncTenant } from '../sync/sync-tenant.js';
+import type { CliIo, ExitCode } from './cli-io.js';
+import { resolveTenant } from './resolve-tenant.js';
+import { estimateProgress, renderProgress } from './sync-progress.js';
+
+/** Pages between progress updates (each page is up to 1000 worklogs). */
+const PAGES_PER_STEP = 5;
+
+/**
+ * `tally sync <tenant> [--full]`: synchronises one tenant now, in this process, printing a
+ * progress bar with an ETA during a full sync. Interrupting it loses nothing: every page is
+ * committed with its cursor, and the next run (or the server) resumes there.
+ */
+export async function syncCommand(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
+  const { values, positionals } = parseArgs({ args, options: { full: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const tally = await composeTally(config, runtime);
+  try {
+    const tenant = await resolveTenant(tally.registry, positionals[0] ?? '');
+    const store = await tally.stores.open(tenant.id);
+    const started = runtime.clock.nowMs();
+    let originMs: number | undefined;
+    let mode: 'auto' | 'full' = values.full ? 'full' : 'auto';
+    for (;;) {
+      const outcome = await syncTenant(tally.syncDeps, tenant.id, { mode, maxPages: PAGES_PER_STEP });
+      mode = 'auto';
+      if (outcome.status === 'skipped') {
+        io.stderr.write(`tally: tenant ${tenant.id} is not installed; nothing to sync\n`);
+        return 1;
+      }
+      const state = await store.getSyncState();
+      originMs ??= state.updatedCursorMs;
+      const line = renderProgress(estimateProgress(state, originMs, (runtime.clock.nowMs() - started) / 1000));
+      io.stdout.write(io.stdout.isTTY ? `\r${line}` : `${line}\n`);
+      if (outcome.status === 'synced') break;
+    }
+    const count = await store.countWorklogs();
+    io.stdout.write(`${io.stdout.isTTY ? '\n' : ''}Synced ${tenant.id}: ${count} worklogs stored.\n`);
+    return 0;
+  } finally {
+    await tally.close();
+  }
+}

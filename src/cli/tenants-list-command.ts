@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config/load-config.js';
+import { composeTally, type Runtime } from '../compose.js';
+import type { CliIo, ExitCode } from './cli-io.js';
+
+/** `tally tenants list [--json]`: every tenant, its state and where its sync stands. */
+export async function tenantsListCommand(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
+  const tally = await composeTally(config, runtime);
+  try {
+    const rows = [];
+    for (const tenant of await tally.registry.listTenants()) {
+      const store = tenant.state === 'installed' ? await tally.stores.open(tenant.id) : undefined;
+      const state = await store?.getSyncState();
+      rows.push({
+        tenantId: tenant.id,
+        site: tenant.baseUrl,
+        product: tenant.product,
+        state: tenant.state,
+        enabled: tenant.enabled,
+        installedAt: new Date(tenant.installedAtMs).toISOString(),
+        syncPhase: state?.phase ?? null,
+        worklogs: store ? await store.countWorklogs() : null,
+        lastFullSyncAt: state?.fullSyncCompletedAtMs ? new Date(state.fullSyncCompletedAtMs).toISOString() : null,
+      });
+    }
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return 0;
+    }
+    if (rows.length === 0) {
+      io.stdout.write('No tenants yet: install Tally on a site (see README).\n');
+      return 0;
+    }
+    const header = ['tenant', 'site', 'state', 'sync', 'worklogs', 'last full sync'];
+    const lines = rows.map((r) => [r.tenantId, r.site, r.enabled ? r.state : `${r.state} (disabled)`, r.syncPhase ?? '-', String(r.worklogs ?? '-'), r.lastFullSyncAt ?? '-']);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+    for (const line of [header, ...lines]) io.stdout.write(`${line.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`);
+    return 0;
+  } finally {
+    await tally.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { AppError } from '../platform/app-error.js';
+import type { TenantId } from '../tenants/tenant.js';
+import { createSqliteBatchWriter } from './sqlite-batch-writer.js';
+import type { SqliteTenantDb } from './sqlite-tenant-db.js';
+import { parseSyncState, syncStateKeys } from './sync-state-json.js';
+import { createReportIndex, dropReportIndex, reportIndexes } from './tenant-migrations.js';
+import type { TenantStore } from './tenant-store.js';
+import { worklogColumns, worklogFromValues } from './worklog-columns.js';
+import type { WorklogRow } from './worklog-row.js';
+
+/** What {@link createSqliteTenantStore} needs: the open database and who to tell when it closes. */
+export interface SqliteTenantStoreDeps {
+  tenantId: TenantId;
+  db: SqliteTenantDb;
+  /** Called once, after the handle closed (the provider forgets its cached store). */
+  onClose?: () => void;
+}
+
+const DEFAULT_PAGE_ROWS = 1000;
+
+/**
+ * A {@link TenantStore} over one open, migrated SQLite file. All calls run synchronously on the
+ * better-sqlite3 handle, so no two of them interleave inside a transaction. After `close()`
+ * (idempotent) every call throws `STORE_UNAVAILABLE`.
+ */
+export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantStoreDeps): TenantStore {
+  const { database, kysely } = db;
+  const applyBatch = createSqliteBatchWriter(database);
+  const readState = database.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
+  const writeState = database.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const deleteState = database.prepare('DELETE FROM sync_state WHERE key = ?');
+  const listIds = database.prepare('SELECT client_worklog_id FROM worklogs ORDER BY client_worklog_id').pluck();
+  const count = database.prepare('SELECT count(*) FROM worklogs').pluck();
+  // Keyset pagination: each page is an index range on the rowid, however far into the table.
+  const page = database.prepare(`SELECT ${worklogColumns.join(', ')} FROM worklogs WHERE client_worklog_id > ? ORDER BY client_worklog_id LIMIT ?`).raw();
+  const indexNames = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'worklogs'").pluck();
+  // The index DDL comes from the dialect-neutral definitions, compiled once for SQLite.
+  const createIndexes = reportIndexes.map((index) => database.prepare(createReportIndex(kysely, index).compile().sql));
+  const dropIndexes = reportIndexes.map((index) => database.prepare(dropReportIndex(kysely, index).compile().sql));
+
+  let closing: Promise<void> | undefined;
+  const ensureOpen = () => {
+    if (closing !== undefined) throw new AppError('STORE_UNAVAILABLE', `The store of tenant ${tenantId} is closed`);
+  };
+  const isBulkLoadMarked = () => readState.get(syncStateKeys.bulkLoad) !== undefined;
+
+  const beginBulkLoad = database.transaction(() => {
+    for (const drop of dropIndexes) drop.run();
+    writeState.run(syncStateKeys.bulkLoad, 'true');
+  });
+  const endBulkLoad = database.transaction(() => {
+    for (const create of createIndexes) create.run();
+    // Fresh statistics for the planner after the table grew from nothing.
+    database.exec('ANALYZE');
+    deleteState.run(syncStateKeys.bulkLoad);
+  });
+
+  return {
+    tenantId,
+    async getSyncState() {
+      ensureOpen();
+      return parseSyncState(readState.get(syncStateKeys.state) as string | undefined);
+    },
+    async applyBatch(batch) {
+      ensureOpen();
+      return applyBatch(batch);
+    },
+    async listWorklogIds() {
+      ensureOpen();
+      return listIds.all() as number[];
+    },
+    async *streamWorklogs(batchSize = DEFAULT_PAGE_ROWS): AsyncIterable<WorklogRow[]> {
+      if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+      let afterId = Number.MIN_SAFE_INTEGER;
+      for (;;) {
+        ensureOpen();
+        const rows = (page.all(afterId, batchSize) as unknown[][]).map(worklogFromValues);
+        if (rows.length === 0) return;
+        afterId = (rows[rows.length - 1] as WorklogRow).clientWorklogId;
+        yield rows;
+        if (rows.length < batchSize) return;
+      }
+    },
+    async countWorklogs() {
+      ensureOpen();
+      return count.get() as number;
+    },
+    async beginBulkLoad() {
+      ensureOpen();
+      beginBulkLoad.immediate();
+    },
+    async endBulkLoad() {
+      ensureOpen();
+      const present = new Set(indexNames.all() as string[]);
+      // Nothing to do (and no ANALYZE to pay for) when no load is open and every index exists.
+      if (!isBulkLoadMarked() && reportIndexes.every((index) => present.has(index.name))) return;
+      endBulkLoad.immediate();
+    },
+    async isBulkLoading() {
+      ensureOpen();
+      return isBulkLoadMarked();
+    },
+    close() {
+      closing ??= kysely.destroy().then(() => {
+        if (database.open) database.close();
+        onClose?.();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,297 @@
+/**
+ * The behaviour every {@link StoreProvider} must show, as one vitest suite a provider's test file
+ * calls with its own factory (SQLite now, PostgreSQL later). Only imported by `*.test.ts` files.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isAppError } from '../platform/app-error.js';
+import { newTenantId, type TenantId } from '../tenants/tenant.js';
+import { initialSyncState, type StoreProvider, type SyncBatch, type TenantStore } from './tenant-store.js';
+import type { WorklogRow } from './worklog-row.js';
+
+/** A fresh provider on empty storage, and how to remove that storage. */
+export interface StoreProviderHarness {
+  provider: StoreProvider;
+  cleanup(): Promise<void>;
+  /** A new provider over the same storage (after `provider.close()`), to prove data is durable. */
+  reopen?(): Promise<StoreProvider>;
+}
+
+const T0 = Date.UTC(2026, 0, 15, 9, 0, 0);
+
+/** A valid worklog with id `id`, `updated` at T0 + `updatedOffsetMs`. */
+export function makeWorklog(id: number, overrides: Partial<WorklogRow> = {}, updatedOffsetMs = 0): WorklogRow {
+  const updatedMs = T0 + updatedOffsetMs;
+  return {
+    clientWorklogId: id,
+    accountId: `5b10a2844c20165700ede${String(id % 1000).padStart(3, '0')}`,
+    clientIssueId: 10_000 + (id % 50),
+    comment: `{"type":"doc","version":1,"content":[{"type":"paragraph","content":[{"type":"text","text":"work ${id}"}]}]}`,
+    created: '2026-01-15T09:00:00.000+0000',
+    updated: new Date(updatedMs).toISOString().replace('Z', '+0000'),
+    started: '2026-01-14T08:30:00.000+0100',
+    timeSpentSeconds: 3600,
+    startedMs: Date.UTC(2026, 0, 14, 7, 30),
+    updatedMs,
+    ...overrides,
+  };
+}
+
+const batch = (parts: Partial<SyncBatch>): SyncBatch => ({ upserts: [], deletions: [], ...parts });
+
+async function readAll(store: TenantStore): Promise<WorklogRow[]> {
+  const rows: WorklogRow[] = [];
+  for await (const page of store.streamWorklogs()) rows.push(...page);
+  return rows;
+}
+
+/**
+ * Registers the contract suite `TenantStore contract (<name>)`. `makeProvider` is called once per
+ * test; `cleanup` runs after it, also when it failed.
+ */
+export function describeTenantStoreContract(name: string, makeProvider: () => Promise<StoreProviderHarness>): void {
+  describe(`TenantStore contract (${name})`, () => {
+    let harness: StoreProviderHarness;
+    let providers: StoreProvider[];
+    beforeEach(async () => {
+      harness = await makeProvider();
+      providers = [harness.provider];
+    });
+    afterEach(async () => {
+      for (const provider of providers) await provider.close();
+      await harness.cleanup();
+    });
+    const open = (tenantId: TenantId = fixedTenant) => harness.provider.open(tenantId);
+    const fixedTenant = newTenantId();
+
+    it('starts empty, with the initial sync state', async () => {
+      const store = await open();
+      expect(await store.getSyncState()).toEqual(initialSyncState);
+      expect(await store.countWorklogs()).toBe(0);
+      expect(await store.listWorklogIds()).toEqual([]);
+      expect(await readAll(store)).toEqual([]);
+    });
+
+    it('returns the same store for the same tenant and keeps every field of a row', async () => {
+      const store = await open();
+      expect(await open()).toBe(store);
+      const row = makeWorklog(7, { accountId: null, comment: null });
+      await store.applyBatch(batch({ upserts: [row, makeWorklog(9_007_199_254_740_991)] }));
+      expect(await readAll(store)).toEqual([row, makeWorklog(9_007_199_254_740_991)]);
+    });
+
+    it('counts inserted, updated and stale upserts exactly', async () => {
+      const store = await open();
+      expect(await store.applyBatch(batch({ upserts: [makeWorklog(1), makeWorklog(2)] }))).toEqual({ inserted: 2, updated: 0, skippedStale: 0, deleted: 0 });
+      const newer = makeWorklog(1, { comment: 'edited', timeSpentSeconds: 60 }, 1000);
+      const result = await store.applyBatch(batch({ upserts: [newer, makeWorklog(2, {}, -1000), makeWorklog(3)] }));
+      expect(result).toEqual({ inserted: 1, updated: 1, skippedStale: 1, deleted: 0 });
+      expect(await readAll(store)).toEqual([newer, makeWorklog(2), makeWorklog(3)]);
+    });
+
+    it('keeps the newest updated and ignores an equal updated with other content', async () => {
+      const store = await open();
+      const newest = makeWorklog(1, { comment: 'newest' }, 5000);
+      await store.applyBatch(batch({ upserts: [newest] }));
+      const older = makeWorklog(1, { comment: 'older' }, 1000);
+      const sameTime = makeWorklog(1, { comment: 'same time, other text' }, 5000);
+      expect(await store.applyBatch(batch({ upserts: [older, sameTime] }))).toMatchObject({ inserted: 0, updated: 0, skippedStale: 2 });
+      expect(await readAll(store)).toEqual([newest]);
+    });
+
+    it('resolves the same id twice in one batch by updated, in order', async () => {
+      const store = await open();
+      const result = await store.applyBatch(batch({ upserts: [makeWorklog(1, {}, 0), makeWorklog(1, { comment: 'b' }, 300), makeWorklog(1, { comment: 'c' }, 200)] }));
+      expect(result).toEqual({ inserted: 1, updated: 1, skippedStale: 1, deleted: 0 });
+      expect(await readAll(store)).toEqual([makeWorklog(1, { comment: 'b' }, 300)]);
+    });
+
+    it('does not resurrect a deleted worklog when an older page is applied again', async () => {
+      const store = await open();
+      const page = batch({ upserts: [makeWorklog(1), makeWorklog(2)] });
+      await store.applyBatch(page);
+      const deletion = batch({ deletions: [{ clientWorklogId: 1, deletedAtMs: T0 + 500 }] });
+      expect(await store.applyBatch(deletion)).toEqual({ inserted: 0, updated: 0, skippedStale: 0, deleted: 1 });
+      expect(await store.applyBatch(page)).toEqual({ inserted: 0, updated: 0, skippedStale: 2, deleted: 0 });
+      expect(await store.applyBatch(batch({ upserts: [makeWorklog(1, {}, 500)] }))).toMatchObject({ skippedStale: 1 });
+      expect(await store.listWorklogIds()).toEqual([2]);
+    });
+
+    it('stores an upsert again only when its updated is after the deletion', async () => {
+      const store = await open();
+      await store.applyBatch(batch({ deletions: [{ clientWorklogId: 1, deletedAtMs: T0 + 500 }] }));
+      expect(await store.applyBatch(batch({ upserts: [makeWorklog(1, {}, 501)] }))).toMatchObject({ inserted: 1 });
+      expect(await store.listWorklogIds()).toEqual([1]);
+    });
+
+    it('lets a deletion win over a stored row whatever its updated', async () => {
+      const store = await open();
+      await store.applyBatch(batch({ upserts: [makeWorklog(1, {}, 9000)] }));
+      expect(await store.applyBatch(batch({ deletions: [{ clientWorklogId: 1, deletedAtMs: T0 + 500 }] }))).toMatchObject({ deleted: 1 });
+      expect(await store.countWorklogs()).toBe(0);
+    });
+
+    it('tombstones a deletion of an absent worklog and keeps the latest deletion time', async () => {
+      const store = await open();
+      expect(await store.applyBatch(batch({ deletions: [{ clientWorklogId: 9, deletedAtMs: T0 + 500 }] }))).toMatchObject({ deleted: 0 });
+      await store.applyBatch(batch({ deletions: [{ clientWorklogId: 9, deletedAtMs: T0 + 100 }] }));
+      expect(await store.applyBatch(batch({ upserts: [makeWorklog(9, {}, 400)] }))).toMatchObject({ inserted: 0, skippedStale: 1 });
+      expect(await store.countWorklogs()).toBe(0);
+    });
+
+    it('changes nothing when the same batch is applied again', async () => {
+      const store = await open();
+      const once = batch({
+        upserts: [makeWorklog(1), makeWorklog(2), makeWorklog(3)],
+        deletions: [{ clientWorklogId: 2, deletedAtMs: T0 + 10 }],
+        state: { phase: 'incremental', updatedCursorMs: T0 },
+      });
+      expect(await store.applyBatch(once)).toEqual({ inserted: 3, updated: 0, skippedStale: 0, deleted: 1 });
+      const before = await readAll(store);
+      expect(await store.applyBatch(once)).toEqual({ inserted: 0, updated: 0, skippedStale: 3, deleted: 0 });
+      expect(await readAll(store)).toEqual(before);
+      expect(await store.getSyncState()).toEqual({ ...initialSyncState, phase: 'incremental', updatedCursorMs: T0 });
+    });
+
+    it('merges state patches, clears a field set to undefined, and keeps it across a re-open', async () => {
+      const store = await open();
+      await store.applyBatch(batch({ state: { phase: 'full', updatedCursorMs: 10, fullSyncStartedAtMs: T0 } }));
+      await store.applyBatch(batch({ state: { updatedCursorMs: 20, fullSyncWorklogs: 3 } }));
+      await store.applyBatch(batch({ state: { fullSyncStartedAtMs: undefined, deletedCursorMs: 5 } }));
+      const expected = { ...initialSyncState, phase: 'full', updatedCursorMs: 20, deletedCursorMs: 5, fullSyncWorklogs: 3 };
+      expect(await store.getSyncState()).toEqual(expected);
+
+      let again = harness.provider;
+      if (harness.reopen === undefined) {
+        await store.close();
+      } else {
+        await harness.provider.close();
+        again = await harness.reopen();
+        providers.push(again);
+      }
+      const reopened = await again.open(fixedTenant);
+      expect(reopened).not.toBe(store);
+      expect(await reopened.getSyncState()).toEqual(expected);
+    });
+
+    it('keeps two tenants apart', async () => {
+      const a = await open(newTenantId());
+      const b = await open(newTenantId());
+      expect(a).not.toBe(b);
+      await a.applyBatch(batch({ upserts: [makeWorklog(1), makeWorklog(2)], state: { updatedCursorMs: 1 } }));
+      await b.applyBatch(batch({ upserts: [makeWorklog(2, { comment: 'b' }), makeWorklog(3)] }));
+      await b.applyBatch(batch({ deletions: [{ clientWorklogId: 1, deletedAtMs: T0 }] }));
+      expect(await a.listWorklogIds()).toEqual([1, 2]);
+      expect(await b.listWorklogIds()).toEqual([2, 3]);
+      expect((await readAll(a))[1]).toEqual(makeWorklog(2));
+      expect(await b.getSyncState()).toEqual(initialSyncState);
+      await harness.provider.destroy(b.tenantId);
+      expect(await a.countWorklogs()).toBe(2);
+    });
+
+    it('destroys a tenant entirely; a later open starts empty; destroying again is harmless', async () => {
+      const tenantId = newTenantId();
+      const store = await open(tenantId);
+      await store.applyBatch(batch({ upserts: [makeWorklog(1)], deletions: [{ clientWorklogId: 5, deletedAtMs: T0 }], state: { phase: 'incremental' } }));
+      await harness.provider.destroy(tenantId);
+      await harness.provider.destroy(tenantId);
+      await expect(store.countWorklogs()).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+      const fresh = await open(tenantId);
+      expect(await fresh.countWorklogs()).toBe(0);
+      expect(await fresh.getSyncState()).toEqual(initialSyncState);
+      // The tombstone went too: the id can be stored again.
+      expect(await fresh.applyBatch(batch({ upserts: [makeWorklog(5)] }))).toMatchObject({ inserted: 1 });
+      await harness.provider.destroy(newTenantId());
+    });
+
+    it('streams every row in id order, in pages no larger than asked', async () => {
+      const store = await open();
+      const ids = Array.from({ length: 2500 }, (_, i) => (i * 7919) % 2500 + 1); // a permutation of 1..2500
+      for (let i = 0; i < ids.length; i += 700) await store.applyBatch(batch({ upserts: ids.slice(i, i + 700).map((id) => makeWorklog(id)) }));
+      const sizes: number[] = [];
+      const streamed: number[] = [];
+      for await (const page of store.streamWorklogs(1000)) {
+        sizes.push(page.length);
+        streamed.push(...page.map((row) => row.clientWorklogId));
+      }
+      expect(sizes).toEqual([1000, 1000, 500]);
+      expect(streamed).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+      expect(await store.listWorklogIds()).toEqual(streamed);
+      expect(await store.countWorklogs()).toBe(2500);
+      const exact: number[] = [];
+      for await (const page of store.streamWorklogs(500)) exact.push(page.length);
+      expect(exact).toEqual([500, 500, 500, 500, 500]);
+    });
+
+    it('keeps data through a bulk load, and both ends of it are idempotent', async () => {
+      const store = await open();
+      await store.applyBatch(batch({ upserts: [makeWorklog(1)] }));
+      await store.beginBulkLoad();
+      await store.beginBulkLoad();
+      expect(await store.isBulkLoading?.()).not.toBe(false);
+      await store.applyBatch(batch({ upserts: [makeWorklog(2), makeWorklog(1, { comment: 'x' }, 10)] }));
+      await store.endBulkLoad();
+      await store.endBulkLoad();
+      expect(await store.isBulkLoading?.()).not.toBe(true);
+      expect(await readAll(store)).toEqual([makeWorklog(1, { comment: 'x' }, 10), makeWorklog(2)]);
+      expect(await store.applyBatch(batch({ upserts: [makeWorklog(2)] }))).toMatchObject({ skippedStale: 1 });
+    });
+
+    it.each(['../x', '', 't_../../../etc/passwd', 'T_0123456789ABCDEF01234567', 't_0123456789abcdef0123456', '/tmp/t_0123456789abcdef01234567'])(
+      'refuses the malformed tenant id %j',
+      async (value) => {
+        const refused = (error: unknown) => isAppError(error, 'STORE_TENANT_ID_INVALID');
+        await expect(harness.provider.open(value as TenantId)).rejects.toSatisfy(refused);
+        await expect(harness.provider.destroy(value as TenantId)).rejects.toSatisfy(refused);
+      },
+    );
+
+    it('stores comments and account ids verbatim, whatever characters they hold', async () => {
+      const store = await open();
+      const texts = [
+        "'); DROP TABLE worklogs; --",
+        'Überstunden 🎉👩‍💻 — 日本語 \u200b "quoted" \\ backslash',
+        // No raw NUL: PostgreSQL text cannot hold one, and Jira's JSON text carries it escaped.
+        'tab \t, newline \n, CR \r, escaped NUL \\u0000, emoji 🧪',
+        '%_ LIKE wildcards and $1 ? :name @p placeholders',
+      ];
+      const rows = texts.map((text, i) => makeWorklog(i + 1, { comment: text, accountId: `${text.slice(0, 5)}:${i}` }));
+      await store.applyBatch(batch({ upserts: rows }));
+      expect(await readAll(store)).toEqual(rows);
+    });
+
+    it('rolls back a failing batch entirely, state included', async () => {
+      const store = await open();
+      await store.applyBatch(batch({ upserts: [makeWorklog(1)], state: { updatedCursorMs: 100 } }));
+      const broken = { ...makeWorklog(3), created: null } as unknown as WorklogRow;
+      const failing = batch({
+        upserts: [makeWorklog(2), makeWorklog(1, { comment: 'edited' }, 50), broken],
+        deletions: [{ clientWorklogId: 1, deletedAtMs: T0 + 100 }],
+        state: { updatedCursorMs: 200, phase: 'incremental' },
+      });
+      await expect(store.applyBatch(failing)).rejects.toSatisfy((error) => isAppError(error, 'STORE_WRITE_FAILED'));
+      expect(await readAll(store)).toEqual([makeWorklog(1)]);
+      expect(await store.getSyncState()).toEqual({ ...initialSyncState, updatedCursorMs: 100 });
+      // Nothing of the failed batch blocks a correct retry (no tombstone was kept either).
+      expect(await store.applyBatch({ ...failing, upserts: failing.upserts.slice(0, 2), deletions: [] })).toMatchObject({ inserted: 1, updated: 1 });
+    });
+
+    it.each([Number.NaN, null, 2.5, 2 ** 53])('refuses the worklog id %s without writing anything', async (badId) => {
+      const store = await open();
+      const rows = [makeWorklog(1), makeWorklog(badId as number)];
+      await expect(store.applyBatch(batch({ upserts: rows }))).rejects.toSatisfy((error) => isAppError(error, 'STORE_WRITE_FAILED'));
+      const deletion = batch({ deletions: [{ clientWorklogId: badId as number, deletedAtMs: T0 }] });
+      await expect(store.applyBatch(deletion)).rejects.toSatisfy((error) => isAppError(error, 'STORE_WRITE_FAILED'));
+      expect(await store.countWorklogs()).toBe(0);
+    });
+
+    it('refuses calls on a closed store', async () => {
+      const store = await open();
+      await store.close();
+      await store.close();
+      await expect(store.applyBatch(batch({ upserts: [makeWorklog(1)] }))).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+      const reopened = await open();
+      expect(reopened).not.toBe(store);
+      expect(await reopened.countWorklogs()).toBe(0);
+    });
+  });
+}
