@@ -43,7 +43,7 @@ export async function composeTally(config: Config, runtime: Runtime) {
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
   const credentials = createConnectJiraCredentials({ registry, appKey: config.appKey, clock });
   const stores = createSqliteStoreProvider({ dataDir: config.dataDir });
-  const coordinator = createRateLimitCoordinator({ clock, sleep: runtime.sleep });
+  const coordinator = createRateLimitCoordinator({ clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
   const syncDeps: SyncTenantDeps = {
     stores,
     credentials,
