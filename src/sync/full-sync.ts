@@ -1,8 +1,11 @@
-import { syncUpdatedPage } from './updated-feed-step.js';
+import { pipelineUpdatedFeed } from './pipelined-updated-feed.js';
 import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
 
 /** Deletions are read from a little before the full sync started, for clock skew between Jira's nodes. */
 const DELETION_CURSOR_MARGIN_MS = 5 * 60_000;
+
+/** `/worklog/list` calls in flight during a full sync; pages still commit in order. */
+const LIST_CALLS_IN_FLIGHT = 3;
 
 /** The outcome of {@link runFullSync}: done, or stopped after `maxPages` with progress kept. */
 export interface FullSyncResult {
@@ -42,12 +45,16 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
   const maxPages = options.maxPages ?? Infinity;
   while (counts.pages < maxPages) {
     context.signal?.throwIfAborted();
-    const step = await syncUpdatedPage(context, sinceMs, 'backfill', (nextSinceMs, upserted) => ({
-      updatedCursorMs: nextSinceMs,
-      fullSyncWorklogs: written + upserted,
-    }));
+    const step = await pipelineUpdatedFeed(context, {
+      sinceMs,
+      concurrency: LIST_CALLS_IN_FLIGHT,
+      maxPages: maxPages - counts.pages,
+      stateOnCommit: (nextSinceMs, upserted) => {
+        written += upserted;
+        return { updatedCursorMs: nextSinceMs, fullSyncWorklogs: written };
+      },
+    });
     addCounts(counts, step.counts);
-    written += step.counts.upserted ?? 0;
     sinceMs = step.nextSinceMs;
     if (step.lastPage) {
       await context.store.applyBatch({
