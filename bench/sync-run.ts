@@ -29,7 +29,8 @@ const config = loadConfig({
   // The simulator's limits are off; tell the coordinator the budget is not the bottleneck either.
   TALLY_JIRA_POINTS_PER_HOUR: '10000000',
 });
-const logger = createLogger({ level: 'warn' });
+// Logs go to stderr: stdout carries only the result line the orchestrator reads.
+const logger = createLogger({ level: 'warn', destination: process.stderr });
 const tally = await composeTally(config, { clock: systemClock, fetch: (i, o) => fetch(i, o), sleep: timerSleep, logger });
 try {
   const { tenant } = await tally.registry.recordInstall({ clientKey: values['client-key'] ?? 'bench-client', product: 'jira', baseUrl: values['sim-url'] ?? '', sharedSecret: values.secret ?? '' });
@@ -59,7 +60,7 @@ try {
   }
   const seconds = (performance.now() - started) / 1000;
   const worklogs = await store.countWorklogs();
-  process.stdout.write(`${JSON.stringify({ worklogs, seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.stdout.write(`RESULT ${JSON.stringify({ worklogs, seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
 } finally {
   await tally.close();
   rmSync(dataDir, { recursive: true, force: true });

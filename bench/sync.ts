@@ -27,10 +27,13 @@ interface Run {
   callsByEndpoint: Record<string, number>;
 }
 
-function firstLine(child: ChildProcess): Promise<string> {
+/** The first stdout line of `child` that starts with `prefix` (without it). */
+function lineStartingWith(child: ChildProcess, prefix: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => resolve(line));
+    lines.on('line', (line) => {
+      if (line.startsWith(prefix)) resolve(line.slice(prefix.length));
+    });
     child.once('exit', (code) => reject(new Error(`child exited with ${code} before answering`)));
   });
 }
@@ -40,7 +43,7 @@ async function startSimulator(worklogs: number): Promise<{ child: ChildProcess; 
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' },
   });
-  const ready = JSON.parse(await firstLine(child)) as { url: string; worklogs: number };
+  const ready = JSON.parse(await lineStartingWith(child, '')) as { url: string; worklogs: number };
   return { child, url: ready.url, visible: ready.worklogs };
 }
 
@@ -48,7 +51,7 @@ async function runOnce(simUrl: string, strategy: Run['strategy']): Promise<{ wor
   const child = spawn(process.execPath, [...TSX, 'bench/sync-run.ts', '--sim-url', simUrl, '--strategy', strategy, '--client-key', CLIENT_KEY, '--secret', SECRET], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return JSON.parse(await firstLine(child)) as { worklogs: number; seconds: number; peakRssMb: number };
+  return JSON.parse(await lineStartingWith(child, 'RESULT ')) as { worklogs: number; seconds: number; peakRssMb: number };
 }
 
 async function counters(simUrl: string): Promise<Record<string, { calls: number; points: number }>> {

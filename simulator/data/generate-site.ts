@@ -207,7 +207,12 @@ export function generateSite(site: JiraSite, overrides: Partial<GenerateOptions>
       commentCache.set(text, comment);
     }
     const edited = !inBatch && random.chance(options.editedShare);
-    const updatedMs = edited ? Math.min(endMs, createdMs + random.int(60, 30 * 86_400) * 1000) : createdMs;
+    // Edits and deletions land at a random moment between the change they follow and the end of
+    // history. Clamping a later moment to `endMs` instead would pile thousands of changes onto one
+    // millisecond at a million worklogs — a bulk import by accident (see `sameInstantBatch`).
+    const laterThan = (fromMs: number, maxDelaySeconds: number) =>
+      fromMs + Math.floor(random.next() * Math.max(0, Math.min(maxDelaySeconds * 1000, endMs - fromMs)));
+    const updatedMs = edited ? laterThan(createdMs, 30 * 86_400) : createdMs;
     const worklog = site.importWorklog({
       issueId: random.pick(issues).id,
       authorId: author.accountId,
@@ -221,7 +226,7 @@ export function generateSite(site: JiraSite, overrides: Partial<GenerateOptions>
       properties: [],
     });
     if (!inBatch && random.chance(options.deletedShare)) {
-      site.importDeletion(worklog.id, Math.min(endMs, updatedMs + random.int(60, 60 * 86_400) * 1000));
+      site.importDeletion(worklog.id, laterThan(updatedMs, 60 * 86_400) + 1);
       deleted++;
     }
   }

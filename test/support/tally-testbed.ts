@@ -16,6 +16,8 @@ export type RecordedEvent = { [K in keyof TenantEventMap]: { type: K; payload: T
 export interface TallyTestbed {
   sim: Simulator;
   config: Config;
+  /** The runtime Tally runs on (simulator clock, in-process fetch, virtual sleep). */
+  runtime: Runtime;
   tally: Tally;
   app: Tally['app'];
   registry: Tally['registry'];
@@ -85,6 +87,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
   return {
     sim,
     config,
+    runtime,
     tally,
     app: tally.app,
     registry: tally.registry,
