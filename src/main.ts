@@ -79,6 +79,11 @@ export async function main(): Promise<void> {
     process.once('SIGTERM', stop);
     return;
   }
+  // `tally worklogs export | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   process.exitCode = await runCli(args, config, machineRuntime(config), { stdout: process.stdout, stderr: process.stderr });
 }
 

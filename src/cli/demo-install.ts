@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { startServer, type RunningServer } from '../main.js';
 import { findFreePort } from '../platform/free-port.js';
+import type { TenantId } from '../tenants/tenant.js';
 import type { RunningSimulator } from '../../simulator/start-simulator.js';
 
 /** Tally running in demo mode next to the simulator, installed on the simulated site. */
 export interface DemoTally {
   server: RunningServer;
   clientKey: string;
-  tenantId: string;
+  tenantId: TenantId;
+  /** The throw-away data directory (control database and the tenant's database). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -40,7 +43,8 @@ export async function startDemoTally(running: RunningSimulator): Promise<DemoTal
   return {
     server,
     clientKey: result.clientKey,
-    tenantId: tenant?.tenant.id ?? 'unknown',
+    tenantId: tenant?.tenant.id ?? ('t_unknown' as TenantId),
+    dataDir,
     close: async () => {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

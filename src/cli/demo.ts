@@ -61,10 +61,19 @@ async function describeTally(tally: DemoTally, running: RunningSimulator): Promi
   if (issue && author) {
     site.createWorklog({ issueId: issue.id, authorId: author.accountId, comment: undefined, startedMs: site.clock.now(), timeSpentSeconds: 1800 });
   }
+  const started = performance.now();
+  const received = await webhook;
+  // The install started a full sync in the background; the webhook was applied on top of it.
+  await tally.server.tally.queue.idle();
+  const seconds = (performance.now() - started) / 1000;
+  const store = await tally.server.tally.stores.open(tally.tenantId);
+  const state = await store.getSyncState();
   return [
     `Tally at ${tally.server.url} (demo mode; descriptor at ${tally.server.url}/atlassian-connect.json)`,
     `  installed by the simulated site: tenant ${tally.tenantId}; its shared secret is stored encrypted (AES-256-GCM)`,
-    `  webhook received: ${await webhook}`,
+    `  webhook received: ${received}`,
+    `  full synchronisation: ${await store.countWorklogs()} worklogs in the tenant's own database in ${seconds.toFixed(1)} s (phase: ${state.phase})`,
+    `  while the demo runs: TALLY_MODE=demo TALLY_DATA_DIR=${tally.dataDir} npx tally worklogs export --tenant ${tally.tenantId} | head -3`,
   ].join('\n');
 }
 
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
   const hours = (result.seconds / 3600).toFixed(1);
   process.stdout.write(
     `Read back ${result.worklogs} worklogs (${hours} hours logged) in ${result.requests} requests, ` +
-      `${Math.round(result.ms)} ms, through /worklog/updated + /worklog/list as the site admin.\n`,
+      `${Math.round(result.ms)} ms, through /worklog/updated + /worklog/list as the site admin (who also sees the restricted worklogs the app user may not).\n`,
   );
   if (once) {
     await tally.close();
