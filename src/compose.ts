@@ -10,7 +10,7 @@ import { createRateLimitCoordinator } from './jira/rate-limit-coordinator.js';
 import type { Sleep } from './jira/sleep.js';
 import { createInProcessJobQueue } from './jobs/in-process-job-queue.js';
 import { createSqliteStoreProvider } from './store/sqlite-store-provider.js';
-import { createSyncService } from './sync/sync-service.js';
+import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js';
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
 import { createSqlAuditLog } from './tenants/audit-log.js';
 import { openControlDb } from './tenants/control-db.js';
@@ -33,7 +33,7 @@ export interface Runtime {
  * app. Nothing starts running until `sync.start()` / serving the app. `close()` stops the sync,
  * then closes the stores and the control database.
  */
-export async function composeTally(config: Config, runtime: Runtime) {
+export async function composeTally(config: Config, runtime: Runtime, hooks: { onSyncOutcome?: SyncServiceDeps['onOutcome'] } = {}) {
   const { clock, logger } = runtime;
   const control = await openControlDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
   const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
@@ -52,7 +52,7 @@ export async function composeTally(config: Config, runtime: Runtime) {
       createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator }),
   };
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
-  const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, logger });
+  const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
   const app = createApp({
     config,
     clock,
