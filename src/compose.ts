@@ -52,7 +52,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
       createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator }),
   };
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
-  const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
+  const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
   const app = createApp({
     config,
     clock,

@@ -5,12 +5,14 @@ import type { CliIo, ExitCode } from './cli-io.js';
 import { tenantsListCommand } from './tenants-list-command.js';
 import { syncCommand } from './sync-command.js';
 import { worklogsExportCommand } from './worklogs-export-command.js';
+import { reconcileCommand } from './reconcile-command.js';
 
 export const CLI_USAGE = `Usage: tally <command>
 
   serve                                   start the server and the sync (default)
   tenants list [--json]                   every tenant with its state and sync progress
   sync <tenant> [--full]                  synchronise one tenant now (a tenant id or client key)
+  reconcile <tenant>                      compare with Jira's visible set now and repair drift
   worklogs export --tenant <tenant> [--format ndjson|csv]
                                           print every stored worklog, fields exactly as stored
 `;
@@ -24,6 +26,7 @@ export async function runCli(args: string[], config: Config, runtime: Runtime, i
   try {
     if (command === 'tenants' && sub === 'list') return await tenantsListCommand(rest, config, runtime, io);
     if (command === 'sync' && sub !== undefined) return await syncCommand([sub, ...rest], config, runtime, io);
+    if (command === 'reconcile' && sub !== undefined) return await reconcileCommand([sub, ...rest], config, runtime, io);
     if (command === 'worklogs' && sub === 'export') return await worklogsExportCommand(rest, config, runtime, io);
     if (command === 'help' || command === '--help') {
       io.stdout.write(CLI_USAGE);

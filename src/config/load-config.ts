@@ -17,6 +17,8 @@ export interface Config {
   readonly installKeysUrl: string;
   readonly allowedHostSuffixes: readonly string[];
   readonly syncIntervalSeconds: number;
+  /** How often each tenant's stored set is reconciled with Jira's (a backfill-priority job). */
+  readonly reconcileIntervalHours: number;
   /** The app's hourly Jira points quota (65,000 in Atlassian's global pool; more for Tier 2 apps). */
   readonly jiraPointsPerHour: number;
   readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
@@ -107,6 +109,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     installKeysUrl: values.TALLY_INSTALL_KEYS_URL.replace(/\/+$/, ''),
     allowedHostSuffixes: Object.freeze([...values.TALLY_ALLOWED_HOSTS]),
     syncIntervalSeconds: values.TALLY_SYNC_INTERVAL_SECONDS,
+    reconcileIntervalHours: values.TALLY_RECONCILE_INTERVAL_HOURS,
     jiraPointsPerHour: values.TALLY_JIRA_POINTS_PER_HOUR,
     logLevel: values.TALLY_LOG_LEVEL,
   });

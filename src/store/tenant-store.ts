@@ -18,6 +18,10 @@ export interface SyncState {
   fullSyncCompletedAtMs: number | undefined;
   /** Worklogs written by the running full sync so far (for progress and ETA). */
   fullSyncWorklogs: number;
+  /** Jira's time when the last reconciliation finished. */
+  lastReconciledAtMs: number | undefined;
+  /** What it found: counts only (the invisible ids are logged, not kept here). */
+  lastReconcile: { repaired: number; removedDeleted: number; invisible: number; jiraVisible: number } | undefined;
 }
 
 /** The initial state of a tenant that never synchronised. */
@@ -28,6 +32,8 @@ export const initialSyncState: SyncState = {
   fullSyncStartedAtMs: undefined,
   fullSyncCompletedAtMs: undefined,
   fullSyncWorklogs: 0,
+  lastReconciledAtMs: undefined,
+  lastReconcile: undefined,
 };
 
 /** One atomic unit of sync work: rows, deletions and the state that says they are done. */

@@ -6,6 +6,7 @@ import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { applyWorklogHint, type WorklogHint } from './apply-webhook.js';
 import { syncTenant, type SyncOutcome, type SyncTenantDeps } from './sync-tenant.js';
+import { reconcileTenant } from './reconcile.js';
 
 /** Job priorities: webhooks and incremental syncs go before backfills. */
 export const PRIORITY = { webhook: 0, incremental: 1, backfill: 5 } as const;
@@ -25,6 +26,8 @@ export interface SyncServiceDeps extends SyncTenantDeps {
   events: TenantEvents;
   clock: Clock;
   intervalSeconds: number;
+  /** Reconcile each tenant when its last reconciliation is older than this. */
+  reconcileIntervalMs: number;
   logger: Logger;
   /** Called after every sync run, for status pages and tests. */
   onOutcome?: (tenantId: TenantId, outcome: SyncOutcome) => void;
@@ -34,7 +37,9 @@ export interface SyncServiceDeps extends SyncTenantDeps {
 export interface SyncService {
   /** Queues a sync for one tenant now (`full` restarts its full sync). */
   requestSync(tenantId: TenantId, mode: 'auto' | 'full'): void;
-  /** Queues an incremental sync of every installed tenant (what the schedule does). */
+  /** Queues a reconciliation of one tenant (on demand). */
+  requestReconcile(tenantId: TenantId): void;
+  /** Queues an incremental sync of every installed tenant, and the reconciliations that are due (what the schedule does). */
   syncAll(): Promise<void>;
   start(): void;
   stop(): Promise<void>;
@@ -63,6 +68,16 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     await applyWorklogHint({ tenantId: hint.tenantId, store, jira: deps.jiraClientFor(hint.tenantId, access), logger: deps.logger, signal }, hint);
   });
 
+  deps.queue.register<{ tenantId: TenantId }>('reconcile', async ({ tenantId }, { signal }) => {
+    const access = await deps.credentials.forTenant(tenantId);
+    if (!access) return;
+    const store = await deps.stores.open(tenantId);
+    if ((await store.getSyncState()).phase !== 'incremental') return;
+    await reconcileTenant({ tenantId, store, jira: deps.jiraClientFor(tenantId, access), logger: deps.logger, signal });
+  });
+  const requestReconcile = (tenantId: TenantId) =>
+    deps.queue.enqueue({ kind: 'reconcile', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId }, dedupe: 'reconcile' });
+
   const requestSync = (tenantId: TenantId, mode: 'auto' | 'full') =>
     deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: mode === 'full' ? PRIORITY.backfill : PRIORITY.incremental, payload: { tenantId, mode }, dedupe: mode });
 
@@ -76,8 +91,14 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
 
   return {
     requestSync,
+    requestReconcile,
     async syncAll() {
-      for (const tenant of await deps.registry.listInstalled()) requestSync(tenant.id, 'auto');
+      for (const tenant of await deps.registry.listInstalled()) {
+        requestSync(tenant.id, 'auto');
+        const state = await (await deps.stores.open(tenant.id)).getSyncState();
+        const last = state.lastReconciledAtMs ?? state.fullSyncCompletedAtMs ?? deps.clock.nowMs();
+        if (state.phase === 'incremental' && deps.clock.nowMs() - last >= deps.reconcileIntervalMs) requestReconcile(tenant.id);
+      }
     },
     start() {
       unsubscribe.push(

@@ -63,9 +63,9 @@ describe('a full sync killed at random instants', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function runSync(killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  function runSync(killAfterMs?: number, full = false): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'sync', tenantId], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'sync', tenantId, ...(full ? ['--full'] : [])], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -105,16 +105,18 @@ describe('a full sync killed at random instants', () => {
 
   it('resumes after every kill and ends with exactly the visible set', { timeout: 240_000 }, async () => {
     const random = createRandom('kill-instants');
-    // A kill counts when it landed inside the full sync: the sync had moved on since the last
-    // kill and had not finished. Kills during start-up are retried with another instant.
+    // A kill counts when it landed inside a full sync: the sync had moved on since the last kill
+    // and had not finished. Kills during start-up are retried with another instant; a full sync
+    // that finished before 20 kills is started over (`--full`) and killed again.
     let previous = await progress();
     let killsDuringSync = 0;
-    for (let attempt = 0; attempt < 80 && killsDuringSync < 20; attempt++) {
+    let restart = false;
+    for (let attempt = 0; attempt < 100 && killsDuringSync < 20; attempt++) {
       changeTheSite(random);
-      const result = await runSync(random.int(600, 1600));
+      const result = await runSync(random.int(600, 1600), restart);
       const now = await progress();
-      if (now.startsWith('incremental:')) break;
-      if (result.signal === 'SIGKILL' && now !== previous) killsDuringSync++;
+      restart = now.startsWith('incremental:');
+      if (result.signal === 'SIGKILL' && now !== previous && now.startsWith('full:')) killsDuringSync++;
       previous = now;
     }
     expect(killsDuringSync).toBe(20);
