@@ -12,6 +12,7 @@ import { createInProcessJobQueue } from './jobs/in-process-job-queue.js';
 import { createSqliteStoreProvider } from './store/sqlite-store-provider.js';
 import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js';
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
+import { describeSyncStatus } from './sync/sync-status.js';
 import { createSqlAuditLog } from './tenants/audit-log.js';
 import { openControlDb } from './tenants/control-db.js';
 import { createSecretBox, demoSecretKey } from './tenants/secret-box.js';
@@ -61,6 +62,14 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     audit,
     events,
     installKeys: createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: runtime.fetch }),
+    syncStatus: async (tenantId) => {
+      const state = await (await stores.open(tenantId)).getSyncState();
+      const budget = coordinator.snapshot();
+      return {
+        ...describeSyncStatus(state, clock.nowMs(), config.jiraPointsPerHour),
+        pointsBudget: { pointsPerHour: budget.pointsPerHour, remainingEstimate: budget.remainingPointsEstimate, pausedUntilMs: budget.appPausedUntilMs },
+      };
+    },
     isReady: async () => {
       await sql`select 1`.execute(control.db);
       return true;

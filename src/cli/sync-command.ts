@@ -4,7 +4,8 @@ import { composeTally, type Runtime } from '../compose.js';
 import { syncTenant } from '../sync/sync-tenant.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 import { resolveTenant } from './resolve-tenant.js';
-import { estimateProgress, renderProgress } from './sync-progress.js';
+import { renderProgress } from './sync-progress.js';
+import { describeSyncStatus } from '../sync/sync-status.js';
 
 /** Pages between progress updates (each page is up to 1000 worklogs). */
 const PAGES_PER_STEP = 5;
@@ -20,8 +21,6 @@ export async function syncCommand(args: string[], config: Config, runtime: Runti
   try {
     const tenant = await resolveTenant(tally.registry, positionals[0] ?? '');
     const store = await tally.stores.open(tenant.id);
-    const started = runtime.clock.nowMs();
-    let originMs: number | undefined;
     let mode: 'auto' | 'full' = values.full ? 'full' : 'auto';
     for (;;) {
       const outcome = await syncTenant(tally.syncDeps, tenant.id, { mode, maxPages: PAGES_PER_STEP });
@@ -31,8 +30,7 @@ export async function syncCommand(args: string[], config: Config, runtime: Runti
         return 1;
       }
       const state = await store.getSyncState();
-      originMs ??= state.updatedCursorMs;
-      const line = renderProgress(estimateProgress(state, originMs, (runtime.clock.nowMs() - started) / 1000));
+      const line = renderProgress(describeSyncStatus(state, runtime.clock.nowMs(), config.jiraPointsPerHour));
       io.stdout.write(io.stdout.isTTY ? `\r${line}` : `${line}\n`);
       if (outcome.status === 'synced') break;
     }

@@ -1,31 +1,10 @@
-import type { SyncState } from '../store/tenant-store.js';
-
-/** Progress of a full sync, estimated from how far its cursor moved through Jira's time. */
-export interface SyncProgress {
-  fraction: number;
-  etaSeconds: number | undefined;
-  worklogs: number;
-}
-
-/**
- * `/worklog/updated` gives no total, so progress is measured in Jira time: the cursor walks from
- * the oldest change (`originMs`, the cursor after the first page) to the instant the full sync
- * started. The ETA assumes the remaining history is as dense as what was read so far.
- */
-export function estimateProgress(state: SyncState, originMs: number, elapsedSeconds: number): SyncProgress {
-  const target = state.fullSyncStartedAtMs ?? state.updatedCursorMs;
-  if (state.phase === 'incremental') return { fraction: 1, etaSeconds: 0, worklogs: state.fullSyncWorklogs };
-  const span = target - originMs;
-  const fraction = span > 0 ? Math.min(1, Math.max(0, (state.updatedCursorMs - originMs) / span)) : 0;
-  const etaSeconds = fraction > 0.001 ? (elapsedSeconds * (1 - fraction)) / fraction : undefined;
-  return { fraction, etaSeconds, worklogs: state.fullSyncWorklogs };
-}
+import type { SyncStatus } from '../sync/sync-status.js';
 
 /** One line: a 30-character bar, percent, worklogs and ETA. */
-export function renderProgress(progress: SyncProgress): string {
-  const filled = Math.round(progress.fraction * 30);
-  const eta = progress.etaSeconds === undefined ? 'ETA …' : `ETA ${formatDuration(progress.etaSeconds)}`;
-  return `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(progress.fraction * 100).toFixed(1).padStart(5)}%  ${progress.worklogs} worklogs  ${eta}`;
+export function renderProgress(status: SyncStatus): string {
+  const filled = Math.round(status.fraction * 30);
+  const eta = status.etaSeconds === undefined ? 'ETA …' : `ETA ${formatDuration(status.etaSeconds)}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${(status.fraction * 100).toFixed(1).padStart(5)}%  ${status.worklogsWritten} worklogs  ${eta}`;
 }
 
 function formatDuration(seconds: number): string {

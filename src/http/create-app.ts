@@ -7,6 +7,7 @@ import { redactUrl, type Logger } from '../platform/logger.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { AuditLog } from '../tenants/audit-log.js';
+import type { TenantId } from '../tenants/tenant.js';
 import { buildJiraDescriptor, CONNECT_ROUTES } from '../connect/descriptor.js';
 import type { ConnectAuthDeps } from '../connect/connect-auth.js';
 import { lifecycleRoutes } from '../connect/lifecycle-routes.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   events: TenantEvents;
   /** The control database's audit log: lifecycle events, never secrets or worklog content. */
   audit: AuditLog;
+  /** A tenant's sync status for `/api/sync/status` (the sync module builds it). */
+  syncStatus(tenantId: TenantId): Promise<unknown>;
   /** Whether the control database and job runner answer; `/readyz` reports it. */
   isReady(): Promise<boolean>;
 }
@@ -67,7 +70,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
   app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, audit: deps.audit, logger: deps.logger }));
   app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
   app.route('/', pageRoutes(auth));
-  app.route('/', apiRoutes(auth));
+  app.route('/', apiRoutes(auth, { syncStatus: deps.syncStatus }));
 
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError(createErrorHandler(deps.logger));

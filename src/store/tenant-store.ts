@@ -18,6 +18,8 @@ export interface SyncState {
   fullSyncCompletedAtMs: number | undefined;
   /** Worklogs written by the running full sync so far (for progress and ETA). */
   fullSyncWorklogs: number;
+  /** The cursor after the full sync's first page: where Jira's history starts (progress is measured from it). */
+  fullSyncOriginMs: number | undefined;
   /** Jira's time when the last reconciliation finished. */
   lastReconciledAtMs: number | undefined;
   /** What it found: counts only (the invisible ids are logged, not kept here). */
@@ -32,6 +34,7 @@ export const initialSyncState: SyncState = {
   fullSyncStartedAtMs: undefined,
   fullSyncCompletedAtMs: undefined,
   fullSyncWorklogs: 0,
+  fullSyncOriginMs: undefined,
   lastReconciledAtMs: undefined,
   lastReconcile: undefined,
 };

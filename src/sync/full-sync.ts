@@ -35,6 +35,7 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
         deletedCursorMs: Math.max(0, jiraNowMs - DELETION_CURSOR_MARGIN_MS),
         fullSyncStartedAtMs: jiraNowMs,
         fullSyncWorklogs: 0,
+        fullSyncOriginMs: undefined,
       },
     });
     state = await context.store.getSyncState();
@@ -42,6 +43,7 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
   }
   let sinceMs = state.updatedCursorMs;
   let written = state.fullSyncWorklogs;
+  let originMs = state.fullSyncOriginMs;
   const maxPages = options.maxPages ?? Infinity;
   while (counts.pages < maxPages) {
     context.signal?.throwIfAborted();
@@ -51,7 +53,9 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
       maxPages: maxPages - counts.pages,
       stateOnCommit: (nextSinceMs, upserted) => {
         written += upserted;
-        return { updatedCursorMs: nextSinceMs, fullSyncWorklogs: written };
+        const first = originMs === undefined;
+        originMs ??= nextSinceMs;
+        return { updatedCursorMs: nextSinceMs, fullSyncWorklogs: written, ...(first ? { fullSyncOriginMs: nextSinceMs } : {}) };
       },
     });
     addCounts(counts, step.counts);

@@ -3,6 +3,7 @@ import { textToAdf } from '../../simulator/jira/adf.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
 import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-expectations.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
+import { contextToken } from '../support/tally-tokens.js';
 
 let bed: TallyTestbed;
 afterEach(async () => bed?.close());
@@ -38,6 +39,12 @@ describe('worklog sync against the simulated site', () => {
     await expectInSync(tenantId);
     const state = await (await bed.tally.stores.open(tenantId)).getSyncState();
     expect(state.phase).toBe('incremental');
+    // The site's page can show where the sync stands.
+    const credentials = (await bed.registry.findCredentials(tenantId))!;
+    const token = contextToken({ clientKey: credentials.tenant.clientKey, sharedSecret: credentials.sharedSecret, nowMs: bed.sim.clock.now() });
+    const status = await bed.app.request('/api/sync/status', { headers: { authorization: `JWT ${token}` } });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({ phase: 'incremental', fraction: 1, etaSeconds: 0, worklogsWritten: expect.any(Number), pointsBudget: { pointsPerHour: 65_000 } });
   });
 
   it('follows creations, edits, moves, deletions and a deleted issue with incremental syncs', async () => {
