@@ -8,7 +8,7 @@ import type { RateLimitCoordinator } from './rate-limit-coordinator.js';
 import type { Sleep } from './sleep.js';
 import { createJiraRequestRunner, type JiraCallLogger } from './jira-request-runner.js';
 import { feedUrl } from './feed-url.js';
-import { parseChangedWorklogsPage, parseIssueWorklogsPage, parseSearchIdsPage, parseServerTimeMs, parseWorklogList } from './worklog-parsers.js';
+import { parseChangedWorklogsPage, parseFailedWebhooks, parseIssueWorklogsPage, parseSearchIdsPage, parseServerTimeMs, parseWorklogList } from './worklog-parsers.js';
 
 /** Dependencies and limits of {@link createHttpJiraClient}. */
 export interface HttpJiraClientOptions {
@@ -121,6 +121,19 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
           endpoint: 'GET /rest/api/3/issue/{issueIdOrKey}/worklog',
           parse: (json) => parseIssueWorklogsPage(json),
           countObjects: (page) => page.worklogs.length,
+        },
+        callOptions,
+      );
+    },
+
+    getFailedWebhooks(afterMs, callOptions) {
+      return run(
+        {
+          method: 'GET',
+          url: `${base}/rest/api/3/webhook/failed?maxResults=100&after=${Math.max(0, Math.floor(afterMs))}`,
+          endpoint: 'GET /rest/api/3/webhook/failed',
+          parse: (json) => parseFailedWebhooks(json),
+          countObjects: (page) => page.values.length,
         },
         callOptions,
       );

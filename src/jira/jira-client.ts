@@ -49,6 +49,15 @@ export interface IssueWorklogsPage {
   total: number;
 }
 
+/** A webhook delivery Jira gave up on (`GET /webhook/failed`, Connect apps only, kept 72 h). */
+export interface FailedWebhook {
+  /** The `X-Atlassian-Webhook-Identifier` it was sent with. */
+  id: string;
+  /** The body as Jira would have sent it (JSON text), when Jira kept it. */
+  body: string | undefined;
+  failureTimeMs: number;
+}
+
 /** Why a call is made: the shared points budget serves `incremental` before `backfill`. */
 export type CallPriority = 'incremental' | 'backfill' | 'interactive';
 
@@ -69,6 +78,8 @@ export interface JiraClient {
   getIssueWorklogs(issueId: number, startAt: number, options?: CallOptions): Promise<IssueWorklogsPage>;
   /** Issue ids matching JQL, a page at a time (`/search/jql`, ids only). */
   searchIssueIds(jql: string, nextPageToken: string | undefined, options?: CallOptions): Promise<{ ids: number[]; nextPageToken: string | undefined }>;
+  /** Failed webhook deliveries after `afterMs` (oldest first), a page at a time. */
+  getFailedWebhooks(afterMs: number, options?: CallOptions): Promise<{ values: FailedWebhook[]; hasMore: boolean }>;
   /** Jira's current time (from `serverInfo`), for watermarks taken from Jira's clock. */
   getServerTimeMs(options?: CallOptions): Promise<number>;
 }

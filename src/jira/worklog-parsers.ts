@@ -143,3 +143,19 @@ export function parseServerTimeMs(json: unknown, dateHeader: string | null): num
   if (ms === undefined) throw new AppError('JIRA_RESPONSE_INVALID', "Jira's server info carries no readable serverTime or Date header");
   return ms;
 }
+
+const failedWebhooksWire = z.object({
+  maxResults: z.number().int().nonnegative(),
+  next: z.string().optional(),
+  values: z.array(z.object({ id: z.string().min(1), body: z.string().optional(), url: z.string(), failureTime: z.number().int().nonnegative() }).loose()),
+}).loose();
+
+/** Parses `GET /webhook/failed` (`FailedWebhooks` in the platform OpenAPI excerpt). */
+export function parseFailedWebhooks(json: unknown): { values: { id: string; body: string | undefined; failureTimeMs: number }[]; hasMore: boolean } {
+  const wire = parseOrThrow(failedWebhooksWire, json, 'failed webhooks');
+  return {
+    values: wire.values.map((v) => ({ id: v.id, body: v.body, failureTimeMs: v.failureTime })),
+    // "If the list of values is shorter than maxResults, then there are no more pages."
+    hasMore: wire.values.length >= wire.maxResults && wire.values.length > 0,
+  };
+}

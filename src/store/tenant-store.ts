@@ -20,6 +20,8 @@ export interface SyncState {
   fullSyncWorklogs: number;
   /** The cursor after the full sync's first page: where Jira's history starts (progress is measured from it). */
   fullSyncOriginMs: number | undefined;
+  /** `failureTime` of the newest failed webhook delivery already replayed. */
+  failedWebhooksAfterMs: number;
   /** Jira's time when the last reconciliation finished. */
   lastReconciledAtMs: number | undefined;
   /** What it found: counts only (the invisible ids are logged, not kept here). */
@@ -35,6 +37,7 @@ export const initialSyncState: SyncState = {
   fullSyncCompletedAtMs: undefined,
   fullSyncWorklogs: 0,
   fullSyncOriginMs: undefined,
+  failedWebhooksAfterMs: 0,
   lastReconciledAtMs: undefined,
   lastReconcile: undefined,
 };

@@ -5,6 +5,7 @@ import type { StoreProvider } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { runFullSync } from './full-sync.js';
 import { runIncrementalSync } from './incremental-sync.js';
+import { replayFailedWebhooks } from './replay-failed-webhooks.js';
 import { addCounts, emptyCounts, type SyncCounts } from './sync-context.js';
 
 /** How a sync run went; the job runner decides about the next run from this, not from exceptions. */
@@ -56,5 +57,6 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   }
   const incremental = await runIncrementalSync(context, { maxPages: Math.max(1, budget - counts.pages) });
   addCounts(counts, incremental.counts);
+  if (incremental.done) await replayFailedWebhooks(context);
   return { status: incremental.done ? 'synced' : 'partial', phase: 'incremental', counts };
 }

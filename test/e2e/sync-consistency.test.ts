@@ -112,4 +112,23 @@ describe('worklog sync against the simulated site', () => {
     await scheduledSync();
     await expectInSync(tenantId);
   });
+
+  it('replays webhook deliveries Jira gave up on, before polling could see the change', async () => {
+    const tenantId = await installAndSync({ simulator: { generate: { worklogs: 100, seed: 3 } } });
+    const { site, connect } = bed.sim;
+    // Every delivery is refused (a bad signature) and Jira lists it as failed.
+    connect.webhooks.configure({ tamper: 'wrong-key', listRejectedAsFailed: true, maxRetries: 0 });
+    const worklog = site.createWorklog({ issueId: [...site.issues.keys()][0]!, authorId: bed.sim.generated!.users[0]!.accountId, comment: textToAdf('late'), startedMs: site.clock.now(), timeSpentSeconds: 300 });
+    await connect.webhooks.flush();
+    await bed.tally.queue.idle();
+    const store = await bed.tally.stores.open(tenantId);
+    expect((await storedSetOf(store)).some((r) => r.clientWorklogId === worklog.id)).toBe(false);
+    // Still inside Jira's hidden minute: the feed cannot show it, the failed-webhook list can.
+    bed.sim.clock.advance(5_000);
+    await bed.tally.sync.syncAll();
+    await bed.tally.queue.idle();
+    expect((await storedSetOf(store)).find((r) => r.clientWorklogId === worklog.id)).toMatchObject({ timeSpentSeconds: 300 });
+    expect((await store.getSyncState()).failedWebhooksAfterMs).toBeGreaterThan(0);
+  });
 });
+
