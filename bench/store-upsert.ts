@@ -64,7 +64,7 @@ function generate(count: number, firstId: number, fromMs: number, spanMs: number
 }
 
 async function applyAll(store: TenantStore, rows: readonly WorklogRow[]): Promise<{ seconds: number; totals: ApplyResult }> {
-  const totals: ApplyResult = { inserted: 0, updated: 0, skippedStale: 0, deleted: 0 };
+  const totals: ApplyResult = { inserted: 0, updated: 0, skippedStale: 0, deleted: 0, deletedIssueIds: [] };
   const start = performance.now();
   for (let i = 0; i < rows.length; i += BATCH) {
     const result = await store.applyBatch({ upserts: rows.slice(i, i + BATCH), deletions: [], state: { updatedCursorMs: i } });

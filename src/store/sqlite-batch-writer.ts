@@ -30,7 +30,7 @@ const UPSERT_SQL = `INSERT INTO worklogs (${worklogColumns.join(', ')}) VALUES (
 const STORED_UPDATED_SQL = 'SELECT updated_ms FROM worklogs WHERE client_worklog_id = ?';
 const TOMBSTONE_AT_SQL = 'SELECT deleted_at_ms FROM worklog_tombstones WHERE client_worklog_id = ?';
 
-const DELETE_SQL = 'DELETE FROM worklogs WHERE client_worklog_id = ?';
+const DELETE_SQL = 'DELETE FROM worklogs WHERE client_worklog_id = ? RETURNING client_issue_id';
 const TOMBSTONE_SQL = `INSERT INTO worklog_tombstones (client_worklog_id, deleted_at_ms) VALUES (?, ?)
   ON CONFLICT (client_worklog_id) DO UPDATE SET deleted_at_ms = excluded.deleted_at_ms
   WHERE excluded.deleted_at_ms > worklog_tombstones.deleted_at_ms`;
@@ -65,7 +65,7 @@ export function createSqliteBatchWriter(database: Database.Database): (batch: Sy
   const writeState = database.prepare(WRITE_STATE_SQL);
 
   const apply = database.transaction((batch: SyncBatch): ApplyResult => {
-    const result: ApplyResult = { inserted: 0, updated: 0, skippedStale: 0, deleted: 0 };
+    const result: ApplyResult = { inserted: 0, updated: 0, skippedStale: 0, deleted: 0, deletedIssueIds: [] };
     // Every id is checked before the first write, so a bad one fails the batch without work.
     for (const row of batch.upserts) checkId(row.clientWorklogId);
     for (const row of batch.upserts) {
@@ -82,7 +82,11 @@ export function createSqliteBatchWriter(database: Database.Database): (batch: Sy
     }
     for (const deletion of batch.deletions) {
       checkId(deletion.clientWorklogId);
-      result.deleted += deleteRow.run(deletion.clientWorklogId).changes;
+      const gone = deleteRow.get(deletion.clientWorklogId) as { client_issue_id: number } | undefined;
+      if (gone) {
+        result.deleted++;
+        result.deletedIssueIds.push(Number(gone.client_issue_id));
+      }
       tombstone.run(deletion.clientWorklogId, deletion.deletedAtMs);
     }
     if (batch.state !== undefined) {

@@ -81,10 +81,10 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
 
     it('counts inserted, updated and stale upserts exactly', async () => {
       const store = await open();
-      expect(await store.applyBatch(batch({ upserts: [makeWorklog(1), makeWorklog(2)] }))).toEqual({ inserted: 2, updated: 0, skippedStale: 0, deleted: 0 });
+      expect(await store.applyBatch(batch({ upserts: [makeWorklog(1), makeWorklog(2)] }))).toEqual({ inserted: 2, updated: 0, skippedStale: 0, deleted: 0, deletedIssueIds: expect.any(Array) });
       const newer = makeWorklog(1, { comment: 'edited', timeSpentSeconds: 60 }, 1000);
       const result = await store.applyBatch(batch({ upserts: [newer, makeWorklog(2, {}, -1000), makeWorklog(3)] }));
-      expect(result).toEqual({ inserted: 1, updated: 1, skippedStale: 1, deleted: 0 });
+      expect(result).toEqual({ inserted: 1, updated: 1, skippedStale: 1, deleted: 0, deletedIssueIds: expect.any(Array) });
       expect(await readAll(store)).toEqual([newer, makeWorklog(2), makeWorklog(3)]);
     });
 
@@ -101,7 +101,7 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
     it('resolves the same id twice in one batch by updated, in order', async () => {
       const store = await open();
       const result = await store.applyBatch(batch({ upserts: [makeWorklog(1, {}, 0), makeWorklog(1, { comment: 'b' }, 300), makeWorklog(1, { comment: 'c' }, 200)] }));
-      expect(result).toEqual({ inserted: 1, updated: 1, skippedStale: 1, deleted: 0 });
+      expect(result).toEqual({ inserted: 1, updated: 1, skippedStale: 1, deleted: 0, deletedIssueIds: expect.any(Array) });
       expect(await readAll(store)).toEqual([makeWorklog(1, { comment: 'b' }, 300)]);
     });
 
@@ -110,8 +110,8 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
       const page = batch({ upserts: [makeWorklog(1), makeWorklog(2)] });
       await store.applyBatch(page);
       const deletion = batch({ deletions: [{ clientWorklogId: 1, deletedAtMs: T0 + 500 }] });
-      expect(await store.applyBatch(deletion)).toEqual({ inserted: 0, updated: 0, skippedStale: 0, deleted: 1 });
-      expect(await store.applyBatch(page)).toEqual({ inserted: 0, updated: 0, skippedStale: 2, deleted: 0 });
+      expect(await store.applyBatch(deletion)).toEqual({ inserted: 0, updated: 0, skippedStale: 0, deleted: 1, deletedIssueIds: [makeWorklog(1).clientIssueId] });
+      expect(await store.applyBatch(page)).toEqual({ inserted: 0, updated: 0, skippedStale: 2, deleted: 0, deletedIssueIds: [] });
       expect(await store.applyBatch(batch({ upserts: [makeWorklog(1, {}, 500)] }))).toMatchObject({ skippedStale: 1 });
       expect(await store.listWorklogIds()).toEqual([2]);
     });
@@ -145,9 +145,9 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
         deletions: [{ clientWorklogId: 2, deletedAtMs: T0 + 10 }],
         state: { phase: 'incremental', updatedCursorMs: T0 },
       });
-      expect(await store.applyBatch(once)).toEqual({ inserted: 3, updated: 0, skippedStale: 0, deleted: 1 });
+      expect(await store.applyBatch(once)).toEqual({ inserted: 3, updated: 0, skippedStale: 0, deleted: 1, deletedIssueIds: expect.any(Array) });
       const before = await readAll(store);
-      expect(await store.applyBatch(once)).toEqual({ inserted: 0, updated: 0, skippedStale: 3, deleted: 0 });
+      expect(await store.applyBatch(once)).toEqual({ inserted: 0, updated: 0, skippedStale: 3, deleted: 0, deletedIssueIds: expect.any(Array) });
       expect(await readAll(store)).toEqual(before);
       expect(await store.getSyncState()).toEqual({ ...initialSyncState, phase: 'incremental', updatedCursorMs: T0 });
     });

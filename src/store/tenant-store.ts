@@ -57,6 +57,8 @@ export interface ApplyResult {
   /** Upserts skipped because the stored row is as new or newer, or a tombstone is newer. */
   skippedStale: number;
   deleted: number;
+  /** The issue ids of the rows deletions removed (one entry per removed row). */
+  deletedIssueIds: number[];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ChangedWorklogsPage } from '../jira/jira-client.js';
-import { nextFeedCursor } from './feed-cursor.js';
+import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
+import { repairStalledDeletions } from './repair-stalled-deletions.js';
 import { syncUpdatedPage } from './updated-feed-step.js';
 import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
 
@@ -45,6 +46,8 @@ export async function runIncrementalSync(context: SyncContext, options: { maxPag
  */
 async function syncDeletions(context: SyncContext, cursorMs: number, pageBudget: number): Promise<{ done: boolean; counts: Partial<SyncCounts> }> {
   const counts = { pages: 0, deleted: 0 };
+  // Issues whose worklogs this run removed: a stalled instant is repaired through them.
+  const touchedIssues = new Set<number>();
   let committed = cursorMs;
   let sinceMs = Math.max(0, cursorMs - OVERLAP_MS);
   const options = { priority: 'incremental' as const, ...(context.signal ? { signal: context.signal } : {}) };
@@ -54,15 +57,21 @@ async function syncDeletions(context: SyncContext, cursorMs: number, pageBudget:
     const page: ChangedWorklogsPage = await context.jira.getDeletedWorklogs({ sinceMs }, options);
     const next = nextFeedCursor(sinceMs, page);
     committed = Math.max(committed, next);
-    await context.store.applyBatch({
+    const stalled = isStalledPage(sinceMs, page);
+    if (stalled) committed = Math.max(committed, sinceMs + 1);
+    const applied = await context.store.applyBatch({
       upserts: [],
       deletions: page.values.map((v) => ({ clientWorklogId: v.worklogId, deletedAtMs: v.updatedTimeMs })),
-      state: { deletedCursorMs: committed },
+      state: stalled ? {} : { deletedCursorMs: committed },
     });
+    for (const issueId of applied.deletedIssueIds) touchedIssues.add(issueId);
     counts.pages++;
     counts.deleted += page.values.length;
-    // A deletion page can stall like an update page; deletions carry no body to sweep, and a
-    // re-read from the next millisecond is safe: reconciliation removes anything left behind.
+    if (stalled) {
+      // The feed cannot page past this instant: repair through the issues, then move on.
+      counts.deleted += await repairStalledDeletions(context, [...touchedIssues], sinceMs);
+      await context.store.applyBatch({ upserts: [], deletions: [], state: { deletedCursorMs: committed } });
+    }
     sinceMs = next > sinceMs ? next : sinceMs + 1;
     if (page.lastPage) return { done: true, counts };
   }

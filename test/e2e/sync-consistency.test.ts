@@ -130,5 +130,19 @@ describe('worklog sync against the simulated site', () => {
     expect((await storedSetOf(store)).find((r) => r.clientWorklogId === worklog.id)).toMatchObject({ timeSpentSeconds: 300 });
     expect((await store.getSyncState()).failedWebhooksAfterMs).toBeGreaterThan(0);
   });
+
+  it('removes every worklog of an issue deleted with more than a page of them', async () => {
+    const tenantId = await installAndSync({ simulator: { generate: { worklogs: 300, seed: 4 } } });
+    const { site } = bed.sim;
+    const issue = site.addIssue({ key: 'BIG-1', projectId: [...site.projects.keys()][0]!, summary: 'Data migration', issueType: 'Task', timeTrackingEnabled: true });
+    const author = bed.sim.generated!.users[0]!.accountId;
+    for (let i = 0; i < 1500; i++) site.createWorklog({ issueId: issue.id, authorId: author, comment: undefined, startedMs: site.clock.now() - i * 60_000, timeSpentSeconds: 900 });
+    await scheduledSync();
+    await expectInSync(tenantId);
+    // One instant, 1500 deletions: `/worklog/deleted` cannot page past them.
+    site.deleteIssue(issue.id);
+    await scheduledSync();
+    await expectInSync(tenantId);
+  });
 });
 
