@@ -50,7 +50,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     credentials,
     logger,
     jiraClientFor: (tenantId, access) =>
-      createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator }),
+      createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs }),
   };
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });

@@ -33,6 +33,7 @@ export const configSchema = z.object({
   TALLY_ALLOWED_HOSTS: hostSuffixList.default(['.atlassian.net']),
   TALLY_SYNC_INTERVAL_SECONDS: positiveSeconds.default(300),
   TALLY_RECONCILE_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
+  TALLY_JIRA_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(600).default(30),
   TALLY_JIRA_POINTS_PER_HOUR: z.coerce.number().int().min(1000).max(10_000_000).default(65_000),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

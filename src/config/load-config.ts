@@ -19,6 +19,8 @@ export interface Config {
   readonly syncIntervalSeconds: number;
   /** How often each tenant's stored set is reconciled with Jira's (a backfill-priority job). */
   readonly reconcileIntervalHours: number;
+  /** How long one Jira request may take (connect, answer and body) before it is aborted and retried. */
+  readonly jiraTimeoutMs: number;
   /** The app's hourly Jira points quota (65,000 in Atlassian's global pool; more for Tier 2 apps). */
   readonly jiraPointsPerHour: number;
   readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
@@ -111,6 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     syncIntervalSeconds: values.TALLY_SYNC_INTERVAL_SECONDS,
     reconcileIntervalHours: values.TALLY_RECONCILE_INTERVAL_HOURS,
     jiraPointsPerHour: values.TALLY_JIRA_POINTS_PER_HOUR,
+    jiraTimeoutMs: Math.round(values.TALLY_JIRA_TIMEOUT_SECONDS * 1000),
     logLevel: values.TALLY_LOG_LEVEL,
   });
 }

@@ -65,13 +65,15 @@ describe('worklog sync against the simulated site', () => {
     await expectInSync(tenantId);
   });
 
-  it('loses nothing when Jira answers 429, 503, resets and truncated bodies during the full sync', async () => {
-    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 8 } } });
+  it('loses nothing when Jira answers 429, 503, timeouts, resets and truncated bodies during the full sync', async () => {
+    // A short request timeout: the injected timeouts cost real time (the abort is a real timer).
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 8 } }, env: { TALLY_JIRA_TIMEOUT_SECONDS: '1' } });
     const { sim } = bed;
     sim.faults.add({ kind: 'status', status: 503, headers: { 'Retry-After': '7' }, match: { path: '/rest/api/3/worklog/list' }, times: 2 });
     sim.faults.add({ kind: 'status', status: 429, match: { path: '/rest/api/3/worklog/updated' }, times: 2 });
     sim.faults.add({ kind: 'truncate', fraction: 0.3, match: { path: '/rest/api/3/worklog/list' }, times: 2 });
     sim.faults.add({ kind: 'reset', match: { path: '/rest/api/3/worklog/updated' }, times: 1 });
+    sim.faults.add({ kind: 'timeout', match: { path: '/rest/api/3/worklog/list' }, times: 2 });
     sim.faults.add({ kind: 'html200', match: { path: '/rest/api/3/worklog/list' }, times: 1 });
     sim.faults.add({ kind: 'duplicatePage', times: 2 });
     bed.tally.sync.start();
