@@ -11,14 +11,23 @@ export const JIRA_DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2
 const offsetCache = new Map<string, Map<number, number>>();
 const formatterCache = new Map<string, Intl.DateTimeFormat>();
 
+/** A zone's fixed offset in minutes (`UTC`, `+0300`), or undefined for an IANA zone; cached per name. */
+const fixedOffsets = new Map<string, number | undefined>();
+
+function fixedOffsetOf(timeZone: string): number | undefined {
+  if (fixedOffsets.has(timeZone)) return fixedOffsets.get(timeZone);
+  let minutes: number | undefined;
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') minutes = 0;
+  const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(timeZone);
+  if (fixed) minutes = (Number(fixed[2]) * 60 + Number(fixed[3])) * (fixed[1] === '-' ? -1 : 1);
+  fixedOffsets.set(timeZone, minutes);
+  return minutes;
+}
+
 /** The UTC offset in minutes of `timeZone` at instant `epochMs` (positive east of Greenwich). */
 export function offsetMinutesAt(timeZone: string, epochMs: number): number {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
-  const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(timeZone);
-  if (fixed) {
-    const minutes = Number(fixed[2]) * 60 + Number(fixed[3]);
-    return fixed[1] === '-' ? -minutes : minutes;
-  }
+  const fixed = fixedOffsetOf(timeZone);
+  if (fixed !== undefined) return fixed;
   // Offsets change at most on quarter hours; caching by 15-minute bucket keeps paging fast.
   const bucket = Math.floor(epochMs / 900_000);
   let zoneCache = offsetCache.get(timeZone);
