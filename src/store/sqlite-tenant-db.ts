@@ -1,58 +1,12 @@
 import Database from 'better-sqlite3';
-import {
-  CompiledQuery,
-  Kysely,
-  Migrator,
-  SqliteAdapter,
-  SqliteDialect,
-  SqliteDriver,
-  type DatabaseConnection,
-  type MigrationProvider,
-  type SqliteDialectConfig,
-} from 'kysely';
+import { Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { MigratingSqliteDialect } from './migrating-sqlite-dialect.js';
 import { AppError } from '../platform/app-error.js';
 import { createTenantMigrationProvider } from './tenant-migrations.js';
 import type { TenantSchema } from './tenant-schema.js';
 
 /** Another process (the CLI next to the server) may hold the write lock for a moment. */
 const BUSY_TIMEOUT_MS = 5000;
-
-/**
- * Kysely's SQLite driver opens transactions with a deferred `begin`: a migrator that reads the
- * migration table and then writes fails with SQLITE_BUSY when another process migrated the same
- * file in between. `begin immediate` takes the write lock first, so the second migrator waits
- * (busy_timeout) and then finds nothing left to do.
- */
-class ImmediateTransactionSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-/**
- * SQLite has transactional DDL, but Kysely's adapter says it has not, which makes the Migrator run
- * migrations outside a transaction (a crash would leave half a schema). This capability flag
- * is the whole difference.
- */
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-}
-
-class MigratingSqliteDialect extends SqliteDialect {
-  readonly #config: SqliteDialectConfig;
-  constructor(config: SqliteDialectConfig) {
-    super(config);
-    this.#config = config;
-  }
-  override createDriver(): SqliteDriver {
-    return new ImmediateTransactionSqliteDriver(this.#config);
-  }
-  override createAdapter(): SqliteAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
-}
 
 /** An open, migrated tenant SQLite file: the raw handle (hot path) and Kysely over the same handle. */
 export interface SqliteTenantDb {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect } from 'kysely';
+import { MigratingSqliteDialect } from '../store/migrating-sqlite-dialect.js';
 import pg from 'pg';
 import { AppError } from '../platform/app-error.js';
 import { createControlMigrationProvider, type ControlDialect } from './control-migrations.js';
@@ -67,7 +68,7 @@ function createDialect(options: ControlDbOptions): { dialect: Dialect; where: st
       database.pragma('journal_mode = WAL');
       database.pragma('foreign_keys = ON');
       database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-      return { dialect: new SqliteDialect({ database }), where: path };
+      return { dialect: new MigratingSqliteDialect({ database }), where: path };
     } catch (error) {
       throw new AppError('CONTROL_DB_UNAVAILABLE', `Cannot open the control database ${path}`, { cause: error });
     }
