@@ -38,13 +38,13 @@ function lineStartingWith(child: ChildProcess, prefix: string): Promise<string> 
   });
 }
 
-async function startSimulator(worklogs: number): Promise<{ child: ChildProcess; url: string; visible: number }> {
+async function startSimulator(worklogs: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...TSX, 'bench/sim-server.ts', '--worklogs', String(worklogs), '--client-key', CLIENT_KEY, '--secret', SECRET], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' },
   });
-  const ready = JSON.parse(await lineStartingWith(child, '')) as { url: string; worklogs: number };
-  return { child, url: ready.url, visible: ready.worklogs };
+  const ready = JSON.parse(await lineStartingWith(child, '')) as { url: string };
+  return { child, url: ready.url };
 }
 
 async function runOnce(simUrl: string, strategy: Run['strategy']): Promise<{ worklogs: number; seconds: number; peakRssMb: number }> {

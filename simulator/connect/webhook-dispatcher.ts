@@ -164,7 +164,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
 
   function schedule(): void {
     if (options.mode !== 'auto' || timer !== undefined || queue.length === 0) return;
-    const nextDue = Math.min(...queue.map((d) => d.dueMs));
+    const nextDue = queue.reduce((min, d) => Math.min(min, d.dueMs), Infinity);
     // Polls at least every minute: a test may move the site clock instead of waiting.
     const waitMs = Math.min(Math.max(options.autoDelayMs, nextDue - site.clock.now()), AUTO_POLL_MAX_MS);
     timer = setTimeout(() => {
@@ -184,7 +184,7 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDis
   return {
     flush,
     pending: () => [...queue].sort((a, b) => a.dueMs - b.dueMs || a.sequence - b.sequence),
-    nextDueMs: () => (queue.length === 0 ? undefined : Math.min(...queue.map((d) => d.dueMs))),
+    nextDueMs: () => (queue.length === 0 ? undefined : queue.reduce((min, d) => Math.min(min, d.dueMs), Infinity)),
     delivered: () => [...log],
     configure(changes) {
       Object.assign(options, changes);

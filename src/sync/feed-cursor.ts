@@ -10,7 +10,7 @@ import type { ChangedWorklogsPage } from '../jira/jira-client.js';
  */
 export function nextFeedCursor(sinceMs: number, page: ChangedWorklogsPage): number {
   if (page.values.length === 0) return Math.max(sinceMs, page.lastPage ? sinceMs : page.untilMs);
-  const newest = Math.max(...page.values.map((v) => v.updatedTimeMs));
+  const newest = page.values.reduce((max, v) => Math.max(max, v.updatedTimeMs), -Infinity);
   const until = Math.max(page.untilMs, newest);
   if (page.lastPage) return Math.max(sinceMs, until);
   return until - 1 > sinceMs ? until - 1 : until;

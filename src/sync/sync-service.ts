@@ -51,7 +51,8 @@ export interface SyncService {
  * uninstall cancels the tenant's work. One writer per tenant: every job of a tenant shares its key.
  */
 export function createSyncService(deps: SyncServiceDeps): SyncService {
-  const recentDeliveries = new Map<string, number>();
+  // Insertion-ordered, so the oldest identifier is dropped first once the set is full.
+  const recentDeliveries = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const unsubscribe: (() => void)[] = [];
 
@@ -84,8 +85,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   function isDuplicateDelivery(deliveryId: string | undefined): boolean {
     if (!deliveryId) return false;
     if (recentDeliveries.has(deliveryId)) return true;
-    recentDeliveries.set(deliveryId, deps.clock.nowMs());
-    if (recentDeliveries.size > 10_000) recentDeliveries.delete(recentDeliveries.keys().next().value as string);
+    recentDeliveries.add(deliveryId);
+    if (recentDeliveries.size > 10_000) recentDeliveries.delete(recentDeliveries.values().next().value as string);
     return false;
   }
 
