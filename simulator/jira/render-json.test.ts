@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createSimulator } from '../create-simulator.js';
 import { renderWorklog } from './render.js';
-import { createWorklogJsonWriter } from './render-json.js';
+import type { SimWorklog } from './jira-site.js';
+import { createWorklogBodyCache, createWorklogJsonWriter } from './render-json.js';
 
 describe('worklog JSON writer', () => {
   it('writes exactly what stringifying the rendered object gives, in v2 and v3', () => {
@@ -29,5 +30,32 @@ describe('worklog JSON writer', () => {
     const json = write(worklog, '3');
     expect(json).toContain('Renamed Person');
     expect(json).toBe(JSON.stringify(renderWorklog(sim.site, worklog, '3')));
+  });
+});
+
+describe('worklog body cache', () => {
+  it('serves the writer\'s bytes and re-renders after every kind of change', () => {
+    const sim = createSimulator({ clock: 'manual', generate: { worklogs: 20, seed: 9 } });
+    const bodies = createWorklogBodyCache(sim.site);
+    const [worklog, other] = [...sim.site.worklogs.values()] as [SimWorklog, SimWorklog];
+    const expectCurrent = (w: SimWorklog) => {
+      for (const version of ['2', '3'] as const) {
+        expect(bodies.bodyBytes(w, version).toString('utf8')).toBe(JSON.stringify(renderWorklog(sim.site, w, version)));
+      }
+    };
+    expectCurrent(worklog);
+    expect(bodies.bodyBytes(worklog, '3')).toBe(bodies.bodyBytes(worklog, '3'));
+    sim.site.updateWorklog(worklog.id, { timeSpentSeconds: worklog.timeSpentSeconds + 60, comment: undefined }, worklog.authorId);
+    expectCurrent(worklog);
+    sim.site.moveWorklogs([worklog.id], other.issueId, worklog.authorId);
+    expectCurrent(worklog);
+    sim.site.users.get(worklog.authorId)!.displayName = 'Renamed Again';
+    expectCurrent(worklog);
+    sim.site.baseUrl = 'http://127.0.0.1:9';
+    expectCurrent(worklog);
+    sim.site.timeZone = 'Asia/Tokyo';
+    expectCurrent(worklog);
+    worklog.visibility = { type: 'group', value: 'jira-admins' };
+    expectCurrent(worklog);
   });
 });

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { SimDeps, SimEnv } from '../../http/sim-env.js';
 import { jiraError, readJsonBody } from '../../http/jira-error.js';
 import type { ApiVersion } from '../render.js';
-import { createWorklogJsonWriter } from '../render-json.js';
+import { worklogBodiesOf } from '../render-json.js';
 import type { SimWorklog } from '../jira-site.js';
 
 /** Parses `ids` as Jira's Jackson binding would: integers, or strings holding integers. */
@@ -24,7 +24,8 @@ function parseIds(value: unknown): number[] | undefined {
  */
 export function worklogListRoute({ site }: SimDeps): Hono<SimEnv> {
   const routes = new Hono<SimEnv>();
-  const worklogJson = createWorklogJsonWriter(site);
+  const bodies = worklogBodiesOf(site);
+  const [open, comma, close] = ['[', ',', ']'].map((text) => Buffer.from(text)) as [Buffer, Buffer, Buffer];
   routes.post('/rest/api/:version{[23]}/worklog/list', async (c) => {
     const version = c.req.param('version') as ApiVersion;
     const body = await readJsonBody(c.req.raw);
@@ -45,8 +46,16 @@ export function worklogListRoute({ site }: SimDeps): Hono<SimEnv> {
     }
     found.sort((a, b) => a.id - b.id);
     c.set('returnedObjects', { count: found.length, embeddedUsers: 2 * found.length });
-    const json = `[${found.map((w) => worklogJson(w, version, expandProperties)).join(',')}]`;
-    return c.body(json, 200, { 'content-type': 'application/json;charset=UTF-8' });
+    const headers = { 'content-type': 'application/json;charset=UTF-8' };
+    if (expandProperties) return c.body(`[${found.map((w) => bodies.worklogJson(w, version, true)).join(',')}]`, 200, headers);
+    const parts: Buffer[] = [open];
+    for (const worklog of found) {
+      if (parts.length > 1) parts.push(comma);
+      parts.push(bodies.bodyBytes(worklog, version));
+    }
+    parts.push(close);
+    const bytes = Buffer.concat(parts);
+    return c.body(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 200, headers);
   });
   return routes;
 }
