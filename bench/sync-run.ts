@@ -28,6 +28,8 @@ const config = loadConfig({
   TALLY_LOG_LEVEL: 'warn',
   // The simulator's limits are off; tell the coordinator the budget is not the bottleneck either.
   TALLY_JIRA_POINTS_PER_HOUR: '10000000',
+  // Lets a run compare decoding on the main thread (0) with the default pool.
+  ...(process.env.TALLY_PARSE_THREADS ? { TALLY_PARSE_THREADS: process.env.TALLY_PARSE_THREADS } : {}),
 });
 // Logs go to stderr: stdout carries only the result line the orchestrator reads.
 const logger = createLogger({ level: 'warn', destination: process.stderr });
@@ -39,6 +41,7 @@ try {
   const store = await tally.stores.open(tenant.id);
   const jira = tally.syncDeps.jiraClientFor(tenant.id, access);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   if (values.strategy === 'per-issue') {
     let token: string | undefined;
     do {
@@ -59,8 +62,11 @@ try {
     if (!result.done) throw new Error('full sync did not finish');
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  // CPU of every thread of this process during the sync (user + system), for the benchmark notes.
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const worklogs = await store.countWorklogs();
-  process.stdout.write(`RESULT ${JSON.stringify({ worklogs, seconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+  process.stdout.write(`RESULT ${JSON.stringify({ worklogs, seconds, cpuSeconds, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
 } finally {
   await tally.close();
   rmSync(dataDir, { recursive: true, force: true });

@@ -6,6 +6,8 @@ import type { Logger } from './platform/logger.js';
 import { createInstallKeyProvider } from './connect/install-keys.js';
 import { createConnectJiraCredentials } from './connect/connect-jira-credentials.js';
 import { createHttpJiraClient } from './jira/http-jira-client.js';
+import { inlineWorklogListDecoder } from './jira/worklog-list-decoder.js';
+import { createWorklogParsePool } from './jira/parse-workers/worklog-parse-pool.js';
 import { createRateLimitCoordinator } from './jira/rate-limit-coordinator.js';
 import type { Sleep } from './jira/sleep.js';
 import { createInProcessJobQueue } from './jobs/in-process-job-queue.js';
@@ -45,12 +47,13 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   const credentials = createConnectJiraCredentials({ registry, appKey: config.appKey, clock });
   const stores = createSqliteStoreProvider({ dataDir: config.dataDir });
   const coordinator = createRateLimitCoordinator({ clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
+  const worklogListDecoder = config.parseThreads > 0 ? createWorklogParsePool(config.parseThreads) : inlineWorklogListDecoder;
   const syncDeps: SyncTenantDeps = {
     stores,
     credentials,
     logger,
     jiraClientFor: (tenantId, access) =>
-      createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs }),
+      createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs, worklogListDecoder }),
   };
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
@@ -92,6 +95,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
       await sync.stop();
       await stores.close();
       await control.close();
+      await worklogListDecoder.close();
     },
   };
 }

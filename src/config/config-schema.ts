@@ -35,6 +35,8 @@ export const configSchema = z.object({
   TALLY_RECONCILE_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   TALLY_JIRA_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(600).default(30),
   TALLY_JIRA_POINTS_PER_HOUR: z.coerce.number().int().min(1000).max(10_000_000).default(65_000),
+  // Empty means "decide from the machine": see load-config.ts.
+  TALLY_PARSE_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { AppError } from '../platform/app-error.js';
 import { configSchema, type ParsedEnv } from './config-schema.js';
 
@@ -23,6 +24,8 @@ export interface Config {
   readonly jiraTimeoutMs: number;
   /** The app's hourly Jira points quota (65,000 in Atlassian's global pool; more for Tier 2 apps). */
   readonly jiraPointsPerHour: number;
+  /** Worker threads that decode `/worklog/list` answers; 0 decodes on the main thread. */
+  readonly parseThreads: number;
   readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
 }
 
@@ -113,6 +116,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     syncIntervalSeconds: values.TALLY_SYNC_INTERVAL_SECONDS,
     reconcileIntervalHours: values.TALLY_RECONCILE_INTERVAL_HOURS,
     jiraPointsPerHour: values.TALLY_JIRA_POINTS_PER_HOUR,
+    // Decoders only pay when they get a core of their own: on 2 cores a thread bought 5% at 20%
+    // more CPU and 70 MB more memory (docs/benchmarks.md), so small machines decode inline.
+    parseThreads: values.TALLY_PARSE_THREADS ?? (availableParallelism() >= 4 ? 2 : 0),
     jiraTimeoutMs: Math.round(values.TALLY_JIRA_TIMEOUT_SECONDS * 1000),
     logLevel: values.TALLY_LOG_LEVEL,
   });

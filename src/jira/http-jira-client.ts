@@ -8,7 +8,8 @@ import type { RateLimitCoordinator } from './rate-limit-coordinator.js';
 import type { Sleep } from './sleep.js';
 import { createJiraRequestRunner, type JiraCallLogger } from './jira-request-runner.js';
 import { feedUrl } from './feed-url.js';
-import { parseChangedWorklogsPage, parseFailedWebhooks, parseIssueWorklogsPage, parseSearchIdsPage, parseServerTimeMs, parseWorklogList } from './worklog-parsers.js';
+import { parseChangedWorklogsPage, parseFailedWebhooks, parseIssueWorklogsPage, parseSearchIdsPage, parseServerTimeMs } from './worklog-parsers.js';
+import { inlineWorklogListDecoder, type WorklogListDecoder } from './worklog-list-decoder.js';
 
 /** Dependencies and limits of {@link createHttpJiraClient}. */
 export interface HttpJiraClientOptions {
@@ -30,6 +31,8 @@ export interface HttpJiraClientOptions {
   /** Jitter source for backoff; default `Math.random`. */
   random?: () => number;
   logger?: JiraCallLogger;
+  /** Where `/worklog/list` answers are decoded; default inline (the process's parse pool in production). */
+  worklogListDecoder?: WorklogListDecoder;
 }
 
 /** `POST /worklog/list` takes at most 1000 ids (jira-connect-protocol.md §1.2). */
@@ -60,6 +63,7 @@ function requirePositiveInteger(name: string, value: number): number {
  */
 export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient {
   const base = options.access.baseUrl.replace(/\/+$/, '');
+  const listDecoder = options.worklogListDecoder ?? inlineWorklogListDecoder;
   const run = createJiraRequestRunner({
     tenantId: options.tenantId,
     access: options.access,
@@ -103,7 +107,7 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
           url: `${base}/rest/api/3/worklog/list`,
           endpoint: 'POST /rest/api/3/worklog/list',
           body: { ids: unique },
-          parse: (json) => parseWorklogList(json),
+          decodeBody: (bytes) => listDecoder.decode(bytes),
           countObjects: (worklogs) => worklogs.length,
         },
         callOptions,

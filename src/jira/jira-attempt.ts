@@ -1,18 +1,31 @@
 import { AppError, isAppError } from '../platform/app-error.js';
 import type { Fetch } from '../platform/fetch.js';
 import type { TenantJiraAccess } from './jira-credentials.js';
-import { isJsonContentType, readCappedText } from './jira-response-body.js';
+import { decodeUtf8, isJsonContentType, parseJsonText, readCappedBytes } from './jira-response-body.js';
 
 /** One Jira request, as the client describes it to the runner. */
-export interface JiraRequestSpec<T> {
+export type JiraRequestSpec<T> = JiraRequestBase<T> &
+  (
+    | {
+        /** Turns the parsed JSON into the port's type; throws `JIRA_RESPONSE_INVALID` when it cannot. */
+        parse(json: unknown, headers: Headers): T;
+        decodeBody?: never;
+      }
+    | {
+        /** Turns the raw body into the port's type (UTF-8 and JSON included), e.g. on a worker thread. */
+        decodeBody(bytes: Uint8Array): Promise<T>;
+        parse?: never;
+      }
+  );
+
+/** What every request spec has. */
+export interface JiraRequestBase<T> {
   method: 'GET' | 'POST';
   url: string;
   /** `METHOD template` for rate limits and logs; never carries ids, tokens or query values. */
   endpoint: string;
   /** A JSON body (POST). */
   body?: unknown;
-  /** Turns the parsed JSON into the port's type; throws `JIRA_RESPONSE_INVALID` when it cannot. */
-  parse(json: unknown, headers: Headers): T;
   /** Objects the answer returned, for the points estimate (1 + objects, §3). */
   countObjects(value: T): number;
 }
@@ -67,7 +80,7 @@ async function authorization(access: TenantJiraAccess, method: string, url: stri
  * One attempt of one request: a fresh `Authorization` (a Connect JWT is bound to this exact URL
  * by its qsh, §4.4), `fetch` with redirects refused and a signal that combines the caller's and
  * the request timeout (covering the body too), then for 2xx a JSON content type, a size-capped
- * body, `JSON.parse` and the spec's parser. Transport failures become outcomes; only the
+ * body, then UTF-8, `JSON.parse` and the spec's parser (or the spec's own body decoder). Transport failures become outcomes; only the
  * caller's abort (its `signal.reason`) and credential failures are thrown.
  */
 export async function attemptJiraRequest<T>(deps: AttemptDeps, spec: JiraRequestSpec<T>, callerSignal: AbortSignal | undefined): Promise<AttemptOutcome<T>> {
@@ -79,7 +92,7 @@ export async function attemptJiraRequest<T>(deps: AttemptDeps, spec: JiraRequest
   if (callerSignal?.aborted) controller.abort(callerSignal.reason);
   const timer = setTimeout(() => controller.abort(new DOMException('Jira did not answer in time', 'TimeoutError')), deps.requestTimeoutMs);
   let response: Response | undefined;
-  let text: string;
+  let bytes: Uint8Array;
   try {
     response = await deps.fetch(spec.url, {
       method: spec.method,
@@ -96,7 +109,7 @@ export async function attemptJiraRequest<T>(deps: AttemptDeps, spec: JiraRequest
       await response.body?.cancel().catch(() => undefined);
       return failure(new AppError('JIRA_RESPONSE_INVALID', `${spec.endpoint} answered 2xx without a JSON content type`), 'backoff', response);
     }
-    text = await readCappedText(response, deps.maxResponseBytes, controller.signal);
+    bytes = await readCappedBytes(response, deps.maxResponseBytes, controller.signal);
   } catch (error) {
     if (callerSignal?.aborted) throw callerSignal.reason;
     if (isAppError(error)) return failure(error, error.retryable ? 'backoff' : 'never', response);
@@ -110,16 +123,11 @@ export async function attemptJiraRequest<T>(deps: AttemptDeps, spec: JiraRequest
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text) as unknown;
-  } catch (cause) {
-    return failure(new AppError('JIRA_RESPONSE_INVALID', `${spec.endpoint} answered with malformed JSON`, { cause }), 'backoff', response);
-  }
-  try {
-    return { ok: true, value: spec.parse(json, response.headers), response };
+    const value = spec.decodeBody ? await spec.decodeBody(bytes) : spec.parse(parseJsonText(decodeUtf8(bytes), spec.endpoint), response.headers);
+    return { ok: true, value, response };
   } catch (error) {
-    // Parsers throw JIRA_RESPONSE_INVALID (retryable); anything else is a bug and propagates.
+    // Decoders and parsers throw JIRA_RESPONSE_INVALID (retryable); anything else is a bug and propagates.
     if (isAppError(error, 'JIRA_RESPONSE_INVALID')) return failure(error, 'backoff', response);
     throw error;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonContentType, readCappedText } from './jira-response-body.js';
+import { decodeUtf8, isJsonContentType, readCappedText } from './jira-response-body.js';
 
 /** A streamed body without Content-Length, in chunks, optionally never ending. */
 function streamed(chunks: string[], endless = false): Response {
@@ -34,6 +34,14 @@ describe('readCappedText', () => {
   it('refuses invalid UTF-8 as a retryable invalid answer', async () => {
     const response = new Response(new Uint8Array([0x7b, 0xff, 0x7d]));
     await expect(readCappedText(response, 100, never)).rejects.toMatchObject({ code: 'JIRA_RESPONSE_INVALID', retryable: true });
+  });
+
+  it('decodes multi-byte text and drops a leading byte-order mark, as a fatal TextDecoder does', () => {
+    const text = '{"c":"Zeit ⏱ 東京 🎉"}';
+    const bytes = new TextEncoder().encode(text);
+    expect(decodeUtf8(bytes)).toBe(text);
+    expect(decodeUtf8(new Uint8Array([0xef, 0xbb, 0xbf, ...bytes]))).toBe(text);
+    expect(() => decodeUtf8(bytes.subarray(0, bytes.length - 3))).toThrow(/not valid UTF-8/);
   });
 
   it('ends a read that never finishes when the signal aborts', async () => {

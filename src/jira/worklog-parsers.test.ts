@@ -74,10 +74,23 @@ describe('worklog parsers', () => {
     ['timeSpentSeconds', 1.5],
     ['started', '2021-01-17T12:34:00.000'],
     ['updated', 1610000000000],
+    ['created', null],
+    ['timeSpentSeconds', '60'],
+    ['issueId', '99999999999999999'],
   ])('refuses %s = %j and never echoes the value', (field, value) => {
     const error = invalid(() => parseWorklogList([{ ...specWorklog(), [field]: value }]));
     expect(error.code).toBe('JIRA_RESPONSE_INVALID');
     expect(`${error.message} ${error.details.join()}`).not.toContain(String(value));
+  });
+
+  it('refuses an answer that is not an array of worklog objects, listing at most ten problems', () => {
+    expect(invalid(() => parseWorklogList({ values: [] })).details).toEqual(['(root): expected an array of worklogs']);
+    expect(invalid(() => parseWorklogList([specWorklog(), [specWorklog()]])).details).toEqual(['1: expected a worklog object']);
+    const many = invalid(() => parseWorklogList(Array.from({ length: 50 }, () => ({}))));
+    expect(many.details).toHaveLength(10);
+    expect(invalid(() => parseIssueWorklogsPage({ startAt: 0, maxResults: 1, total: 1, worklogs: [{ ...specWorklog(), id: 'x' }] })).details).toEqual([
+      'worklogs.0.id: expected a non-negative integer id',
+    ]);
   });
 
   it('reads the change feed, tolerating a numeric-string worklogId and a null nextPage', () => {

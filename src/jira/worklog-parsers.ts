@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { AppError } from '../platform/app-error.js';
 import type { ChangedWorklogsPage, IssueWorklogsPage, JiraWorklog } from './jira-client.js';
 import { parseHttpDate, parseJiraDateTime } from './jira-date-time.js';
+import { readWorklogArray } from './worklog-wire.js';
 
 /**
  * Tally's parsers for Jira's wire shapes (jira-connect-protocol.md §1, OpenAPI excerpt). Unknown
  * fields are ignored; a missing or malformed required field fails the whole answer with
  * `JIRA_RESPONSE_INVALID` (retryable): a page is taken whole or not at all, never with a row
- * silently skipped. Every function here is pure.
+ * silently skipped. Every function here is pure. Worklog bodies are read by hand (worklog-wire.ts).
  */
 
 /** An id: a number in `/worklog/updated` but a string in worklog bodies (§1.4); both become a safe integer. */
@@ -20,14 +21,6 @@ const jiraId = z.union([z.number(), z.string()]).transform((value, ctx) => {
 
 const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-/** A date-time kept as received, with its instant (offset-aware, §1.4). */
-const jiraDateTime = z.string().transform((text, ctx) => {
-  const ms = parseJiraDateTime(text);
-  if (ms !== undefined) return { text, ms };
-  ctx.addIssue({ code: 'custom', message: "expected Jira's date-time form yyyy-MM-dd'T'HH:mm:ss.SSS±hhmm" });
-  return z.NEVER;
-});
-
 const changedWorklogsWire = z.object({
   values: z.array(z.object({ worklogId: jiraId, updatedTime: epochMs })),
   since: epochMs,
@@ -36,24 +29,11 @@ const changedWorklogsWire = z.object({
   nextPage: z.string().nullish(),
 });
 
-const worklogWire = z.object({
-  id: jiraId,
-  issueId: jiraId,
-  // Author and comment are optional (security-and-reliability.md §5.2 E17: deleted or anonymised users, no comment).
-  author: z.unknown().optional(),
-  comment: z.unknown().optional(),
-  // `created` is in the schema but missing from Atlassian's own example (§1.4), so it is optional.
-  created: jiraDateTime.optional(),
-  updated: jiraDateTime,
-  started: jiraDateTime,
-  timeSpentSeconds: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-});
-
 const issueWorklogsWire = z.object({
   startAt: z.number().int().nonnegative(),
   maxResults: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
-  worklogs: z.array(worklogWire),
+  worklogs: z.array(z.unknown()),
 });
 
 const searchIdsWire = z.object({
@@ -72,35 +52,6 @@ function parseOrThrow<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
   throw new AppError('JIRA_RESPONSE_INVALID', `Jira's ${what} answer is not in the expected shape`, { details });
 }
 
-/** `author.accountId`, or null when absent; Jira's `unknown` placeholder is not an account (§1.4). */
-function authorAccountId(author: unknown): string | null {
-  if (typeof author !== 'object' || author === null) return null;
-  const accountId = (author as { accountId?: unknown }).accountId;
-  return typeof accountId === 'string' && accountId !== '' && accountId !== 'unknown' ? accountId : null;
-}
-
-/** The comment as received: ADF (v3) as JSON text, a v2 plain string as itself, null when absent. */
-function commentJson(comment: unknown): string | null {
-  if (comment === undefined || comment === null) return null;
-  return typeof comment === 'string' ? comment : JSON.stringify(comment);
-}
-
-function toWorklog(wire: z.infer<typeof worklogWire>): JiraWorklog {
-  return {
-    id: wire.id,
-    issueId: wire.issueId,
-    authorAccountId: authorAccountId(wire.author),
-    commentJson: commentJson(wire.comment),
-    // Without `created`, `updated` stands in: it has the same form and is never earlier.
-    created: (wire.created ?? wire.updated).text,
-    updated: wire.updated.text,
-    started: wire.started.text,
-    timeSpentSeconds: wire.timeSpentSeconds,
-    startedMs: wire.started.ms,
-    updatedMs: wire.updated.ms,
-  };
-}
-
 /** A `/worklog/updated` or `/worklog/deleted` page (`ChangedWorklogs`, §1.1). */
 export function parseChangedWorklogsPage(json: unknown): ChangedWorklogsPage {
   const wire = parseOrThrow(changedWorklogsWire, json, 'worklog change feed');
@@ -115,13 +66,13 @@ export function parseChangedWorklogsPage(json: unknown): ChangedWorklogsPage {
 
 /** The bare array `POST /worklog/list` answers (§1.2). */
 export function parseWorklogList(json: unknown): JiraWorklog[] {
-  return parseOrThrow(z.array(worklogWire), json, 'worklog list').map(toWorklog);
+  return readWorklogArray(json, 'worklog list');
 }
 
 /** A `PageOfWorklogs` from `GET /issue/{id}/worklog` (§1.3). */
 export function parseIssueWorklogsPage(json: unknown): IssueWorklogsPage {
   const wire = parseOrThrow(issueWorklogsWire, json, 'issue worklogs');
-  return { startAt: wire.startAt, maxResults: wire.maxResults, total: wire.total, worklogs: wire.worklogs.map(toWorklog) };
+  return { startAt: wire.startAt, maxResults: wire.maxResults, total: wire.total, worklogs: readWorklogArray(wire.worklogs, 'issue worklogs', 'worklogs') };
 }
 
 /** Issue ids of a `/search/jql` page; no token once Jira says `isLast`. */

@@ -67,7 +67,8 @@ describe('worklog sync against the simulated site', () => {
 
   it('loses nothing when Jira answers 429, 503, timeouts, resets and truncated bodies during the full sync', async () => {
     // A short request timeout: the injected timeouts cost real time (the abort is a real timer).
-    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 8 } }, env: { TALLY_JIRA_TIMEOUT_SECONDS: '1' } });
+    // Two parse threads: truncated and HTML bodies are refused on the workers, as on a big machine.
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 8 } }, env: { TALLY_JIRA_TIMEOUT_SECONDS: '1', TALLY_PARSE_THREADS: '2' } });
     const { sim } = bed;
     sim.faults.add({ kind: 'status', status: 503, headers: { 'Retry-After': '7' }, match: { path: '/rest/api/3/worklog/list' }, times: 2 });
     sim.faults.add({ kind: 'status', status: 429, match: { path: '/rest/api/3/worklog/updated' }, times: 2 });
