@@ -8,6 +8,7 @@ import { createAuthMiddleware } from './auth/authenticate.js';
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './limits/rate-limiter.js';
 import { createFaultInjector, type FaultInjector } from './faults/fault-injector.js';
 import { createConnectHost, type ConnectHost, type SimFetch } from './connect/connect-host.js';
+import { pageHostRoutes } from './connect/page-host.js';
 import { worklogRoutes } from './jira/routes/worklog-routes.js';
 import { platformRoutes } from './jira/routes/platform-routes.js';
 import { jiraError } from './http/jira-error.js';
@@ -81,6 +82,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     });
   }
   app.route('/', connect.publicRoutes);
+  app.route('/', pageHostRoutes(site));
   app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30 }));
   app.use('/rest/*', limits.middleware);
   app.route('/', worklogRoutes({ site }));

@@ -21,6 +21,11 @@ import { createSecretBox, demoSecretKey } from './tenants/secret-box.js';
 import { createSqlTenantRegistry } from './tenants/sql-tenant-registry.js';
 import { createTenantEvents } from './tenants/tenant-events.js';
 import { createApp } from './http/create-app.js';
+import { AppError } from './platform/app-error.js';
+import { observeStoreWrites } from './reporting/engine/observe-store-writes.js';
+import { createReportColumnsCache, type ReportColumnsCache } from './reporting/engine/report-columns-cache.js';
+import { createLiveJiraData } from './reporting/live/live-jira-data.js';
+import { createReportService } from './reporting/report-service.js';
 
 /** The real I/O a Tally process runs on; `main.ts` passes the machine's, tests their own. */
 export interface Runtime {
@@ -45,7 +50,15 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   const audit = createSqlAuditLog({ db: control.db, clock });
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
   const credentials = createConnectJiraCredentials({ registry, appKey: config.appKey, clock });
-  const stores = createSqliteStoreProvider({ dataDir: config.dataDir });
+  // Reports answer from in-memory columns (src/reporting/engine); every store write is followed
+  // so loaded columns stay exactly what the tenant's database holds.
+  let reportColumns: ReportColumnsCache | undefined;
+  const stores = observeStoreWrites(
+    createSqliteStoreProvider({ dataDir: config.dataDir }),
+    (tenantId, change) => reportColumns?.applyWrite(tenantId, change),
+    { isObserving: (tenantId) => reportColumns?.isTracking(tenantId) ?? false, onDiscard: (tenantId) => reportColumns?.evict(tenantId) },
+  );
+  reportColumns = createReportColumnsCache({ stores });
   const coordinator = createRateLimitCoordinator({ clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
   const worklogListDecoder = config.parseThreads > 0 ? createWorklogParsePool(config.parseThreads) : inlineWorklogListDecoder;
   const syncDeps: SyncTenantDeps = {
@@ -55,6 +68,15 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     jiraClientFor: (tenantId, access) =>
       createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs, worklogListDecoder }),
   };
+  const live = createLiveJiraData({
+    clock,
+    clientFor: async (tenantId) => {
+      const access = await credentials.forTenant(tenantId);
+      if (!access) throw new AppError('JIRA_AUTH_FAILED', `No credentials to call Jira for tenant ${tenantId}`);
+      return syncDeps.jiraClientFor(tenantId, access);
+    },
+  });
+  const reports = createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live });
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
   const app = createApp({
@@ -73,6 +95,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
         pointsBudget: { pointsPerHour: budget.pointsPerHour, remainingEstimate: budget.remainingPointsEstimate, pausedUntilMs: budget.appPausedUntilMs },
       };
     },
+    reports,
     isReady: async () => {
       await sql`select 1`.execute(control.db);
       return true;
@@ -90,9 +113,13 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     syncDeps,
     queue,
     sync,
+    reports,
+    live,
+    reportColumns,
     app,
     async close() {
       await sync.stop();
+      await reportColumns.close();
       await stores.close();
       await control.close();
       await worklogListDecoder.close();

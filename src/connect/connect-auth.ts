@@ -5,6 +5,7 @@ import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TallyEnv } from '../http/tally-env.js';
 import { decodeUnverified, extractToken, verifyAsymmetricToken, verifySymmetricToken } from './connect-jwt.js';
 import { queryStringHash } from './qsh.js';
+import { mintSessionToken } from './session-token.js';
 
 /**
  * How a route is authenticated (security-and-reliability.md §2.2–2.3):
@@ -32,7 +33,15 @@ export interface ConnectAuthOptions {
   tokenClass: TokenClass;
   /** Accept `?jwt=` (iframe page loads only); otherwise only `Authorization: JWT`. */
   allowQueryToken?: boolean;
+  /**
+   * Mint a session token (session-token.ts) for the verified tenant and user: available to the
+   * handler as `sessionToken` and sent back on a successful answer as `X-Tally-Token`.
+   */
+  issueSessionToken?: boolean;
 }
+
+/** The response header that carries a fresh session token. */
+export const SESSION_TOKEN_HEADER = 'X-Tally-Token';
 
 function pathAndQuery(url: string): string {
   const parsed = new URL(url);
@@ -87,6 +96,13 @@ export function connectAuth(deps: ConnectAuthDeps, options: ConnectAuthOptions):
     });
     c.set('tenant', credentials.tenant);
     c.set('accountId', claims.sub);
+    if (!options.issueSessionToken) {
+      await next();
+      return;
+    }
+    const sessionToken = mintSessionToken({ clientKey: credentials.tenant.clientKey, sharedSecret: credentials.sharedSecret, accountId: claims.sub, nowSeconds });
+    c.set('sessionToken', sessionToken);
     await next();
+    if (c.res.status < 400) c.res.headers.set(SESSION_TOKEN_HEADER, sessionToken);
   };
 }

@@ -14,6 +14,7 @@ import { lifecycleRoutes } from '../connect/lifecycle-routes.js';
 import { webhookRoutes } from '../connect/webhook-routes.js';
 import { pageRoutes } from '../connect/page-routes.js';
 import { apiRoutes } from './api-routes.js';
+import type { ReportService } from '../reporting/report-service.js';
 import { createErrorHandler, errorResponse } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import type { TallyEnv } from './tally-env.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   audit: AuditLog;
   /** A tenant's sync status for `/api/sync/status` (the sync module builds it). */
   syncStatus(tenantId: TenantId): Promise<unknown>;
+  /** Report questions (src/reporting/report-service.ts). */
+  reports: ReportService;
   /** Whether the control database and job runner answer; `/readyz` reports it. */
   isReady(): Promise<boolean>;
 }
@@ -70,7 +73,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
   app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, audit: deps.audit, logger: deps.logger }));
   app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
   app.route('/', pageRoutes(auth));
-  app.route('/', apiRoutes(auth, { syncStatus: deps.syncStatus }));
+  app.route('/', apiRoutes(auth, { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock }));
 
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError(createErrorHandler(deps.logger));

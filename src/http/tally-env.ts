@@ -9,5 +9,7 @@ export interface TallyEnv {
     accountId: string | undefined;
     /** Verified claims of an RS256 lifecycle token (install, uninstall). */
     lifecycleIssuer: string;
+    /** A session token minted for the verified tenant and user (routes that ask for one). */
+    sessionToken: string;
   };
 }

@@ -117,6 +117,11 @@ export const errorCodes = {
     retryable: false,
     description: "A tenant's stored shared secret cannot be decrypted: TALLY_SECRET_KEY changed or the row was altered; the app must be reinstalled on that site.",
   },
+  REPORT_JQL_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description: "A report's JQL filter is empty, longer than 10,000 characters, or refused by Jira (syntax, unknown field, function or value, or an unbounded query); fix the query. The message never repeats the query.",
+  },
   INTERNAL: {
     httpStatus: 500,
     retryable: false,

@@ -2,9 +2,10 @@ import { AppError } from '../platform/app-error.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { createSqliteBatchWriter } from './sqlite-batch-writer.js';
 import type { SqliteTenantDb } from './sqlite-tenant-db.js';
+import { createSqliteWorklogReads } from './sqlite-worklog-reads.js';
 import { parseSyncState, syncStateKeys } from './sync-state-json.js';
 import { createReportIndex, dropReportIndex, reportIndexes } from './tenant-migrations.js';
-import type { TenantStore } from './tenant-store.js';
+import type { ReportColumnRow, TenantStore } from './tenant-store.js';
 import { worklogColumns, worklogFromValues } from './worklog-columns.js';
 import type { WorklogRow } from './worklog-row.js';
 
@@ -26,6 +27,7 @@ const DEFAULT_PAGE_ROWS = 1000;
 export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantStoreDeps): TenantStore {
   const { database, kysely } = db;
   const applyBatch = createSqliteBatchWriter(database);
+  const reads = createSqliteWorklogReads(database);
   const readState = database.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
   const writeState = database.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const deleteState = database.prepare('DELETE FROM sync_state WHERE key = ?');
@@ -80,6 +82,13 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
         yield rows;
         if (rows.length < batchSize) return;
       }
+    },
+    async getWorklogsByIds(ids) {
+      ensureOpen();
+      return reads.getWorklogsByIds(ids);
+    },
+    async *scanReportColumns(batchSize): AsyncIterable<ReportColumnRow[]> {
+      yield* reads.scanReportColumns(batchSize, ensureOpen);
     },
     async countWorklogs() {
       ensureOpen();

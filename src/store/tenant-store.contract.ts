@@ -284,6 +284,46 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
       expect(await store.countWorklogs()).toBe(0);
     });
 
+    it('reads stored rows by id: the current version, each once, absent and deleted ids skipped', async () => {
+      const store = await open();
+      const ids = Array.from({ length: 2345 }, (_, i) => i + 1);
+      await store.applyBatch(batch({ upserts: ids.map((id) => makeWorklog(id)) }));
+      const edited = makeWorklog(17, { comment: 'edited', timeSpentSeconds: 60, accountId: null }, 1000);
+      await store.applyBatch(batch({ upserts: [edited], deletions: [{ clientWorklogId: 18, deletedAtMs: T0 + 1 }] }));
+      const byId = (rows: WorklogRow[]) => [...rows].sort((a, b) => a.clientWorklogId - b.clientWorklogId);
+
+      expect(await store.getWorklogsByIds([])).toEqual([]);
+      expect(byId(await store.getWorklogsByIds([19, 17, 18, 99_999, 17, 19]))).toEqual([edited, makeWorklog(19)]);
+      // More ids than any provider's chunk, in a scrambled order, with absent ids in between.
+      const asked = [...ids].reverse().flatMap((id) => [id, id + 1_000_000]);
+      const expected = ids.filter((id) => id !== 18).map((id) => (id === 17 ? edited : makeWorklog(id)));
+      expect(byId(await store.getWorklogsByIds(asked))).toEqual(expected);
+      expect(await store.getWorklogsByIds([Number.NaN, 2.5, 2 ** 53])).toEqual([]);
+    });
+
+    it('scans the report columns of every row in id order, in batches no larger than asked', async () => {
+      const store = await open();
+      const rows = Array.from({ length: 1234 }, (_, i) => makeWorklog((i * 7919) % 1234 + 1, { startedMs: T0 - i * 60_000, timeSpentSeconds: i, accountId: i % 5 === 0 ? null : `acc-${i % 7}` }));
+      for (let i = 0; i < rows.length; i += 500) await store.applyBatch(batch({ upserts: rows.slice(i, i + 500) }));
+      await store.applyBatch(batch({ deletions: [{ clientWorklogId: 5, deletedAtMs: T0 + 1 }] }));
+      const sizes: number[] = [];
+      const scanned: (readonly unknown[])[] = [];
+      for await (const page of store.scanReportColumns(300)) {
+        sizes.push(page.length);
+        scanned.push(...page);
+      }
+      const expected = rows
+        .filter((row) => row.clientWorklogId !== 5)
+        .sort((a, b) => a.clientWorklogId - b.clientWorklogId)
+        .map((row) => [row.clientWorklogId, row.accountId, row.clientIssueId, row.startedMs, row.timeSpentSeconds]);
+      expect(scanned).toEqual(expected);
+      expect(sizes).toEqual([300, 300, 300, 300, 33]);
+      const all: number[] = [];
+      for await (const page of store.scanReportColumns()) all.push(page.length);
+      expect(all.reduce((sum, n) => sum + n, 0)).toBe(1233);
+      await expect(store.scanReportColumns(0)[Symbol.asyncIterator]().next()).rejects.toThrow(RangeError);
+    });
+
     it('refuses calls on a closed store', async () => {
       const store = await open();
       await store.close();

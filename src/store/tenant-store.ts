@@ -62,6 +62,19 @@ export interface ApplyResult {
 }
 
 /**
+ * One worklog as the in-memory report engine loads it: only the columns reports group and filter
+ * by, positionally, without the comment or the text timestamps — reading 10M rows must not
+ * materialise 10M comments.
+ */
+export type ReportColumnRow = readonly [
+  clientWorklogId: number,
+  accountId: string | null,
+  clientIssueId: number,
+  startedMs: number,
+  timeSpentSeconds: number,
+];
+
+/**
  * One tenant's database (port). Providers: SQLite file per tenant (embedded default),
  * PostgreSQL database per tenant (production). Sync and reports depend only on this.
  */
@@ -78,6 +91,19 @@ export interface TenantStore {
   listWorklogIds(): Promise<number[]>;
   /** Every stored worklog, by id, in pages of at most `batchSize` (export; bounded memory). */
   streamWorklogs(batchSize?: number): AsyncIterable<WorklogRow[]>;
+  /**
+   * The stored rows among `ids`, in no particular order: each stored id once (duplicates in `ids`
+   * are read once), absent ids skipped. Any number of ids (the provider chunks); all rows come
+   * from one consistent read. Used for detail pages and to follow writes in the report cache.
+   */
+  getWorklogsByIds(ids: readonly number[]): Promise<WorklogRow[]>;
+  /**
+   * Every stored worklog's report columns ({@link ReportColumnRow}), in ascending id order, in
+   * batches of at most `batchSize`. Bounded memory; each batch is one consistent read, but a write
+   * between two batches may or may not be seen — a caller that must not miss writes follows them
+   * separately (the report cache does, through `observeStoreWrites`).
+   */
+  scanReportColumns(batchSize?: number): AsyncIterable<ReportColumnRow[]>;
   countWorklogs(): Promise<number>;
   /**
    * Prepares for a large first load (drops secondary indexes, larger transactions) and

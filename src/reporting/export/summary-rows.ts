@@ -1,0 +1,67 @@
+import { AppError } from '../../platform/app-error.js';
+import type { GroupDimension, GroupNode, ReportSummary } from '../report-model.js';
+
+/** Display label of a group key (user display name, issue key and summary, `2026-03`, …). */
+export type SummaryLabels = (dimension: GroupDimension, key: string) => string;
+
+/** One line of a flattened summary. */
+export interface SummaryExportRow {
+  /** Grouping level, 1 for the outermost groups; 0 for the grand total. */
+  level: number;
+  /** Labels of the group's ancestors and of the group itself; `['Total']` for the grand total. */
+  path: readonly string[];
+  /** Whether the row is a subtotal over the rows that follow it at deeper levels. */
+  hasChildren: boolean;
+  seconds: number;
+  worklogs: number;
+}
+
+/** Label of the grand total row. */
+export const GRAND_TOTAL_LABEL = 'Total';
+
+/**
+ * Throws `INTERNAL` unless every group at depth `d` is of `dimensions[d]` and the tree is no
+ * deeper than `dimensions`: the export's columns are named after `dimensions`.
+ */
+export function assertSummaryShape(summary: ReportSummary, dimensions: readonly GroupDimension[]): void {
+  const visit = (nodes: readonly GroupNode[], depth: number): void => {
+    for (const node of nodes) {
+      if (node.dimension !== dimensions[depth]) {
+        throw new AppError('INTERNAL', `Summary group at level ${depth + 1} is by ${node.dimension}, expected ${dimensions[depth] ?? 'none'}`);
+      }
+      if (node.children !== undefined) visit(node.children, depth + 1);
+    }
+  };
+  visit(summary.groups, 0);
+}
+
+/**
+ * The summary depth-first, each group before its children (so a parent row carries its
+ * subtotal, as the engine computed it), then the grand total. Lazy: labels are asked for as
+ * rows are taken.
+ */
+export function* flattenSummary(summary: ReportSummary, labels: SummaryLabels): Generator<SummaryExportRow> {
+  function* visit(nodes: readonly GroupNode[], parentPath: readonly string[]): Generator<SummaryExportRow> {
+    for (const node of nodes) {
+      const path = [...parentPath, labels(node.dimension, node.key)];
+      const hasChildren = node.children !== undefined && node.children.length > 0;
+      yield { level: path.length, path, hasChildren, seconds: node.seconds, worklogs: node.worklogs };
+      if (node.children !== undefined) yield* visit(node.children, path);
+    }
+  }
+  yield* visit(summary.groups, []);
+  yield { level: 0, path: [GRAND_TOTAL_LABEL], hasChildren: summary.groups.length > 0, seconds: summary.total.seconds, worklogs: summary.total.worklogs };
+}
+
+/** Groups the rows of `source` into arrays of `size`, for the batch-wise export streams. */
+export async function* batchesOf<T>(source: Iterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for (const item of source) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

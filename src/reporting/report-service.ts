@@ -1,0 +1,316 @@
+import { AppError } from '../platform/app-error.js';
+import type { TenantStore } from '../store/tenant-store.js';
+import type { TenantId } from '../tenants/tenant.js';
+import { commentText } from './adf-text.js';
+import { dateKeyLabel } from './group-labels.js';
+import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ReportSummary, ResolvedReportQuery, Totals } from './report-model.js';
+import type { ReportQuestion } from './report-question.js';
+
+/*
+ * Answers report questions: resolves filters live (keys, projects, JQL → issue ids), narrows them
+ * to what the viewer may browse, asks the in-memory columns, and labels the answer with names and
+ * keys fetched live. Nothing fetched from Jira is stored (the data statement).
+ */
+
+/** The engine's view of one tenant's worklogs (src/reporting/engine). */
+export interface ReportColumnsPort {
+  summarize(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): ReportSummary;
+  distinctIssueIds(query: ResolvedReportQuery): number[];
+  details(query: ResolvedReportQuery, page: { after?: DetailsCursor; limit: number }): { refs: DetailRef[]; next?: DetailsCursor | undefined };
+}
+
+/** An issue as Jira describes it now (memory only). */
+export interface LiveIssue {
+  id: number;
+  key: string;
+  summary: string;
+  projectId: string;
+  projectKey: string;
+  projectName: string;
+  parentId: number | null;
+}
+
+/** A person as Jira describes them now (memory only). */
+export interface LiveUser {
+  accountId: string;
+  displayName: string;
+  avatarUrl: string | null;
+  timeZone?: string | undefined;
+}
+
+/** Who may see what: a site admin sees everything; anyone else only issues they may browse. */
+export type ViewerScope = { kind: 'all' } | { kind: 'restricted'; browsable(issueIds: number[]): Promise<Set<number>> };
+
+/** Live Jira reads the reports need (src/reporting/live), cached in memory there. */
+export interface LiveJiraPort {
+  issues(tenantId: TenantId, ids: number[]): Promise<Map<number, LiveIssue>>;
+  users(tenantId: TenantId, accountIds: string[]): Promise<Map<string, LiveUser>>;
+  issueIdsForJql(tenantId: TenantId, jql: string): Promise<number[]>;
+  issueIdsForKeys(tenantId: TenantId, keysOrIds: string[]): Promise<number[]>;
+  issueIdsForProjects(tenantId: TenantId, keysOrIds: string[]): Promise<number[]>;
+  viewerScope(tenantId: TenantId, accountId: string): Promise<ViewerScope>;
+}
+
+/** What the report service needs. */
+export interface ReportServiceDeps {
+  columnsFor(tenantId: TenantId): Promise<ReportColumnsPort>;
+  openStore(tenantId: TenantId): Promise<TenantStore>;
+  live: LiveJiraPort;
+}
+
+/** The caller, as the authentication proved it. */
+export interface Viewer {
+  tenantId: TenantId;
+  accountId: string | undefined;
+}
+
+/** A group with its display label (and avatar or key where it has one). */
+export interface LabelledGroup extends Totals {
+  dimension: GroupDimension;
+  key: string;
+  label: string;
+  avatarUrl?: string | null;
+  issueKey?: string;
+  children?: LabelledGroup[];
+}
+
+/** `POST /api/reports/summary`. */
+export interface SummaryAnswer {
+  from: string;
+  to: string;
+  timeZone: string;
+  groupBy: GroupDimension[];
+  total: Totals;
+  groups: LabelledGroup[];
+}
+
+/** One row of `POST /api/reports/details`. */
+export interface DetailRow {
+  worklogId: number;
+  issueId: number;
+  issueKey: string | null;
+  issueSummary: string | null;
+  projectKey: string | null;
+  accountId: string | null;
+  displayName: string | null;
+  avatarUrl: string | null;
+  started: string;
+  workDate: string;
+  timeSpentSeconds: number;
+  comment: string;
+}
+
+/** `POST /api/reports/details`. */
+export interface DetailsAnswer {
+  rows: DetailRow[];
+  nextCursor: string | null;
+  total: Totals;
+}
+
+const UNKNOWN_USER = 'Unknown user';
+const NO_PARENT = 'No parent';
+/** The zone when neither the question nor Jira names one. */
+const FALLBACK_ZONE = 'UTC';
+
+/** Opaque keyset cursor of the details list. */
+export function encodeCursor(cursor: DetailsCursor): string {
+  return Buffer.from(JSON.stringify([cursor.startedMs, cursor.clientWorklogId])).toString('base64url');
+}
+
+/** Reads a cursor from a client; `REQUEST_INVALID` when it is not one Tally wrote. */
+export function decodeCursor(text: string): DetailsCursor {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((n) => Number.isSafeInteger(n))) {
+      return { startedMs: value[0] as number, clientWorklogId: value[1] as number };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new AppError('REQUEST_INVALID', 'The cursor is not valid; start again without one', { details: ['cursor: not a cursor Tally issued'] });
+}
+
+function intersect(sets: number[][]): number[] | undefined {
+  if (sets.length === 0) return undefined;
+  let result = new Set(sets[0]);
+  for (const next of sets.slice(1)) {
+    const other = new Set(next);
+    result = new Set([...result].filter((id) => other.has(id)));
+  }
+  return [...result].sort((a, b) => a - b);
+}
+
+function collectKeys(groups: GroupNode[], into: Map<GroupDimension, Set<string>>): void {
+  for (const group of groups) {
+    let keys = into.get(group.dimension);
+    if (!keys) into.set(group.dimension, (keys = new Set()));
+    keys.add(group.key);
+    if (group.children) collectKeys(group.children, into);
+  }
+}
+
+/** Builds the report service over the engine, the stores and live Jira data. */
+export function createReportService(deps: ReportServiceDeps) {
+  const { live } = deps;
+
+  function requireUser(viewer: Viewer): string {
+    // Permissions are the viewer's: without a user there is nobody to ask Jira about.
+    if (!viewer.accountId) throw new AppError('AUTH_FORBIDDEN', 'Reports need a signed-in Jira user');
+    return viewer.accountId;
+  }
+
+  /** The viewer's own zone from Jira, else UTC (DESIGN.md: a viewer may ask for another). */
+  async function defaultZone(viewer: Viewer): Promise<string> {
+    if (!viewer.accountId) return FALLBACK_ZONE;
+    const user = (await live.users(viewer.tenantId, [viewer.accountId])).get(viewer.accountId);
+    return user?.timeZone ?? FALLBACK_ZONE;
+  }
+
+  /** Turns a question into the engine's query: live filters resolved, the viewer's scope applied. */
+  async function resolve(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort): Promise<ResolvedReportQuery> {
+    const accountId = requireUser(viewer);
+    const issueSets: number[][] = [];
+    if (question.issues) issueSets.push(await live.issueIdsForKeys(viewer.tenantId, question.issues));
+    if (question.projects) issueSets.push(await live.issueIdsForProjects(viewer.tenantId, question.projects));
+    if (question.jql) issueSets.push(await live.issueIdsForJql(viewer.tenantId, question.jql));
+    const query: ResolvedReportQuery = {
+      fromDate: question.from,
+      toDate: question.to,
+      timeZone: question.timeZone ?? (await defaultZone(viewer)),
+      groupBy: question.groupBy,
+      sort: question.sort,
+      ...(question.accountIds ? { accountIds: question.accountIds } : {}),
+      ...(issueSets.length > 0 ? { issueIds: intersect(issueSets) } : {}),
+    };
+    const scope = await live.viewerScope(viewer.tenantId, accountId);
+    if (scope.kind === 'all') return query;
+    // Only the issues that actually hold matching worklogs are asked about.
+    const allowed = await scope.browsable(columns.distinctIssueIds(query));
+    return { ...query, issueIds: [...allowed].sort((a, b) => a - b) };
+  }
+
+  async function issueInfoFor(viewer: Viewer, query: ResolvedReportQuery, columns: ReportColumnsPort): Promise<Map<number, LiveIssue>> {
+    if (!query.groupBy.some((dimension) => dimension === 'project' || dimension === 'parent')) return new Map();
+    return live.issues(viewer.tenantId, columns.distinctIssueIds(query));
+  }
+
+  async function label(viewer: Viewer, summary: ReportSummary, known: Map<number, LiveIssue>): Promise<LabelledGroup[]> {
+    const keys = new Map<GroupDimension, Set<string>>();
+    collectKeys(summary.groups, keys);
+    const users = await live.users(viewer.tenantId, [...(keys.get('user') ?? [])].filter((id) => id !== ''));
+    const wantedIssues = [...(keys.get('issue') ?? []), ...(keys.get('parent') ?? [])].filter((id) => id !== '').map(Number);
+    const missing = wantedIssues.filter((id) => !known.has(id));
+    const issues = missing.length > 0 ? new Map([...known, ...(await live.issues(viewer.tenantId, missing))]) : known;
+    const projects = new Map<string, string>();
+    for (const issue of issues.values()) projects.set(issue.projectId, `${issue.projectKey} ${issue.projectName}`);
+
+    const labelOf = (group: GroupNode): LabelledGroup => {
+      const base: LabelledGroup = { dimension: group.dimension, key: group.key, label: group.key, seconds: group.seconds, worklogs: group.worklogs };
+      switch (group.dimension) {
+        case 'user': {
+          const user = users.get(group.key);
+          base.label = user?.displayName ?? UNKNOWN_USER;
+          base.avatarUrl = user?.avatarUrl ?? null;
+          break;
+        }
+        case 'issue':
+        case 'parent': {
+          const issue = group.key === '' ? undefined : issues.get(Number(group.key));
+          if (issue) {
+            base.label = `${issue.key} ${issue.summary}`;
+            base.issueKey = issue.key;
+          } else {
+            base.label = group.key === '' ? NO_PARENT : `Issue ${group.key}`;
+          }
+          break;
+        }
+        case 'project':
+          base.label = projects.get(group.key) ?? (group.key === '' ? 'Unknown project' : `Project ${group.key}`);
+          break;
+        default:
+          base.label = dateKeyLabel(group.dimension, group.key);
+      }
+      if (group.children) base.children = group.children.map(labelOf);
+      return base;
+    };
+    return summary.groups.map(labelOf);
+  }
+
+  async function detailRows(viewer: Viewer, store: TenantStore, refs: DetailRef[]): Promise<DetailRow[]> {
+    if (refs.length === 0) return [];
+    const stored = new Map((await store.getWorklogsByIds(refs.map((ref) => ref.clientWorklogId))).map((row) => [row.clientWorklogId, row]));
+    const issues = await live.issues(viewer.tenantId, [...new Set(refs.map((ref) => ref.clientIssueId))]);
+    const users = await live.users(viewer.tenantId, [...new Set(refs.map((ref) => ref.accountId).filter((id): id is string => id !== null))]);
+    const rows: DetailRow[] = [];
+    for (const ref of refs) {
+      const row = stored.get(ref.clientWorklogId);
+      // Deleted between the engine's answer and this read: left out, as the next page would.
+      if (!row) continue;
+      const issue = issues.get(ref.clientIssueId);
+      const user = ref.accountId === null ? undefined : users.get(ref.accountId);
+      rows.push({
+        worklogId: ref.clientWorklogId,
+        issueId: ref.clientIssueId,
+        issueKey: issue?.key ?? null,
+        issueSummary: issue?.summary ?? null,
+        projectKey: issue?.projectKey ?? null,
+        accountId: ref.accountId,
+        displayName: user?.displayName ?? (ref.accountId === null ? null : UNKNOWN_USER),
+        avatarUrl: user?.avatarUrl ?? null,
+        started: row.started,
+        workDate: ref.workDate,
+        timeSpentSeconds: row.timeSpentSeconds,
+        comment: commentText(row.comment),
+      });
+    }
+    return rows;
+  }
+
+  return {
+    async session(viewer: Viewer): Promise<{ timeZone: string }> {
+      return { timeZone: await defaultZone(viewer) };
+    },
+
+    async summary(viewer: Viewer, question: ReportQuestion): Promise<SummaryAnswer> {
+      const columns = await deps.columnsFor(viewer.tenantId);
+      const query = await resolve(viewer, question, columns);
+      const info = await issueInfoFor(viewer, query, columns);
+      const summary = columns.summarize(query, (id) => {
+        const issue = info.get(id);
+        return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
+      });
+      return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: await label(viewer, summary, info) };
+    },
+
+    async details(viewer: Viewer, question: ReportQuestion, page: { cursor?: string | undefined; limit: number }): Promise<DetailsAnswer> {
+      const columns = await deps.columnsFor(viewer.tenantId);
+      const query = { ...(await resolve(viewer, question, columns)), groupBy: [] };
+      const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+      const { refs, next } = columns.details(query, { ...(after ? { after } : {}), limit: page.limit });
+      const store = await deps.openStore(viewer.tenantId);
+      return {
+        rows: await detailRows(viewer, store, refs),
+        nextCursor: next ? encodeCursor(next) : null,
+        total: columns.summarize(query, () => undefined).total,
+      };
+    },
+
+    /** Every detail row of the question, a page at a time, for streamed exports. */
+    async *allDetails(viewer: Viewer, question: ReportQuestion, pageSize = 1000): AsyncIterable<DetailRow[]> {
+      const columns = await deps.columnsFor(viewer.tenantId);
+      const query = { ...(await resolve(viewer, question, columns)), groupBy: [] };
+      const store = await deps.openStore(viewer.tenantId);
+      let after: DetailsCursor | undefined;
+      for (;;) {
+        const { refs, next } = columns.details(query, { ...(after ? { after } : {}), limit: pageSize });
+        const rows = await detailRows(viewer, store, refs);
+        if (rows.length > 0) yield rows;
+        if (!next) return;
+        after = next;
+      }
+    },
+  };
+}
+
+/** The report service. */
+export type ReportService = ReturnType<typeof createReportService>;
