@@ -1,4 +1,4 @@
-import { createSimulator, type Simulator } from './create-simulator.js';
+import { createSimulator, type Simulator, type SimulatorOptions } from './create-simulator.js';
 import type { SimulatorCliOptions } from './cli-options.js';
 
 /** A simulator serving over HTTP, with what a person needs to call it. */
@@ -12,9 +12,10 @@ export interface RunningSimulator {
 }
 
 /** Generates the site and serves it on loopback with the real clock. */
-export async function startSimulator(options: SimulatorCliOptions): Promise<RunningSimulator> {
+export async function startSimulator(options: SimulatorCliOptions, extra: Partial<Pick<SimulatorOptions, 'rateLimits'>> = {}): Promise<RunningSimulator> {
   const started = performance.now();
   const sim = createSimulator({
+    ...extra,
     clock: 'real',
     timeZone: options.timeZone,
     generate: {

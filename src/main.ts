@@ -5,6 +5,7 @@
  * the same configuration, also while the server runs.
  */
 import { serve } from '@hono/node-server';
+import { ensureWebBuilt } from '../scripts/build-web.js';
 import { loadConfig, type Config } from './config/load-config.js';
 import { isAppError } from './platform/app-error.js';
 import { systemClock } from './platform/clock.js';
@@ -73,6 +74,9 @@ export async function main(): Promise<void> {
   }
   const args = process.argv.slice(2);
   if (args.length === 0 || args[0] === 'serve') {
+    // The report page is built from web/ on first start after a change (a few seconds).
+    const build = await ensureWebBuilt();
+    if (build.status === 'built') process.stdout.write(`built the report page (${build.reason})\n`);
     const server = await startServer(config);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once('SIGINT', stop);

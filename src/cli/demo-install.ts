@@ -21,7 +21,7 @@ export interface DemoTally {
  * Starts Tally in demo mode on loopback (a throw-away data directory, install keys served by the
  * simulator) and lets the simulated Jira install it through the real, signed Connect lifecycle.
  */
-export async function startDemoTally(running: RunningSimulator): Promise<DemoTally> {
+export async function startDemoTally(running: RunningSimulator, options: { pointsPerHour?: number } = {}): Promise<DemoTally> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-demo-'));
   const port = await findFreePort();
   const config = loadConfig({
@@ -32,6 +32,7 @@ export async function startDemoTally(running: RunningSimulator): Promise<DemoTal
     TALLY_INSTALL_KEYS_URL: running.sim.connect.installKeysUrl,
     TALLY_ALLOWED_HOSTS: '127.0.0.1',
     TALLY_LOG_LEVEL: 'warn',
+    ...(options.pointsPerHour ? { TALLY_JIRA_POINTS_PER_HOUR: String(options.pointsPerHour) } : {}),
   });
   const server = await startServer(config, { hostname: '127.0.0.1' });
   const result = await running.sim.connect.install(`${server.url}/atlassian-connect.json`);

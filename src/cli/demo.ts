@@ -1,54 +1,61 @@
 /**
- * `npm run demo`. Until the sync and reports land (issues 4–5), the demo starts the simulated
- * Jira Cloud site Tally is developed against, with generated worklogs; starts Tally in demo mode
- * and lets the site install it through the signed Connect lifecycle; shows a worklog webhook
- * reaching Tally; reads every visible worklog back through Jira's own endpoints; and keeps
- * serving until Ctrl-C. `--once` exits at the end (for scripts); other flags are the simulator's.
+ * `npm run demo`: the main job, offline, on the embedded default. Starts a simulated Jira Cloud
+ * site (about 200,000 worklogs, 150 users, 5,000 issues unless flags say otherwise), builds the
+ * report page when needed, starts Tally in demo mode, lets the site install it through the signed
+ * Connect lifecycle, shows the full synchronisation with a progress bar, shows a webhook reaching
+ * Tally, and prints the URL of the report page. Serves until Ctrl-C; `--once` exits after
+ * checking that the page answers (for scripts and tests). Other flags are the simulator's.
  */
-import { parseSimulatorArgs, SIMULATOR_USAGE } from '../../simulator/cli-options.js';
+import { parseSimulatorArgs, SIMULATOR_USAGE, type SimulatorCliOptions } from '../../simulator/cli-options.js';
 import { describeSimulator, startSimulator, type RunningSimulator } from '../../simulator/start-simulator.js';
+import { ensureWebBuilt } from '../../scripts/build-web.js';
+import { describeSyncStatus } from '../sync/sync-status.js';
 import { startDemoTally, type DemoTally } from './demo-install.js';
+import { renderProgress } from './sync-progress.js';
 
-interface FeedPage {
-  values: { worklogId: number }[];
-  lastPage: boolean;
-  nextPage?: string;
+/** The demo site's size when no flag says otherwise (the issue's "about 200,000 worklogs"). */
+const DEMO_DEFAULTS = { worklogs: 200_000, users: 150, issues: 5_000 };
+/**
+ * The demo site grants a Tier-2-like quota so its full sync takes seconds. Under the 2026 Tier 1
+ * quota (65,000 points an hour for the whole app) the same sync would take about 6 hours, which
+ * Tally's ETA would say.
+ */
+const DEMO_POINTS_PER_HOUR = 5_000_000;
+
+function withDemoDefaults(argv: string[], options: SimulatorCliOptions): SimulatorCliOptions {
+  const given = (flag: string) => argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+  return {
+    ...options,
+    worklogs: given('worklogs') ? options.worklogs : DEMO_DEFAULTS.worklogs,
+    users: given('users') ? options.users : DEMO_DEFAULTS.users,
+    issues: given('issues') ? options.issues : DEMO_DEFAULTS.issues,
+  };
 }
 
-/** Reads every worklog id from `/worklog/updated`, then their bodies from `/worklog/list`. */
-async function readBack(running: RunningSimulator): Promise<{ worklogs: number; seconds: number; requests: number; ms: number }> {
+/** Follows the full sync the install started, drawing the progress bar until it is done. */
+async function followFullSync(tally: DemoTally): Promise<number> {
   const started = performance.now();
-  const headers = { authorization: running.adminAuthorization, 'content-type': 'application/json' };
-  const ids = new Set<number>();
-  let url = `${running.url}/rest/api/3/worklog/updated?since=0`;
-  let requests = 0;
+  const { tally: composed } = tally.server;
+  const store = await composed.stores.open(tally.tenantId);
+  const interactive = process.stdout.isTTY === true;
+  let last = '';
   for (;;) {
-    const page = (await (await fetch(url, { headers })).json()) as FeedPage;
-    requests++;
-    for (const value of page.values) ids.add(value.worklogId);
-    if (page.lastPage || !page.nextPage) break;
-    url = page.nextPage;
+    const state = await store.getSyncState();
+    const line = renderProgress(describeSyncStatus(state, Date.now(), DEMO_POINTS_PER_HOUR));
+    if (interactive) process.stdout.write(`\r  ${line}`);
+    else if (line !== last && state.phase === 'incremental') process.stdout.write(`  ${line}\n`);
+    last = line;
+    if (state.phase === 'incremental') break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const all = [...ids];
-  let worklogs = 0;
-  let seconds = 0;
-  for (let i = 0; i < all.length; i += 1000) {
-    const response = await fetch(`${running.url}/rest/api/3/worklog/list`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ ids: all.slice(i, i + 1000) }),
-    });
-    requests++;
-    const batch = (await response.json()) as { timeSpentSeconds: number }[];
-    worklogs += batch.length;
-    for (const worklog of batch) seconds += worklog.timeSpentSeconds;
-  }
-  return { worklogs, seconds, requests, ms: performance.now() - started };
+  if (interactive) process.stdout.write('\n');
+  await composed.queue.idle();
+  return (performance.now() - started) / 1000;
 }
 
-/** What Tally holds after the install, and a webhook's round trip from the site to Tally. */
-async function describeTally(tally: DemoTally, running: RunningSimulator): Promise<string> {
-  const webhook = new Promise<string>((resolve) => {
+/** A worklog created on the site reaches Tally as a webhook. */
+async function showWebhook(tally: DemoTally, running: RunningSimulator): Promise<string> {
+  const received = new Promise<string>((resolve) => {
     const off = tally.server.events.on('worklogWebhook', (hint) => {
       off();
       resolve(`${hint.event} for worklog ${hint.worklogId}`);
@@ -58,53 +65,50 @@ async function describeTally(tally: DemoTally, running: RunningSimulator): Promi
   const { site } = running.sim;
   const issue = [...site.issues.values()][0];
   const author = running.sim.generated?.users[0];
-  if (issue && author) {
-    site.createWorklog({ issueId: issue.id, authorId: author.accountId, comment: undefined, startedMs: site.clock.now(), timeSpentSeconds: 1800 });
-  }
-  const started = performance.now();
-  const received = await webhook;
-  // The install started a full sync in the background; the webhook was applied on top of it.
-  await tally.server.tally.queue.idle();
-  const seconds = (performance.now() - started) / 1000;
-  const store = await tally.server.tally.stores.open(tally.tenantId);
-  const state = await store.getSyncState();
-  return [
-    `Tally at ${tally.server.url} (demo mode; descriptor at ${tally.server.url}/atlassian-connect.json)`,
-    `  installed by the simulated site: tenant ${tally.tenantId}; its shared secret is stored encrypted (AES-256-GCM)`,
-    `  webhook received: ${received}`,
-    `  full synchronisation: ${await store.countWorklogs()} worklogs in the tenant's own database in ${seconds.toFixed(1)} s (phase: ${state.phase})`,
-    `  while the demo runs: TALLY_MODE=demo TALLY_DATA_DIR=${tally.dataDir} npx tally worklogs export --tenant ${tally.tenantId} | head -3`,
-  ].join('\n');
+  if (issue && author) site.createWorklog({ issueId: issue.id, authorId: author.accountId, comment: undefined, startedMs: site.clock.now(), timeSpentSeconds: 1800 });
+  return received;
 }
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const once = argv.includes('--once');
+  const usage = `${SIMULATOR_USAGE.replace('npm run simulator', 'npm run demo')}  --once           exit once the report page answers\n` +
+    `(demo defaults: --worklogs ${DEMO_DEFAULTS.worklogs} --users ${DEMO_DEFAULTS.users} --issues ${DEMO_DEFAULTS.issues})\n`;
   let options;
   try {
     options = parseSimulatorArgs(argv.filter((arg) => arg !== '--once'));
   } catch (error) {
-    process.stderr.write(`demo: ${(error as Error).message}\n\n${SIMULATOR_USAGE.replace('npm run simulator', 'npm run demo')}`);
+    process.stderr.write(`demo: ${(error as Error).message}\n\n${usage}`);
     process.exitCode = 2;
     return;
   }
   if (options.help) {
-    process.stdout.write(`${SIMULATOR_USAGE.replace('npm run simulator', 'npm run demo')}  --once           exit after the read-back\n`);
+    process.stdout.write(usage);
     return;
   }
-  process.stdout.write('Tally demo — a simulated Jira Cloud site installs Tally through the signed Connect lifecycle.\n');
-  process.stdout.write('(The sync and the report page join the demo with the next issues.)\n\n');
-  const running = await startSimulator(options);
+  options = withDemoDefaults(argv, options);
+  process.stdout.write('Tally demo — a simulated Jira Cloud site installs Tally, Tally synchronises it, and the report page opens.\n\n');
+  const build = await ensureWebBuilt();
+  if (build.status === 'built') process.stdout.write(`Built the report page (web/dist: ${build.reason}).\n\n`);
+  const running = await startSimulator(options, { rateLimits: { quota: { pointsPerHour: DEMO_POINTS_PER_HOUR } } });
   process.stdout.write(`${describeSimulator(running)}\n\n`);
-  const tally = await startDemoTally(running);
-  process.stdout.write(`${await describeTally(tally, running)}\n\n`);
-  const result = await readBack(running);
-  const hours = (result.seconds / 3600).toFixed(1);
-  process.stdout.write(
-    `Read back ${result.worklogs} worklogs (${hours} hours logged) in ${result.requests} requests, ` +
-      `${Math.round(result.ms)} ms, through /worklog/updated + /worklog/list as the site admin (who also sees the restricted worklogs the app user may not).\n`,
-  );
+  const tally = await startDemoTally(running, { pointsPerHour: DEMO_POINTS_PER_HOUR });
+  process.stdout.write(`Tally at ${tally.server.url} (demo mode; descriptor at ${tally.server.url}/atlassian-connect.json)\n`);
+  process.stdout.write(`  installed by the simulated site: tenant ${tally.tenantId}; its shared secret is stored encrypted (AES-256-GCM)\n`);
+  process.stdout.write('  full synchronisation into the tenant\'s own SQLite database:\n');
+  const seconds = await followFullSync(tally);
+  const store = await tally.server.tally.stores.open(tally.tenantId);
+  const count = await store.countWorklogs();
+  process.stdout.write(`  full synchronisation: ${count} worklogs in ${seconds.toFixed(1)} s (phase: incremental)\n`);
+  process.stdout.write(`  webhook received: ${await showWebhook(tally, running)}\n`);
+  process.stdout.write(`  while the demo runs: TALLY_MODE=demo TALLY_DATA_DIR=${tally.dataDir} npx tally worklogs export --tenant ${tally.tenantId} | head -3\n\n`);
+
+  const pageUrl = `${running.url}/plugins/servlet/ac/${tally.server.tally.config.appKey}/tally-reports`;
+  process.stdout.write(`Report page (opens as the site admin, the way Jira's iframe would load it):\n  ${pageUrl}\n`);
+  process.stdout.write(`  as another user: ${pageUrl}?as=<accountId>\n`);
   if (once) {
+    const page = await fetch(pageUrl);
+    process.stdout.write(`Report page answered ${page.status} (${(await page.text()).includes('tally-token') ? 'with a session token' : 'without a session token'}).\n`);
     await tally.close();
     await running.close();
     return;

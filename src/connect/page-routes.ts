@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { TallyEnv } from '../http/tally-env.js';
 import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
 import { CONNECT_ROUTES } from './descriptor.js';
+import { renderReportPage } from '../http/report-page.js';
 
 function placeholderPage(title: string, body: string): string {
   // No inline script and nothing from the request is echoed: the CSP and XSS rules of
@@ -11,15 +12,18 @@ function placeholderPage(title: string, body: string): string {
 }
 
 /**
- * The iframe pages Jira loads (`?jwt=` server tokens with the exact qsh). Their content arrives
- * with the reports and sync issues; today they prove the page authentication.
+ * The iframe pages Jira loads (`?jwt=` server tokens with the exact qsh). The report page is the
+ * built React app with a session token for its API calls (session-token.ts); the admin page is
+ * still a placeholder.
  */
 export function pageRoutes(auth: ConnectAuthDeps): Hono<TallyEnv> {
   const routes = new Hono<TallyEnv>();
   const pageAuth = connectAuth(auth, { tokenClass: 'server', allowQueryToken: true });
-  routes.get(CONNECT_ROUTES.reportsPage, pageAuth, (c) =>
-    c.html(placeholderPage('Time reports', 'Tally is installed on this site. Reports appear here once the first synchronisation has finished.')),
-  );
+  const reportPageAuth = connectAuth(auth, { tokenClass: 'server', allowQueryToken: true, issueSessionToken: true });
+  routes.get(CONNECT_ROUTES.reportsPage, reportPageAuth, (c) => {
+    c.header('cache-control', 'no-store');
+    return c.html(renderReportPage({ token: c.get('sessionToken') }));
+  });
   routes.get(CONNECT_ROUTES.adminPage, pageAuth, (c) =>
     c.html(placeholderPage('Tally sync status', 'Synchronisation status will be shown here.')),
   );

@@ -13,6 +13,7 @@ import type { ConnectAuthDeps } from '../connect/connect-auth.js';
 import { lifecycleRoutes } from '../connect/lifecycle-routes.js';
 import { webhookRoutes } from '../connect/webhook-routes.js';
 import { pageRoutes } from '../connect/page-routes.js';
+import { reportAssetRoutes } from './report-page.js';
 import { apiRoutes } from './api-routes.js';
 import type { ReportService } from '../reporting/report-service.js';
 import { createErrorHandler, errorResponse } from './error-handler.js';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
 
   app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, audit: deps.audit, logger: deps.logger }));
   app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
+  app.route('/', reportAssetRoutes());
   app.route('/', pageRoutes(auth));
   app.route('/', apiRoutes(auth, { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock }));
 

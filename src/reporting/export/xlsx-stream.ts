@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { AppError } from '../../platform/app-error.js';
 import { EXPORT_QUEUE_BYTES } from './export-file.js';
 
@@ -99,7 +99,10 @@ export function createXlsxStream(fill: XlsxFill, options: XlsxStreamOptions = {}
   };
 
   const run = async (): Promise<void> => {
-    const book = new ExcelJS.stream.xlsx.WorkbookWriter({
+    // Loaded on first use: exceljs costs about 450 ms to import, which every CLI command and
+    // server start would otherwise pay (the sync-killed test kills `tally sync` within 1.6 s).
+    const { default: excel } = await import('exceljs');
+    const book = new excel.stream.xlsx.WorkbookWriter({
       stream: sink,
       useStyles: true,
       useSharedStrings: false,

@@ -1,0 +1,89 @@
+/**
+ * The wire shapes of Tally's JSON API as the page sees them (docs/api.md is the contract). The
+ * grouping vocabulary comes from the shared report model, so the page and the engine cannot drift.
+ */
+import type { GroupDimension, ReportSort, Totals } from '../../../src/reporting/report-model.js';
+
+export type { GroupDimension, ReportSort, Totals };
+
+/** `GET /api/session`. */
+export interface Session {
+  tenantId: string;
+  siteUrl: string;
+  accountId: string | null;
+  /** The tenant's reporting zone: the default of every report. */
+  timeZone: string;
+}
+
+/** `GET /api/sync/status` (only the fields the page shows). */
+export interface SyncStatus {
+  phase: 'none' | 'full' | 'incremental';
+  fraction: number;
+  etaSeconds?: number;
+  worklogsWritten: number;
+}
+
+/** The report question shared by every report route. */
+export interface ReportQuestion {
+  from: string;
+  to: string;
+  timeZone?: string;
+  accountIds?: string[];
+  issues?: string[];
+  projects?: string[];
+  jql?: string;
+  groupBy: GroupDimension[];
+  sort?: ReportSort;
+}
+
+/** One group of a summary; `children` follow the next grouping level. */
+export interface SummaryGroup extends Totals {
+  dimension: GroupDimension;
+  key: string;
+  label: string;
+  avatarUrl?: string | null;
+  issueKey?: string;
+  children?: SummaryGroup[];
+}
+
+/** `POST /api/reports/summary`. */
+export interface SummaryReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  groupBy: GroupDimension[];
+  total: Totals;
+  groups: SummaryGroup[];
+}
+
+/** One worklog of the details list. `comment` is plain text: always rendered as text. */
+export interface DetailRow {
+  worklogId: number;
+  issueId: number;
+  issueKey: string;
+  issueSummary: string;
+  projectKey: string;
+  accountId: string | null;
+  displayName: string;
+  avatarUrl?: string | null;
+  started: string;
+  workDate: string;
+  timeSpentSeconds: number;
+  comment: string | null;
+}
+
+/** `POST /api/reports/details`. */
+export interface DetailsPage {
+  rows: DetailRow[];
+  nextCursor: string | null;
+  total: Totals;
+}
+
+export type ExportKind = 'summary' | 'details';
+export type ExportFormat = 'csv' | 'xlsx';
+
+/** An exported file, ready to save. */
+export interface ExportedFile {
+  blob: Blob;
+  filename: string;
+}

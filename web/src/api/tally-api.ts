@@ -1,0 +1,70 @@
+import { ApiError, apiErrorFrom } from './api-error.js';
+import type { DetailsPage, ExportedFile, ExportFormat, ExportKind, ReportQuestion, Session, SummaryReport, SyncStatus } from './api-types.js';
+import type { TokenSource } from './token-source.js';
+
+/** The calls the page makes; every one is cancellable. */
+export interface TallyApi {
+  session(signal?: AbortSignal): Promise<Session>;
+  syncStatus(signal?: AbortSignal): Promise<SyncStatus>;
+  summary(question: ReportQuestion, signal?: AbortSignal): Promise<SummaryReport>;
+  details(question: ReportQuestion, page: { limit: number; cursor: string | null }, signal?: AbortSignal): Promise<DetailsPage>;
+  exportFile(question: ReportQuestion, kind: ExportKind, format: ExportFormat, signal?: AbortSignal): Promise<ExportedFile>;
+}
+
+/** The file name from `Content-Disposition` (RFC 6266 `filename*` first), or undefined. */
+export function filenameFromDisposition(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      // Malformed percent-encoding: use the plain parameter instead.
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/.exec(header);
+  const name = (plain?.[1] ?? plain?.[2])?.trim();
+  return name ? name : undefined;
+}
+
+/**
+ * Tally's API over `fetch`, authenticated by the token source. Paths are absolute from the root:
+ * Tally always serves at the root of its base URL.
+ */
+export function createTallyApi(deps: { fetch: typeof fetch; tokens: TokenSource; baseUrl?: string }): TallyApi {
+  const base = deps.baseUrl ?? '';
+
+  async function call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+    const token = await deps.tokens.current();
+    const headers: Record<string, string> = { authorization: `JWT ${token}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await deps.fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new ApiError('Tally could not be reached. Check the connection and try again.', 'NETWORK_ERROR', 0, [], { cause: error });
+    }
+    deps.tokens.remember(response.headers.get('x-tally-token'));
+    if (!response.ok) throw await apiErrorFrom(response);
+    return response;
+  }
+
+  async function json<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
+    const response = await call(method, path, body, signal);
+    return (await response.json()) as T;
+  }
+
+  return {
+    session: (signal) => json<Session>('GET', '/api/session', undefined, signal),
+    syncStatus: (signal) => json<SyncStatus>('GET', '/api/sync/status', undefined, signal),
+    summary: (question, signal) => json<SummaryReport>('POST', '/api/reports/summary', question, signal),
+    details: (question, page, signal) =>
+      json<DetailsPage>('POST', '/api/reports/details', { ...question, limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) }, signal),
+    async exportFile(question, kind, format, signal) {
+      const response = await call('POST', '/api/reports/export', { ...question, kind, format }, signal);
+      const blob = await response.blob();
+      return { blob, filename: filenameFromDisposition(response.headers.get('content-disposition')) ?? `tally-${kind}.${format}` };
+    },
+  };
+}

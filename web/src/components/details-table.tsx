@@ -1,0 +1,68 @@
+import { useRef } from 'react';
+import type { DetailRow } from '../api/api-types.js';
+import { formatHours, startedTime } from '../report/format.js';
+import { useWindowedRows } from '../report/use-windowed-rows.js';
+import { Avatar } from './avatar.js';
+
+const ROW_HEIGHT_PX = 36;
+
+/**
+ * The worklogs of the report, newest first, windowed like the summary. Names, summaries and
+ * comments are React text: a comment holding markup shows as the characters it contains.
+ */
+export function DetailsTable({ rows }: { rows: readonly DetailRow[] }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rowWindow = useWindowedRows(rows.length, ROW_HEIGHT_PX, scrollRef);
+  return (
+    <div className="table-scroll" ref={scrollRef} onScroll={rowWindow.onScroll} data-testid="details-table">
+      <table className="report-table details-table" aria-label="Worklogs" aria-rowcount={rows.length + 1}>
+        <colgroup>
+          <col className="col-date" />
+          <col className="col-user" />
+          <col className="col-issue" />
+          <col className="col-hours" />
+          <col />
+        </colgroup>
+        <thead>
+          <tr aria-rowindex={1}>
+            <th scope="col">Date</th>
+            <th scope="col">User</th>
+            <th scope="col">Issue</th>
+            <th scope="col" className="num">
+              Hours
+            </th>
+            <th scope="col">Comment</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rowWindow.padTop > 0 && <tr className="spacer" aria-hidden="true" style={{ height: rowWindow.padTop }} />}
+          {rows.slice(rowWindow.start, rowWindow.end).map((row, i) => (
+            <tr key={row.worklogId} aria-rowindex={rowWindow.start + i + 2} data-testid="details-row" data-worklog-id={row.worklogId}>
+              <td>
+                {row.workDate} <span className="muted">{startedTime(row.started)}</span>
+              </td>
+              <td>
+                <div className="cell-flex">
+                  <Avatar name={row.displayName} url={row.avatarUrl} />
+                  <span className="truncate" title={row.displayName}>
+                    {row.displayName}
+                  </span>
+                </div>
+              </td>
+              <td className="truncate" title={`${row.issueKey} ${row.issueSummary}`}>
+                <span className="issue-key">{row.issueKey}</span> {row.issueSummary}
+              </td>
+              <td className="num" data-seconds={row.timeSpentSeconds}>
+                {formatHours(row.timeSpentSeconds)}
+              </td>
+              <td className="truncate comment" title={row.comment ?? ''} data-testid="details-comment">
+                {row.comment ?? ''}
+              </td>
+            </tr>
+          ))}
+          {rowWindow.padBottom > 0 && <tr className="spacer" aria-hidden="true" style={{ height: rowWindow.padBottom }} />}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { hasFilters, NO_FILTERS, type ReportFilters } from '../report/report-question.js';
+import { UserPicker, type UserOption } from './user-picker.js';
+
+/**
+ * The filters: users apply at once; issue keys, projects and JQL apply on Enter or "Apply", so
+ * a half-typed JQL query is never sent.
+ */
+export function FiltersForm({ filters, users, onChange }: { filters: ReportFilters; users: readonly UserOption[]; onChange(filters: ReportFilters): void }) {
+  const [draft, setDraft] = useState(filters);
+  // Follow changes made elsewhere (Clear), but keep unapplied typing when only the users change.
+  useEffect(() => setDraft((current) => ({ ...current, issues: filters.issues, projects: filters.projects, jql: filters.jql })), [filters.issues, filters.projects, filters.jql]);
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onChange({ ...draft, accountIds: filters.accountIds });
+  };
+  const dirty = draft.issues !== filters.issues || draft.projects !== filters.projects || draft.jql !== filters.jql;
+  return (
+    <form className="control-group filters" aria-label="Filters" onSubmit={submit}>
+      <UserPicker options={users} selected={filters.accountIds} onChange={(accountIds) => onChange({ ...filters, accountIds })} />
+      <div className="field">
+        <label htmlFor="filter-issues">Issues</label>
+        <input id="filter-issues" data-testid="filter-issues" placeholder="KEY-1, 10042" value={draft.issues} onChange={(event) => setDraft({ ...draft, issues: event.target.value })} />
+      </div>
+      <div className="field">
+        <label htmlFor="filter-projects">Projects</label>
+        <input id="filter-projects" data-testid="filter-projects" placeholder="KEY, OTHER" value={draft.projects} onChange={(event) => setDraft({ ...draft, projects: event.target.value })} />
+      </div>
+      <div className="field field-wide">
+        <label htmlFor="filter-jql">JQL</label>
+        <input id="filter-jql" data-testid="filter-jql" placeholder="labels = billable" spellCheck={false} value={draft.jql} onChange={(event) => setDraft({ ...draft, jql: event.target.value })} />
+      </div>
+      <div className="field field-actions">
+        <button type="submit" className="button primary" data-testid="filters-apply" disabled={!dirty}>
+          Apply
+        </button>
+        <button type="button" className="button subtle" data-testid="filters-clear" disabled={!hasFilters(filters) && !dirty} onClick={() => onChange(NO_FILTERS)}>
+          Clear
+        </button>
+      </div>
+    </form>
+  );
+}

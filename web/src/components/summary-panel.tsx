@@ -1,0 +1,51 @@
+import type { ReportSort, SummaryReport } from '../api/api-types.js';
+import type { ChartData } from '../report/chart-series.js';
+import type { TimeBucket } from '../report/time-buckets.js';
+import { shownData, type Resource } from '../report/use-api-resource.js';
+import { HoursChart } from './hours-chart.js';
+import { EmptyState, ErrorState, LoadingState } from './status-views.js';
+import { SummaryTable } from './summary-table.js';
+
+/** What the summary area shows; exposed as `data-state` for tests and styles. */
+function stateOf(summary: Resource<SummaryReport>): 'loading' | 'error' | 'empty' | 'ready' {
+  if (summary.status === 'error') return 'error';
+  const data = shownData(summary);
+  if (!data || summary.status === 'loading') return 'loading';
+  return data.total.worklogs === 0 ? 'empty' : 'ready';
+}
+
+/**
+ * The summary tab: the chart above the totals table, or the loading, empty or error state. While
+ * a new answer loads, the previous one stays visible (dimmed) instead of flashing a spinner.
+ */
+export function SummaryPanel(props: {
+  summary: Resource<SummaryReport>;
+  chart: ChartData | undefined;
+  chartFailed: boolean;
+  bucket: TimeBucket;
+  sort: ReportSort;
+  filtered: boolean;
+  onSort(sort: ReportSort): void;
+  onRetry(): void;
+}) {
+  const { summary } = props;
+  const state = stateOf(summary);
+  const data = shownData(summary);
+  let content;
+  if (summary.status === 'error') content = <ErrorState error={summary.error} onRetry={props.onRetry} />;
+  else if (!data) content = <LoadingState label="Loading the report…" />;
+  else if (data.total.worklogs === 0) content = <EmptyState filtered={props.filtered} />;
+  else {
+    content = (
+      <>
+        {props.chart ? <HoursChart data={props.chart} bucket={props.bucket} /> : props.chartFailed ? <p className="muted">The chart could not be loaded.</p> : <div className="chart-placeholder" aria-hidden="true" />}
+        <SummaryTable report={data} sort={props.sort} onSort={props.onSort} />
+      </>
+    );
+  }
+  return (
+    <div className={state === 'loading' && data ? 'report stale' : 'report'} data-testid="report" data-state={state} data-range={data ? `${data.from}..${data.to}` : undefined} aria-busy={state === 'loading'}>
+      {content}
+    </div>
+  );
+}
