@@ -37,7 +37,7 @@ describe('report question', () => {
 
   it('refuses reversed and too long ranges, more than four levels, and non-objects', () => {
     expect(rejected({ from: '2026-03-02', to: '2026-03-01' }).join()).toContain('to: from must not be after to');
-    expect(rejected({ from: '2000-01-01', to: '2026-01-01' }).join()).toContain('at most 3660 days');
+    expect(rejected({ from: '1950-01-01', to: '2026-01-01' }).join()).toContain('at most 18300 days');
     expect(rejected({ from: '2026-01-01', to: '2026-01-02', groupBy: ['user', 'issue', 'project', 'parent', 'day'] }).join()).toContain('groupBy');
     expect(rejected([]).length).toBeGreaterThan(0);
   });

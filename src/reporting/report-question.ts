@@ -7,8 +7,8 @@ import { GROUP_DIMENSIONS, MAX_GROUP_LEVELS, type GroupDimension, type ReportSor
  * listed at once as `REQUEST_INVALID` details naming the field, never echoing a value.
  */
 
-/** The longest range a report may span: ten years of work dates. */
-const MAX_RANGE_DAYS = 3660;
+/** The longest range a report may span: fifty years of work dates ("all history" of any site). */
+const MAX_RANGE_DAYS = 50 * 366;
 /** Filters large enough for real teams, small enough to bound the live calls they cause. */
 const MAX_ACCOUNTS = 1000;
 const MAX_ISSUES = 1000;

@@ -5,6 +5,9 @@ import { commentText } from './adf-text.js';
 import { dateKeyLabel } from './group-labels.js';
 import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ReportSummary, ResolvedReportQuery, Totals } from './report-model.js';
 import type { ReportQuestion } from './report-question.js';
+import type { LiveIssue, LiveUser, ViewerScope } from './live/live-jira-data.js';
+
+export type { LiveIssue, LiveUser, ViewerScope };
 
 /*
  * Answers report questions: resolves filters live (keys, projects, JQL → issue ids), narrows them
@@ -18,28 +21,6 @@ export interface ReportColumnsPort {
   distinctIssueIds(query: ResolvedReportQuery): number[];
   details(query: ResolvedReportQuery, page: { after?: DetailsCursor; limit: number }): { refs: DetailRef[]; next?: DetailsCursor | undefined };
 }
-
-/** An issue as Jira describes it now (memory only). */
-export interface LiveIssue {
-  id: number;
-  key: string;
-  summary: string;
-  projectId: string;
-  projectKey: string;
-  projectName: string;
-  parentId: number | null;
-}
-
-/** A person as Jira describes them now (memory only). */
-export interface LiveUser {
-  accountId: string;
-  displayName: string;
-  avatarUrl: string | null;
-  timeZone?: string | undefined;
-}
-
-/** Who may see what: a site admin sees everything; anyone else only issues they may browse. */
-export type ViewerScope = { kind: 'all' } | { kind: 'restricted'; browsable(issueIds: number[]): Promise<Set<number>> };
 
 /** Live Jira reads the reports need (src/reporting/live), cached in memory there. */
 export interface LiveJiraPort {
