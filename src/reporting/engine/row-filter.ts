@@ -2,6 +2,7 @@ import type { ResolvedReportQuery } from '../report-model.js';
 import { DAY_MS, parseDateKey } from './civil-date.js';
 import { BLOCK_ROWS, BLOCK_SHIFT, type ColumnArrays } from './column-arrays.js';
 import type { WorklogColumns } from './worklog-columns.js';
+import type { ZoneDayColumn } from './zone-day-column.js';
 
 /*
  * A query's row selection, compiled once per query: a work-date range on the zone's day column,
@@ -17,6 +18,8 @@ const BLOCK_MARGIN_MS = 2 * DAY_MS;
 /** A compiled filter; `empty` when nothing can match (e.g. `issueIds: []`). */
 export interface RowFilter {
   arrays: Readonly<ColumnArrays>;
+  /** The query zone's day column (and its rollup); `days` is its array. */
+  zone: ZoneDayColumn;
   days: Int32Array;
   /** Inclusive work-date range, narrowed to the days the data holds. */
   fromDay: number;
@@ -48,14 +51,18 @@ export function compileRowFilter(columns: WorklogColumns, query: ResolvedReportQ
   const fromDay = Math.max(fromDate, zone.minDay);
   const toDay = Math.min(toDate, zone.maxDay);
   const none = (bytes: Uint8Array | undefined) => bytes !== undefined && !bytes.includes(1);
+  const empty = !(fromDay <= toDay) || none(accountAllowed) || none(issueAllowed);
   return {
     arrays,
+    zone,
     days: zone.days,
-    fromDay,
-    toDay,
+    // Small integers (`| 0`), never doubles: V8 then keeps the hot loops' index arithmetic in
+    // int32 (measured: 2× slower at 10M rows when these came from ±Infinity-initialised fields).
+    fromDay: empty ? 0 : fromDay | 0,
+    toDay: empty ? -1 : toDay | 0,
     accountAllowed,
     issueAllowed,
-    empty: fromDay > toDay || none(accountAllowed) || none(issueAllowed),
+    empty,
     blocks: Math.ceil(arrays.slots / BLOCK_ROWS),
   };
 }

@@ -106,6 +106,13 @@ describe('summarize', () => {
     expect(columns.summarize({ ...all, toDate: '2024-01-01' }, fixtureIssueInfo).total).toEqual({ seconds: 0, worklogs: 0 });
   });
 
+  it('filters authors in the author × day rollup too', () => {
+    for (const timeZone of ZONES) {
+      const q = query({ timeZone, fromDate: '2026-03-01', toDate: '2026-11-30', groupBy: ['user', 'week'], accountIds: ['acc-3', NO_ACCOUNT_KEY] });
+      expect(summarizeColumns(columns, q, fixtureIssueInfo, { rollup: 'whenever' })).toEqual(referenceSummary(rows, q, fixtureIssueInfo));
+    }
+  });
+
   it('sorts ties on seconds by key ascending', () => {
     const tied = new WorklogColumns();
     tied.upsert(['acc-c', 'acc-a', 'acc-b'].map((accountId, i) => worklogAt(i + 1, Date.UTC(2026, 0, 5), { accountId })));
@@ -117,8 +124,9 @@ describe('summarize', () => {
   it.each([
     ['the sparse cell map', { denseCellLimit: 10 }],
     ['text cell keys', { denseCellLimit: 10, numericCellLimit: 10 }],
+    ['the author × day rollup wherever it applies', { rollup: 'whenever' as const }],
   ])('gives the same answers through %s', (_name, options) => {
-    for (const groupBy of COMBINATIONS) {
+    for (const groupBy of [...COMBINATIONS, ['user'], ['week', 'user'], ['day'], []] as GroupDimension[][]) {
       const q = query({ timeZone: 'America/New_York', fromDate: '2026-02-01', toDate: '2026-11-30', groupBy, sort: { by: 'seconds', direction: 'desc' } });
       expect(summarizeColumns(columns, q, fixtureIssueInfo, options)).toEqual(referenceSummary(rows, q, fixtureIssueInfo));
     }

@@ -2,63 +2,69 @@ import type { GroupNode, ReportSort, ReportSummary } from '../report-model.js';
 import type { CellVisitor } from './group-cells.js';
 import type { GroupLevel } from './group-levels.js';
 
-/** A group while cells are added: totals, and the next level's groups by code. */
-interface Group {
-  code: number;
-  seconds: number;
-  worklogs: number;
-  children: Map<number, Group> | undefined;
-}
-
-interface KeyedGroup {
-  group: Group;
-  key: string;
-}
-
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The comparator of one level: by key (date levels by time, others as text) or by seconds, ties by key ascending. */
-function comparator(level: GroupLevel, sort: ReportSort): (a: KeyedGroup, b: KeyedGroup) => number {
-  const byKey = level.chronological ? (a: KeyedGroup, b: KeyedGroup) => a.group.code - b.group.code : (a: KeyedGroup, b: KeyedGroup) => compareText(a.key, b.key);
-  const direction = sort.direction === 'asc' ? 1 : -1;
-  if (sort.by === 'key') return (a, b) => direction * byKey(a, b);
-  return (a, b) => direction * (a.group.seconds - b.group.seconds) || byKey(a, b);
-}
-
-function toNodes(groups: Map<number, Group>, levels: readonly GroupLevel[], depth: number, sort: ReportSort): GroupNode[] {
-  const level = levels[depth] as GroupLevel;
-  const keyed = [...groups.values()].map((group) => ({ group, key: level.key(group.code) }));
-  keyed.sort(comparator(level, sort));
-  return keyed.map(({ group, key }): GroupNode => {
-    const node: GroupNode = { dimension: level.dimension, key, seconds: group.seconds, worklogs: group.worklogs };
-    if (group.children !== undefined) node.children = toNodes(group.children, levels, depth + 1, sort);
-    return node;
-  });
+/** Each level's key per code, computed once per query (a month key is built once, not per user). */
+function keyTable(level: GroupLevel): (code: number) => string {
+  const keys: (string | undefined)[] = [];
+  return (code) => (keys[code] ??= level.key(code));
 }
 
 /**
- * Builds the summary from the cells `collect` reports: totals at every level are the sums of their
- * cells, the grand total the sum of all; groups sorted at every level by `sort`.
+ * Sorts one level's siblings. They arrive in code order, which for date levels is time order: so
+ * by key, date levels need no sort (or a reverse), and the stable sort by seconds breaks ties in
+ * time order. Other levels compare keys as text (ids as text, per the report model).
+ */
+function sortSiblings(nodes: GroupNode[], level: GroupLevel, sort: ReportSort): void {
+  const direction = sort.direction === 'asc' ? 1 : -1;
+  if (level.chronological) {
+    if (sort.by === 'seconds') nodes.sort((a, b) => direction * (a.seconds - b.seconds));
+    else if (direction < 0) nodes.reverse();
+    return;
+  }
+  if (sort.by === 'key') nodes.sort((a, b) => direction * compareText(a.key, b.key));
+  else nodes.sort((a, b) => direction * (a.seconds - b.seconds) || compareText(a.key, b.key));
+}
+
+function sortTree(nodes: GroupNode[], levels: readonly GroupLevel[], depth: number, sort: ReportSort): void {
+  sortSiblings(nodes, levels[depth] as GroupLevel, sort);
+  if (depth + 1 < levels.length) for (const node of nodes) sortTree(node.children as GroupNode[], levels, depth + 1, sort);
+}
+
+/**
+ * Builds the summary from the cells `collect` reports in ascending code order (see groupCells):
+ * each cell extends the path of groups it shares with the previous one, so no lookups are needed,
+ * and the groups are the report's own nodes (no second tree to convert). Totals at every level
+ * are the sums of their cells, the grand total the sum of all; groups are sorted at every level
+ * by `sort` (ties on seconds by key ascending).
  */
 export function buildSummary(levels: readonly GroupLevel[], sort: ReportSort, collect: (visit: CellVisitor) => void): ReportSummary {
-  const root: Group = { code: -1, seconds: 0, worklogs: 0, children: new Map() };
+  const depth = levels.length;
+  const keys = levels.map(keyTable);
+  const total = { seconds: 0, worklogs: 0 };
+  const top: GroupNode[] = [];
+  const path: GroupNode[] = [];
+  const pathCodes = new Int32Array(depth).fill(-1);
   collect((codes, seconds, worklogs) => {
-    root.seconds += seconds;
-    root.worklogs += worklogs;
-    let parent = root;
-    for (let depth = 0; depth < levels.length; depth++) {
-      const code = codes[depth] as number;
-      const siblings = parent.children as Map<number, Group>;
-      let group = siblings.get(code);
-      if (group === undefined) {
-        group = { code, seconds: 0, worklogs: 0, children: depth < levels.length - 1 ? new Map() : undefined };
-        siblings.set(code, group);
-      }
-      group.seconds += seconds;
-      group.worklogs += worklogs;
-      parent = group;
+    total.seconds += seconds;
+    total.worklogs += worklogs;
+    let l = 0;
+    while (l < depth && pathCodes[l] === codes[l]) l++;
+    for (; l < depth; l++) {
+      const code = codes[l] as number;
+      const { dimension } = levels[l] as GroupLevel;
+      const key = (keys[l] as (code: number) => string)(code);
+      const node: GroupNode = l < depth - 1 ? { dimension, key, seconds: 0, worklogs: 0, children: [] } : { dimension, key, seconds: 0, worklogs: 0 };
+      (l === 0 ? top : ((path[l - 1] as GroupNode).children as GroupNode[])).push(node);
+      path[l] = node;
+      pathCodes[l] = code;
+    }
+    for (let k = 0; k < depth; k++) {
+      const node = path[k] as GroupNode;
+      node.seconds += seconds;
+      node.worklogs += worklogs;
     }
   });
-  const groups = levels.length === 0 ? [] : toNodes(root.children as Map<number, Group>, levels, 0, sort);
-  return { total: { seconds: root.seconds, worklogs: root.worklogs }, groups };
+  if (depth > 0) sortTree(top, levels, 0, sort);
+  return { total, groups: top };
 }

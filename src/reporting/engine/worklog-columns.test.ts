@@ -12,6 +12,7 @@ import {
   reportFieldsOf,
   seededRandom,
 } from './engine-fixtures.js';
+import { summarizeColumns } from './summarize.js';
 import { WorklogColumns } from './worklog-columns.js';
 
 const query: ResolvedReportQuery = {
@@ -51,8 +52,10 @@ describe('WorklogColumns', () => {
     const next = seededRandom(11);
     const columns = new WorklogColumns({ compactAfter: 64 });
     const model = new Map<number, WorklogRow>();
-    // Computed before the writes, so every later write must keep it in step (and compactions reorder it).
-    columns.daysIn('Europe/Berlin');
+    // The zone column and its author × day rollup exist before the writes, so every later write
+    // must keep them in step (and compactions reorder the column).
+    const viaRollup = () => summarizeColumns(columns, query, fixtureIssueInfo, { rollup: 'whenever' });
+    viaRollup();
     const pool = fixtureWorklogs(3000, 5);
     let compactions = 0;
     for (let round = 0; round < 60; round++) {
@@ -62,7 +65,10 @@ describe('WorklogColumns', () => {
         const template = pool[Math.floor(next() * pool.length)] as WorklogRow;
         // New ids both above and below the ids held (below ones go off the sorted run).
         const id = next() < 0.5 ? Math.floor(next() * 20_000) + 1 : 20_000 + round * 100 + i;
-        const row = { ...template, clientWorklogId: id, accountId: FIXTURE_ACCOUNTS[Math.floor(next() * 8)] ?? null, clientIssueId: FIXTURE_ISSUES[Math.floor(next() * 30)] as number };
+        // Now and then a new author (beyond the rollup's room) or a day far outside its span.
+        const accountId = round % 20 === 19 ? `new-${round}-${i}` : (FIXTURE_ACCOUNTS[Math.floor(next() * 8)] ?? null);
+        const startedMs = round % 25 === 24 && i === 0 ? Date.UTC(2027, 10, 1) : template.startedMs;
+        const row = { ...template, clientWorklogId: id, accountId, startedMs, clientIssueId: FIXTURE_ISSUES[Math.floor(next() * 30)] as number };
         upserts.push(row);
         model.set(id, row);
       }
@@ -73,6 +79,7 @@ describe('WorklogColumns', () => {
       for (const id of removed) model.delete(id);
       if (columns.arrays.slots < before.slots) compactions++;
       expect(columnsContent(columns)).toEqual(reportFieldsOf(model.values()));
+      expect(viaRollup(), `round ${round}`).toEqual(referenceSummary([...model.values()], query, fixtureIssueInfo));
     }
     expect(compactions).toBeGreaterThan(3);
     const rows = [...model.values()];

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ReportColumnRow, TenantStore } from '../../store/tenant-store.js';
 import type { WorklogRow } from '../../store/worklog-row.js';
 import type { DetailRef, DetailsCursor, IssueInfo, ReportSummary, ResolvedReportQuery } from '../report-model.js';
@@ -57,13 +58,15 @@ export class WorklogColumns {
 
   /**
    * Appends every row of `store.scanReportColumns()` (on empty columns: a load). Rows for ids
-   * already present replace them, so a repeated row is harmless.
+   * already present replace them, so a repeated row is harmless. Yields to the event loop after
+   * each batch: a 10M-row load takes seconds, and the server keeps answering meanwhile.
    */
   async load(store: Pick<TenantStore, 'scanReportColumns' | 'countWorklogs'>): Promise<void> {
     this.#reserve(this.#a.slots + (await store.countWorklogs()));
     for await (const batch of store.scanReportColumns()) {
       for (const row of batch) this.#put(row);
       this.#compactIfWorthIt();
+      await nextTurn();
     }
   }
 
@@ -75,13 +78,13 @@ export class WorklogColumns {
 
   /** Removes the rows with these ids; absent ids are ignored (idempotent). */
   remove(ids: readonly number[]): void {
-    const { alive } = this.#a;
+    const { alive, accountIndex, seconds } = this.#a;
     for (const id of ids) {
       const slot = this.#slotOf(id);
       if (slot < 0 || alive[slot] === 0) continue;
       alive[slot] = 0;
       this.#live--;
-      for (const zone of this.#zones.values()) zone.kill(slot);
+      for (const zone of this.#zones.values()) zone.kill(slot, accountIndex[slot]!, seconds[slot]!);
     }
     this.#compactIfWorthIt();
   }
@@ -106,11 +109,7 @@ export class WorklogColumns {
       this.#zones.delete(timeZone);
     } else {
       zone = new ZoneDayColumn(timeZone, this.#a.ids.length);
-      const { startedMs, alive, slots } = this.#a;
-      for (let slot = 0; slot < slots; slot++) {
-        if (alive[slot] === 1) zone.set(slot, startedMs[slot]!);
-        else zone.kill(slot);
-      }
+      zone.fill(this.#a.startedMs, this.#a.alive, this.#a.slots);
     }
     this.#zones.set(timeZone, zone);
     for (const name of this.#zones.keys()) if (this.#zones.size > this.#maxZones) this.#zones.delete(name);
@@ -158,15 +157,18 @@ export class WorklogColumns {
     if (a.alive[slot] === 0) {
       a.alive[slot] = 1;
       this.#live++;
+    } else {
+      for (const zone of this.#zones.values()) zone.unset(slot, a.accountIndex[slot]!, a.seconds[slot]!);
     }
+    const account = this.#accountIndex(accountId ?? NO_ACCOUNT_KEY);
     a.startedMs[slot] = startedMs;
     a.seconds[slot] = seconds;
-    a.accountIndex[slot] = this.#accountIndex(accountId ?? NO_ACCOUNT_KEY);
+    a.accountIndex[slot] = account;
     a.issueIndex[slot] = this.#issueIndex(issueId);
     const block = slot >> BLOCK_SHIFT;
     if (startedMs < a.blockMinMs[block]!) a.blockMinMs[block] = startedMs;
     if (startedMs > a.blockMaxMs[block]!) a.blockMaxMs[block] = startedMs;
-    for (const zone of this.#zones.values()) zone.set(slot, startedMs);
+    for (const zone of this.#zones.values()) zone.set(slot, startedMs, account, seconds);
   }
 
   #append(id: number): number {

@@ -70,6 +70,41 @@ export class ZoneOffsets {
     return Math.floor((ms + this.offsetAt(ms)) / DAY_MS);
   }
 
+  /**
+   * `dayNumberOf` for slots [0, count) of `startedMs` into `days` (slots whose `alive` is 0 get
+   * `deadDay`), returning the smallest and largest live day. One tight loop for a column build.
+   */
+  fillDays(startedMs: Float64Array, alive: Uint8Array, count: number, days: Int32Array, deadDay: number): { minDay: number; maxDay: number } {
+    let minDay = Number.POSITIVE_INFINITY;
+    let maxDay = Number.NEGATIVE_INFINITY;
+    let chunkIndex = -1;
+    let chunk: Int32Array | undefined;
+    for (let slot = 0; slot < count; slot++) {
+      if (alive[slot] === 0) {
+        days[slot] = deadDay;
+        continue;
+      }
+      const ms = startedMs[slot]!;
+      const k = Math.floor(ms / DAY_MS) - LUT_FIRST_DAY;
+      let day: number;
+      // Neighbouring slots mostly share a chunk (ids rise with time), so the lookup is cached.
+      if (k >= 0 && k < LUT_DAYS) {
+        if (k >> CHUNK_SHIFT !== chunkIndex) {
+          chunkIndex = k >> CHUNK_SHIFT;
+          chunk = this.#chunks[chunkIndex] ?? this.#buildChunk(chunkIndex);
+        }
+        const offset = chunk![k & (CHUNK_DAYS - 1)]!;
+        day = offset !== MIXED ? Math.floor((ms + offset) / DAY_MS) : Math.floor((ms + this.offsetAt(ms)) / DAY_MS);
+      } else {
+        day = Math.floor((ms + this.offsetAt(ms)) / DAY_MS);
+      }
+      days[slot] = day;
+      if (day < minDay) minDay = day;
+      if (day > maxDay) maxDay = day;
+    }
+    return { minDay, maxDay };
+  }
+
   /** The transitions (instant, offset after it) in [fromMs, toMs): for tests and diagnostics. */
   transitionsBetween(fromMs: number, toMs: number): { atMs: number; offsetMs: number }[] {
     const found: { atMs: number; offsetMs: number }[] = [];
