@@ -4,8 +4,9 @@
  * real HTTP handler (`app.request` in-process) only means replacing {@link apiShapeRunner}.
  */
 import type { WorklogColumns } from '../src/reporting/engine/worklog-columns.js';
-import type { GroupNode, ReportSummary, ResolvedReportQuery } from '../src/reporting/report-model.js';
+import type { DetailRef, GroupNode, ReportSummary, ResolvedReportQuery } from '../src/reporting/report-model.js';
 import type { TenantStore } from '../src/store/tenant-store.js';
+import type { WorklogRow } from '../src/store/worklog-row.js';
 
 export const REPORT_SHAPES = ['month-by-user', 'history-user-month', 'issues-year', 'details-page'] as const;
 export type ReportShape = (typeof REPORT_SHAPES)[number];
@@ -21,8 +22,8 @@ export interface ShapeQuestion {
 
 /**
  * An answer flattened for comparison between runners: summaries as `[key per level…, seconds,
- * worklogs]` per leaf group plus `['total', seconds, worklogs]`; details as
- * `[id, startedMs, seconds, comment]` per row in page order, plus the total line.
+ * worklogs]` per leaf group plus `['total', seconds, worklogs]`; details as `[id, seconds]` per
+ * row in page order, plus the total line.
  */
 export type ShapeAnswer = (string | number | null)[][];
 
@@ -57,18 +58,46 @@ export interface ApiShapeDeps {
   store: TenantStore;
 }
 
+/** What the engine runner answers: the summary, and for the details page its rows as read by id. */
+export interface ApiShapeAnswer {
+  summary: ReportSummary;
+  page?: { refs: DetailRef[]; rows: WorklogRow[] };
+}
+
 /**
- * Answers a shape the way the report API will: a summary from the columns; for the details page
- * the total, one page of references and those rows (with comments) read from the store by id.
+ * An "api" runner: answers one question; the bench times exactly this call. It may answer already
+ * flattened (an HTTP runner parsing JSON) or in the engine's own shapes, flattened afterwards by
+ * {@link flattenApiAnswer} for the cross-check, outside the timing.
  */
-export function apiShapeRunner({ columns, store }: ApiShapeDeps): (question: ShapeQuestion) => Promise<ShapeAnswer> {
+export type ApiShapeRunner = (question: ShapeQuestion) => Promise<ApiShapeAnswer | ShapeAnswer>;
+
+/**
+ * Answers a shape the way the report API does at its core: a summary from the columns; for the
+ * details page the total, one page of references and those rows (with comments) read from the
+ * store by id.
+ */
+export function apiShapeRunner({ columns, store }: ApiShapeDeps): ApiShapeRunner {
   return async ({ shape, query }) => {
     const summary = columns.summarize(query, () => undefined);
-    if (shape !== 'details-page') return flattenSummary(summary);
-    const page = columns.details(query, { limit: DETAILS_PAGE_ROWS });
-    const byId = new Map((await store.getWorklogsByIds(page.refs.map((ref) => ref.clientWorklogId))).map((row) => [row.clientWorklogId, row]));
-    const rows: ShapeAnswer = page.refs.map((ref) => [ref.clientWorklogId, ref.startedMs, ref.timeSpentSeconds, byId.get(ref.clientWorklogId)?.comment ?? null]);
-    rows.push(['total', summary.total.seconds, summary.total.worklogs]);
-    return rows;
+    if (shape !== 'details-page') return { summary };
+    const { refs } = columns.details(query, { limit: DETAILS_PAGE_ROWS });
+    return { summary, page: { refs, rows: await store.getWorklogsByIds(refs.map((ref) => ref.clientWorklogId)) } };
   };
+}
+
+/**
+ * An api answer as comparable rows (see {@link ShapeAnswer}); an answer that is already rows is
+ * returned as is. Details rows are `[id, seconds]`, what every runner can tell; the engine runner
+ * also checks that each referenced row came back from the store.
+ */
+export function flattenApiAnswer(answer: ApiShapeAnswer | ShapeAnswer): ShapeAnswer {
+  if (Array.isArray(answer)) return answer;
+  const { summary, page } = answer;
+  if (page === undefined) return flattenSummary(summary);
+  const stored = new Set(page.rows.map((row) => row.clientWorklogId));
+  const missing = page.refs.filter((ref) => !stored.has(ref.clientWorklogId));
+  if (missing.length > 0) throw new Error(`${missing.length} detail rows were not read back from the store`);
+  const rows: ShapeAnswer = page.refs.map((ref) => [ref.clientWorklogId, ref.timeSpentSeconds]);
+  rows.push(['total', summary.total.seconds, summary.total.worklogs]);
+  return rows;
 }

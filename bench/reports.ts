@@ -20,7 +20,7 @@ import { loadWorklogColumns } from '../src/reporting/engine/worklog-columns.js';
 import { createSqliteStoreProvider } from '../src/store/sqlite-store-provider.js';
 import { printBench, type BenchRow } from './bench-output.js';
 import { reportData } from './report-data.js';
-import { apiShapeRunner, DETAILS_PAGE_ROWS, REPORT_SHAPES, shapeQuestions, type ShapeAnswer, type ShapeQuestion } from './report-shapes.js';
+import { apiShapeRunner, DETAILS_PAGE_ROWS, flattenApiAnswer, REPORT_SHAPES, shapeQuestions, type ShapeAnswer, type ShapeQuestion } from './report-shapes.js';
 
 interface Run {
   store: 'sqlite';
@@ -65,6 +65,7 @@ function zoneTransitions(zone: string, fromMs: number, toMs: number): { startOff
 /** The instant local midnight starts `date` in `zone` (Berlin's midnights are never skipped). */
 function localMidnightMs(date: string, zone: string): number {
   const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+  // Two passes: the offset at the guessed instant decides (a DST change near midnight moves it).
   const wall = Date.parse(`${date}T00:00:00Z`);
   const guess = wall - intlOffsetMs(format, wall);
   return wall - intlOffsetMs(format, guess);
@@ -72,8 +73,14 @@ function localMidnightMs(date: string, zone: string): number {
 
 const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
-/** The raw-SQL answers of the four shapes over the tenant file, read-only. */
-function rawShapeRunner(file: string, dataFromMs: number, dataToMs: number): { run: (question: ShapeQuestion) => ShapeAnswer; close: () => void } {
+/** What a raw query returns: SQLite's rows, and the filter's total. */
+interface RawAnswer {
+  rows: unknown[][];
+  total: [number | null, number];
+}
+
+/** The raw-SQL answers of the four shapes over the tenant file, read-only. Only `run` is timed. */
+function rawShapeRunner(file: string, dataFromMs: number, dataToMs: number): { run: (question: ShapeQuestion) => RawAnswer; close: () => void } {
   const db = new Database(file, { readonly: true });
   const zoneCache = new Map<string, string>();
   // `started_ms` shifted into local wall time: the offset from the zone's transitions, as SQL.
@@ -97,38 +104,57 @@ function rawShapeRunner(file: string, dataFromMs: number, dataToMs: number): { r
     return statement;
   };
   const total = (fromMs: number, toMs: number) => prepared('SELECT sum(time_spent_seconds), count(*) FROM worklogs WHERE started_ms >= ? AND started_ms < ?').get(fromMs, toMs) as [number | null, number];
-  const totalRow = ([seconds, count]: [number | null, number]) => ['total', seconds ?? 0, count];
 
-  const run = ({ shape, query }: ShapeQuestion): ShapeAnswer => {
-    const fromMs = localMidnightMs(query.fromDate, query.timeZone);
-    const toMs = localMidnightMs(nextDay(query.toDate), query.timeZone);
-    const noAuthor = (accountId: unknown) => (accountId === null ? '' : (accountId as string));
+  // A question's instant range, computed once (outside the timed runs, like the engine's setup).
+  const ranges = new Map<ShapeQuestion, [number, number]>();
+  const rangeOf = (question: ShapeQuestion): [number, number] => {
+    let range = ranges.get(question);
+    if (range === undefined) {
+      range = [localMidnightMs(question.query.fromDate, question.query.timeZone), localMidnightMs(nextDay(question.query.toDate), question.query.timeZone)];
+      ranges.set(question, range);
+    }
+    return range;
+  };
+
+  const run = (question: ShapeQuestion): RawAnswer => {
+    const { shape, query } = question;
+    const [fromMs, toMs] = rangeOf(question);
     switch (shape) {
       case 'month-by-user': {
         const rows = prepared('SELECT account_id, sum(time_spent_seconds), count(*) FROM worklogs WHERE started_ms >= ? AND started_ms < ? GROUP BY account_id').all(fromMs, toMs) as unknown[][];
-        return [...rows.map(([accountId, seconds, count]) => [noAuthor(accountId), seconds as number, count as number]), totalRow(total(fromMs, toMs))];
+        return { rows, total: total(fromMs, toMs) };
       }
       case 'history-user-month': {
         const month = `strftime('%Y-%m', ${localMsSql(query.timeZone)} / 1000, 'unixepoch')`;
         const rows = prepared(`SELECT account_id, ${month} AS month, sum(time_spent_seconds), count(*) FROM worklogs WHERE started_ms >= ? AND started_ms < ? GROUP BY account_id, month`).all(fromMs, toMs) as unknown[][];
-        return [...rows.map(([accountId, month, seconds, count]) => [noAuthor(accountId), month as string, seconds as number, count as number]), totalRow(total(fromMs, toMs))];
+        return { rows, total: total(fromMs, toMs) };
       }
       case 'issues-year': {
         const ids = JSON.stringify(query.issueIds ?? []);
         const sql = 'FROM worklogs WHERE client_issue_id IN (SELECT value FROM json_each(?)) AND started_ms >= ? AND started_ms < ?';
         const rows = prepared(`SELECT client_issue_id, sum(time_spent_seconds), count(*) ${sql} GROUP BY client_issue_id`).all(ids, fromMs, toMs) as unknown[][];
-        const sums = prepared(`SELECT sum(time_spent_seconds), count(*) ${sql}`).get(ids, fromMs, toMs) as [number | null, number];
-        return [...rows.map(([issueId, seconds, count]) => [String(issueId), seconds as number, count as number]), totalRow(sums)];
+        return { rows, total: prepared(`SELECT sum(time_spent_seconds), count(*) ${sql}`).get(ids, fromMs, toMs) as [number | null, number] };
       }
       case 'details-page': {
+        // The page with its comments, as the API shows it.
         const rows = prepared(
-          `SELECT client_worklog_id, started_ms, time_spent_seconds, comment FROM worklogs WHERE started_ms >= ? AND started_ms < ? ORDER BY started_ms DESC, client_worklog_id DESC LIMIT ${DETAILS_PAGE_ROWS}`,
-        ).all(fromMs, toMs) as ShapeAnswer;
-        return [...rows, totalRow(total(fromMs, toMs))];
+          `SELECT client_worklog_id, time_spent_seconds, comment, started_ms FROM worklogs WHERE started_ms >= ? AND started_ms < ? ORDER BY started_ms DESC, client_worklog_id DESC LIMIT ${DETAILS_PAGE_ROWS}`,
+        ).all(fromMs, toMs) as unknown[][];
+        return { rows, total: total(fromMs, toMs) };
       }
     }
   };
   return { run, close: () => db.close() };
+}
+
+/** A raw answer as comparable rows: keys as the report model spells them (no author: '', issue ids as text). */
+function flattenRawAnswer(shape: ShapeQuestion['shape'], { rows, total: [seconds, count] }: RawAnswer): ShapeAnswer {
+  const key = (value: unknown) => (value === null ? '' : String(value));
+  const flat: ShapeAnswer =
+    shape === 'details-page'
+      ? rows.map(([id, seconds]) => [id as number, seconds as number])
+      : rows.map((row) => [...row.slice(0, -2).map(key), row.at(-2) as number, row.at(-1) as number]);
+  return [...flat, ['total', seconds ?? 0, count]];
 }
 
 /** Answers compared as sets of group rows (their order is each side's own), details in order. */
@@ -183,7 +209,8 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
     const raw = rawShapeRunner(data.file, data.startMs - 4 * 86_400_000, data.endMs);
     try {
       for (const question of questions) {
-        const [viaApi, viaRaw] = [await api(question), raw.run(question)];
+        const viaApi = flattenApiAnswer(await api(question));
+        const viaRaw = flattenRawAnswer(question.shape, raw.run(question));
         if (!sameAnswer(question.shape, viaApi, viaRaw)) throw new Error(`api and raw disagree on ${question.shape}`);
         log(`[${worklogs}] ${question.shape}: ${viaApi.length - 1} rows, answers agree; timing…`);
         results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'api', ...(await measure(() => api(question), warmup, runs)) });
