@@ -74,7 +74,7 @@ function flattenGroups(groups: ApiGroup[], total: { seconds: number; worklogs: n
 }
 
 /** Builds the runner over already loaded columns (loading is timed separately by the bench). */
-export function apiShapeRunnerViaHttp(deps: { columns: WorklogColumns; store: TenantStore; tenantId: string; yearIssueIds: readonly number[] }): (question: ShapeQuestion) => Promise<ShapeAnswer> {
+export function apiShapeRunnerViaHttp(deps: { columns: WorklogColumns; store: TenantStore; tenantId: string; yearIssueIds: readonly number[] }): ((question: ShapeQuestion) => Promise<ShapeAnswer>) & { ask(question: ShapeQuestion): Promise<string> } {
   const reports = createReportService({ columnsFor: async () => deps.columns, openStore: async () => deps.store, live: syntheticLive(deps.yearIssueIds) });
   const app = new Hono<TallyEnv>();
   const tenant = { id: deps.tenantId, clientKey: 'bench', baseUrl: 'https://bench.atlassian.net', product: 'jira', state: 'installed' } as unknown as Tenant;
@@ -85,17 +85,24 @@ export function apiShapeRunnerViaHttp(deps: { columns: WorklogColumns; store: Te
   });
   app.route('/', reportRoutes(reports, systemClock));
   app.onError(createErrorHandler(createLogger({ level: 'warn', destination: process.stderr })));
-  return async (question) => {
+  /** One request through the handler, to the last byte of its answer: what the benchmark times. */
+  const ask = async (question: ShapeQuestion): Promise<string> => {
     const path = question.shape === 'details-page' ? '/api/reports/details' : '/api/reports/summary';
     const response = await app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(bodyOf(question)) });
-    if (response.status !== 200) throw new Error(`${question.shape}: the report API answered ${response.status}: ${await response.text()}`);
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`${question.shape}: the report API answered ${response.status}: ${text}`);
+    return text;
+  };
+  const answerOf = async (question: ShapeQuestion): Promise<ShapeAnswer> => {
+    const text = await ask(question);
     if (question.shape !== 'details-page') {
-      const answer = (await response.json()) as { groups: ApiGroup[]; total: { seconds: number; worklogs: number } };
+      const answer = JSON.parse(text) as { groups: ApiGroup[]; total: { seconds: number; worklogs: number } };
       return flattenGroups(answer.groups, answer.total);
     }
-    const answer = (await response.json()) as { rows: { worklogId: number; timeSpentSeconds: number }[]; total: { seconds: number; worklogs: number } };
+    const answer = JSON.parse(text) as { rows: { worklogId: number; timeSpentSeconds: number }[]; total: { seconds: number; worklogs: number } };
     const rows: ShapeAnswer = answer.rows.map((row) => [row.worklogId, row.timeSpentSeconds]);
     rows.push(['total', answer.total.seconds, answer.total.worklogs]);
     return rows;
   };
+  return Object.assign(answerOf, { ask });
 }

@@ -20,7 +20,8 @@ import { loadWorklogColumns } from '../src/reporting/engine/worklog-columns.js';
 import { createSqliteStoreProvider } from '../src/store/sqlite-store-provider.js';
 import { printBench, type BenchRow } from './bench-output.js';
 import { reportData } from './report-data.js';
-import { apiShapeRunner, DETAILS_PAGE_ROWS, flattenApiAnswer, REPORT_SHAPES, shapeQuestions, type ShapeAnswer, type ShapeQuestion } from './report-shapes.js';
+import { apiShapeRunnerViaHttp } from './report-api-runner.js';
+import { DETAILS_PAGE_ROWS, flattenApiAnswer, REPORT_SHAPES, shapeQuestions, type ShapeAnswer, type ShapeQuestion } from './report-shapes.js';
 
 interface Run {
   store: 'sqlite';
@@ -205,7 +206,10 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
     global.gc?.();
     const memory = process.memoryUsage();
 
-    const api = apiShapeRunner({ columns, store });
+    // Through Tally's real report handler (bench/report-api-runner.ts): parsing, validation, the
+    // report service, labels and JSON, in-process.
+    const yearIssueIds = questions.find((question) => question.shape === 'issues-year')?.query.issueIds ?? [];
+    const api = apiShapeRunnerViaHttp({ columns, store, tenantId: data.tenantId, yearIssueIds });
     const raw = rawShapeRunner(data.file, data.startMs - 4 * 86_400_000, data.endMs);
     try {
       for (const question of questions) {
@@ -213,7 +217,7 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
         const viaRaw = flattenRawAnswer(question.shape, raw.run(question));
         if (!sameAnswer(question.shape, viaApi, viaRaw)) throw new Error(`api and raw disagree on ${question.shape}`);
         log(`[${worklogs}] ${question.shape}: ${viaApi.length - 1} rows, answers agree; timing…`);
-        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'api', ...(await measure(() => api(question), warmup, runs)) });
+        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'api', ...(await measure(() => api.ask(question), warmup, runs)) });
         results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'raw', ...(await measure(() => raw.run(question), warmup, runs)) });
       }
     } finally {

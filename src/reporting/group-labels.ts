@@ -8,6 +8,15 @@ const monthName = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numer
  * labelled from live Jira data by the report service.
  */
 export function dateKeyLabel(dimension: GroupDimension, key: string): string {
-  if (dimension === 'month' && /^\d{4}-\d{2}$/.test(key)) return monthName.format(new Date(`${key}-01T00:00:00Z`));
-  return key;
+  if (dimension !== 'month') return key;
+  // Cached: a user × month report over years has tens of thousands of month groups, and
+  // Intl formatting costs microseconds each.
+  let label = monthLabels.get(key);
+  if (label === undefined) {
+    label = /^\d{4}-\d{2}$/.test(key) ? monthName.format(new Date(`${key}-01T00:00:00Z`)) : key;
+    if (monthLabels.size < 10_000) monthLabels.set(key, label);
+  }
+  return label;
 }
+
+const monthLabels = new Map<string, string>();
