@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import type { SimWorklog } from '../../simulator/jira/jira-site.js';
@@ -176,6 +178,21 @@ describe('report API', () => {
     expect(expectedIssues.size).toBeGreaterThan(0);
     expect(expectedIssues.size).toBeLessThan(new Set(visible.map((w) => w.issueId)).size);
     expect(new Set(answer.groups.map((group) => group.key))).toEqual(expectedIssues);
+  });
+
+  it('keeps names, keys and summaries it showed in memory only: no file under the data directory holds them', async () => {
+    const response = await api('/api/reports/summary', { from: '2017-01-01', to: '2026-12-31', timeZone: 'UTC', groupBy: ['user', 'issue'] });
+    const answer = (await response.json()) as { groups: Group[] };
+    const user = bed.sim.site.users.get(answer.groups.find((group) => bed.sim.site.users.has(group.key))!.key)!;
+    const issue = bed.sim.site.issues.get(Number(answer.groups[0]!.children![0]!.key))!;
+    expect(answer.groups.some((group) => group.label === user.displayName)).toBe(true);
+    // The statement: nothing about issues or people beyond account ids is stored (WAL and free pages included).
+    const files = readdirSync(bed.config.dataDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const entry of files) {
+      const bytes = readFileSync(join(entry.parentPath, entry.name));
+      for (const secret of [user.displayName, issue.summary, issue.key]) expect(bytes.includes(Buffer.from(secret)), `${entry.name} holds "${secret}"`).toBe(false);
+    }
   });
 
   it('refuses bad questions with REQUEST_INVALID and no token with 401, writing nothing', async () => {
