@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { createSqliteStoreProvider } from '../src/store/sqlite-store-provider.js';
 import type { WorklogRow } from '../src/store/worklog-row.js';
 import type { TenantId } from '../src/tenants/tenant.js';
+import { createRandom } from '../simulator/random.js';
 
 /** Bump when the generator changes, so cached files of the old shape are not reused. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const DAY_MS = 86_400_000;
 const START_MS = Date.UTC(2022, 11, 1);
 const END_MS = Date.UTC(2026, 10, 20);
@@ -41,15 +42,10 @@ export interface ReportData {
   file: string;
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1): the simulator's seeded generator. */
 function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = createRandom(seed);
+  return () => generator.next();
 }
 
 const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');

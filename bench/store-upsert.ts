@@ -15,21 +15,17 @@ import type { ApplyResult, TenantStore } from '../src/store/tenant-store.js';
 import type { WorklogRow } from '../src/store/worklog-row.js';
 import { newTenantId } from '../src/tenants/tenant.js';
 import { printBench, type BenchRow } from './bench-output.js';
+import { createRandom } from '../simulator/random.js';
 
 const BATCH = 1000;
 const DAY_MS = 86_400_000;
 const START_MS = Date.UTC(2023, 0, 1);
 const SPAN_MS = Date.UTC(2026, 0, 1) - START_MS;
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run writes the same rows. */
+/** Deterministic pseudo-random numbers in [0, 1): the simulator's seeded generator. */
 function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = createRandom(seed);
+  return () => generator.next();
 }
 
 const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');

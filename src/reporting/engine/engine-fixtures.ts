@@ -6,16 +6,12 @@
 import type { WorklogRow } from '../../store/worklog-row.js';
 import type { DetailRef, GroupDimension, GroupNode, IssueInfo, ReportSort, ReportSummary, ResolvedReportQuery } from '../report-model.js';
 import type { ColumnArrays } from './column-arrays.js';
+import { createRandom } from '../../../simulator/random.js';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1): the simulator's seeded generator. */
 export function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = createRandom(seed);
+  return () => generator.next();
 }
 
 const jiraTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
