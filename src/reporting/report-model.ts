@@ -11,6 +11,18 @@
 export const GROUP_DIMENSIONS = ['user', 'issue', 'project', 'parent', 'day', 'week', 'month', 'year'] as const;
 export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
 
+/** How each dimension is named to people: the page's chooser and headings, export column headers. */
+export const DIMENSION_NAMES: Readonly<Record<GroupDimension, string>> = {
+  user: 'User',
+  issue: 'Issue',
+  project: 'Project',
+  parent: 'Parent',
+  day: 'Day',
+  week: 'Week',
+  month: 'Month',
+  year: 'Year',
+};
+
 /** The most grouping levels a report may ask for. */
 export const MAX_GROUP_LEVELS = 4;
 

@@ -1,16 +1,5 @@
-import type { GroupDimension } from '../report-model.js';
+import { DIMENSION_NAMES, type GroupDimension } from '../report-model.js';
 import type { TableColumn } from './xlsx-table-sheet.js';
-
-const DIMENSION_HEADERS: Readonly<Record<GroupDimension, string>> = {
-  user: 'User',
-  issue: 'Issue',
-  project: 'Project',
-  parent: 'Parent',
-  day: 'Day',
-  week: 'Week',
-  month: 'Month',
-  year: 'Year',
-};
 
 // Issue and parent labels carry the issue summary, so they get the wide columns.
 const DIMENSION_WIDTHS: Readonly<Record<GroupDimension, number>> = {
@@ -28,7 +17,7 @@ const DIMENSION_WIDTHS: Readonly<Record<GroupDimension, number>> = {
 export function summaryColumns(dimensions: readonly GroupDimension[]): readonly TableColumn[] {
   return [
     { header: 'Level', widthChars: 7 },
-    ...dimensions.map((dimension) => ({ header: DIMENSION_HEADERS[dimension], widthChars: DIMENSION_WIDTHS[dimension] })),
+    ...dimensions.map((dimension) => ({ header: DIMENSION_NAMES[dimension], widthChars: DIMENSION_WIDTHS[dimension] })),
     { header: 'Hours', widthChars: 10 },
     { header: 'Seconds', widthChars: 12 },
     { header: 'Worklogs', widthChars: 10 },
