@@ -37,6 +37,11 @@ export const configSchema = z.object({
   TALLY_JIRA_POINTS_PER_HOUR: z.coerce.number().int().min(1000).max(10_000_000).default(65_000),
   // Empty means "decide from the machine": see load-config.ts.
   TALLY_PARSE_THREADS: z.coerce.number().int().min(0).max(16).optional(),
+  TALLY_BACKUP_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  TALLY_BACKUP_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  TALLY_ACCOUNT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  TALLY_GDPR_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.atlassian.com'),
+  TALLY_GDPR_CYCLE_DAYS: z.coerce.number().min(1).max(90).default(7),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -26,6 +26,16 @@ export interface Config {
   readonly jiraPointsPerHour: number;
   /** Worker threads that decode `/worklog/list` answers; 0 decodes on the main thread. */
   readonly parseThreads: number;
+  /** How often each tenant's database is backed up into `backupDir/<tenant id>/`. */
+  readonly backupIntervalHours: number;
+  /** How many days a tenant's backups are kept before the backup job deletes them. */
+  readonly backupRetentionDays: number;
+  /** How many days the account record of an uninstalled tenant is kept before it is deleted for good. */
+  readonly accountRetentionDays: number;
+  /** Origin of Atlassian's Personal Data Reporting API (`POST /app/report-accounts/`); tests point it at the simulator. */
+  readonly gdprApiUrl: string;
+  /** Default personal-data reporting cycle in days, until the API's `Cycle-Period` says otherwise. */
+  readonly gdprCycleDays: number;
   readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
 }
 
@@ -120,6 +130,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     // more CPU and 70 MB more memory (docs/benchmarks.md), so small machines decode inline.
     parseThreads: values.TALLY_PARSE_THREADS ?? (availableParallelism() >= 4 ? 2 : 0),
     jiraTimeoutMs: Math.round(values.TALLY_JIRA_TIMEOUT_SECONDS * 1000),
+    backupIntervalHours: values.TALLY_BACKUP_INTERVAL_HOURS,
+    backupRetentionDays: values.TALLY_BACKUP_RETENTION_DAYS,
+    accountRetentionDays: values.TALLY_ACCOUNT_RETENTION_DAYS,
+    gdprApiUrl: values.TALLY_GDPR_API_URL.replace(/\/+$/, ''),
+    gdprCycleDays: values.TALLY_GDPR_CYCLE_DAYS,
     logLevel: values.TALLY_LOG_LEVEL,
   });
 }
