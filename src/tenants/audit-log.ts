@@ -12,7 +12,17 @@ export const auditEvents = [
   'tenant.enabled',
   'tenant.disabled',
   'tenant.install_rejected',
+  'tenant.purge_started',
+  'tenant.purge_step',
   'tenant.purged',
+  'tenant.account_deleted',
+  'backup.created',
+  'backup.verified',
+  'backup.restored',
+  'backup.deleted',
+  'backup.failed',
+  'gdpr.reported',
+  'gdpr.account_erased',
 ] as const;
 
 /** One of {@link auditEvents}. */
@@ -30,6 +40,12 @@ export interface AuditDetail {
   reason?: string;
   /** How many rows an operation touched (e.g. a purge). */
   rowCount?: number;
+  /** A step or phase name such as `store_destroyed`: same rule as `reason`. */
+  step?: string;
+  /** A backup's id (letters, digits, `-`, `_`, `.`; at most 64). */
+  backupId?: string;
+  /** How many accounts an operation concerned (personal-data reporting). */
+  accountCount?: number;
 }
 
 /** An audit entry as read back. */
@@ -55,6 +71,7 @@ export interface AuditLog {
 }
 
 const REASON = /^[a-z][a-z0-9_]{0,63}$/;
+const BACKUP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAX_URL_CHARS = 200;
 
 function cleanBaseUrl(value: unknown): string | undefined {
@@ -74,6 +91,9 @@ function cleanDetail(detail: AuditDetail | undefined): AuditDetail {
   if (baseUrl !== undefined) clean.baseUrl = baseUrl;
   if (typeof detail.reason === 'string' && REASON.test(detail.reason)) clean.reason = detail.reason;
   if (Number.isSafeInteger(detail.rowCount) && (detail.rowCount as number) >= 0) clean.rowCount = detail.rowCount as number;
+  if (typeof detail.step === 'string' && REASON.test(detail.step)) clean.step = detail.step;
+  if (typeof detail.backupId === 'string' && BACKUP_ID.test(detail.backupId)) clean.backupId = detail.backupId;
+  if (Number.isSafeInteger(detail.accountCount) && (detail.accountCount as number) >= 0) clean.accountCount = detail.accountCount as number;
   return clean;
 }
 

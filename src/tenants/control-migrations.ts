@@ -58,6 +58,29 @@ function createTenantsAndAuditLog(ddl: DdlCapabilities): Migration {
 }
 
 /**
+ * Migration 002: the uninstall purge's checkpoint on the tenant row, and the schedule of Tally's
+ * periodic jobs (account retention, backups, personal-data reporting), so a restart neither
+ * repeats nor skips them and several instances agree on when they are due.
+ */
+function addPurgeAndSchedules(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      // The last purge step completed for an uninstalled tenant; null when no purge is pending.
+      await db.schema.alterTable('tenants').addColumn('purge_step', 'text').execute();
+      await db.schema.alterTable('tenants').addColumn('purged_at_ms', 'bigint').execute();
+      await db.schema
+        .createTable('scheduled_jobs')
+        // e.g. `account-retention`, `backup:t_…`, `personal-data-report:t_…`.
+        .addColumn('name', 'text', (column) => column.primaryKey())
+        .addColumn('next_run_at_ms', 'bigint', (column) => column.notNull())
+        // Job-specific progress as JSON (e.g. where a reporting cycle stopped); never personal data.
+        .addColumn('progress', 'text')
+        .execute();
+    },
+  };
+}
+
+/**
  * The control database's migrations, in order, for `dialect`. Names sort in run order; a released
  * migration is never edited — a change is a new one. Each runs in a transaction (both dialects
  * have transactional DDL), so a failed migration leaves no half-made table behind.
@@ -66,6 +89,7 @@ export function controlMigrations(dialect: ControlDialect): Record<string, Migra
   const ddl = ddlCapabilities[dialect];
   return {
     '001_tenants_and_audit_log': createTenantsAndAuditLog(ddl),
+    '002_purge_and_schedules': addPurgeAndSchedules(),
   };
 }
 

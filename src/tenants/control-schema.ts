@@ -22,6 +22,18 @@ export interface TenantsTable {
   installed_at_ms: number;
   uninstalled_at_ms: number | null;
   updated_at_ms: number;
+  /** The last completed step of a pending uninstall purge (see src/lifecycle/tenant-purge.ts); null otherwise. */
+  purge_step: string | null;
+  /** When the purge of the tenant's data finished; the row itself is deleted after the retention period. */
+  purged_at_ms: number | null;
+}
+
+/** Row of `scheduled_jobs`: when a periodic job runs next, and where it stopped. */
+export interface ScheduledJobsTable {
+  name: string;
+  next_run_at_ms: number;
+  /** JSON progress of a job that resumes (never personal data or secrets); null when none. */
+  progress: string | null;
 }
 
 /** Row of `audit_log`: what happened to which tenant, never secrets or worklog content. */
@@ -38,4 +50,5 @@ export interface AuditLogTable {
 export interface ControlSchema {
   tenants: TenantsTable;
   audit_log: AuditLogTable;
+  scheduled_jobs: ScheduledJobsTable;
 }
