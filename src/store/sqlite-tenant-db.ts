@@ -25,6 +25,9 @@ function openHandle(path: string): Database.Database {
     database.pragma('synchronous = NORMAL');
     database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     database.pragma('foreign_keys = ON');
+    // Deleted and overwritten content is zeroed, not left in free pages: an erased comment (GDPR)
+    // or a deleted worklog must not survive as readable bytes in the file.
+    database.pragma('secure_delete = ON');
     return database;
   } catch (error) {
     database?.close();
