@@ -17,6 +17,7 @@ import type { WorklogColumns } from '../src/reporting/engine/worklog-columns.js'
 import { createReportService, type LiveIssue, type LiveJiraPort, type LiveUser } from '../src/reporting/report-service.js';
 import type { TenantStore } from '../src/store/tenant-store.js';
 import type { Tenant } from '../src/tenants/tenant.js';
+import { groupTree, type SummaryWire } from '../src/reporting/summary-wire.js';
 import { DETAILS_PAGE_ROWS, type ShapeAnswer, type ShapeQuestion } from './report-shapes.js';
 
 /** The JQL the issues-year question sends; the synthetic source resolves it to the chosen issues. */
@@ -96,8 +97,8 @@ export function apiShapeRunnerViaHttp(deps: { columns: WorklogColumns; store: Te
   const answerOf = async (question: ShapeQuestion): Promise<ShapeAnswer> => {
     const text = await ask(question);
     if (question.shape !== 'details-page') {
-      const answer = JSON.parse(text) as { groups: ApiGroup[]; total: { seconds: number; worklogs: number } };
-      return flattenGroups(answer.groups, answer.total);
+      const answer = JSON.parse(text) as SummaryWire;
+      return flattenGroups(groupTree(answer.groups), answer.total);
     }
     const answer = JSON.parse(text) as { rows: { worklogId: number; timeSpentSeconds: number }[]; total: { seconds: number; worklogs: number } };
     const rows: ShapeAnswer = answer.rows.map((row) => [row.worklogId, row.timeSpentSeconds]);

@@ -1,3 +1,4 @@
+import { dataStatementRoutes } from './data-statement-route.js';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/load-config.js';
@@ -43,7 +44,8 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /**
  * Builds Tally's HTTP app: a function from Request to Response, usable in-process (`app.fetch`)
- * and served by `main.ts`. Public by design: the descriptor, `/healthz`, `/readyz`. Everything
+ * and served by `main.ts`. Public by design: the descriptor, `/healthz`, `/readyz`, `/data-statement`
+ * (it describes Tally, not a tenant). Everything
  * else is authenticated by the route's token class before any handler runs.
  */
 export function createApp(deps: AppDeps): Hono<TallyEnv> {
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
     return c.json({ status: ready ? 'ready' : 'unavailable' }, ready ? 200 : 503);
   });
 
+  app.route('/', dataStatementRoutes(deps.config));
   app.route('/', lifecycleRoutes({ auth, config: deps.config, registry: deps.registry, events: deps.events, audit: deps.audit, logger: deps.logger }));
   app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
   app.route('/', reportAssetRoutes());

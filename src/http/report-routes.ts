@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { TallyEnv } from './tally-env.js';
 import { readJson } from './read-json.js';
 import { parseOrReject, questionSchema, reportQuestionShape, toReportQuestion } from '../reporting/report-question.js';
-import type { LabelledGroup, ReportService, Viewer } from '../reporting/report-service.js';
+import type { ReportService, Viewer } from '../reporting/report-service.js';
+import { summaryWire } from '../reporting/summary-wire.js';
 import { exportDetails } from '../reporting/export/export-details.js';
 import { exportSummary } from '../reporting/export/export-summary.js';
 import { EXPORT_FORMATS, type ExportFile } from '../reporting/export/export-file.js';
@@ -37,7 +38,7 @@ export function reportRoutes(reports: ReportService, clock: Clock): Hono<TallyEn
   const routes = new Hono<TallyEnv>();
   routes.post('/api/reports/summary', async (c) => {
     const question = toReportQuestion(parseOrReject(questionSchema(reportQuestionShape), await readJson(c), 'report question'));
-    return c.json(await reports.summary(viewerOf(c), question));
+    return c.json(summaryWire(await reports.summary(viewerOf(c), question)));
   });
   routes.post('/api/reports/details', async (c) => {
     const body = parseOrReject(detailsSchema, await readJson(c), 'details question');
@@ -50,15 +51,7 @@ export function reportRoutes(reports: ReportService, clock: Clock): Hono<TallyEn
     let file: ExportFile;
     if (body.kind === 'summary') {
       const answer = await reports.summary(viewer, question);
-      const labels = new Map<string, string>();
-      const collect = (groups: LabelledGroup[]) => {
-        for (const group of groups) {
-          labels.set(`${group.dimension}|${group.key}`, group.label);
-          if (group.children) collect(group.children);
-        }
-      };
-      collect(answer.groups);
-      file = exportSummary(answer, answer.groupBy, (dimension, key) => labels.get(`${dimension}|${key}`) ?? key, { format: body.format, createdAtMs: clock.nowMs() });
+      file = exportSummary(answer, answer.groupBy, (dimension, key) => answer.labels[dimension]?.[key]?.label ?? key, { format: body.format, createdAtMs: clock.nowMs() });
     } else {
       // The zone the rows' work dates were computed in, so "Started" and "Work date" agree.
       const timeZone = question.timeZone ?? (await reports.session(viewer)).timeZone;

@@ -69,9 +69,12 @@ export interface Totals {
   worklogs: number;
 }
 
-/** One group of a summary; `children` follow the next grouping level (absent on the last). */
+/**
+ * One group of a summary; `children` follow the next grouping level (absent on the last). A group's
+ * dimension is its level's: `groupBy[depth]`. Groups carry no labels: wide answers (all history by
+ * user × month is tens of thousands of groups) stay small, and each label is sent once per key.
+ */
 export interface GroupNode extends Totals {
-  dimension: GroupDimension;
   /** accountId; issue id as text; project id; parent issue id as text; or a date key. */
   key: string;
   children?: GroupNode[];

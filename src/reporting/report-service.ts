@@ -45,15 +45,19 @@ export interface Viewer {
   accountId: string | undefined;
 }
 
-/** A group with its display label (and avatar or key where it has one). */
-export interface LabelledGroup extends Totals {
-  dimension: GroupDimension;
-  key: string;
+/** How one group key is shown: its label, and an avatar (users) or issue key (issues, parents). */
+export interface GroupLabel {
   label: string;
   avatarUrl?: string | null;
   issueKey?: string;
-  children?: LabelledGroup[];
 }
+
+/**
+ * Labels of every key in a summary, once per key: `labels[dimension][key]`. Sent beside the groups
+ * rather than inside them, so an answer of 70,000 user × month groups carries 150 names and 600
+ * month labels instead of 70,000 of each. Dictionaries without a prototype: keys come from Jira.
+ */
+export type GroupLabels = Partial<Record<GroupDimension, Record<string, GroupLabel>>>;
 
 /** `POST /api/reports/summary`. */
 export interface SummaryAnswer {
@@ -62,7 +66,9 @@ export interface SummaryAnswer {
   timeZone: string;
   groupBy: GroupDimension[];
   total: Totals;
-  groups: LabelledGroup[];
+  /** The engine's groups as they are: key and totals; a group's dimension is `groupBy[depth]`. */
+  groups: GroupNode[];
+  labels: GroupLabels;
 }
 
 /** One row of `POST /api/reports/details`. */
@@ -121,12 +127,14 @@ function intersect(sets: number[][]): number[] | undefined {
   return [...result].sort((a, b) => a - b);
 }
 
-function collectKeys(groups: GroupNode[], into: Map<GroupDimension, Set<string>>): void {
+/** The distinct keys of each dimension in `groups` (level `depth` is by `groupBy[depth]`). */
+function collectKeys(groups: GroupNode[], groupBy: readonly GroupDimension[], depth: number, into: Map<GroupDimension, Set<string>>): void {
+  const dimension = groupBy[depth] as GroupDimension;
+  let keys = into.get(dimension);
+  if (!keys) into.set(dimension, (keys = new Set()));
   for (const group of groups) {
-    let keys = into.get(group.dimension);
-    if (!keys) into.set(group.dimension, (keys = new Set()));
     keys.add(group.key);
-    if (group.children) collectKeys(group.children, into);
+    if (group.children) collectKeys(group.children, groupBy, depth + 1, into);
   }
 }
 
@@ -175,9 +183,9 @@ export function createReportService(deps: ReportServiceDeps) {
     return live.issues(viewer.tenantId, columns.distinctIssueIds(query));
   }
 
-  async function label(viewer: Viewer, summary: ReportSummary, known: Map<number, LiveIssue>): Promise<LabelledGroup[]> {
+  async function label(viewer: Viewer, summary: ReportSummary, groupBy: readonly GroupDimension[], known: Map<number, LiveIssue>): Promise<GroupLabels> {
     const keys = new Map<GroupDimension, Set<string>>();
-    collectKeys(summary.groups, keys);
+    if (groupBy.length > 0) collectKeys(summary.groups, groupBy, 0, keys);
     const users = await live.users(viewer.tenantId, [...(keys.get('user') ?? [])].filter((id) => id !== ''));
     const wantedIssues = [...(keys.get('issue') ?? []), ...(keys.get('parent') ?? [])].filter((id) => id !== '').map(Number);
     const missing = wantedIssues.filter((id) => !known.has(id));
@@ -185,36 +193,31 @@ export function createReportService(deps: ReportServiceDeps) {
     const projects = new Map<string, string>();
     for (const issue of issues.values()) projects.set(issue.projectId, `${issue.projectKey} ${issue.projectName}`);
 
-    const labelOf = (group: GroupNode): LabelledGroup => {
-      const base: LabelledGroup = { dimension: group.dimension, key: group.key, label: group.key, seconds: group.seconds, worklogs: group.worklogs };
-      switch (group.dimension) {
+    const labelOf = (dimension: GroupDimension, key: string): GroupLabel => {
+      switch (dimension) {
         case 'user': {
-          const user = users.get(group.key);
-          base.label = user?.displayName ?? UNKNOWN_USER;
-          base.avatarUrl = user?.avatarUrl ?? null;
-          break;
+          const user = users.get(key);
+          return { label: user?.displayName ?? UNKNOWN_USER, avatarUrl: user?.avatarUrl ?? null };
         }
         case 'issue':
         case 'parent': {
-          const issue = group.key === '' ? undefined : issues.get(Number(group.key));
-          if (issue) {
-            base.label = `${issue.key} ${issue.summary}`;
-            base.issueKey = issue.key;
-          } else {
-            base.label = group.key === '' ? NO_PARENT : `Issue ${group.key}`;
-          }
-          break;
+          const issue = key === '' ? undefined : issues.get(Number(key));
+          if (issue) return { label: `${issue.key} ${issue.summary}`, issueKey: issue.key };
+          return { label: key === '' ? NO_PARENT : `Issue ${key}` };
         }
         case 'project':
-          base.label = projects.get(group.key) ?? (group.key === '' ? 'Unknown project' : `Project ${group.key}`);
-          break;
+          return { label: projects.get(key) ?? (key === '' ? 'Unknown project' : `Project ${key}`) };
         default:
-          base.label = dateKeyLabel(group.dimension, group.key);
+          return { label: dateKeyLabel(dimension, key) };
       }
-      if (group.children) base.children = group.children.map(labelOf);
-      return base;
     };
-    return summary.groups.map(labelOf);
+    const labels: GroupLabels = {};
+    for (const [dimension, dimensionKeys] of keys) {
+      const byKey: Record<string, GroupLabel> = Object.create(null);
+      for (const key of dimensionKeys) byKey[key] = labelOf(dimension, key);
+      labels[dimension] = byKey;
+    }
+    return labels;
   }
 
   async function detailRows(viewer: Viewer, store: TenantStore, refs: DetailRef[]): Promise<DetailRow[]> {
@@ -260,7 +263,8 @@ export function createReportService(deps: ReportServiceDeps) {
         const issue = info.get(id);
         return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
       });
-      return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: await label(viewer, summary, info) };
+      const labels = await label(viewer, summary, query.groupBy, info);
+      return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.groups, labels };
     },
 
     async details(viewer: Viewer, question: ReportQuestion, page: { cursor?: string | undefined; limit: number }): Promise<DetailsAnswer> {

@@ -68,6 +68,8 @@ function createDialect(options: ControlDbOptions): { dialect: Dialect; where: st
       database.pragma('journal_mode = WAL');
       database.pragma('foreign_keys = ON');
       database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+      // A wiped shared secret or a deleted account record is zeroed, not left in free pages.
+      database.pragma('secure_delete = ON');
       return { dialect: new MigratingSqliteDialect({ database }), where: path };
     } catch (error) {
       throw new AppError('CONTROL_DB_UNAVAILABLE', `Cannot open the control database ${path}`, { cause: error });

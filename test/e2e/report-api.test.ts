@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import type { SimWorklog } from '../../simulator/jira/jira-site.js';
 import { textToAdf } from '../../simulator/jira/adf.js';
 import { GROUP_DIMENSIONS, type GroupDimension } from '../../src/reporting/report-model.js';
+import { groupTree, type SummaryWire } from '../../src/reporting/summary-wire.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
 import { contextToken } from '../support/tally-tokens.js';
 
@@ -66,10 +67,18 @@ async function api(path: string, body: unknown, accountId = adminId): Promise<Re
 
 interface Group {
   key: string;
-  label: string;
   seconds: number;
   worklogs: number;
   children?: Group[];
+}
+
+/** `labels[dimension][key]` of a summary answer (docs/api.md). */
+type Labels = Partial<Record<GroupDimension, Record<string, { label: string; avatarUrl?: string | null; issueKey?: string }>>>;
+
+/** A summary answer with its group columns rebuilt into a tree. */
+function summaryOf(body: unknown): { total: { seconds: number; worklogs: number }; groups: Group[]; labels: Labels } {
+  const wire = body as SummaryWire;
+  return { total: wire.total, groups: groupTree(wire.groups), labels: wire.labels };
 }
 
 beforeAll(async () => {
@@ -108,7 +117,7 @@ describe('report API', () => {
       const response = await api('/api/reports/summary', { from: '2017-01-01', to: '2026-12-31', timeZone, groupBy: [dimension] });
       expect(response.status, dimension).toBe(200);
       expect(response.headers.get('x-tally-token')).toBeTruthy();
-      const answer = (await response.json()) as { total: { seconds: number; worklogs: number }; groups: Group[] };
+      const answer = summaryOf(await response.json());
       const expected = new Map<string, { seconds: number; worklogs: number }>();
       for (const worklog of visible) {
         const key = keyOf(worklog, dimension, timeZone);
@@ -125,15 +134,18 @@ describe('report API', () => {
 
   it('nests groups with subtotals, labels them from Jira and puts the late Tokyo worklog on its Tokyo day', async () => {
     const response = await api('/api/reports/summary', { from: '2025-06-10', to: '2025-06-10', timeZone: 'Asia/Tokyo', groupBy: ['user', 'issue'], sort: { by: 'seconds', direction: 'desc' } });
-    const answer = (await response.json()) as { groups: Group[]; total: { seconds: number } };
+    const answer = summaryOf(await response.json());
     const expected = visible.filter((w) => workDate(w.startedMs, 'Asia/Tokyo') === '2025-06-10');
     expect(answer.total.seconds).toBe(expected.reduce((sum, w) => sum + w.timeSpentSeconds, 0));
     expect(expected.some((w) => w.timeSpentSeconds === 5400 && w.startedMs === Date.UTC(2025, 5, 10, 14, 30))).toBe(true);
     for (const group of answer.groups) {
       expect(group.children!.reduce((sum, child) => sum + child.seconds, 0)).toBe(group.seconds);
       const user = bed.sim.site.users.get(group.key);
-      expect(group.label).toBe(user?.displayName ?? 'Unknown user');
-      for (const child of group.children!) expect(child.label.startsWith(bed.sim.site.issues.get(Number(child.key))!.key)).toBe(true);
+      expect(answer.labels.user![group.key]!.label).toBe(user?.displayName ?? 'Unknown user');
+      for (const child of group.children!) {
+        const issue = bed.sim.site.issues.get(Number(child.key))!;
+        expect(answer.labels.issue![child.key]).toEqual({ label: `${issue.key} ${issue.summary}`, issueKey: issue.key });
+      }
     }
     const seconds = answer.groups.map((group) => group.seconds);
     expect(seconds).toEqual([...seconds].sort((a, b) => b - a));
@@ -173,7 +185,7 @@ describe('report API', () => {
     const restricted = [...site.users.values()].find((user) => !user.siteAdmin && user.accountType === 'atlassian' && user.active && [...site.issues.values()].some((issue) => !site.canBrowseIssue(issue, user)) && [...site.issues.values()].some((issue) => site.canBrowseIssue(issue, user)));
     expect(restricted, 'the generated site has a user who cannot browse some issue').toBeDefined();
     const response = await api('/api/reports/summary', { from: '2017-01-01', to: '2026-12-31', timeZone: 'UTC', groupBy: ['issue'] }, restricted!.accountId);
-    const answer = (await response.json()) as { groups: Group[] };
+    const answer = summaryOf(await response.json());
     const expectedIssues = new Set(visible.filter((w) => site.canBrowseIssue(site.issues.get(w.issueId)!, restricted!)).map((w) => String(w.issueId)));
     expect(expectedIssues.size).toBeGreaterThan(0);
     expect(expectedIssues.size).toBeLessThan(new Set(visible.map((w) => w.issueId)).size);
@@ -182,10 +194,10 @@ describe('report API', () => {
 
   it('keeps names, keys and summaries it showed in memory only: no file under the data directory holds them', async () => {
     const response = await api('/api/reports/summary', { from: '2017-01-01', to: '2026-12-31', timeZone: 'UTC', groupBy: ['user', 'issue'] });
-    const answer = (await response.json()) as { groups: Group[] };
+    const answer = summaryOf(await response.json());
     const user = bed.sim.site.users.get(answer.groups.find((group) => bed.sim.site.users.has(group.key))!.key)!;
     const issue = bed.sim.site.issues.get(Number(answer.groups[0]!.children![0]!.key))!;
-    expect(answer.groups.some((group) => group.label === user.displayName)).toBe(true);
+    expect(answer.labels.user![user.accountId]!.label).toBe(user.displayName);
     // The statement: nothing about issues or people beyond account ids is stored (WAL and free pages included).
     const files = readdirSync(bed.config.dataDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
     expect(files.length).toBeGreaterThan(0);

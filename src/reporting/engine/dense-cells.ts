@@ -130,37 +130,59 @@ function addRange(to: Float64Array, at: number, from: Float64Array, start: numbe
   for (let k = 0; k < count; k++) to[at + k]! += from[start + k]!;
 }
 
+/** Date levels whose code is the same on every day of a calendar month. */
+const MONTH_ALIGNED = new Set<GroupLevel['dimension']>(['month', 'year']);
+
 /**
  * From the author × day rollup instead of the rows: every level is a date level or the user level
  * (at most one), and no issue filter. Each day's date digits are computed once; then one pass
- * over that day's authors.
+ * over that day's authors. When the date levels are months or years (or none), a month the range
+ * covers whole is read from the month sums, one row instead of each of its days.
  */
 function accumulateFromCube(filter: RowFilter, levels: readonly GroupLevel[], strides: readonly number[], cube: AccountDayCube, cells: Float64Array): void {
-  const { firstDay, capacity, cells: rollup } = cube;
+  const { firstDay, capacity } = cube;
   const authors = Math.min(capacity, filter.arrays.accounts.length);
   const user = levels.findIndex((level) => level.dimension === 'user');
   const userLut = user < 0 ? undefined : (levels[user] as GroupLevel).lut;
   const userStride = user < 0 ? 0 : (strides[user] as number);
   const dates = levels.flatMap((level, l) => (level.chronological ? [{ lut: level.lut as Int32Array, stride: strides[l] as number }] : []));
   const { fromDay, accountAllowed } = filter;
-  const lastDay = Math.min(filter.toDay, firstDay + cube.days - 1);
+  const firstInRange = Math.max(fromDay, firstDay);
+  const lastInRange = Math.min(filter.toDay, firstDay + cube.days - 1);
   // Every author, codes = indexes, stride 1: a day's authors map onto consecutive cells.
   const contiguous = user >= 0 && userLut === undefined && userStride === 1 && accountAllowed === undefined;
-  for (let day = Math.max(fromDay, firstDay); day <= lastDay; day++) {
+
+  /** Adds one row of `rollup` (a day's or a month's authors) whose date digits are those of `day`. */
+  const addRow = (rollup: Float64Array, row: number, day: number) => {
     let dayPart = 0;
     for (const { lut, stride } of dates) dayPart += lut[day - fromDay]! * stride;
-    const row = 2 * (day - firstDay) * capacity;
+    const at = 2 * row * capacity;
     if (contiguous) {
-      addRange(cells, 2 * dayPart, rollup, row, 2 * authors);
-      continue;
+      addRange(cells, 2 * dayPart, rollup, at, 2 * authors);
+      return;
     }
     for (let author = 0; author < authors; author++) {
-      const worklogs = rollup[row + 2 * author + 1]!;
+      const worklogs = rollup[at + 2 * author + 1]!;
       if (worklogs === 0 || (accountAllowed !== undefined && accountAllowed[author] === 0)) continue;
       const cell = 2 * (dayPart + (userLut === undefined ? author : userLut[author]!) * userStride);
-      cells[cell]! += rollup[row + 2 * author]!;
+      cells[cell]! += rollup[at + 2 * author]!;
       cells[cell + 1]! += worklogs;
     }
+  };
+
+  if (!levels.every((level) => level.dimension === 'user' || MONTH_ALIGNED.has(level.dimension))) {
+    for (let day = firstInRange; day <= lastInRange; day++) addRow(cube.cells, day - firstDay, day);
+    return;
+  }
+  const { monthStartRow, monthOfRow } = cube;
+  if (firstInRange > lastInRange) return;
+  for (let month = monthOfRow[firstInRange - firstDay]!; month <= monthOfRow[lastInRange - firstDay]!; month++) {
+    const monthFirst = firstDay + monthStartRow[month]!;
+    const monthLast = firstDay + monthStartRow[month + 1]! - 1;
+    const lo = Math.max(firstInRange, monthFirst);
+    const hi = Math.min(lastInRange, monthLast);
+    if (lo === monthFirst && hi === monthLast) addRow(cube.monthCells, month, lo);
+    else for (let day = lo; day <= hi; day++) addRow(cube.cells, day - firstDay, day);
   }
 }
 

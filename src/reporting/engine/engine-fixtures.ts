@@ -143,7 +143,7 @@ function refNodes(groups: Map<string, RefGroup>, dims: readonly GroupDimension[]
   const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const entries = [...groups.entries()].sort(([ka, a], [kb, b]) => (sort.by === 'key' ? dir * byKey(ka, kb) : dir * (a.seconds - b.seconds) || byKey(ka, kb)));
   return entries.map(([key, group]) => {
-    const node: GroupNode = { dimension: dims[depth] as GroupDimension, key, seconds: group.seconds, worklogs: group.worklogs };
+    const node: GroupNode = { key, seconds: group.seconds, worklogs: group.worklogs };
     if (depth < dims.length - 1) node.children = refNodes(group.children, dims, depth + 1, sort);
     return node;
   });

@@ -126,9 +126,13 @@ describe('summarize', () => {
     ['text cell keys', { denseCellLimit: 10, numericCellLimit: 10 }],
     ['the author × day rollup wherever it applies', { rollup: 'whenever' as const }],
   ])('gives the same answers through %s', (_name, options) => {
-    for (const groupBy of [...COMBINATIONS, ['user'], ['week', 'user'], ['day'], []] as GroupDimension[][]) {
-      const q = query({ timeZone: 'America/New_York', fromDate: '2026-02-01', toDate: '2026-11-30', groupBy, sort: { by: 'seconds', direction: 'desc' } });
-      expect(summarizeColumns(columns, q, fixtureIssueInfo, options)).toEqual(referenceSummary(rows, q, fixtureIssueInfo));
+    // Whole months, and a range that cuts its first and last month (the rollup's month sums
+    // cover only whole months; the cut ones come from its days).
+    for (const [fromDate, toDate] of [['2026-02-01', '2026-11-30'], ['2026-02-14', '2026-11-03'], ['2026-03-02', '2026-03-30']] as const) {
+      for (const groupBy of [...COMBINATIONS, ['user'], ['week', 'user'], ['day'], ['user', 'year'], ['month'], []] as GroupDimension[][]) {
+        const q = query({ timeZone: 'America/New_York', fromDate, toDate, groupBy, sort: { by: 'seconds', direction: 'desc' } });
+        expect(summarizeColumns(columns, q, fixtureIssueInfo, options), `${groupBy.join('×')} ${fromDate}..${toDate}`).toEqual(referenceSummary(rows, q, fixtureIssueInfo));
+      }
     }
   });
 

@@ -52,9 +52,8 @@ export function buildSummary(levels: readonly GroupLevel[], sort: ReportSort, co
     while (l < depth && pathCodes[l] === codes[l]) l++;
     for (; l < depth; l++) {
       const code = codes[l] as number;
-      const { dimension } = levels[l] as GroupLevel;
       const key = (keys[l] as (code: number) => string)(code);
-      const node: GroupNode = l < depth - 1 ? { dimension, key, seconds: 0, worklogs: 0, children: [] } : { dimension, key, seconds: 0, worklogs: 0 };
+      const node: GroupNode = l < depth - 1 ? { key, seconds: 0, worklogs: 0, children: [] } : { key, seconds: 0, worklogs: 0 };
       (l === 0 ? top : ((path[l - 1] as GroupNode).children as GroupNode[])).push(node);
       path[l] = node;
       pathCodes[l] = code;

@@ -5,8 +5,8 @@ import type { GroupDimension, GroupNode, ReportSummary } from '../report-model.j
 import { loadXlsx, parseCsvBody, readBody, sheetValues } from './export-test-support.js';
 import { exportSummary } from './export-summary.js';
 
-const node = (dimension: GroupDimension, key: string, seconds: number, worklogs: number, children?: GroupNode[]): GroupNode => ({
-  dimension,
+// The dimension names each level for the reader; the tree itself carries it by depth.
+const node = (_dimension: GroupDimension, key: string, seconds: number, worklogs: number, children?: GroupNode[]): GroupNode => ({
   key,
   seconds,
   worklogs,

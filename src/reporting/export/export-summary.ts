@@ -39,7 +39,7 @@ export function exportSummary(
   assertExportFormat(options.format);
   assertSummaryShape(summary, dimensions);
   const columns = summaryColumns(dimensions);
-  const batches = batchesOf(flattenSummary(summary, labels), SUMMARY_BATCH_ROWS);
+  const batches = batchesOf(flattenSummary(summary, dimensions, labels), SUMMARY_BATCH_ROWS);
   const body =
     options.format === 'csv'
       ? createCsvStream(

@@ -20,16 +20,17 @@ export interface SummaryExportRow {
 export const GRAND_TOTAL_LABEL = 'Total';
 
 /**
- * Throws `INTERNAL` unless every group at depth `d` is of `dimensions[d]` and the tree is no
- * deeper than `dimensions`: the export's columns are named after `dimensions`.
+ * Throws `INTERNAL` unless the tree is exactly as deep as `dimensions` (a group at depth `d` is of
+ * `dimensions[d]`): the export's columns are named after `dimensions`.
  */
 export function assertSummaryShape(summary: ReportSummary, dimensions: readonly GroupDimension[]): void {
   const visit = (nodes: readonly GroupNode[], depth: number): void => {
     for (const node of nodes) {
-      if (node.dimension !== dimensions[depth]) {
-        throw new AppError('INTERNAL', `Summary group at level ${depth + 1} is by ${node.dimension}, expected ${dimensions[depth] ?? 'none'}`);
+      if (depth >= dimensions.length) {
+        throw new AppError('INTERNAL', `Summary has a group at level ${depth + 1}; only ${dimensions.length} grouping levels were asked for`);
       }
       if (node.children !== undefined) visit(node.children, depth + 1);
+      else if (depth < dimensions.length - 1) throw new AppError('INTERNAL', `Summary group at level ${depth + 1} has no subgroups by ${dimensions[depth + 1]}`);
     }
   };
   visit(summary.groups, 0);
@@ -40,10 +41,10 @@ export function assertSummaryShape(summary: ReportSummary, dimensions: readonly 
  * subtotal, as the engine computed it), then the grand total. Lazy: labels are asked for as
  * rows are taken.
  */
-export function* flattenSummary(summary: ReportSummary, labels: SummaryLabels): Generator<SummaryExportRow> {
+export function* flattenSummary(summary: ReportSummary, dimensions: readonly GroupDimension[], labels: SummaryLabels): Generator<SummaryExportRow> {
   function* visit(nodes: readonly GroupNode[], parentPath: readonly string[]): Generator<SummaryExportRow> {
     for (const node of nodes) {
-      const path = [...parentPath, labels(node.dimension, node.key)];
+      const path = [...parentPath, labels(dimensions[parentPath.length] as GroupDimension, node.key)];
       const hasChildren = node.children !== undefined && node.children.length > 0;
       yield { level: path.length, path, hasChildren, seconds: node.seconds, worklogs: node.worklogs };
       if (node.children !== undefined) yield* visit(node.children, path);

@@ -36,7 +36,7 @@ export interface ReportQuestion {
   sort?: ReportSort;
 }
 
-/** One group of a summary; `children` follow the next grouping level. */
+/** One group of a summary as the page uses it (labelled: see summary-wire.ts); `children` follow the next grouping level. */
 export interface SummaryGroup extends Totals {
   dimension: GroupDimension;
   key: string;

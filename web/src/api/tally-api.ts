@@ -1,6 +1,7 @@
 import { ApiError, apiErrorFrom } from './api-error.js';
 import type { DetailsPage, ExportedFile, ExportFormat, ExportKind, ReportQuestion, Session, SummaryReport, SyncStatus } from './api-types.js';
 import type { TokenSource } from './token-source.js';
+import { hydrateSummary, type WireSummary } from './summary-wire.js';
 
 /** The calls the page makes; every one is cancellable. */
 export interface TallyApi {
@@ -58,7 +59,7 @@ export function createTallyApi(deps: { fetch: typeof fetch; tokens: TokenSource;
   return {
     session: (signal) => json<Session>('GET', '/api/session', undefined, signal),
     syncStatus: (signal) => json<SyncStatus>('GET', '/api/sync/status', undefined, signal),
-    summary: (question, signal) => json<SummaryReport>('POST', '/api/reports/summary', question, signal),
+    summary: async (question, signal) => hydrateSummary(await json<WireSummary>('POST', '/api/reports/summary', question, signal)),
     details: (question, page, signal) =>
       json<DetailsPage>('POST', '/api/reports/details', { ...question, limit: page.limit, ...(page.cursor ? { cursor: page.cursor } : {}) }, signal),
     async exportFile(question, kind, format, signal) {

@@ -1,0 +1,128 @@
+import type { RetentionSettings } from './field-catalogue.js';
+
+/** The settings the facts are written with: directories as they are to be shown, and the numbers. */
+export interface StorageSettings extends RetentionSettings {
+  /** TALLY_DATA_DIR as shown to the reader (the configured path, or the variable's name). */
+  dataDir: string;
+  /** TALLY_BACKUP_DIR as shown to the reader. */
+  backupDir: string;
+  /** Where the control database is: a SQLite file under the data directory, or PostgreSQL (DATABASE_URL). */
+  controlDb: 'sqlite' | 'postgres';
+}
+
+/** One place on disk (or in a database server) where Tally keeps data. */
+export interface StoredPlace {
+  name: string;
+  location: string;
+  holds: string;
+  retention: string;
+}
+
+/** One rule that deletes data: what triggers it and what it removes. */
+export interface DeletionRule {
+  when: string;
+  what: string;
+}
+
+/** Data Tally holds in process memory only: never written to disk, gone on restart. */
+export interface MemoryPlace {
+  name: string;
+  holds: string;
+  lifetime: string;
+}
+
+/** Every place Tally writes data to, with the configured locations and numbers filled in. */
+export function listStoredPlaces(s: StorageSettings): StoredPlace[] {
+  return [
+    {
+      name: 'Tenant databases',
+      location: `\`${s.dataDir}/tenants/<tenant id>.sqlite\` (with \`-wal\` and \`-shm\` while open): one SQLite file per Atlassian product instance, never shared.`,
+      holds: 'The site\'s worklogs, deleted-worklog ids and sync progress (tables below). Stored unencrypted, in the form received from Atlassian; deleted content is zeroed in the file (SQLite `secure_delete`).',
+      retention: 'Until uninstall.',
+    },
+    {
+      name: 'Control database',
+      location:
+        s.controlDb === 'postgres'
+          ? 'The PostgreSQL database named by `DATABASE_URL`.'
+          : `\`${s.dataDir}/control.sqlite\` (with \`-wal\` and \`-shm\`), or the PostgreSQL database named by \`DATABASE_URL\` when it is set.`,
+      holds: 'Account records of installations, the schedule of periodic jobs and the audit log (tables below). Shared secrets are encrypted (AES-256-GCM).',
+      retention: `Account records: ${s.accountRetentionDays} days after uninstall. Audit log: without time limit.`,
+    },
+    {
+      name: 'Backups',
+      location: `\`${s.backupDir}/<tenant id>/\` (\`<backup id>.sqlite\` and \`<backup id>.json\`): a folder per installation, never shared.`,
+      holds: 'Copies of that installation\'s tenant database (SQLite online backups), each with a JSON manifest: when it was taken, size, SHA-256 checksum, worklog count and schema version — no worklog content.',
+      retention: `One every ${s.backupIntervalHours} hours, each kept ${s.backupRetentionDays} days (TALLY_BACKUP_RETENTION_DAYS) except the newest, so one always exists; all deleted on uninstall.`,
+    },
+    {
+      name: 'Demo key file',
+      location: `\`${s.dataDir}/demo-secret.key\`, in demo mode only (\`TALLY_MODE=demo\`).`,
+      holds: 'The random key that encrypts shared secrets when no TALLY_SECRET_KEY is configured. Outside demo mode the key is only in the environment and never written by Tally.',
+      retention: 'Until the data directory is removed.',
+    },
+    {
+      name: 'Logs',
+      location: 'Standard output, kept wherever the operator\'s platform keeps it.',
+      holds: 'Tenant ids, worklog and issue ids, error codes and timings. Never secrets, tokens or worklog comments (redacted, tested).',
+      retention: 'Decided by the operator\'s log platform, not by Tally.',
+    },
+  ];
+}
+
+/** Every rule that deletes data, with the configured numbers filled in. */
+export function listDeletionRules(s: StorageSettings): DeletionRule[] {
+  return [
+    {
+      when: 'The app is uninstalled (a signed `uninstalled` from Atlassian)',
+      what:
+        'Tally deletes the tenant database (the file with its `-wal` and `-shm`) and every backup of it, wipes the shared secret, cancels the tenant\'s jobs and drops its in-memory caches. ' +
+        'A sync running at that moment stops and writes nothing afterwards. The purge records each finished step (`tenants.purge_step`): interrupted at any step, it finishes on restart.',
+    },
+    {
+      when: `${s.accountRetentionDays} days after uninstall (TALLY_ACCOUNT_RETENTION_DAYS)`,
+      what: 'A daily job deletes the account record (client key, base URL, product, install and uninstall times) for good. A re-install inside the window starts a fresh full sync: nothing old reappears.',
+    },
+    {
+      when: 'A worklog is deleted in Jira',
+      what: 'The next sync removes its row (the bytes are zeroed in the file); only its id and the deletion time stay, as a tombstone, until uninstall.',
+    },
+    {
+      when: `An Atlassian account is closed (checked every ${s.gdprCycleDays} days, TALLY_GDPR_CYCLE_DAYS, or the cycle Atlassian asks for)`,
+      what:
+        'Tally reports the account ids it stores to Atlassian\'s Personal Data Reporting API (at most 90 per request) and, for each account Atlassian reports closed, erases the account id and the comment of its worklogs in every tenant database. ' +
+        `Backups taken before the erasure keep them until those backups expire (${s.backupRetentionDays} days).`,
+    },
+    {
+      when: `A backup is ${s.backupRetentionDays} days old (TALLY_BACKUP_RETENTION_DAYS)`,
+      what: 'The backup job deletes it, unless it is the installation\'s newest backup.',
+    },
+  ];
+}
+
+/** What Tally holds in memory only. */
+export const inMemoryData: readonly MemoryPlace[] = [
+  {
+    name: 'Report columns',
+    holds: 'A copy of stored worklog fields in column form (worklog id, account id, issue id, start, time spent; no comment) for fast reports.',
+    lifetime: 'The 16 most recently used installations; dropped on uninstall and on restart.',
+  },
+  {
+    name: 'Live Jira data',
+    holds: 'Issue keys, summaries, parents and projects, people\'s display names and avatars, and viewers\' permissions, fetched from Jira when a report page needs them.',
+    lifetime: 'Minutes: issues 10, people 15, resolved filters 5, permissions 1.5 (src/reporting/live/live-jira-data.ts); bounded in size; dropped on uninstall and restart.',
+  },
+];
+
+/** What Tally never stores, anywhere (also not in backups or logs). */
+export const neverStored: readonly string[] = [
+  'Issue keys, summaries, descriptions or any other issue data besides the issue id.',
+  'Project names or keys.',
+  'People\'s display names, avatars, e-mail addresses, phone numbers or time zones: the account id is the only personal identifier stored.',
+  'Atlassian user tokens or passwords. Requests to Jira are signed with the installation\'s shared secret.',
+];
+
+/** The Bitbucket Cloud part of the statement, as it stands today. */
+export const bitbucketStatement =
+  'Tally has no Bitbucket Cloud integration yet: it does not accept Bitbucket installations and stores nothing from Bitbucket. ' +
+  'The `tenants.product` column can already say `bitbucket`; when the integration arrives, this statement will list what it stores.';
