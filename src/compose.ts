@@ -26,6 +26,10 @@ import { observeStoreWrites } from './reporting/engine/observe-store-writes.js';
 import { createReportColumnsCache, type ReportColumnsCache } from './reporting/engine/report-columns-cache.js';
 import { createLiveJiraData } from './reporting/live/live-jira-data.js';
 import { createReportService } from './reporting/report-service.js';
+import { createTenantPurge, type TenantPurgeDeps } from './lifecycle/tenant-purge.js';
+import { deleteExpiredAccounts } from './lifecycle/account-retention.js';
+import { deleteTenantBackupDir } from './lifecycle/backup-dir.js';
+import { createPeriodicTasks } from './jobs/periodic-tasks.js';
 
 /** The real I/O a Tally process runs on; `main.ts` passes the machine's, tests their own. */
 export interface Runtime {
@@ -41,7 +45,7 @@ export interface Runtime {
  * app. Nothing starts running until `sync.start()` / serving the app. `close()` stops the sync,
  * then closes the stores and the control database.
  */
-export async function composeTally(config: Config, runtime: Runtime, hooks: { onSyncOutcome?: SyncServiceDeps['onOutcome'] } = {}) {
+export async function composeTally(config: Config, runtime: Runtime, hooks: { onSyncOutcome?: SyncServiceDeps['onOutcome']; afterPurgeStep?: TenantPurgeDeps['afterStep'] } = {}) {
   const { clock, logger } = runtime;
   const control = await openControlDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
   const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
@@ -79,6 +83,33 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   const reports = createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live });
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
+  const purge = createTenantPurge({
+    registry,
+    queue,
+    stores,
+    deleteBackups: async (tenantId) => deleteTenantBackupDir(config.backupDir, tenantId),
+    evictCaches: (tenantId) => {
+      reportColumns.evict(tenantId);
+      live.evictTenant(tenantId);
+    },
+    db: control.db,
+    audit,
+    clock,
+    logger,
+    ...(hooks.afterPurgeStep ? { afterStep: hooks.afterPurgeStep } : {}),
+  });
+  // A verified uninstall stops the tenant's work at once (the running job is aborted, waiting ones
+  // dropped), then the purge runs under the tenant's key: after the aborted job has settled.
+  events.on('uninstalled', ({ tenantId }) => {
+    queue.cancel(tenantId);
+    purge.request(tenantId);
+  });
+  const periodic = createPeriodicTasks({
+    db: control.db,
+    clock,
+    logger,
+    tasks: [{ name: 'account-retention', everyMs: 86_400_000, run: () => deleteExpiredAccounts({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) }],
+  });
   const app = createApp({
     config,
     clock,
@@ -116,8 +147,11 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     reports,
     live,
     reportColumns,
+    purge,
+    periodic,
     app,
     async close() {
+      await periodic.stop();
       await sync.stop();
       await reportColumns.close();
       await stores.close();

@@ -40,7 +40,10 @@ export function machineRuntime(config: Config): Runtime {
 export async function startServer(config: Config, options: { port?: number; hostname?: string; runtime?: Runtime } = {}): Promise<RunningServer> {
   const runtime = options.runtime ?? machineRuntime(config);
   const tally = await composeTally(config, runtime);
+  // Purges a crash interrupted finish first: their jobs run before any sync of those tenants.
+  await tally.purge.resumeOwed();
   tally.sync.start();
+  tally.periodic.start();
   return new Promise((resolve) => {
     const server = serve({ fetch: tally.app.fetch, port: options.port ?? config.port, hostname: options.hostname ?? '0.0.0.0' }, (info) => {
       const url = `http://127.0.0.1:${info.port}`;

@@ -94,7 +94,7 @@ const syncStateKeyDescriptions: Readonly<Record<(typeof syncStateKeys)[keyof typ
 /** The parts an audit entry's `detail` may hold; typed so a new AuditDetail field fails to compile until it is described here. */
 const auditDetailFields: Readonly<Record<keyof AuditDetail, string>> = {
   product: '`jira` or `bitbucket`.',
-  baseUrl: 'The site\'s URL (origin and path only) on install events.',
+  baseUrl: 'The site\'s URL (origin and path only) on install events; removed when the account record is deleted.',
   reason: 'A machine-readable reason code, e.g. `jwt_expired`.',
   rowCount: 'How many rows an operation touched.',
   step: 'A purge or job step name.',
@@ -199,7 +199,7 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
   },
   audit_log: {
     purpose: 'What happened to which installation: lifecycle, purge, backup, restore and personal-data events. Never secrets, tokens or worklog content.',
-    retention: () => 'Without time limit, also after the account record is deleted (the proof that the deletion happened).',
+    retention: (config) => `Without time limit, also after the account record is deleted (the proof that the deletion happened); the site URL is removed from a tenant's entries when its account record is deleted, ${config.accountRetentionDays} days after the uninstall.`,
     columns: {
       id: { description: 'Sequence number of the entry.', personalData: 'no', source: 'tally' },
       tenant_id: { description: 'Tally\'s id of the installation concerned (not the client key).', personalData: 'no', source: 'tally' },

@@ -48,7 +48,8 @@ export interface SyncService {
 /**
  * Wires the sync to the platform edge and the schedule: an install starts a full sync, webhooks
  * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync, an
- * uninstall cancels the tenant's work. One writer per tenant: every job of a tenant shares its key.
+ * uninstall's purge (src/lifecycle/tenant-purge.ts) cancels the tenant's work. One writer per
+ * tenant: every job of a tenant shares its key.
  */
 export function createSyncService(deps: SyncServiceDeps): SyncService {
   // Insertion-ordered, so the oldest identifier is dropped first once the set is full.
@@ -104,7 +105,6 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     start() {
       unsubscribe.push(
         deps.events.on('installed', ({ tenantId, created, reinstalled }) => requestSync(tenantId, created || reinstalled ? 'full' : 'auto')),
-        deps.events.on('uninstalled', ({ tenantId }) => deps.queue.cancel(tenantId)),
         deps.events.on('worklogWebhook', (hint) => {
           if (isDuplicateDelivery(hint.deliveryId)) return;
           deps.queue.enqueue({ kind: 'webhook', key: hint.tenantId, priority: PRIORITY.webhook, payload: hint });

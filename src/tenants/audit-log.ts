@@ -68,6 +68,12 @@ export interface AuditLog {
   appendAudit(event: AuditEvent, tenantId?: TenantId, detail?: AuditDetail): Promise<void>;
   /** Entries oldest first, optionally of one tenant; at most `limit` (default 100, capped at 1000). */
   listAudit(options?: { tenantId?: TenantId; limit?: number }): Promise<AuditEntry[]>;
+  /**
+   * Drops the site URL from a tenant's entries, keeping the events (what happened, when): the
+   * account-retention job calls it when it deletes the account record, so the URL does not
+   * outlive the retention period in the audit trail.
+   */
+  forgetTenantUrl(tenantId: TenantId): Promise<number>;
 }
 
 const REASON = /^[a-z][a-z0-9_]{0,63}$/;
@@ -114,6 +120,18 @@ export function createSqlAuditLog({ db, clock }: { db: Kysely<ControlSchema>; cl
           detail: Object.keys(clean).length > 0 ? JSON.stringify(clean) : null,
         })
         .execute();
+    },
+
+    async forgetTenantUrl(tenantId) {
+      const rows = await db.selectFrom('audit_log').select(['id', 'detail']).where('tenant_id', '=', tenantId).where('detail', 'is not', null).execute();
+      let changed = 0;
+      for (const row of rows) {
+        const { baseUrl, ...rest } = JSON.parse(row.detail as string) as AuditDetail;
+        if (baseUrl === undefined) continue;
+        await db.updateTable('audit_log').set({ detail: Object.keys(rest).length > 0 ? JSON.stringify(rest) : null }).where('id', '=', row.id).execute();
+        changed++;
+      }
+      return changed;
     },
 
     async listAudit(options = {}) {

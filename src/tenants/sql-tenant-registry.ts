@@ -36,6 +36,8 @@ function toTenant(row: TenantRow): Tenant {
     installedAtMs: row.installed_at_ms,
     uninstalledAtMs: row.uninstalled_at_ms ?? undefined,
     updatedAtMs: row.updated_at_ms,
+    purgeStep: row.purge_step ?? undefined,
+    purgedAtMs: row.purged_at_ms ?? undefined,
   };
 }
 
@@ -87,6 +89,8 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
             installed_at_ms: nowMs,
             uninstalled_at_ms: null,
             updated_at_ms: nowMs,
+            purge_step: null,
+            purged_at_ms: null,
           })
           .onConflict((conflict) => conflict.column('client_key').doNothing())
           .returningAll()
@@ -107,7 +111,13 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
         } as const;
         const update = () => trx.updateTable('tenants').set(replacement).where('id', '=', id).returningAll();
         const revived = await update().where('state', '=', 'uninstalled').executeTakeFirst();
-        if (revived) return { tenant: toTenant(revived), created: false, reinstalled: true };
+        if (revived) {
+          // A finished purge is history now; an unfinished one stays owed and runs before the new
+          // full sync (same job key, higher priority), so nothing old reappears.
+          const purge = revived.purge_step === 'done' ? { purge_step: null, purged_at_ms: null } : {};
+          const tenant = Object.keys(purge).length > 0 ? await trx.updateTable('tenants').set(purge).where('id', '=', id).returningAll().executeTakeFirstOrThrow() : revived;
+          return { tenant: toTenant(tenant), created: false, reinstalled: true };
+        }
         const replaced = await update().executeTakeFirstOrThrow();
         return { tenant: toTenant(replaced), created: false, reinstalled: false };
       });
@@ -127,7 +137,7 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
     async markUninstalled(tenantId, atMs) {
       await db
         .updateTable('tenants')
-        .set({ state: 'uninstalled', enabled: 0, uninstalled_at_ms: atMs, updated_at_ms: atMs })
+        .set({ state: 'uninstalled', enabled: 0, uninstalled_at_ms: atMs, updated_at_ms: atMs, purge_step: 'pending', purged_at_ms: null })
         .where('id', '=', tenantId)
         .where('state', '=', 'installed')
         .execute();
@@ -143,6 +153,41 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
         .where('state', '=', 'installed')
         .execute();
       return findTenant(tenantId);
+    },
+
+    async recordPurgeStep(tenantId, step) {
+      await db.updateTable('tenants').set({ purge_step: step }).where('id', '=', tenantId).where('purge_step', 'is not', null).where('purge_step', '!=', 'done').execute();
+    },
+
+    /** One transaction: the state decides whether the secret goes (uninstalled) or stays (re-installed). */
+    finishPurge(tenantId, atMs) {
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('tenants')
+          .set({ purge_step: 'done', purged_at_ms: atMs, shared_secret_sealed: null })
+          .where('id', '=', tenantId)
+          .where('state', '=', 'uninstalled')
+          .execute();
+        await trx.updateTable('tenants').set({ purge_step: null }).where('id', '=', tenantId).where('state', '=', 'installed').execute();
+        const row = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
+        return row && toTenant(row);
+      });
+    },
+
+    async listPurgesOwed() {
+      const rows = await selectTenants().where('purge_step', 'is not', null).where('purge_step', '!=', 'done').orderBy('uninstalled_at_ms').orderBy('id').execute();
+      return rows.map(toTenant);
+    },
+
+    async deleteExpiredAccounts(beforeMs) {
+      const rows = await db
+        .deleteFrom('tenants')
+        .where('state', '=', 'uninstalled')
+        .where('purge_step', '=', 'done')
+        .where('uninstalled_at_ms', '<', beforeMs)
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id as TenantId);
     },
 
     /** Every installed tenant, enabled or not (the caller decides what `disabled` means to it). */

@@ -45,6 +45,20 @@ export interface TenantRegistry {
   markUninstalled(tenantId: TenantId, atMs: number): Promise<Tenant | undefined>;
   /** Sets the enabled flag (lifecycle `enabled`/`disabled`); no effect on an uninstalled tenant's state. */
   setEnabled(tenantId: TenantId, enabled: boolean, atMs: number): Promise<Tenant | undefined>;
+  /** Records the last completed step of a tenant's uninstall purge (see src/lifecycle/tenant-purge.ts). */
+  recordPurgeStep(tenantId: TenantId, step: string): Promise<void>;
+  /**
+   * Ends a purge: when the tenant is still uninstalled its shared secret is wiped and the purge is
+   * `done`; when it was re-installed meanwhile (new secret) only the purge mark is cleared.
+   */
+  finishPurge(tenantId: TenantId, atMs: number): Promise<Tenant | undefined>;
+  /** Tenants whose purge is owed and not finished, oldest uninstall first (resumed at start). */
+  listPurgesOwed(): Promise<Tenant[]>;
+  /**
+   * Deletes for good the account records of tenants uninstalled before `beforeMs` whose purge is
+   * done; returns their ids. Never touches an installed tenant or an unfinished purge.
+   */
+  deleteExpiredAccounts(beforeMs: number): Promise<TenantId[]>;
   /** Installed tenants, oldest first (for the sync scheduler). */
   listInstalled(): Promise<Tenant[]>;
   /** Every tenant the registry holds, installed or not, oldest first (operators' listing). */

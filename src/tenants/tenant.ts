@@ -39,4 +39,11 @@ export interface Tenant {
   installedAtMs: number;
   uninstalledAtMs: number | undefined;
   updatedAtMs: number;
+  /**
+   * Where the uninstall purge of the tenant's data stands: undefined when none is owed, `pending`
+   * or the last step done while it runs, `done` once everything but the account record is gone.
+   */
+  purgeStep?: string | undefined;
+  /** When the purge finished (the account record is deleted a retention period after the uninstall). */
+  purgedAtMs?: number | undefined;
 }

@@ -72,6 +72,7 @@ describe('Connect lifecycle', () => {
     const second = await installed(bed);
     await bed.sim.connect.uninstall();
     await bed.sim.connect.install(bed.descriptorUrl, { payload: { clientKey: 'imported-site', baseUrl: 'https://169.254.169.254' } });
+    await bed.tally.queue.idle();
     const entries = await bed.audit.listAudit();
     expect(entries.map((e) => e.event)).toEqual([
       'tenant.installed',
@@ -79,6 +80,10 @@ describe('Connect lifecycle', () => {
       'tenant.enabled',
       'tenant.reinstalled',
       'tenant.uninstalled',
+      // The uninstall purge, step by step (test/e2e/uninstall-purge.test.ts).
+      'tenant.purge_started',
+      ...Array.from({ length: 5 }, () => 'tenant.purge_step'),
+      'tenant.purged',
     ]);
     const text = JSON.stringify(entries);
     expect(text).not.toContain(first.sharedSecret);

@@ -28,6 +28,11 @@ export interface TallyTestbed {
   logLines: string[];
   /** Tally's descriptor URL, as the site fetches it. */
   descriptorUrl: string;
+  /**
+   * Closes this Tally and composes a new one on the same data directory, configuration and
+   * simulator, as a process restart would (`tally`, `app`, `registry`, … then refer to the new one).
+   */
+  restart(hooks?: TallyTestbedOptions['hooks']): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,10 @@ export interface TallyTestbed {
 export interface TallyTestbedOptions {
   simulator?: Partial<SimulatorOptions>;
   env?: Record<string, string>;
+  /** Hooks passed to composeTally (each composition, restarts included). */
+  hooks?: Parameters<typeof composeTally>[2];
+  /** Wraps Tally's fetch to the simulator (e.g. to act in the middle of a sync). */
+  wrapFetch?: (fetch: Runtime['fetch']) => Runtime['fetch'];
 }
 
 /**
@@ -63,7 +72,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
   const logLines: string[] = [];
   const runtime: Runtime = {
     clock: { nowMs: () => sim.clock.now() },
-    fetch: sim.fetch,
+    fetch: options.wrapFetch ? options.wrapFetch(sim.fetch) : sim.fetch,
     sleep: async (ms, signal) => {
       signal?.throwIfAborted();
       sim.clock.advance(ms);
@@ -78,13 +87,16 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
       }),
     }),
   };
-  const tally = await composeTally(config, runtime);
+  const tally = await composeTally(config, runtime, options.hooks);
   holder.tally = tally;
   const recorded: RecordedEvent[] = [];
-  for (const type of ['installed', 'uninstalled', 'enabledChanged', 'worklogWebhook'] as const) {
-    tally.events.on(type, (payload) => recorded.push({ type, payload } as RecordedEvent));
-  }
-  return {
+  const record = (composed: Tally) => {
+    for (const type of ['installed', 'uninstalled', 'enabledChanged', 'worklogWebhook'] as const) {
+      composed.events.on(type, (payload) => recorded.push({ type, payload } as RecordedEvent));
+    }
+  };
+  record(tally);
+  const bed: TallyTestbed = {
     sim,
     config,
     runtime,
@@ -96,9 +108,17 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     events: recorded,
     logLines,
     descriptorUrl: `${config.baseUrl}/atlassian-connect.json`,
+    async restart(hooks = options.hooks) {
+      await bed.tally.close();
+      const next = await composeTally(config, runtime, hooks);
+      holder.tally = next;
+      record(next);
+      Object.assign(bed, { tally: next, app: next.app, registry: next.registry, audit: next.audit, control: next.control });
+    },
     close: async () => {
-      await tally.close();
+      await bed.tally.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return bed;
 }

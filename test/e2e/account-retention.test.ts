@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
+
+/*
+ * The statement: account information (client key, base URL, product, install and uninstall times)
+ * is kept 30 days after an uninstall, then deleted for good, by a daily job. The clock is the
+ * simulator's, moved by the test.
+ */
+
+const DAY_MS = 86_400_000;
+let bed: TallyTestbed | undefined;
+afterEach(async () => {
+  await bed?.close();
+  bed = undefined;
+});
+
+describe('account retention', () => {
+  it('deletes the account record 30 days after the uninstall, and its site URL from the audit trail', async () => {
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 20 } } });
+    const result = await bed.sim.connect.install(bed.descriptorUrl);
+    if (!result.ok) throw new Error('install failed');
+    await bed.tally.queue.idle();
+    const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+    await bed.sim.connect.uninstall();
+    await bed.tally.queue.idle();
+    expect(JSON.stringify(await bed.audit.listAudit({ tenantId }))).toContain(bed.sim.site.baseUrl);
+
+    // Day 29: the daily job runs and keeps the record.
+    bed.sim.clock.advance(29 * DAY_MS);
+    expect(await bed.tally.periodic.runDue()).toEqual(['account-retention']);
+    expect(await bed.registry.findTenant(tenantId)).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
+    // Not due again within the day.
+    bed.sim.clock.advance(DAY_MS / 2);
+    expect(await bed.tally.periodic.runDue()).toEqual([]);
+
+    // Past day 30: gone for good, and the audit trail keeps only what happened, not where.
+    bed.sim.clock.advance(DAY_MS);
+    expect(await bed.tally.periodic.runDue()).toEqual(['account-retention']);
+    expect(await bed.registry.findTenant(tenantId)).toBeUndefined();
+    expect(await bed.registry.findCredentialsByClientKey(result.clientKey)).toBeUndefined();
+    const entries = await bed.audit.listAudit({ tenantId, limit: 1000 });
+    expect(entries.map((entry) => entry.event)).toContain('tenant.account_deleted');
+    expect(JSON.stringify(entries)).not.toContain(bed.sim.site.baseUrl);
+  });
+
+  it('never deletes an installed tenant or one re-installed inside the window', async () => {
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 20 } }, env: { TALLY_ACCOUNT_RETENTION_DAYS: '30' } });
+    const result = await bed.sim.connect.install(bed.descriptorUrl);
+    if (!result.ok) throw new Error('install failed');
+    await bed.tally.queue.idle();
+    const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+    await bed.sim.connect.uninstall();
+    await bed.tally.queue.idle();
+    bed.sim.clock.advance(10 * DAY_MS);
+    expect((await bed.sim.connect.install(bed.descriptorUrl)).ok).toBe(true);
+    await bed.tally.queue.idle();
+    bed.sim.clock.advance(60 * DAY_MS);
+    await bed.tally.periodic.runDue();
+    expect(await bed.registry.findTenant(tenantId)).toMatchObject({ state: 'installed' });
+  });
+
+  it('refuses a retention setting that is not a whole number of days', async () => {
+    await expect(() => createTallyTestbed({ env: { TALLY_ACCOUNT_RETENTION_DAYS: 'thirty' } })).rejects.toThrow(/TALLY_ACCOUNT_RETENTION_DAYS/);
+  });
+});
