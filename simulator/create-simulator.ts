@@ -12,6 +12,7 @@ import { pageHostRoutes } from './connect/page-host.js';
 import { worklogRoutes } from './jira/routes/worklog-routes.js';
 import { platformRoutes } from './jira/routes/platform-routes.js';
 import { jiraError } from './http/jira-error.js';
+import { createGdprApi, type GdprApi, type GdprApiOptions } from './gdpr/report-accounts.js';
 import type { SimEnv } from './http/sim-env.js';
 
 /** Everything configurable about a simulated site; all optional. */
@@ -30,6 +31,8 @@ export interface SimulatorOptions {
   /** Clock skew tolerated on app JWTs. */
   jwtLeewaySeconds: number;
   rateLimits: Partial<RateLimitOptions>;
+  /** The Personal Data Reporting API (`POST /app/report-accounts/`): Cycle-Period format and period. */
+  gdpr: Partial<GdprApiOptions>;
   /** How the site reaches the app for lifecycle and webhooks; default the global fetch. */
   appFetch: SimFetch;
   /**
@@ -51,6 +54,8 @@ export interface Simulator {
   readonly limits: RateLimiter;
   readonly faults: FaultInjector;
   readonly connect: ConnectHost;
+  /** Atlassian's Personal Data Reporting API, served at `/app/report-accounts/` (in place of api.atlassian.com). */
+  readonly gdpr: GdprApi;
   /** Serves the simulator over HTTP on 127.0.0.1 and a port the OS picks (or `port`). */
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
 }
@@ -71,6 +76,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const limits = createRateLimiter(site, overrides.rateLimits);
   const faults = createFaultInjector();
   const connect = createConnectHost(site, { appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)) });
+  const gdpr = createGdprApi(clock, [site], overrides.gdpr);
 
   const app = new Hono<SimEnv>();
   app.use('*', faults.middleware);
@@ -83,6 +89,8 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   }
   app.route('/', connect.publicRoutes);
   app.route('/', pageHostRoutes(site));
+  // Authenticates its own callers (an app JWT for any known site), so it sits outside `/rest/*`.
+  app.route('/', gdpr.routes);
   app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30 }));
   app.use('/rest/*', limits.middleware);
   app.route('/', worklogRoutes({ site }));
@@ -109,6 +117,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     limits,
     faults,
     connect,
+    gdpr,
     listen: (port = 0) =>
       new Promise((resolve) => {
         const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {

@@ -30,6 +30,8 @@ import { createTenantPurge, type TenantPurgeDeps } from './lifecycle/tenant-purg
 import { deleteExpiredAccounts } from './lifecycle/account-retention.js';
 import { deleteTenantBackupDir } from './lifecycle/backup-dir.js';
 import { createPeriodicTasks } from './jobs/periodic-tasks.js';
+import { runPersonalDataCycle } from './gdpr/personal-data-cycle.js';
+import { createConnectReportCredentials } from './connect/connect-report-credentials.js';
 
 /** The real I/O a Tally process runs on; `main.ts` passes the machine's, tests their own. */
 export interface Runtime {
@@ -108,7 +110,28 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     db: control.db,
     clock,
     logger,
-    tasks: [{ name: 'account-retention', everyMs: 86_400_000, run: () => deleteExpiredAccounts({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) }],
+    tasks: [
+      { name: 'account-retention', everyMs: 86_400_000, run: () => deleteExpiredAccounts({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) },
+      // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
+      {
+        name: 'personal-data-report-check',
+        everyMs: 3_600_000,
+        run: () =>
+          runPersonalDataCycle({
+            registry,
+            stores,
+            credentials: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
+            fetch: runtime.fetch,
+            clock,
+            sleep: runtime.sleep,
+            db: control.db,
+            config,
+            audit,
+            logger,
+            onTenantErased: (tenantId) => reportColumns.evict(tenantId),
+          }),
+      },
+    ],
   });
   const app = createApp({
     config,
@@ -150,6 +173,25 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     purge,
     periodic,
     app,
+    /**
+     * Loads the report columns of synchronised tenants in the background, one at a time (a 10M
+     * worklog site takes 15–40 s), so the first report of the day does not wait for it. Tenants
+     * still in their full sync are skipped: following a bulk load row by row would slow it.
+     */
+    async preloadReports(limit = 16): Promise<number> {
+      let loaded = 0;
+      for (const tenant of await registry.listInstalled()) {
+        if (loaded >= limit) break;
+        try {
+          if ((await (await stores.open(tenant.id)).getSyncState()).phase !== 'incremental') continue;
+          await reportColumns.columnsFor(tenant.id);
+          loaded++;
+        } catch (error) {
+          logger.warn({ err: error, tenantId: tenant.id }, 'report columns preload failed; loaded on first report instead');
+        }
+      }
+      return loaded;
+    },
     async close() {
       await periodic.stop();
       await sync.stop();

@@ -44,6 +44,7 @@ export async function startServer(config: Config, options: { port?: number; host
   await tally.purge.resumeOwed();
   tally.sync.start();
   tally.periodic.start();
+  void tally.preloadReports().catch((error: unknown) => runtime.logger.warn({ err: error }, 'report columns preload failed'));
   return new Promise((resolve) => {
     const server = serve({ fetch: tally.app.fetch, port: options.port ?? config.port, hostname: options.hostname ?? '0.0.0.0' }, (info) => {
       const url = `http://127.0.0.1:${info.port}`;

@@ -30,6 +30,8 @@ export async function startDemoTally(running: RunningSimulator, options: { point
     TALLY_BASE_URL: `http://127.0.0.1:${port}`,
     TALLY_DATA_DIR: dataDir,
     TALLY_INSTALL_KEYS_URL: running.sim.connect.installKeysUrl,
+    // Personal-data reports go to the simulator's copy of Atlassian's API: the demo is offline.
+    TALLY_GDPR_API_URL: running.url,
     TALLY_ALLOWED_HOSTS: '127.0.0.1',
     TALLY_LOG_LEVEL: 'warn',
     ...(options.pointsPerHour ? { TALLY_JIRA_POINTS_PER_HOUR: String(options.pointsPerHour) } : {}),

@@ -12,6 +12,51 @@ export interface ErrorCodeSpec {
 }
 
 export const errorCodes = {
+  BACKUP_CORRUPT: {
+    httpStatus: 500,
+    retryable: false,
+    description: 'A backup failed verification (checksum, SQLite integrity check, manifest or worklog count) and is never restored; restore another backup (`tally backup list`).',
+  },
+  BACKUP_FAILED: {
+    httpStatus: 503,
+    retryable: true,
+    description: 'Taking a backup failed (disk full, I/O error, database busy); nothing partial is kept, earlier backups stay, and the schedule retries.',
+  },
+  BACKUP_ID_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'A backup id is not of the form `20261123T080000123Z-1a2b3c` (see `tally backup list`); refused before any path is built.',
+  },
+  BACKUP_NOT_FOUND: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'The tenant has no backup with this id, or no backup at all; `tally backup list --tenant <tenant>` shows them.',
+  },
+  BACKUP_RESTORE_BUSY: {
+    httpStatus: 409,
+    retryable: true,
+    description: "Another process (usually the running server) has the tenant's database open; stop it, then restore again.",
+  },
+  BACKUP_SCHEMA_UNSUPPORTED: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'The backup was written by a Tally with database migrations this version does not know; restore it with that version or a newer one.',
+  },
+  BACKUP_SOURCE_MISSING: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'The tenant has no database to back up yet (it never synchronised).',
+  },
+  BACKUP_TENANT_MISMATCH: {
+    httpStatus: 409,
+    retryable: false,
+    description: "The backup's manifest names another tenant than the one it would be restored into; a backup is only ever restored into its own tenant.",
+  },
+  BACKUP_TENANT_UNINSTALLED: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'The tenant is uninstalled (its data is being or has been deleted): no backup of it is taken or restored.',
+  },
   CONFIG_INVALID: {
     httpStatus: 500,
     retryable: false,
@@ -121,6 +166,21 @@ export const errorCodes = {
     httpStatus: 400,
     retryable: false,
     description: "A report's JQL filter is empty, longer than 10,000 characters, or refused by Jira (syntax, unknown field, function or value, or an unbounded query); fix the query. The message never repeats the query.",
+  },
+  GDPR_RATE_LIMITED: {
+    httpStatus: 503,
+    retryable: true,
+    description: "Atlassian's Personal Data Reporting API answered 429; the report cycle waits the Retry-After it asked for and resumes where it stopped.",
+  },
+  GDPR_API_UNAVAILABLE: {
+    httpStatus: 502,
+    retryable: true,
+    description: "Atlassian's Personal Data Reporting API failed (5xx, timeout, network error or an unusable body); the report cycle resumes later from the batch that failed.",
+  },
+  GDPR_REPORT_REJECTED: {
+    httpStatus: 502,
+    retryable: false,
+    description: "Atlassian's Personal Data Reporting API refused a report (400, 401, 403 or another 4xx): the app key or a tenant's credentials are not accepted, or the request is malformed; the tenant's cycle is retried a day later.",
   },
   INTERNAL: {
     httpStatus: 500,

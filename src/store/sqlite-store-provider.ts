@@ -16,6 +16,17 @@ export interface SqliteStoreProviderOptions {
 const FILE_SUFFIXES = ['', '-wal', '-shm', '-journal'];
 
 /**
+ * Where the tenant's SQLite file is: `<dataDir>/tenants/<tenantId>.sqlite` (the one place that
+ * says so; backups read it too). Throws `STORE_TENANT_ID_INVALID` for anything `parseTenantId`
+ * refuses, so no path can leave the tenants directory.
+ */
+export function sqliteTenantDbPath(dataDir: string, tenantId: TenantId): string {
+  const checked = typeof tenantId === 'string' ? parseTenantId(tenantId) : undefined;
+  if (checked === undefined) throw new AppError('STORE_TENANT_ID_INVALID', 'Refused to open a tenant database: the tenant id is malformed');
+  return join(dataDir, 'tenants', `${checked}.sqlite`);
+}
+
+/**
  * The embedded {@link StoreProvider}: one SQLite file per tenant, `<dataDir>/tenants/<id>.sqlite`.
  * - The file name is built only from a value `parseTenantId` accepts (`t_` + 24 hex); anything
  *   else throws `STORE_TENANT_ID_INVALID`, so no path can leave the tenants directory.
@@ -23,6 +34,7 @@ const FILE_SUFFIXES = ['', '-wal', '-shm', '-journal'];
  *   until it is closed; two tenants never share a handle. A store closed by any holder is
  *   forgotten, and the next `open` re-opens the file.
  * - `destroy` closes the tenant's store and deletes its file with `-wal` and `-shm`; idempotent.
+ * - `release` closes the tenant's store and keeps its files (a restore replaces them); idempotent.
  * - `close` closes every store and is final: a later `open` throws `STORE_UNAVAILABLE`.
  */
 export function createSqliteStoreProvider({ dataDir }: SqliteStoreProviderOptions): StoreProvider {
@@ -30,11 +42,7 @@ export function createSqliteStoreProvider({ dataDir }: SqliteStoreProviderOption
   const stores = new Map<TenantId, Promise<TenantStore>>();
   let closed = false;
 
-  const pathOf = (tenantId: TenantId): string => {
-    const checked = typeof tenantId === 'string' ? parseTenantId(tenantId) : undefined;
-    if (checked === undefined) throw new AppError('STORE_TENANT_ID_INVALID', 'Refused to open a tenant database: the tenant id is malformed');
-    return join(tenantsDir, `${checked}.sqlite`);
-  };
+  const pathOf = (tenantId: TenantId): string => sqliteTenantDbPath(dataDir, tenantId);
 
   const openStore = (tenantId: TenantId, path: string): Promise<TenantStore> => {
     const opening: Promise<TenantStore> = (async () => {
@@ -70,6 +78,12 @@ export function createSqliteStoreProvider({ dataDir }: SqliteStoreProviderOption
       stores.delete(tenantId);
       if (cached !== undefined) await (await cached.catch(() => undefined))?.close();
       for (const suffix of FILE_SUFFIXES) rmSync(`${path}${suffix}`, { force: true });
+    },
+    async release(tenantId) {
+      pathOf(tenantId); // refuses a malformed id, like every other method
+      const cached = stores.get(tenantId);
+      stores.delete(tenantId);
+      if (cached !== undefined) await (await cached.catch(() => undefined))?.close();
     },
     async close() {
       closed = true;

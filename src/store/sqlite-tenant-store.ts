@@ -1,6 +1,7 @@
 import { AppError } from '../platform/app-error.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { createSqliteBatchWriter } from './sqlite-batch-writer.js';
+import { createSqlitePersonalData } from './sqlite-personal-data.js';
 import type { SqliteTenantDb } from './sqlite-tenant-db.js';
 import { createSqliteWorklogReads } from './sqlite-worklog-reads.js';
 import { parseSyncState, syncStateKeys } from './sync-state-json.js';
@@ -28,6 +29,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
   const { database, kysely } = db;
   const applyBatch = createSqliteBatchWriter(database);
   const reads = createSqliteWorklogReads(database);
+  const personalData = createSqlitePersonalData(database);
   const readState = database.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
   const writeState = database.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const deleteState = database.prepare('DELETE FROM sync_state WHERE key = ?');
@@ -93,6 +95,14 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
     async countWorklogs() {
       ensureOpen();
       return count.get() as number;
+    },
+    async listAccountIds() {
+      ensureOpen();
+      return personalData.listAccountIds();
+    },
+    async eraseAccount(accountId) {
+      ensureOpen();
+      return personalData.eraseAccount(accountId);
     },
     async beginBulkLoad() {
       ensureOpen();

@@ -324,6 +324,59 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
       await expect(store.scanReportColumns(0)[Symbol.asyncIterator]().next()).rejects.toThrow(RangeError);
     });
 
+    it('lists each stored account id once, in byte order, with the oldest updated of its worklogs', async () => {
+      const store = await open();
+      expect(await store.listAccountIds()).toEqual([]);
+      // Byte order, not a locale's: 'Zed' < 'abc' < 'ábc', and the 557058: form before 5be….
+      const accounts = ['abc', '5be24ad8b1653240376955d2', 'Zed', '557058:0f2c5a1e-0000-4000-8000-000000000001', 'ábc'];
+      const rows = accounts.flatMap((accountId, i) => [
+        makeWorklog(10 * i + 1, { accountId }, 5_000 + i),
+        makeWorklog(10 * i + 2, { accountId }, 1_000 + i),
+        makeWorklog(10 * i + 3, { accountId }, 9_000),
+      ]);
+      await store.applyBatch(batch({ upserts: [...rows, makeWorklog(99, { accountId: null }, -50_000)] }));
+      const byteOrder = [...accounts].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      expect(await store.listAccountIds()).toEqual(byteOrder.map((accountId) => ({ accountId, oldestUpdatedMs: T0 + 1_000 + accounts.indexOf(accountId) })));
+    });
+
+    it('erases an account id and its worklogs’ comments, and nothing else', async () => {
+      const store = await open();
+      const closed = '5be24ba3f91c106033269289';
+      const theirs = [makeWorklog(1, { accountId: closed }), makeWorklog(2, { accountId: closed, comment: null }, 10)];
+      const others = [makeWorklog(3), makeWorklog(4, { accountId: null }), makeWorklog(5, { accountId: `${closed}x` })];
+      await store.applyBatch(batch({ upserts: [...theirs, ...others] }));
+
+      expect(await store.eraseAccount(closed)).toBe(2);
+      const erased = theirs.map((row) => ({ ...row, accountId: null, comment: null }));
+      expect(await readAll(store)).toEqual([...erased, ...others]);
+      expect((await store.listAccountIds()).map((account) => account.accountId)).not.toContain(closed);
+      // Idempotent, and harmless for an account the store never held.
+      expect(await store.eraseAccount(closed)).toBe(0);
+      expect(await store.eraseAccount('557058:never-stored')).toBe(0);
+      // `updated` was kept, so the sync re-reading the same version does not bring the data back…
+      expect(await store.applyBatch(batch({ upserts: theirs }))).toMatchObject({ skippedStale: 2, updated: 0 });
+      expect(await store.getWorklogsByIds([1, 2])).toEqual(expect.arrayContaining(erased));
+      // …only a newer edit in Jira does (and the next report cycle erases it again).
+      const edited = makeWorklog(1, { accountId: closed, comment: 'edited later' }, 60_000);
+      expect(await store.applyBatch(batch({ upserts: [edited] }))).toMatchObject({ updated: 1 });
+      expect(await store.getWorklogsByIds([1])).toEqual([edited]);
+    });
+
+    it('keeps an erase across a re-open', async () => {
+      if (!harness.reopen) return;
+      const store = await open();
+      await store.applyBatch(batch({ upserts: [makeWorklog(1, { accountId: 'acc-closed' }), makeWorklog(2, { accountId: 'acc-active' })] }));
+      await store.eraseAccount('acc-closed');
+      await harness.provider.close();
+      const reopened = await harness.reopen();
+      providers.push(reopened);
+      const rows = await (await reopened.open(fixedTenant)).getWorklogsByIds([1, 2]);
+      expect(rows.map((row) => [row.clientWorklogId, row.accountId, row.comment === null]).sort()).toEqual([
+        [1, null, true],
+        [2, 'acc-active', false],
+      ]);
+    });
+
     it('refuses calls on a closed store', async () => {
       const store = await open();
       await store.close();

@@ -75,6 +75,16 @@ export type ReportColumnRow = readonly [
 ];
 
 /**
+ * One account id a tenant's worklogs hold, for personal-data reporting (GDPR): the account and
+ * the oldest `updated` (epoch ms, Jira's) among its stored worklogs — a lower bound of when Tally
+ * retrieved that account's data, since no retrieval time is stored.
+ */
+export interface StoredAccount {
+  accountId: string;
+  oldestUpdatedMs: number;
+}
+
+/**
  * One tenant's database (port). Providers: SQLite file per tenant (embedded default),
  * PostgreSQL database per tenant (production). Sync and reports depend only on this.
  */
@@ -106,6 +116,22 @@ export interface TenantStore {
   scanReportColumns(batchSize?: number): AsyncIterable<ReportColumnRow[]>;
   countWorklogs(): Promise<number>;
   /**
+   * Every distinct non-null account id the stored worklogs hold, ascending (UTF-8 byte order),
+   * with its oldest `updated`; one consistent read. For the personal-data report.
+   */
+  listAccountIds(): Promise<StoredAccount[]>;
+  /**
+   * Erases an account's personal data (GDPR `closed`): in ONE transaction, `account_id` and
+   * `comment` become null on every worklog of `accountId`; `updated`/`updated_ms` stay, so the
+   * newest-wins sync never treats the erased row as news (only a newer edit in Jira rewrites
+   * it). Returns the rows changed. Afterwards no old bytes of the erased values remain in the
+   * provider's files — statistics included (SQLite: `secure_delete`, the `sqlite_stat4` samples
+   * and a truncating WAL checkpoint; PostgreSQL will need VACUUM and a fresh ANALYZE, since
+   * `pg_statistic` keeps most-common values of `account_id`). Idempotent: a
+   * repeat changes 0 rows and redoes the cleanup, so a retry after `STORE_UNAVAILABLE` completes it.
+   */
+  eraseAccount(accountId: string): Promise<number>;
+  /**
    * Prepares for a large first load (drops secondary indexes, larger transactions) and
    * restores the indexes afterwards; both idempotent and safe to call after a crash.
    */
@@ -126,5 +152,10 @@ export interface StoreProvider {
   open(tenantId: TenantId): Promise<TenantStore>;
   /** Deletes the tenant's database entirely (uninstall purge); idempotent. */
   destroy(tenantId: TenantId): Promise<void>;
+  /**
+   * Closes the tenant's cached store, if any, without touching its data (a restore replaces the
+   * data next); idempotent. The next `open` opens the database again.
+   */
+  release(tenantId: TenantId): Promise<void>;
   close(): Promise<void>;
 }

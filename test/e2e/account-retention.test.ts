@@ -27,15 +27,15 @@ describe('account retention', () => {
 
     // Day 29: the daily job runs and keeps the record.
     bed.sim.clock.advance(29 * DAY_MS);
-    expect(await bed.tally.periodic.runDue()).toEqual(['account-retention']);
+    expect(await bed.tally.periodic.runDue()).toContain('account-retention');
     expect(await bed.registry.findTenant(tenantId)).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
     // Not due again within the day.
     bed.sim.clock.advance(DAY_MS / 2);
-    expect(await bed.tally.periodic.runDue()).toEqual([]);
+    expect(await bed.tally.periodic.runDue()).not.toContain('account-retention');
 
     // Past day 30: gone for good, and the audit trail keeps only what happened, not where.
     bed.sim.clock.advance(DAY_MS);
-    expect(await bed.tally.periodic.runDue()).toEqual(['account-retention']);
+    expect(await bed.tally.periodic.runDue()).toContain('account-retention');
     expect(await bed.registry.findTenant(tenantId)).toBeUndefined();
     expect(await bed.registry.findCredentialsByClientKey(result.clientKey)).toBeUndefined();
     const entries = await bed.audit.listAudit({ tenantId, limit: 1000 });

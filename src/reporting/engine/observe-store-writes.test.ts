@@ -89,6 +89,17 @@ describe('observeStoreWrites', () => {
     expect(await store.countWorklogs()).toBe(1);
   });
 
+  it('asks to discard after an account erase that changed rows, and only then', async () => {
+    const discarded: TenantId[] = [];
+    const stores = observeStoreWrites(raw, record, { onDiscard: (tenantId) => discarded.push(tenantId) });
+    const store = await stores.open(tenant);
+    await store.applyBatch({ upserts: [worklogAt(1, T, { accountId: 'acc-closed' })], deletions: [] });
+    expect(await store.eraseAccount('acc-absent')).toBe(0);
+    expect(discarded).toEqual([]);
+    expect(await store.eraseAccount('acc-closed')).toBe(1);
+    expect(discarded).toEqual([tenant]);
+  });
+
   it('notifies batches in order, each from a read made after the previous notification', async () => {
     // The first re-read is slow to answer: without ordering, the second batch's newer notice would
     // arrive first and the first batch's older read would then overwrite it.

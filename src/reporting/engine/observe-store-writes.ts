@@ -34,7 +34,7 @@ function touchedIds(batch: SyncBatch): number[] {
  * one after another, each from a read after the previous one, so a follower never goes back in time.
  * `applyBatch` resolves after its notification; when the re-read or `onWrite` fails, the batch
  * still counts as applied and `onDiscard` is called instead. `destroy` calls `onDiscard` after the
- * files are gone. Opening returns the same decorated store for the same underlying store.
+ * files are gone, `release` after the store is closed, and so does an `eraseAccount` that changed rows (GDPR: no erased id stays in memory). Opening returns the same decorated store for the same underlying store.
  */
 export function observeStoreWrites(
   provider: StoreProvider,
@@ -76,6 +76,13 @@ export function observeStoreWrites(
       getWorklogsByIds: (ids) => store.getWorklogsByIds(ids),
       scanReportColumns: (batchSize) => store.scanReportColumns(batchSize),
       countWorklogs: () => store.countWorklogs(),
+      listAccountIds: () => store.listAccountIds(),
+      async eraseAccount(accountId) {
+        const changed = await store.eraseAccount(accountId);
+        // Derived state holds the erased account id: it must not outlive the erase.
+        if (changed > 0) onDiscard(tenantId);
+        return changed;
+      },
       beginBulkLoad: () => store.beginBulkLoad(),
       endBulkLoad: () => store.endBulkLoad(),
       ...(store.isBulkLoading && { isBulkLoading: () => (store.isBulkLoading as () => Promise<boolean>)() }),
@@ -96,6 +103,11 @@ export function observeStoreWrites(
     },
     async destroy(tenantId) {
       await provider.destroy(tenantId);
+      onDiscard(tenantId);
+    },
+    // Released for a restore: what is derived from the rows will no longer match what is stored.
+    async release(tenantId) {
+      await provider.release(tenantId);
       onDiscard(tenantId);
     },
     close: () => provider.close(),

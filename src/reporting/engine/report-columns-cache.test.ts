@@ -54,6 +54,7 @@ function instrumented(inner: StoreProvider) {
       } as TenantStore;
     },
     destroy: (tenantId) => inner.destroy(tenantId),
+    release: (tenantId) => inner.release(tenantId),
     close: () => inner.close(),
   };
   const holdScans = () => {
