@@ -35,6 +35,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
   const deleteState = database.prepare('DELETE FROM sync_state WHERE key = ?');
   const listIds = database.prepare('SELECT client_worklog_id FROM worklogs ORDER BY client_worklog_id').pluck();
   const count = database.prepare('SELECT count(*) FROM worklogs').pluck();
+  const dataVersion = database.prepare('PRAGMA data_version').pluck();
   // Keyset pagination: each page is an index range on the rowid, however far into the table.
   const page = database.prepare(`SELECT ${worklogColumns.join(', ')} FROM worklogs WHERE client_worklog_id > ? ORDER BY client_worklog_id LIMIT ?`).raw();
   const indexNames = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'worklogs'").pluck();
@@ -103,6 +104,11 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
     async eraseAccount(accountId) {
       ensureOpen();
       return personalData.eraseAccount(accountId);
+    },
+    /** SQLite's `data_version`: per connection, it moves only on other connections' commits. */
+    async othersWriteVersion() {
+      ensureOpen();
+      return dataVersion.get() as number;
     },
     async beginBulkLoad() {
       ensureOpen();

@@ -132,6 +132,13 @@ export interface TenantStore {
    */
   eraseAccount(accountId: string): Promise<number>;
   /**
+   * A number that changes whenever another connection — another process, such as `tally sync`
+   * beside a running server — committed to this database since the last call could have seen;
+   * this store's own writes leave it unchanged. In-memory copies compare it to know they are
+   * stale. Optional for providers: without it, callers assume only this process writes.
+   */
+  othersWriteVersion?(): Promise<number>;
+  /**
    * Prepares for a large first load (drops secondary indexes, larger transactions) and
    * restores the indexes afterwards; both idempotent and safe to call after a crash.
    */

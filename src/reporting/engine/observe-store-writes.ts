@@ -83,6 +83,7 @@ export function observeStoreWrites(
         if (changed > 0) onDiscard(tenantId);
         return changed;
       },
+      ...(store.othersWriteVersion && { othersWriteVersion: () => (store.othersWriteVersion as () => Promise<number>)() }),
       beginBulkLoad: () => store.beginBulkLoad(),
       endBulkLoad: () => store.endBulkLoad(),
       ...(store.isBulkLoading && { isBulkLoading: () => (store.isBulkLoading as () => Promise<boolean>)() }),

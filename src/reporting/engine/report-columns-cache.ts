@@ -28,6 +28,8 @@ export interface ReportColumnsCache {
 
 interface LoadState {
   columns: WorklogColumns | undefined;
+  /** The store's {@link TenantStore.othersWriteVersion} taken before the scan; undefined when the store has none. */
+  othersVersion: number | undefined;
   /** Writes seen while loading, applied in order once the scan is done. */
   pending: StoreWriteChange[];
 }
@@ -57,7 +59,10 @@ export function createReportColumnsCache({ stores, maxTenants = 16, columns: col
 
   const load = async (tenantId: TenantId, state: LoadState): Promise<WorklogColumns> => {
     const columns = new WorklogColumns(columnOptions);
-    await columns.load(await stores.open(tenantId));
+    const store = await stores.open(tenantId);
+    // Taken before the scan: a commit by another process during it makes the copy stale at once.
+    state.othersVersion = await store.othersWriteVersion?.();
+    await columns.load(store);
     for (const change of state.pending) apply(columns, change);
     state.pending = [];
     state.columns = columns;
@@ -68,6 +73,30 @@ export function createReportColumnsCache({ stores, maxTenants = 16, columns: col
     for (const tenantId of entries.keys()) if (entries.size > maxTenants) entries.delete(tenantId);
   };
 
+  const startLoad = (tenantId: TenantId): Promise<WorklogColumns> => {
+    const state: LoadState = { columns: undefined, othersVersion: undefined, pending: [] };
+    const entry: Entry = { state, loading: load(tenantId, state) };
+    entries.set(tenantId, entry);
+    entry.loading.catch(() => entries.get(tenantId) === entry && entries.delete(tenantId));
+    evictBeyondLimit();
+    return entry.loading;
+  };
+
+  /**
+   * The loaded columns, unless another process wrote to the tenant's database since they were
+   * loaded (`tally sync` beside the server): its writes never pass this process's store, so the
+   * copy is reloaded rather than served stale. One pragma read per report.
+   */
+  const freshOrReload = async (tenantId: TenantId, entry: Entry): Promise<WorklogColumns> => {
+    const loaded = await entry.loading;
+    if (entry.state.othersVersion === undefined) return loaded;
+    const now = await (await stores.open(tenantId)).othersWriteVersion?.();
+    if (now === entry.state.othersVersion) return loaded;
+    if (entries.get(tenantId) === entry) entries.delete(tenantId);
+    const current = entries.get(tenantId);
+    return current !== undefined ? current.loading : startLoad(tenantId);
+  };
+
   return {
     columnsFor(tenantId) {
       if (closed) return Promise.reject(new AppError('STORE_UNAVAILABLE', 'The report columns cache is closed'));
@@ -75,15 +104,11 @@ export function createReportColumnsCache({ stores, maxTenants = 16, columns: col
       if (cached !== undefined) {
         entries.delete(tenantId);
         entries.set(tenantId, cached);
-        return cached.loading;
+        return cached.state.columns === undefined ? cached.loading : freshOrReload(tenantId, cached);
       }
-      const state: LoadState = { columns: undefined, pending: [] };
-      const entry: Entry = { state, loading: load(tenantId, state) };
-      entries.set(tenantId, entry);
-      entry.loading.catch(() => entries.get(tenantId) === entry && entries.delete(tenantId));
-      evictBeyondLimit();
-      return entry.loading;
+      return startLoad(tenantId);
     },
+
     applyWrite(tenantId, change) {
       const state = entries.get(tenantId)?.state;
       if (state === undefined) return;
