@@ -28,7 +28,9 @@ import { createLiveJiraData } from './reporting/live/live-jira-data.js';
 import { createReportService } from './reporting/report-service.js';
 import { createTenantPurge, type TenantPurgeDeps } from './lifecycle/tenant-purge.js';
 import { deleteExpiredAccounts } from './lifecycle/account-retention.js';
-import { deleteTenantBackupDir } from './lifecycle/backup-dir.js';
+import { createTenantBackups } from './backup/tenant-backups.js';
+import { runDueBackups } from './backup/backup-schedule.js';
+import { isBackupAllowed } from './backup/is-backup-allowed.js';
 import { createPeriodicTasks } from './jobs/periodic-tasks.js';
 import { runPersonalDataCycle } from './gdpr/personal-data-cycle.js';
 import { createConnectReportCredentials } from './connect/connect-report-credentials.js';
@@ -85,11 +87,22 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   const reports = createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live });
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
+  const backups = createTenantBackups({
+    backupDir: config.backupDir,
+    dataDir: config.dataDir,
+    stores,
+    clock,
+    audit,
+    retentionDays: config.backupRetentionDays,
+    logger,
+    isPurging: async (tenantId) => !isBackupAllowed(await registry.findTenant(tenantId)),
+  });
   const purge = createTenantPurge({
     registry,
     queue,
     stores,
-    deleteBackups: async (tenantId) => deleteTenantBackupDir(config.backupDir, tenantId),
+    // Waits for a backup of the tenant in flight in this process, then deletes the directory.
+    deleteBackups: (tenantId) => backups.deleteAll(tenantId),
     evictCaches: (tenantId) => {
       reportColumns.evict(tenantId);
       live.evictTenant(tenantId);
@@ -111,6 +124,8 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     clock,
     logger,
     tasks: [
+      // Hourly check; each tenant is backed up every TALLY_BACKUP_INTERVAL_HOURS at its own offset.
+      { name: 'backup-check', everyMs: 3_600_000, run: () => runDueBackups({ backups, registry, db: control.db, clock, intervalHours: config.backupIntervalHours, logger }) },
       { name: 'account-retention', everyMs: 86_400_000, run: () => deleteExpiredAccounts({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) },
       // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
       {
@@ -171,6 +186,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     live,
     reportColumns,
     purge,
+    backups,
     periodic,
     app,
     /**

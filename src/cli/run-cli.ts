@@ -7,6 +7,7 @@ import { syncCommand } from './sync-command.js';
 import { worklogsExportCommand } from './worklogs-export-command.js';
 import { reconcileCommand } from './reconcile-command.js';
 import { dataStatementCommand, DATA_STATEMENT_USAGE } from './data-statement-command.js';
+import { backupCommand, BACKUP_USAGE } from './backup-command.js';
 
 export const CLI_USAGE = `Usage: tally <command>
 
@@ -16,7 +17,7 @@ export const CLI_USAGE = `Usage: tally <command>
   reconcile <tenant>                      compare with Jira's visible set now and repair drift
   worklogs export --tenant <tenant> [--format ndjson|csv]
                                           print every stored worklog, fields exactly as stored
-${DATA_STATEMENT_USAGE}`;
+${BACKUP_USAGE}${DATA_STATEMENT_USAGE}`;
 
 /**
  * Dispatches `tally <command>`. Bad usage prints the usage and exits 2; an expected failure
@@ -28,6 +29,7 @@ export async function runCli(args: string[], config: Config, runtime: Runtime, i
     if (command === 'tenants' && sub === 'list') return await tenantsListCommand(rest, config, runtime, io);
     if (command === 'sync' && sub !== undefined) return await syncCommand([sub, ...rest], config, runtime, io);
     if (command === 'reconcile' && sub !== undefined) return await reconcileCommand([sub, ...rest], config, runtime, io);
+    if (command === 'backup') return await backupCommand([sub, ...rest].filter((arg): arg is string => arg !== undefined), config, runtime, io);
     if (command === 'data-statement') return await dataStatementCommand(args.slice(1), config, runtime, io);
     if (command === 'worklogs' && sub === 'export') return await worklogsExportCommand(rest, config, runtime, io);
     if (command === 'help' || command === '--help') {

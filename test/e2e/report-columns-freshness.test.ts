@@ -48,7 +48,7 @@ describe('report columns and other writers', () => {
     expect(reloaded.summarize(everything, () => undefined).total).toEqual({ seconds: before.seconds + 60, worklogs: before.worklogs });
     // Its own sync's writes do not count as another writer: the copy follows them in place.
     const worklog = [...bed!.sim.site.worklogs.values()].at(-1)!;
-    bed!.sim.site.updateWorklog(worklog.id, { timeSpentSeconds: worklog.timeSpentSeconds + 120 });
+    bed!.sim.site.updateWorklog(worklog.id, { timeSpentSeconds: worklog.timeSpentSeconds + 120 }, worklog.authorId);
     bed!.sim.clock.advance(61_000);
     await bed!.tally.sync.syncAll();
     await bed!.tally.queue.idle();
