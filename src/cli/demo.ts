@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   const pageUrl = `${running.url}/plugins/servlet/ac/${tally.server.tally.config.appKey}/tally-reports`;
   process.stdout.write(`Report page (opens as the site admin, the way Jira's iframe would load it):\n  ${pageUrl}\n`);
   process.stdout.write(`  as another user: ${pageUrl}?as=<accountId>\n`);
+  process.stdout.write(`What Tally stores, and how it deletes it: ${tally.server.url}/data-statement\n`);
   if (once) {
     const page = await fetch(pageUrl);
     process.stdout.write(`Report page answered ${page.status} (${(await page.text()).includes('tally-token') ? 'with a session token' : 'without a session token'}).\n`);
