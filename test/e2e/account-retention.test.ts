@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TenantId } from '../../src/tenants/tenant.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
 
 /*
@@ -14,15 +15,21 @@ afterEach(async () => {
   bed = undefined;
 });
 
+/** Installs Tally on the simulated site, then uninstalls it and lets the purge finish. */
+async function installedThenUninstalled(testbed: TallyTestbed): Promise<{ tenantId: TenantId; clientKey: string }> {
+  const result = await testbed.sim.connect.install(testbed.descriptorUrl);
+  if (!result.ok) throw new Error('install failed');
+  await testbed.tally.queue.idle();
+  const tenantId = (await testbed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  await testbed.sim.connect.uninstall();
+  await testbed.tally.queue.idle();
+  return { tenantId, clientKey: result.clientKey };
+}
+
 describe('account retention', () => {
   it('deletes the account record 30 days after the uninstall, and its site URL from the audit trail', async () => {
     bed = await createTallyTestbed({ simulator: { generate: { worklogs: 20 } } });
-    const result = await bed.sim.connect.install(bed.descriptorUrl);
-    if (!result.ok) throw new Error('install failed');
-    await bed.tally.queue.idle();
-    const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
-    await bed.sim.connect.uninstall();
-    await bed.tally.queue.idle();
+    const { tenantId, clientKey } = await installedThenUninstalled(bed);
     expect(JSON.stringify(await bed.audit.listAudit({ tenantId }))).toContain(bed.sim.site.baseUrl);
 
     // Day 29: the daily job runs and keeps the record.
@@ -37,7 +44,7 @@ describe('account retention', () => {
     bed.sim.clock.advance(DAY_MS);
     expect(await bed.tally.periodic.runDue()).toContain('account-retention');
     expect(await bed.registry.findTenant(tenantId)).toBeUndefined();
-    expect(await bed.registry.findCredentialsByClientKey(result.clientKey)).toBeUndefined();
+    expect(await bed.registry.findCredentialsByClientKey(clientKey)).toBeUndefined();
     const entries = await bed.audit.listAudit({ tenantId, limit: 1000 });
     expect(entries.map((entry) => entry.event)).toContain('tenant.account_deleted');
     expect(JSON.stringify(entries)).not.toContain(bed.sim.site.baseUrl);
@@ -45,12 +52,7 @@ describe('account retention', () => {
 
   it('never deletes an installed tenant or one re-installed inside the window', async () => {
     bed = await createTallyTestbed({ simulator: { generate: { worklogs: 20 } }, env: { TALLY_ACCOUNT_RETENTION_DAYS: '30' } });
-    const result = await bed.sim.connect.install(bed.descriptorUrl);
-    if (!result.ok) throw new Error('install failed');
-    await bed.tally.queue.idle();
-    const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
-    await bed.sim.connect.uninstall();
-    await bed.tally.queue.idle();
+    const { tenantId } = await installedThenUninstalled(bed);
     bed.sim.clock.advance(10 * DAY_MS);
     expect((await bed.sim.connect.install(bed.descriptorUrl)).ok).toBe(true);
     await bed.tally.queue.idle();
