@@ -13,6 +13,7 @@ import { worklogRoutes } from './jira/routes/worklog-routes.js';
 import { platformRoutes } from './jira/routes/platform-routes.js';
 import { jiraError } from './http/jira-error.js';
 import { createGdprApi, type GdprApi, type GdprApiOptions } from './gdpr/report-accounts.js';
+import { createForgeHost, type ForgeHost, type ForgeOptions } from './forge/forge-host.js';
 import type { SimEnv } from './http/sim-env.js';
 
 /** Everything configurable about a simulated site; all optional. */
@@ -35,6 +36,8 @@ export interface SimulatorOptions {
   gdpr: Partial<GdprApiOptions>;
   /** How the site reaches the app for lifecycle and webhooks; default the global fetch. */
   appFetch: SimFetch;
+  /** The Forge platform's side (`sim.forge`): app id, remote URL, token lifetimes, deliveries. */
+  forge: Partial<ForgeOptions>;
   /**
    * Sees every response a route, the authentication or the rate limiter produced (not the ones
    * faults fabricate), before it leaves. The test setup uses it to validate every simulator
@@ -56,6 +59,12 @@ export interface Simulator {
   readonly connect: ConnectHost;
   /** Atlassian's Personal Data Reporting API, served at `/app/report-accounts/` (in place of api.atlassian.com). */
   readonly gdpr: GdprApi;
+  /**
+   * The Forge platform: installs the Forge app, signs FITs (JWKS at `/.well-known/jwks.json`),
+   * issues OAuth tokens, delivers lifecycle, tick and worklog events to the remote, and serves
+   * the REST API under `/ex/jira/{cloudId}` for bearer tokens.
+   */
+  readonly forge: ForgeHost;
   /** Serves the simulator over HTTP on 127.0.0.1 and a port the OS picks (or `port`). */
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
 }
@@ -79,6 +88,14 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const gdpr = createGdprApi(clock, [site], overrides.gdpr);
 
   const app = new Hono<SimEnv>();
+  const forge = createForgeHost({
+    site,
+    appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)),
+    dispatch: (request, env) => app.fetch(request, env),
+    options: overrides.forge,
+  });
+  // `api.atlassian.com/ex/jira/{cloudId}/rest/…` re-enters this app under `/rest/…`, faults included.
+  app.use('/ex/jira/*', forge.gateway);
   app.use('*', faults.middleware);
   const inspect = overrides.inspectResponse;
   if (inspect) {
@@ -88,10 +105,11 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     });
   }
   app.route('/', connect.publicRoutes);
+  app.route('/', forge.publicRoutes);
   app.route('/', pageHostRoutes(site));
   // Authenticates its own callers (an app JWT for any known site), so it sits outside `/rest/*`.
   app.route('/', gdpr.routes);
-  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30 }));
+  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer: forge.bearer }));
   app.use('/rest/*', limits.middleware);
   app.route('/', worklogRoutes({ site }));
   app.route('/', platformRoutes({ site }));
@@ -118,6 +136,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     faults,
     connect,
     gdpr,
+    forge,
     listen: (port = 0) =>
       new Promise((resolve) => {
         const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {

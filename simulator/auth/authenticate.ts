@@ -4,10 +4,22 @@ import { jiraError } from '../http/jira-error.js';
 import type { Caller, SimEnv } from '../http/sim-env.js';
 import { peekJwt, verifyConnectJwt } from './connect-jwt.js';
 
+/** What a bearer token resolves to: a caller, or the refusal (401 bad token, 403 not permitted yet). */
+export type BearerOutcome = { ok: true; caller: Caller } | { ok: false; status: 401 | 403; reason: string };
+
+/** Who vouches for `Authorization: Bearer …` tokens (the Forge platform's OAuth tokens). */
+export interface BearerAuthority {
+  authenticate(token: string): BearerOutcome;
+  /** True while handling a request that came through `api.atlassian.com`, where Connect JWTs are refused. */
+  isGatewayRequest(): boolean;
+}
+
 /** Options of {@link createAuthMiddleware}. */
 export interface AuthOptions {
   /** Clock skew tolerated on `exp`/`iat`, in seconds (Atlassian does not publish Jira's). */
   leewaySeconds: number;
+  /** Accepts bearer tokens when given; without it `Bearer` is an unsupported scheme. */
+  bearer?: BearerAuthority;
 }
 
 function unauthorized(reason: string): Response {
@@ -30,14 +42,15 @@ function findBasicUser(site: JiraSite, header: string): SimUser | undefined {
 
 /**
  * Authenticates every REST call as Jira Cloud does: an installed, enabled app's HS256 Connect JWT
- * (`iss` = app key, exact `qsh`, `exp`), or HTTP Basic with a site user's email and API token.
- * Anything else is 401 and reaches no route.
+ * (`iss` = app key, exact `qsh`, `exp`), HTTP Basic with a site user's email and API token, or
+ * (with `options.bearer`) a Forge OAuth bearer token. Anything else is 401 and reaches no route.
  */
 export function createAuthMiddleware(site: JiraSite, options: AuthOptions): MiddlewareHandler<SimEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     let caller: Caller;
     if (header.startsWith('JWT ')) {
+      if (options.bearer?.isGatewayRequest()) return unauthorized('Connect JWTs are not accepted at api.atlassian.com');
       const token = header.slice(4).trim();
       const peeked = peekJwt(token);
       const issuer = peeked?.claims.iss;
@@ -57,6 +70,10 @@ export function createAuthMiddleware(site: JiraSite, options: AuthOptions): Midd
       const user = site.users.get(app.appUserAccountId);
       if (!user) return unauthorized('app user missing');
       caller = { kind: 'app', app, user };
+    } else if (header.startsWith('Bearer ') && options.bearer) {
+      const outcome = options.bearer.authenticate(header.slice('Bearer '.length).trim());
+      if (!outcome.ok) return outcome.status === 403 ? jiraError(403, [outcome.reason]) : unauthorized(outcome.reason);
+      caller = outcome.caller;
     } else if (header.startsWith('Basic ')) {
       const user = findBasicUser(site, header);
       if (!user) return unauthorized('bad credentials');
