@@ -34,6 +34,27 @@ import { isBackupAllowed } from './backup/is-backup-allowed.js';
 import { createPeriodicTasks } from './jobs/periodic-tasks.js';
 import { runPersonalDataCycle } from './gdpr/personal-data-cycle.js';
 import { createConnectReportCredentials } from './connect/connect-report-credentials.js';
+import { connectAuth } from './connect/connect-auth.js';
+import { authenticateByScheme } from './http/api-routes.js';
+import type { JiraCredentials } from './jira/jira-credentials.js';
+import type { TenantRegistry } from './tenants/tenant-registry.js';
+import { tenantPlatform, type TenantPlatform } from './tenants/tenant.js';
+import { createSqlForgeTokenStore } from './forge/forge-token-store.js';
+import { createForgeJiraCredentials } from './forge/forge-jira-credentials.js';
+import { createForgeEdge } from './forge/forge-edge.js';
+
+/**
+ * One {@link JiraCredentials} over the platform edges: each tenant is served by the edge it came
+ * through, so sync, store and reports never learn which one that is.
+ */
+function credentialsByPlatform(registry: Pick<TenantRegistry, 'findTenant'>, byPlatform: Record<TenantPlatform, JiraCredentials>): JiraCredentials {
+  return {
+    async forTenant(tenantId) {
+      const tenant = await registry.findTenant(tenantId);
+      return tenant && byPlatform[tenantPlatform(tenant)].forTenant(tenantId);
+    },
+  };
+}
 
 /** The real I/O a Tally process runs on; `main.ts` passes the machine's, tests their own. */
 export interface Runtime {
@@ -54,10 +75,16 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   const control = await openControlDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
   const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
   if (!secretKey) throw new Error('TALLY_SECRET_KEY is required outside demo mode');
-  const registry = createSqlTenantRegistry({ db: control.db, secretBox: createSecretBox(secretKey), clock });
+  const secretBox = createSecretBox(secretKey);
+  const registry = createSqlTenantRegistry({ db: control.db, secretBox, clock });
   const audit = createSqlAuditLog({ db: control.db, clock });
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
-  const credentials = createConnectJiraCredentials({ registry, appKey: config.appKey, clock });
+  // Forge tokens are read even with the Forge edge off: tenants it registered keep their data readable.
+  const forgeTokens = createSqlForgeTokenStore({ db: control.db, secretBox, clock });
+  const credentials = credentialsByPlatform(registry, {
+    connect: createConnectJiraCredentials({ registry, appKey: config.appKey, clock }),
+    forge: createForgeJiraCredentials({ registry, tokens: forgeTokens, clock }),
+  });
   // Reports answer from in-memory columns (src/reporting/engine); every store write is followed
   // so loaded columns stay exactly what the tenant's database holds.
   let reportColumns: ReportColumnsCache | undefined;
@@ -119,11 +146,28 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     queue.cancel(tenantId);
     purge.request(tenantId);
   });
+  // The Forge Remote edge (issue 7), on when TALLY_FORGE_APP_ID is set.
+  const forgeAppId = config.forgeAppId;
+  const forge = forgeAppId
+    ? createForgeEdge({
+        config: { ...config, forgeAppId },
+        registry,
+        tokens: forgeTokens,
+        audit,
+        events,
+        queue,
+        clock,
+        fetch: runtime.fetch,
+        logger,
+        requestSync: (tenantId) => sync.requestSync(tenantId, 'auto'),
+      })
+    : undefined;
   const periodic = createPeriodicTasks({
     db: control.db,
     clock,
     logger,
     tasks: [
+      ...(forge ? [forge.uninstallCheck] : []),
       // Hourly check; each tenant is backed up every TALLY_BACKUP_INTERVAL_HOURS at its own offset.
       { name: 'backup-check', everyMs: 3_600_000, run: () => runDueBackups({ backups, registry, db: control.db, clock, intervalHours: config.backupIntervalHours, logger }) },
       { name: 'account-retention', everyMs: 86_400_000, run: () => deleteExpiredAccounts({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) },
@@ -148,6 +192,10 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
       },
     ],
   });
+  const installKeys = createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: runtime.fetch });
+  // Connect pages send `Authorization: JWT <context or session token>`; Forge Custom UI calls
+  // arrive through invokeRemote with `Authorization: Bearer <invocation token>`.
+  const connectApiAuth = connectAuth({ registry, installKeys, clock, baseUrl: config.baseUrl, leewaySeconds: 30 }, { tokenClass: 'context', issueSessionToken: true });
   const app = createApp({
     config,
     clock,
@@ -155,7 +203,9 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     registry,
     audit,
     events,
-    installKeys: createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: runtime.fetch }),
+    installKeys,
+    apiAuthentication: forge ? authenticateByScheme({ bearer: forge.apiAuthentication }, connectApiAuth) : connectApiAuth,
+    edgeRoutes: forge ? [forge.routes] : [],
     syncStatus: async (tenantId) => {
       const state = await (await stores.open(tenantId)).getSyncState();
       const budget = coordinator.snapshot();
@@ -188,6 +238,8 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     purge,
     backups,
     periodic,
+    forge,
+    forgeTokens,
     app,
     /**
      * Loads the report columns of synchronised tenants in the background, one at a time (a 10M

@@ -12,6 +12,12 @@ const hostSuffixList = z
   .transform((raw) => raw.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[a-z0-9.-]+$/, 'each entry must be a host or a host suffix')).min(1));
 
+/** A comma-separated list of exact host names such as `api.atlassian.com`. */
+const hostList = z
+  .string()
+  .transform((raw) => raw.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/, 'each entry must be a host name (with an optional port)')).min(1));
+
 /**
  * Every environment variable Tally reads, with its default. `docs/configuration.md` documents
  * each key; a test fails when a key is missing there.
@@ -42,6 +48,11 @@ export const configSchema = z.object({
   TALLY_ACCOUNT_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   TALLY_GDPR_API_URL: z.url({ protocol: /^https?$/ }).default('https://api.atlassian.com'),
   TALLY_GDPR_CYCLE_DAYS: z.coerce.number().min(1).max(90).default(7),
+  // The Forge app's ARI (`forge register` prints it); the Forge edge is off while it is unset.
+  TALLY_FORGE_APP_ID: z.string().regex(/^ari:cloud:ecosystem::app\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be the app ARI, ari:cloud:ecosystem::app/<uuid>').optional(),
+  TALLY_FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
+  TALLY_FORGE_UNINSTALL_GRACE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(72),
+  TALLY_FORGE_API_HOSTS: hostList.default(['api.atlassian.com']),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

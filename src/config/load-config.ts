@@ -36,6 +36,14 @@ export interface Config {
   readonly gdprApiUrl: string;
   /** Default personal-data reporting cycle in days, until the API's `Cycle-Period` says otherwise. */
   readonly gdprCycleDays: number;
+  /** The Forge app's ARI (the invocation tokens' `aud`); undefined turns the Forge edge off. */
+  readonly forgeAppId: string | undefined;
+  /** Where Forge's invocation-token signing keys are fetched (cached; re-fetched on an unknown `kid`). */
+  readonly forgeJwksUrl: string;
+  /** How long a suspected-uninstalled Forge tenant gets no tick before its data is purged. */
+  readonly forgeUninstallGraceHours: number;
+  /** The only hosts an invocation token's `apiBaseUrl` may point to (Tally sends tokens there). */
+  readonly forgeApiHosts: readonly string[];
   readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
 }
 
@@ -135,6 +143,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     accountRetentionDays: values.TALLY_ACCOUNT_RETENTION_DAYS,
     gdprApiUrl: values.TALLY_GDPR_API_URL.replace(/\/+$/, ''),
     gdprCycleDays: values.TALLY_GDPR_CYCLE_DAYS,
+    forgeAppId: values.TALLY_FORGE_APP_ID,
+    forgeJwksUrl: values.TALLY_FORGE_JWKS_URL,
+    forgeUninstallGraceHours: values.TALLY_FORGE_UNINSTALL_GRACE_HOURS,
+    forgeApiHosts: Object.freeze([...values.TALLY_FORGE_API_HOSTS]),
     logLevel: values.TALLY_LOG_LEVEL,
   });
 }

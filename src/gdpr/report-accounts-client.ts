@@ -13,9 +13,9 @@ export const REPORT_ACCOUNTS_PATH = '/app/report-accounts/';
 export const MAX_ACCOUNTS_PER_REPORT = 90;
 
 /**
- * How a personal-data report is authenticated on behalf of a tenant (port). Connect: a JWT with
- * the tenant's shared secret (src/connect/connect-report-credentials.ts); OAuth/Forge would use a
- * bearer token with scope `report:personal-data`.
+ * How a personal-data report is authenticated on behalf of a tenant (port), implemented by the
+ * platform edge the tenant came through (a JWT with the tenant's shared secret, or a bearer token
+ * with scope `report:personal-data`).
  */
 export interface ReportCredentials {
   /** The `Authorization` value for exactly this request; undefined when the tenant cannot report (not installed, not Jira). */

@@ -1,19 +1,33 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { TallyEnv } from './tally-env.js';
-import { connectAuth, type ConnectAuthDeps } from '../connect/connect-auth.js';
 import type { TenantId } from '../tenants/tenant.js';
 import type { Clock } from '../platform/clock.js';
 import type { ReportService } from '../reporting/report-service.js';
 import { reportRoutes } from './report-routes.js';
 
 /**
- * Tally's JSON API for its own page, authenticated by context tokens (`AP.context.getToken()`).
- * Every route under `/api` goes through the same middleware; reports join in issue 5.
+ * Picks the authentication of a request by its `Authorization` scheme (`JWT`, `Bearer`, …,
+ * compared case-insensitively); a request with another scheme or none goes to `fallback`, which
+ * answers it (usually 401). Each platform edge proves the tenant its own way; the routes behind
+ * only ever see `tenant` and `accountId`.
  */
-export function apiRoutes(auth: ConnectAuthDeps, deps: { syncStatus(tenantId: TenantId): Promise<unknown>; reports: ReportService; clock: Clock }): Hono<TallyEnv> {
+export function authenticateByScheme(byScheme: Readonly<Record<string, MiddlewareHandler<TallyEnv>>>, fallback: MiddlewareHandler<TallyEnv>): MiddlewareHandler<TallyEnv> {
+  const schemes = new Map(Object.entries(byScheme).map(([scheme, handler]) => [scheme.toLowerCase(), handler]));
+  return (c, next) => {
+    const scheme = /^\s*(\S+)/.exec(c.req.header('authorization') ?? '')?.[1]?.toLowerCase();
+    const handler = (scheme !== undefined ? schemes.get(scheme) : undefined) ?? fallback;
+    return handler(c, next);
+  };
+}
+
+/**
+ * Tally's JSON API for its own page. Every route under `/api` goes through `authenticate`, built
+ * by the composition root from the platform edges: it sets the verified `tenant` and `accountId`
+ * (and may add headers to the answer, e.g. a fresh session token).
+ */
+export function apiRoutes(authenticate: MiddlewareHandler<TallyEnv>, deps: { syncStatus(tenantId: TenantId): Promise<unknown>; reports: ReportService; clock: Clock }): Hono<TallyEnv> {
   const routes = new Hono<TallyEnv>();
-  // Every answer carries a fresh session token (X-Tally-Token) for a page running outside Jira.
-  routes.use('/api/*', connectAuth(auth, { tokenClass: 'context', issueSessionToken: true }));
+  routes.use('/api/*', authenticate);
   /** Who and where the caller is, as Tally sees it: never the shared secret or the client key. */
   routes.get('/api/session', async (c) => {
     const tenant = c.get('tenant');

@@ -1,5 +1,5 @@
 import { dataStatementRoutes } from './data-statement-route.js';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/load-config.js';
 import { AppError } from '../platform/app-error.js';
@@ -37,6 +37,13 @@ export interface AppDeps {
   reports: ReportService;
   /** Whether the control database and job runner answer; `/readyz` reports it. */
   isReady(): Promise<boolean>;
+  /**
+   * The authentication of `/api/*` (src/http/api-routes.ts), built by the composition root from
+   * the platform edges; sets the verified `tenant` and `accountId`.
+   */
+  apiAuthentication: MiddlewareHandler<TallyEnv>;
+  /** More routes of platform edges, mounted at the root (each authenticates its own requests). */
+  edgeRoutes?: readonly Hono<any>[];
 }
 
 /** Lifecycle and webhook bodies are a few kilobytes; anything near this is hostile. */
@@ -78,7 +85,8 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
   app.route('/', webhookRoutes({ auth, events: deps.events, logger: deps.logger }));
   app.route('/', reportAssetRoutes());
   app.route('/', pageRoutes(auth));
-  app.route('/', apiRoutes(auth, { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock }));
+  for (const routes of deps.edgeRoutes ?? []) app.route('/', routes);
+  app.route('/', apiRoutes(deps.apiAuthentication, { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock }));
 
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError(createErrorHandler(deps.logger));

@@ -72,6 +72,11 @@ export const errorCodes = {
     retryable: false,
     description: 'The request body is larger than the route accepts.',
   },
+  EXPORT_TOO_LARGE: {
+    httpStatus: 413,
+    retryable: false,
+    description: 'An exported file is larger than the page can receive (inside Forge: about 3.7 MB); narrow the question.',
+  },
   AUTH_MISSING: {
     httpStatus: 401,
     retryable: false,
@@ -96,6 +101,11 @@ export const errorCodes = {
     httpStatus: 503,
     retryable: true,
     description: "Atlassian's install-key service failed, timed out or sent no usable key; the install may be retried.",
+  },
+  FORGE_KEYS_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    description: "Forge's invocation-token key set (TALLY_FORGE_JWKS_URL) failed, timed out or held no usable key; Forge redelivers the call, and the next attempt fetches the keys again.",
   },
   JIRA_UNAVAILABLE: {
     httpStatus: 502,

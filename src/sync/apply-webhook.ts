@@ -2,7 +2,7 @@ import type { TenantEventMap } from '../tenants/tenant-events.js';
 import type { SyncContext } from './sync-context.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
-/** A worklog webhook as the Connect edge hands it over. */
+/** A worklog change notice as a platform edge hands it over (a webhook or a product event). */
 export type WorklogHint = TenantEventMap['worklogWebhook'];
 
 /**

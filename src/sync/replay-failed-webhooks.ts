@@ -23,10 +23,10 @@ function hintFrom(body: string | undefined): { event: 'worklog_created' | 'workl
 }
 
 /**
- * Reads back the webhook deliveries Jira gave up on (`GET /webhook/failed`, Connect only, kept
- * 72 h — reference §2) and applies the worklog ones as hints, from the last replayed
- * `failureTime` on. The cursor commits with the state; a site where the endpoint does not exist
- * or is refused (a Forge installation) is skipped: polling remains the safety net either way.
+ * Reads back the webhook deliveries Jira gave up on (`GET /webhook/failed`, kept 72 h — reference
+ * §2; only apps with registered webhooks have any) and applies the worklog ones as hints, from the
+ * last replayed `failureTime` on. The cursor commits with the state; a site where the endpoint
+ * does not exist or is refused is skipped: polling remains the safety net either way.
  */
 export async function replayFailedWebhooks(context: SyncContext): Promise<number> {
   const options = { priority: 'incremental' as const, ...(context.signal ? { signal: context.signal } : {}) };

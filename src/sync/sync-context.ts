@@ -5,8 +5,8 @@ import type { TenantId } from '../tenants/tenant.js';
 
 /**
  * What one tenant's sync work receives (graphile-worker's `(payload, helpers)` shape): the store,
- * the Jira client, a scoped logger and an AbortSignal. Nothing else — sync never learns whether
- * the tenant arrived through Connect or Forge.
+ * the Jira client, a scoped logger and an AbortSignal. Nothing else — sync never learns through
+ * which platform edge the tenant arrived.
  */
 export interface SyncContext {
   tenantId: TenantId;

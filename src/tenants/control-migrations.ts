@@ -81,6 +81,35 @@ function addPurgeAndSchedules(): Migration {
 }
 
 /**
+ * Migration 003: Forge tenants beside Connect ones (issue 7). The installation id lives in
+ * `client_key` (both are "the key Atlassian names the installation by"); the cloud id is unique
+ * among Forge tenants, so a new installation id for a known site is recognised as a reinstall and
+ * re-keyed rather than made a second tenant. System tokens get their own table: they rotate every
+ * few minutes, and a row per tenant keeps those writes off the registry row.
+ */
+function addForgeTenants(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('tenants').addColumn('platform', 'text', (column) => column.notNull().defaultTo('connect')).execute();
+      await db.schema.alterTable('tenants').addColumn('cloud_id', 'text').execute();
+      await db.schema.alterTable('tenants').addColumn('api_base_url', 'text').execute();
+      await db.schema.alterTable('tenants').addColumn('last_tick_at_ms', 'bigint').execute();
+      await db.schema.alterTable('tenants').addColumn('suspected_since_ms', 'bigint').execute();
+      // NULLs are distinct in a unique index on both dialects: Connect rows (no cloud id) never collide.
+      await db.schema.createIndex('tenants_platform_cloud_idx').on('tenants').columns(['platform', 'cloud_id']).unique().execute();
+      await db.schema
+        .createTable('forge_system_tokens')
+        // Cascade: the account-retention job deletes the tenant row; no token may outlive it.
+        .addColumn('tenant_id', 'text', (column) => column.primaryKey().references('tenants.id').onDelete('cascade'))
+        .addColumn('token_sealed', 'text', (column) => column.notNull())
+        .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('received_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+    },
+  };
+}
+
+/**
  * The control database's migrations, in order, for `dialect`. Names sort in run order; a released
  * migration is never edited — a change is a new one. Each runs in a transaction (both dialects
  * have transactional DDL), so a failed migration leaves no half-made table behind.
@@ -90,6 +119,7 @@ export function controlMigrations(dialect: ControlDialect): Record<string, Migra
   return {
     '001_tenants_and_audit_log': createTenantsAndAuditLog(ddl),
     '002_purge_and_schedules': addPurgeAndSchedules(),
+    '003_forge_tenants': addForgeTenants(),
   };
 }
 

@@ -26,6 +26,26 @@ export interface TenantsTable {
   purge_step: string | null;
   /** When the purge of the tenant's data finished; the row itself is deleted after the retention period. */
   purged_at_ms: number | null;
+  /** `connect` or `forge` (migration 003; existing rows are `connect`). */
+  platform: ColumnType<string, string | undefined, string>;
+  /** Forge: the site's cloud id, unique among Forge tenants; null for Connect. */
+  cloud_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Forge: the `apiBaseUrl` Jira calls go to; null for Connect. */
+  api_base_url: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Forge: when the last scheduled tick arrived. */
+  last_tick_at_ms: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Forge: since when the tenant is suspected uninstalled; null otherwise. */
+  suspected_since_ms: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** Row of `forge_system_tokens`: the freshest Forge app system token of a tenant, sealed. */
+export interface ForgeSystemTokensTable {
+  tenant_id: string;
+  /** AES-GCM sealed with the tenant id as associated data (src/tenants/secret-box.ts). */
+  token_sealed: string;
+  /** The token's `exp` (epoch ms), read from its payload without verifying; 55 min after receipt when unreadable. */
+  expires_at_ms: number;
+  received_at_ms: number;
 }
 
 /** Row of `scheduled_jobs`: when a periodic job runs next, and where it stopped. */
@@ -51,4 +71,5 @@ export interface ControlSchema {
   tenants: TenantsTable;
   audit_log: AuditLogTable;
   scheduled_jobs: ScheduledJobsTable;
+  forge_system_tokens: ForgeSystemTokensTable;
 }

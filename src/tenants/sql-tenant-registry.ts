@@ -3,8 +3,8 @@ import { AppError } from '../platform/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import type { ControlSchema, TenantsTable } from './control-schema.js';
 import type { SecretBox } from './secret-box.js';
-import { newTenantId, type Product, type Tenant, type TenantId, type TenantState } from './tenant.js';
-import type { InstallOutcome, InstallRecord, TenantCredentials, TenantRegistry } from './tenant-registry.js';
+import { newTenantId, type Product, type Tenant, type TenantId, type TenantPlatform, type TenantState } from './tenant.js';
+import type { ForgeInstallOutcome, ForgeInstallRecord, InstallOutcome, InstallRecord, TenantCredentials, TenantRegistry } from './tenant-registry.js';
 
 /** Dependencies of {@link createSqlTenantRegistry}. */
 export interface SqlTenantRegistryDeps {
@@ -19,15 +19,31 @@ type TenantRow = Selectable<TenantsTable>;
 
 const PRODUCTS: readonly string[] = ['jira', 'bitbucket'] satisfies Product[];
 const STATES: readonly string[] = ['installed', 'uninstalled'] satisfies TenantState[];
+const PLATFORMS: readonly string[] = ['connect', 'forge'] satisfies TenantPlatform[];
 
 function toTenant(row: TenantRow): Tenant {
   // The migrations allow any text; a value no code wrote means a hand-edited row, not a user error.
-  if (!PRODUCTS.includes(row.product) || !STATES.includes(row.state)) {
-    throw new AppError('INTERNAL', `Tenant ${row.id} has an unknown product or state in the control database`);
+  if (!PRODUCTS.includes(row.product) || !STATES.includes(row.state) || !PLATFORMS.includes(row.platform)) {
+    throw new AppError('INTERNAL', `Tenant ${row.id} has an unknown product, state or platform in the control database`);
+  }
+  const platform = row.platform as TenantPlatform;
+  if (platform === 'forge' && (row.cloud_id === null || row.api_base_url === null)) {
+    throw new AppError('INTERNAL', `Forge tenant ${row.id} has no cloud id or API base URL in the control database`);
   }
   return {
     id: row.id as TenantId,
     clientKey: row.client_key,
+    platform,
+    ...(platform === 'forge'
+      ? {
+          forge: {
+            cloudId: row.cloud_id as string,
+            apiBaseUrl: row.api_base_url as string,
+            lastTickAtMs: row.last_tick_at_ms ?? undefined,
+            suspectedSinceMs: row.suspected_since_ms ?? undefined,
+          },
+        }
+      : {}),
     product: row.product as Product,
     baseUrl: row.base_url,
     state: row.state as TenantState,
@@ -159,15 +175,18 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
       await db.updateTable('tenants').set({ purge_step: step }).where('id', '=', tenantId).where('purge_step', 'is not', null).where('purge_step', '!=', 'done').execute();
     },
 
-    /** One transaction: the state decides whether the secret goes (uninstalled) or stays (re-installed). */
+    /** One transaction: the state decides whether the secret and tokens go (uninstalled) or stay (re-installed). */
     finishPurge(tenantId, atMs) {
       return db.transaction().execute(async (trx) => {
-        await trx
+        const wiped = await trx
           .updateTable('tenants')
           .set({ purge_step: 'done', purged_at_ms: atMs, shared_secret_sealed: null })
           .where('id', '=', tenantId)
           .where('state', '=', 'uninstalled')
-          .execute();
+          .returning('id')
+          .executeTakeFirst();
+        // Forge system tokens are the tenant's other secret (src/forge/forge-token-store.ts).
+        if (wiped) await trx.deleteFrom('forge_system_tokens').where('tenant_id', '=', tenantId).execute();
         await trx.updateTable('tenants').set({ purge_step: null }).where('id', '=', tenantId).where('state', '=', 'installed').execute();
         const row = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();
         return row && toTenant(row);
@@ -200,5 +219,123 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
       const rows = await selectTenants().orderBy('installed_at_ms').orderBy('id').execute();
       return rows.map(toTenant);
     },
+
+    recordForgeInstall: (record) => recordForgeInstall(db, clock, record),
+
+    async findForgeTenant(installationId) {
+      const row = await selectTenants().where('platform', '=', 'forge').where('client_key', '=', installationId).executeTakeFirst();
+      return row && toTenant(row);
+    },
+
+    /** Only an installed tenant is re-keyed: an uninstalled one needs a lifecycle event to come back. */
+    relinkForgeInstallation(record) {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('tenants').selectAll().where('platform', '=', 'forge').where('cloud_id', '=', record.cloudId).where('state', '=', 'installed').executeTakeFirst();
+        if (!row || row.client_key === record.installationId) return undefined;
+        const updated = await trx
+          .updateTable('tenants')
+          .set({ client_key: record.installationId, api_base_url: record.apiBaseUrl, updated_at_ms: clock.nowMs() })
+          .where('id', '=', row.id)
+          .where('client_key', '=', row.client_key)
+          .returningAll()
+          .executeTakeFirst();
+        return updated && { tenant: toTenant(updated), previousInstallationId: row.client_key };
+      });
+    },
+
+    async setForgeSiteUrl(tenantId, siteUrl, atMs) {
+      await db.updateTable('tenants').set({ base_url: siteUrl, updated_at_ms: atMs }).where('id', '=', tenantId).where('platform', '=', 'forge').execute();
+    },
+
+    /** The conditional clear makes `suspicionCleared` true for one of several concurrent ticks only. */
+    recordForgeTick(tenantId, atMs) {
+      return db.transaction().execute(async (trx) => {
+        const installedForge = () => trx.updateTable('tenants').where('id', '=', tenantId).where('platform', '=', 'forge').where('state', '=', 'installed');
+        const cleared = await installedForge().set({ suspected_since_ms: null }).where('suspected_since_ms', 'is not', null).returning('id').executeTakeFirst();
+        const row = await installedForge().set({ last_tick_at_ms: atMs }).returningAll().executeTakeFirst();
+        return row && { tenant: toTenant(row), suspicionCleared: cleared !== undefined };
+      });
+    },
+
+    async markForgeSuspected(tenantId, atMs) {
+      const marked = await db
+        .updateTable('tenants')
+        .set({ suspected_since_ms: atMs })
+        .where('id', '=', tenantId)
+        .where('platform', '=', 'forge')
+        .where('state', '=', 'installed')
+        .where('suspected_since_ms', 'is', null)
+        .returning('id')
+        .executeTakeFirst();
+      return marked !== undefined;
+    },
   };
+}
+
+/**
+ * {@link TenantRegistry.recordForgeInstall} in one transaction, insert first (as recordInstall:
+ * SQLite takes its write lock at once; a conflict on the installation id or the cloud id decides a
+ * race of two first installs, and the loser updates the winner's row).
+ */
+function recordForgeInstall(db: Kysely<ControlSchema>, clock: Clock, record: ForgeInstallRecord): Promise<ForgeInstallOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const nowMs = clock.nowMs();
+    const mintedId = newTenantId();
+    const created = await trx
+      .insertInto('tenants')
+      .values({
+        id: mintedId,
+        client_key: record.installationId,
+        platform: 'forge',
+        product: record.product,
+        // Until serverInfo answers, the API base URL stands in for the site URL (display only).
+        base_url: record.siteUrl ?? record.apiBaseUrl,
+        shared_secret_sealed: null,
+        state: 'installed',
+        enabled: 1,
+        installed_at_ms: nowMs,
+        uninstalled_at_ms: null,
+        updated_at_ms: nowMs,
+        purge_step: null,
+        purged_at_ms: null,
+        cloud_id: record.cloudId,
+        api_base_url: record.apiBaseUrl,
+        last_tick_at_ms: null,
+        suspected_since_ms: null,
+      })
+      // No conflict target: either unique key (installation id, or platform + cloud id) means "known".
+      .onConflict((conflict) => conflict.doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (created) return { tenant: toTenant(created), created: true, reinstalled: false, previousInstallationId: undefined };
+
+    const forgeRows = () => trx.selectFrom('tenants').selectAll().where('platform', '=', 'forge');
+    const byInstallation = await forgeRows().where('client_key', '=', record.installationId).executeTakeFirst();
+    const known = byInstallation ?? (await forgeRows().where('cloud_id', '=', record.cloudId).executeTakeFirst());
+    if (!known) throw new AppError('INTERNAL', 'A Forge installation id collides with a Connect client key');
+    const rekeyed = byInstallation === undefined;
+    const kept = {
+      client_key: record.installationId,
+      cloud_id: record.cloudId,
+      api_base_url: record.apiBaseUrl,
+      ...(record.siteUrl !== undefined ? { base_url: record.siteUrl } : {}),
+      state: 'installed',
+      enabled: 1,
+      uninstalled_at_ms: null,
+      updated_at_ms: nowMs,
+      suspected_since_ms: null,
+    } as const;
+    // A new installation starts over: its install time, and no tick seen yet.
+    const fresh = { installed_at_ms: nowMs, last_tick_at_ms: null } as const;
+    const previousInstallationId = rekeyed ? known.client_key : undefined;
+    const update = (values: object) => trx.updateTable('tenants').set(values).where('id', '=', known.id).returningAll();
+    const revived = await update({ ...kept, ...fresh }).where('state', '=', 'uninstalled').executeTakeFirst();
+    if (revived) {
+      // As recordInstall: a finished purge is history; an unfinished one stays owed and runs first.
+      const tenant = revived.purge_step === 'done' ? await update({ purge_step: null, purged_at_ms: null }).executeTakeFirstOrThrow() : revived;
+      return { tenant: toTenant(tenant), created: false, reinstalled: true, previousInstallationId };
+    }
+    const updated = await update(rekeyed ? { ...kept, ...fresh } : kept).executeTakeFirstOrThrow();
+    return { tenant: toTenant(updated), created: false, reinstalled: rekeyed, previousInstallationId };
+  });
 }

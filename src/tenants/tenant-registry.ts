@@ -17,6 +17,30 @@ export interface InstallOutcome {
   reinstalled: boolean;
 }
 
+/** What a verified Forge `installed`/`upgraded` event tells the registry (src/forge). */
+export interface ForgeInstallRecord {
+  /** The normalised installation id, `ari:cloud:ecosystem::installation/<uuid>`. */
+  installationId: string;
+  cloudId: string;
+  /** `https://api.atlassian.com/ex/jira/<cloudId>`, from the invocation token. */
+  apiBaseUrl: string;
+  product: Product;
+  /**
+   * The site's URL from Jira's `serverInfo`; undefined when it could not be read yet (permissions
+   * arrive late): the known one is kept, or for a new tenant `apiBaseUrl` stands in until then.
+   */
+  siteUrl: string | undefined;
+}
+
+/** The result of {@link TenantRegistry.recordForgeInstall}. */
+export interface ForgeInstallOutcome extends InstallOutcome {
+  /**
+   * The installation id the tenant was known by, when a new installation id arrived for a known
+   * cloud id (a reinstall, a site recreation or an import): the tenant was re-keyed to the new id.
+   */
+  previousInstallationId: string | undefined;
+}
+
 /** A tenant together with its decrypted shared secret, for signing and verifying only. */
 export interface TenantCredentials {
   tenant: Tenant;
@@ -48,8 +72,8 @@ export interface TenantRegistry {
   /** Records the last completed step of a tenant's uninstall purge (see src/lifecycle/tenant-purge.ts). */
   recordPurgeStep(tenantId: TenantId, step: string): Promise<void>;
   /**
-   * Ends a purge: when the tenant is still uninstalled its shared secret is wiped and the purge is
-   * `done`; when it was re-installed meanwhile (new secret) only the purge mark is cleared.
+   * Ends a purge: when the tenant is still uninstalled its shared secret and Forge tokens are wiped
+   * and the purge is `done`; when it was re-installed meanwhile only the purge mark is cleared.
    */
   finishPurge(tenantId: TenantId, atMs: number): Promise<Tenant | undefined>;
   /** Tenants whose purge is owed and not finished, oldest uninstall first (resumed at start). */
@@ -63,4 +87,30 @@ export interface TenantRegistry {
   listInstalled(): Promise<Tenant[]>;
   /** Every tenant the registry holds, installed or not, oldest first (operators' listing). */
   listTenants(): Promise<Tenant[]>;
+
+  /**
+   * Records a verified Forge install or upgrade, in one transaction: a new tenant; or the tenant
+   * of this installation id (updated, revived if it was uninstalled); or — a new installation id
+   * for a known cloud id — that tenant re-keyed to the new id. `reinstalled` is true when the
+   * tenant was uninstalled or re-keyed (the sync then starts a fresh full sync). Idempotent.
+   */
+  recordForgeInstall(record: ForgeInstallRecord): Promise<ForgeInstallOutcome>;
+  /** The Forge tenant of this (normalised) installation id, whatever its state. */
+  findForgeTenant(installationId: string): Promise<Tenant | undefined>;
+  /**
+   * Re-keys the *installed* Forge tenant of `cloudId` to a new installation id that arrived on a
+   * verified invocation without a lifecycle event. Undefined when no installed Forge tenant has
+   * that cloud id (an uninstalled one comes back only through {@link recordForgeInstall}).
+   */
+  relinkForgeInstallation(record: Pick<ForgeInstallRecord, 'installationId' | 'cloudId' | 'apiBaseUrl'>): Promise<{ tenant: Tenant; previousInstallationId: string } | undefined>;
+  /** Replaces the site URL of a Forge tenant once `serverInfo` answered. */
+  setForgeSiteUrl(tenantId: TenantId, siteUrl: string, atMs: number): Promise<void>;
+  /**
+   * Records a scheduled tick of an installed Forge tenant and clears a suspected uninstall.
+   * `suspicionCleared` is true for exactly one caller when a suspicion was cleared. Undefined for
+   * a tenant that is not an installed Forge tenant (nothing changes).
+   */
+  recordForgeTick(tenantId: TenantId, atMs: number): Promise<{ tenant: Tenant; suspicionCleared: boolean } | undefined>;
+  /** Marks an installed Forge tenant suspected uninstalled at `atMs`; true only when it was not already. */
+  markForgeSuspected(tenantId: TenantId, atMs: number): Promise<boolean>;
 }

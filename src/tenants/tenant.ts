@@ -25,11 +25,39 @@ export type Product = 'jira' | 'bitbucket';
 /** Lifecycle state: `installed` until a verified uninstall; a re-install returns to `installed`. */
 export type TenantState = 'installed' | 'uninstalled';
 
+/**
+ * Which platform edge a tenant came through. Only the edges, the registry and the composition
+ * root look at it: sync, store and reports serve every tenant the same way.
+ */
+export type TenantPlatform = 'connect' | 'forge';
+
+/** What the registry keeps of a Forge installation beside the common fields (src/forge). */
+export interface ForgeTenantFacts {
+  /** The site's cloud id: stable across reinstalls, unique among Forge tenants (detects a reinstall). */
+  cloudId: string;
+  /** Where Jira calls go, `https://api.atlassian.com/ex/jira/<cloudId>` (from the invocation token). */
+  apiBaseUrl: string;
+  /** When the last scheduled tick arrived (epoch ms); undefined before the first. */
+  lastTickAtMs: number | undefined;
+  /** Since when the tenant is suspected uninstalled (missed ticks and Jira refusing); undefined otherwise. */
+  suspectedSinceMs: number | undefined;
+}
+
 /** A tenant as the registry returns it; the shared secret is only ever handed out decrypted on request. */
 export interface Tenant {
   id: TenantId;
-  /** The Connect client key (or Forge installation id); treat as opaque outside `connect/`. */
+  /**
+   * The Connect client key, or for Forge the installation id (`ari:cloud:ecosystem::installation/<uuid>`);
+   * treat as opaque outside the platform edges.
+   */
   clientKey: string;
+  /**
+   * The registry always sets it; optional only so tenants built by hand (tests, tools) that predate
+   * Forge stay valid — read it through {@link tenantPlatform}, where absent means `connect`.
+   */
+  platform?: TenantPlatform;
+  /** Present exactly for `platform: 'forge'`. */
+  forge?: ForgeTenantFacts | undefined;
   product: Product;
   /** The site's base URL from the last verified install, e.g. `https://acme.atlassian.net`. */
   baseUrl: string;
@@ -46,4 +74,9 @@ export interface Tenant {
   purgeStep?: string | undefined;
   /** When the purge finished (the account record is deleted a retention period after the uninstall). */
   purgedAtMs?: number | undefined;
+}
+
+/** The platform edge a tenant came through (`connect` when the object does not say). */
+export function tenantPlatform(tenant: Pick<Tenant, 'platform'>): TenantPlatform {
+  return tenant.platform ?? 'connect';
 }

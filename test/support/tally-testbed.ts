@@ -67,6 +67,8 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     TALLY_DATA_DIR: dataDir,
     TALLY_INSTALL_KEYS_URL: sim.connect.installKeysUrl,
     TALLY_LOG_LEVEL: 'debug',
+    // The Forge edge is on: the simulator's Forge side signs for this app (its JWKS URL is the default).
+    TALLY_FORGE_APP_ID: sim.forge.appId,
     ...options.env,
   });
   const logLines: string[] = [];

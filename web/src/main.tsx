@@ -1,14 +1,14 @@
 /**
  * The report page's entry. Inside Jira (`xdm_e` in the URL) it adds Atlassian's all.js and uses
- * `AP` for tokens, theming and resizing; standalone it uses the session token Tally put in the
+ * `AP` for tokens, theming and resizing; inside Forge Custom UI it calls Tally through
+ * `invokeRemote` (host/page-host.ts); standalone it uses the session token Tally put in the
  * page and never loads all.js.
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createTallyApi } from './api/tally-api.js';
-import { createTokenSource, readMetaToken } from './api/token-source.js';
 import { App } from './components/app.js';
 import { createResizer, findAp, isInsideJira, loadConnectJs } from './host/connect-host.js';
+import { createPageApi } from './host/page-host.js';
 import './styles.css';
 
 const resize = createResizer(window);
@@ -21,8 +21,7 @@ if (isInsideJira(window.location.search)) {
   });
 }
 
-const tokens = createTokenSource({ initialToken: readMetaToken(document), findAp: () => findAp(window) });
-const api = createTallyApi({ fetch: (input, init) => window.fetch(input, init), tokens });
+const api = createPageApi(window, document);
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(

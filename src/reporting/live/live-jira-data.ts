@@ -147,8 +147,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * viewer's permissions — fetched in batches with `interactive` priority and held in memory only,
  * per tenant, with a TTL per kind and one LRU bound per kind across tenants. Nothing is written
  * to disk and nothing is logged. Concurrent requests for the same key share one fetch; a failed
- * fetch rejects its callers and caches nothing. Filters run as the app (Connect cannot act as the
- * user), so a caller must always narrow their result with {@link LiveJiraData.viewerScope}.
+ * fetch rejects its callers and caches nothing. Filters run as the app (the app's credentials
+ * cannot act as the user), so a caller must always narrow their result with {@link LiveJiraData.viewerScope}.
  */
 export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
   const { clientFor, clock } = options;

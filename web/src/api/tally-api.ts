@@ -30,14 +30,17 @@ export function filenameFromDisposition(header: string | null): string | undefin
 
 /**
  * Tally's API over `fetch`, authenticated by the token source. Paths are absolute from the root:
- * Tally always serves at the root of its base URL.
+ * Tally always serves at the root of its base URL. Without a token source the transport
+ * authenticates every call itself: inside Forge, `fetch` is `invokeRemote`
+ * (host/invoke-remote-fetch.ts) and Forge adds a Forge Invocation Token, so the page sends no
+ * `Authorization` of its own.
  */
-export function createTallyApi(deps: { fetch: typeof fetch; tokens: TokenSource; baseUrl?: string }): TallyApi {
+export function createTallyApi(deps: { fetch: typeof fetch; tokens?: TokenSource; baseUrl?: string }): TallyApi {
   const base = deps.baseUrl ?? '';
 
   async function call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
-    const token = await deps.tokens.current();
-    const headers: Record<string, string> = { authorization: `JWT ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (deps.tokens) headers.authorization = `JWT ${await deps.tokens.current()}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -46,7 +49,7 @@ export function createTallyApi(deps: { fetch: typeof fetch; tokens: TokenSource;
       if (signal?.aborted) throw error;
       throw new ApiError('Tally could not be reached. Check the connection and try again.', 'NETWORK_ERROR', 0, [], { cause: error });
     }
-    deps.tokens.remember(response.headers.get('x-tally-token'));
+    deps.tokens?.remember(response.headers.get('x-tally-token'));
     if (!response.ok) throw await apiErrorFrom(response);
     return response;
   }

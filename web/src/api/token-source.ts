@@ -1,9 +1,10 @@
 import type { ConnectAp } from '../host/connect-host.js';
 
 /**
- * Where the page's `Authorization: JWT` token comes from (docs/api.md): inside Jira,
- * `AP.context.getToken()`; otherwise the session token Tally put in the page, replaced by every
- * newer `X-Tally-Token` Tally answers with (each is valid 15 minutes).
+ * Where the page's `Authorization: JWT` token comes from (docs/api.md): inside Jira's Connect
+ * iframe, `AP.context.getToken()`; otherwise the session token Tally put in the page, replaced by
+ * every newer `X-Tally-Token` Tally answers with (each is valid 15 minutes). Inside Forge there
+ * is no token source: `invokeRemote` authenticates each call (host/forge-host.ts).
  */
 export interface TokenSource {
   /** The token for the next request. */

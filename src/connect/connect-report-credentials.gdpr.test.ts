@@ -1,12 +1,14 @@
+// The personal-data reporting (src/gdpr) tested end to end with the Connect edge's credentials
+// against the simulator's API; it lives here because src/gdpr stays platform-neutral.
 import { describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { GDPR_TEST_ACCOUNTS } from '../../simulator/gdpr/report-accounts.js';
-import { createConnectReportCredentials } from '../connect/connect-report-credentials.js';
+import { createConnectReportCredentials } from './connect-report-credentials.js';
 import { isAppError } from '../platform/app-error.js';
 import type { Fetch } from '../platform/fetch.js';
 import { newTenantId, type Tenant, type TenantId } from '../tenants/tenant.js';
 import type { TenantCredentials } from '../tenants/tenant-registry.js';
-import { createReportAccountsClient, parseRetryAfterMs, type ReportAccountsClient } from './report-accounts-client.js';
+import { createReportAccountsClient, parseRetryAfterMs, type ReportAccountsClient } from '../gdpr/report-accounts-client.js';
 
 const API = 'https://api.atlassian.com';
 const APP_KEY = 'tally-test';

@@ -1,3 +1,5 @@
+// The personal-data reporting (src/gdpr) tested end to end with the Connect edge's credentials
+// against the simulator's API; it lives here because src/gdpr stays platform-neutral.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { GDPR_TEST_ACCOUNTS } from '../../simulator/gdpr/report-accounts.js';
-import { createConnectReportCredentials } from '../connect/connect-report-credentials.js';
+import { createConnectReportCredentials } from './connect-report-credentials.js';
 import { AppError } from '../platform/app-error.js';
 import type { Fetch } from '../platform/fetch.js';
 import { createLogger } from '../platform/logger.js';
@@ -18,8 +20,8 @@ import { createSecretBox } from '../tenants/secret-box.js';
 import { createSqlTenantRegistry } from '../tenants/sql-tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
-import { runPersonalDataCycle, type PersonalDataCycleDeps } from './personal-data-cycle.js';
-import { createReportSchedule } from './report-schedule.js';
+import { runPersonalDataCycle, type PersonalDataCycleDeps } from '../gdpr/personal-data-cycle.js';
+import { createReportSchedule } from '../gdpr/report-schedule.js';
 
 const APP_KEY = 'tally-gdpr-test';
 const T0 = Date.UTC(2026, 2, 3, 9, 41, 0);

@@ -1,0 +1,55 @@
+import { invokeRemoteAnswers } from './invoke-remote-answers.js';
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../platform/app-error.js';
+import type { TallyEnv } from '../http/tally-env.js';
+import type { ForgeTenants } from './forge-tenants.js';
+import { extractInvocationToken, type ForgeInvocation, type InvocationTokenVerifier } from './invocation-token.js';
+
+/** Hono environment of the `/forge/*` routes: Tally's, plus the verified invocation. */
+export interface ForgeEnv {
+  Variables: TallyEnv['Variables'] & {
+    /** What the request's invocation token proved (src/forge/invocation-token.ts). */
+    forgeInvocation: ForgeInvocation;
+  };
+}
+
+/** The module type of trigger, event and lifecycle invocations (`app.module.type`, forge-migration.md §3.3). */
+const TRIGGER_MODULE_TYPE = 'core:endpoint';
+
+/**
+ * Authentication of the routes Forge itself calls (lifecycle, events, ticks, preUninstall): a
+ * valid invocation token (401 otherwise) that no user carries. A Custom UI user can make Forge
+ * call any remote path with `invokeRemote` — with a valid token for their own installation — so a
+ * token with a `principal`, or of a UI module, is refused here (403): no user can fake a tick,
+ * an install or an uninstall.
+ */
+export function forgeTriggerAuth(verifier: InvocationTokenVerifier): MiddlewareHandler<ForgeEnv> {
+  return async (c, next) => {
+    const invocation = await verifier.verify(extractInvocationToken(c.req.header('authorization')));
+    if (invocation.accountId !== undefined || (invocation.moduleType !== undefined && invocation.moduleType !== TRIGGER_MODULE_TYPE)) {
+      throw new AppError('AUTH_FORBIDDEN', 'This route is called by Forge triggers only, not from a user interface');
+    }
+    c.set('forgeInvocation', invocation);
+    await next();
+  };
+}
+
+/**
+ * Authentication of Tally's `/api/*` routes for a Custom UI call (`invokeRemote`): a valid
+ * invocation token (401 otherwise) with a `principal`, of an installed tenant (403 otherwise —
+ * 401 is reserved for token failures, forge-migration.md §3.2). Sets `tenant` (from the token's
+ * claims only) and `accountId` (from `principal` only), as the Connect edge does.
+ */
+export function forgeApiAuth(verifier: InvocationTokenVerifier, tenants: Pick<ForgeTenants, 'findInstalled'>): MiddlewareHandler<TallyEnv> {
+  return async (c, next) => {
+    const invocation = await verifier.verify(extractInvocationToken(c.req.header('authorization')));
+    if (invocation.accountId === undefined) throw new AppError('AUTH_FORBIDDEN', 'Tally answers Forge user interface calls with a signed-in user only');
+    const tenant = await tenants.findInstalled(invocation);
+    if (!tenant) throw new AppError('AUTH_FORBIDDEN', 'Tally is not installed on this site');
+    c.set('tenant', tenant);
+    c.set('accountId', invocation.accountId);
+    await answersForInvokeRemote(c, next);
+  };
+}
+
+const answersForInvokeRemote = invokeRemoteAnswers();
