@@ -105,6 +105,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   };
   const live = createLiveJiraData({
     clock,
+    clientForViewer: (tenantId, access) => syncDeps.jiraClientFor(tenantId, access),
     clientFor: async (tenantId) => {
       const access = await credentials.forTenant(tenantId);
       if (!access) throw new AppError('JIRA_AUTH_FAILED', `No credentials to call Jira for tenant ${tenantId}`);

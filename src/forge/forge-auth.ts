@@ -48,8 +48,15 @@ export function forgeApiAuth(verifier: InvocationTokenVerifier, tenants: Pick<Fo
     if (!tenant) throw new AppError('AUTH_FORBIDDEN', 'Tally is not installed on this site');
     c.set('tenant', tenant);
     c.set('accountId', invocation.accountId);
+    // The user's token (x-forge-oauth-user) serves this request's user-initiated reads (the JQL
+    // filter runs as them), and only them: it is never stored, logged or used after the answer.
+    const userToken = c.req.header(USER_TOKEN_HEADER);
+    if (userToken) c.set('viewerJiraAccess', { baseUrl: invocation.apiBaseUrl, authorize: async () => `Bearer ${userToken}` });
     await answersForInvokeRemote(c, next);
   };
 }
 
 const answersForInvokeRemote = invokeRemoteAnswers();
+
+/** The header Forge puts the user's OAuth token in, on UI calls with `appUserToken` enabled. */
+export const USER_TOKEN_HEADER = 'x-forge-oauth-user';

@@ -27,7 +27,7 @@ const detailsSchema = questionSchema({
 });
 
 function viewerOf(c: Context<TallyEnv>): Viewer {
-  return { tenantId: c.get('tenant').id, accountId: c.get('accountId') };
+  return { tenantId: c.get('tenant').id, accountId: c.get('accountId'), jiraAccess: c.get('viewerJiraAccess') };
 }
 
 /**

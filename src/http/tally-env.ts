@@ -1,3 +1,4 @@
+import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 import type { Tenant } from '../tenants/tenant.js';
 
 /** Hono environment of Tally's app: what the authentication middleware proved. */
@@ -11,5 +12,7 @@ export interface TallyEnv {
     lifecycleIssuer: string;
     /** A session token minted for the verified tenant and user (routes that ask for one). */
     sessionToken: string;
+    /** The user's own access to Jira, when the platform edge received one with this request (never stored). */
+    viewerJiraAccess: TenantJiraAccess | undefined;
   };
 }

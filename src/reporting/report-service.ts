@@ -5,7 +5,8 @@ import { commentText } from './adf-text.js';
 import { dateKeyLabel } from './group-labels.js';
 import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ReportSummary, ResolvedReportQuery, Totals } from './report-model.js';
 import type { ReportQuestion } from './report-question.js';
-import type { LiveIssue, LiveUser, ViewerScope } from './live/live-jira-data.js';
+import type { LiveIssue, LiveUser, ViewerJiraAccess, ViewerScope } from './live/live-jira-data.js';
+import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 
 export type { LiveIssue, LiveUser, ViewerScope };
 
@@ -26,7 +27,7 @@ export interface ReportColumnsPort {
 export interface LiveJiraPort {
   issues(tenantId: TenantId, ids: number[]): Promise<Map<number, LiveIssue>>;
   users(tenantId: TenantId, accountIds: string[]): Promise<Map<string, LiveUser>>;
-  issueIdsForJql(tenantId: TenantId, jql: string): Promise<number[]>;
+  issueIdsForJql(tenantId: TenantId, jql: string, asViewer?: ViewerJiraAccess): Promise<number[]>;
   issueIdsForKeys(tenantId: TenantId, keysOrIds: string[]): Promise<number[]>;
   issueIdsForProjects(tenantId: TenantId, keysOrIds: string[]): Promise<number[]>;
   viewerScope(tenantId: TenantId, accountId: string): Promise<ViewerScope>;
@@ -43,6 +44,8 @@ export interface ReportServiceDeps {
 export interface Viewer {
   tenantId: TenantId;
   accountId: string | undefined;
+  /** The viewer's own access to Jira, when the platform handed one over with the request. */
+  jiraAccess?: TenantJiraAccess | undefined;
 }
 
 /** How one group key is shown: its label, and an avatar (users) or issue key (issues, parents). */
@@ -161,7 +164,9 @@ export function createReportService(deps: ReportServiceDeps) {
     const issueSets: number[][] = [];
     if (question.issues) issueSets.push(await live.issueIdsForKeys(viewer.tenantId, question.issues));
     if (question.projects) issueSets.push(await live.issueIdsForProjects(viewer.tenantId, question.projects));
-    if (question.jql) issueSets.push(await live.issueIdsForJql(viewer.tenantId, question.jql));
+    // The JQL runs as the viewer when their own access came with the request (so `currentUser()`
+    // means them), else as the app; either way the viewer's browse permissions narrow it below.
+    if (question.jql) issueSets.push(await live.issueIdsForJql(viewer.tenantId, question.jql, viewer.jiraAccess ? { accountId, access: viewer.jiraAccess } : undefined));
     const query: ResolvedReportQuery = {
       fromDate: question.from,
       toDate: question.to,

@@ -357,6 +357,27 @@ describe('Forge Remote: forged requests', () => {
     }
   });
 
+  it("runs the report's JQL as the viewer with their own token: currentUser() means them", async () => {
+    const bed = await forgeBed();
+    await install(bed);
+    const { site } = bed.sim;
+    // A site admin (sees every issue) logs work on two issues; the next tick syncs it.
+    const admin = [...site.users.values()].find((user) => user.siteAdmin && user.accountType === 'atlassian')!;
+    for (const issue of [...site.issues.values()].slice(0, 2)) {
+      site.createWorklog({ issueId: issue.id, authorId: admin.accountId, comment: undefined, startedMs: Date.UTC(2026, 5, 1, 9), timeSpentSeconds: 900 });
+    }
+    await tickAfter(bed, 61_000);
+    const visible = visibleToApp(bed);
+    const theirIssues = new Set(visible.filter((worklog) => worklog.authorId === admin.accountId).map((worklog) => worklog.issueId));
+    expect(theirIssues.size).toBeLessThan(new Set(visible.map((worklog) => worklog.issueId)).size);
+
+    const response = await bed.sim.forge.invokeRemote({ accountId: admin.accountId, path: '/api/reports/summary', method: 'POST', body: { from: '2000-01-01', to: '2030-12-31', timeZone: 'UTC', jql: 'worklogAuthor = currentUser()', groupBy: ['issue'] } });
+    expect(response.status).toBe(200);
+    const wire = response.body as SummaryWire;
+    expect(new Set(groupTree(wire.groups).map((group) => Number(group.key)))).toEqual(theirIssues);
+    expect(wire.total.seconds).toBe(visible.filter((worklog) => theirIssues.has(worklog.issueId)).reduce((sum, worklog) => sum + worklog.timeSpentSeconds, 0));
+  });
+
   it("refuses a user's own invokeRemote call to a trigger route with 403: no user can uninstall or tick", async () => {
     const bed = await forgeBed();
     const tenant = await install(bed);

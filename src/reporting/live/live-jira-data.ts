@@ -1,3 +1,4 @@
+import type { TenantJiraAccess } from '../../jira/jira-credentials.js';
 import { AppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
 import type { TenantId } from '../../tenants/tenant.js';
@@ -69,9 +70,17 @@ export interface LiveJiraBounds {
 }
 
 /** Dependencies and limits of {@link createLiveJiraData}. */
+/** A viewer's own access to Jira for one request (never stored or cached beyond it). */
+export interface ViewerJiraAccess {
+  accountId: string;
+  access: TenantJiraAccess;
+}
+
 export interface LiveJiraDataOptions {
   /** The tenant's Jira client (shared coordinator and credentials); called once per fetch. */
   clientFor: (tenantId: TenantId) => Promise<JiraClient>;
+  /** A Jira client acting with a viewer's own access (user-initiated reads); optional. */
+  clientForViewer?: (tenantId: TenantId, access: TenantJiraAccess) => JiraClient;
   clock: Clock;
   ttlMs?: LiveJiraTtls;
   maxEntries?: LiveJiraBounds;
@@ -91,7 +100,12 @@ export interface LiveJiraData {
   /** Details of people by account id; ids Jira does not know are absent. */
   users(tenantId: TenantId, accountIds: readonly string[]): Promise<Map<string, LiveUser>>;
   /** Ids of the issues a user's JQL matches (as the app sees them), sorted; `REPORT_JQL_INVALID` when Jira refuses it. */
-  issueIdsForJql(tenantId: TenantId, jql: string): Promise<number[]>;
+  /**
+   * Ids of the issues the JQL matches, sorted. With `asViewer` (the viewer's own access to Jira,
+   * when the platform hands one over) the search runs as the viewer — `currentUser()` means them —
+   * and is cached per viewer; otherwise it runs as the app.
+   */
+  issueIdsForJql(tenantId: TenantId, jql: string, asViewer?: ViewerJiraAccess): Promise<number[]>;
   /** Ids of the named issues that exist (keys case-insensitive, a moved issue's old key finds it), sorted. */
   issueIdsForKeys(tenantId: TenantId, keysOrIds: readonly string[]): Promise<number[]>;
   /** Ids of every issue in the named projects (ids or keys; unknown ones match nothing), sorted. */
@@ -171,9 +185,9 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
   const tenantPrefix = (tenantId: TenantId) => `${tenantId}\u0000`;
 
   /** A filter resolved once per `resolutionsMs`; the cached list is frozen, callers get a copy. */
-  async function resolve(tenantId: TenantId, cacheKey: string, compute: (client: JiraClient) => Promise<number[]>): Promise<number[]> {
+  async function resolve(tenantId: TenantId, cacheKey: string, compute: (client: JiraClient) => Promise<number[]>, client: () => Promise<JiraClient> = () => clientFor(tenantId)): Promise<number[]> {
     const found = await resolved.load(tenantPrefix(tenantId), [cacheKey], async () => {
-      const ids = Object.freeze(await compute(await clientFor(tenantId)));
+      const ids = Object.freeze(await compute(await client()));
       return { found: new Map([[cacheKey, ids]]) };
     });
     return [...(found.get(cacheKey) ?? [])];
@@ -213,11 +227,14 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
       });
     },
 
-    async issueIdsForJql(tenantId, jql) {
+    async issueIdsForJql(tenantId, jql, asViewer) {
       const text = checkUserJql(jql);
-      return resolve(tenantId, `jql\u0000${text}`, (client) =>
-        searchAllIssueIds(client, text, { origin: 'user', maxIssues, filterName: 'JQL', callOptions: INTERACTIVE }),
-      );
+      const search = (client: JiraClient) => searchAllIssueIds(client, text, { origin: 'user', maxIssues, filterName: 'JQL', callOptions: INTERACTIVE });
+      const clientForViewer = options.clientForViewer;
+      if (asViewer && clientForViewer) {
+        return resolve(tenantId, `jql-as\u0000${asViewer.accountId}\u0000${text}`, search, async () => clientForViewer(tenantId, asViewer.access));
+      }
+      return resolve(tenantId, `jql\u0000${text}`, search);
     },
 
     async issueIdsForKeys(tenantId, keysOrIds) {
