@@ -85,7 +85,8 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const limits = createRateLimiter(site, overrides.rateLimits);
   const faults = createFaultInjector();
   const connect = createConnectHost(site, { appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)) });
-  const gdpr = createGdprApi(clock, [site], overrides.gdpr);
+  // Forge remotes report with their bearer tokens; the Forge host is built just below.
+  const gdpr = createGdprApi(clock, [site], overrides.gdpr, () => forge.bearer);
 
   const app = new Hono<SimEnv>();
   const forge = createForgeHost({

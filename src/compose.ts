@@ -34,6 +34,8 @@ import { isBackupAllowed } from './backup/is-backup-allowed.js';
 import { createPeriodicTasks } from './jobs/periodic-tasks.js';
 import { runPersonalDataCycle } from './gdpr/personal-data-cycle.js';
 import { createConnectReportCredentials } from './connect/connect-report-credentials.js';
+import { createForgeReportCredentials } from './forge/forge-report-credentials.js';
+import type { ReportCredentials } from './gdpr/report-accounts-client.js';
 import { connectAuth } from './connect/connect-auth.js';
 import { authenticateByScheme } from './http/api-routes.js';
 import type { JiraCredentials } from './jira/jira-credentials.js';
@@ -52,6 +54,16 @@ function credentialsByPlatform(registry: Pick<TenantRegistry, 'findTenant'>, byP
     async forTenant(tenantId) {
       const tenant = await registry.findTenant(tenantId);
       return tenant && byPlatform[tenantPlatform(tenant)].forTenant(tenantId);
+    },
+  };
+}
+
+/** Personal-data report credentials of the tenant's platform edge. */
+function reportCredentialsByPlatform(registry: Pick<TenantRegistry, 'findTenant'>, byPlatform: Record<TenantPlatform, ReportCredentials>): ReportCredentials {
+  return {
+    async authorize(tenantId, request) {
+      const tenant = await registry.findTenant(tenantId);
+      return tenant && byPlatform[tenantPlatform(tenant)].authorize(tenantId, request);
     },
   };
 }
@@ -180,7 +192,10 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
           runPersonalDataCycle({
             registry,
             stores,
-            credentials: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
+            credentials: reportCredentialsByPlatform(registry, {
+              connect: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
+              forge: createForgeReportCredentials({ registry, tokens: forgeTokens, clock, apiUrl: config.gdprApiUrl }),
+            }),
             fetch: runtime.fetch,
             clock,
             sleep: runtime.sleep,

@@ -12,6 +12,8 @@ export interface BearerAuthority {
   authenticate(token: string): BearerOutcome;
   /** True while handling a request that came through `api.atlassian.com`, where Connect JWTs are refused. */
   isGatewayRequest(): boolean;
+  /** The token's checks for a call to api.atlassian.com's platform APIs (not the product gateway). */
+  authenticatePlatformCall(token: string): BearerOutcome;
 }
 
 /** Options of {@link createAuthMiddleware}. */

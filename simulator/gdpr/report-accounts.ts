@@ -3,6 +3,7 @@ import type { JiraSite, SimInstalledApp } from '../jira/jira-site.js';
 import type { SimEnv } from '../http/sim-env.js';
 import type { SimClock } from '../sim-clock.js';
 import { peekJwt, verifyConnectJwt } from '../auth/connect-jwt.js';
+import type { BearerAuthority } from '../auth/authenticate.js';
 
 /*
  * Atlassian's Personal Data Reporting API (jira-connect-protocol.md §6), as the simulator serves
@@ -119,7 +120,7 @@ function checkBody(value: unknown): BodyCheck {
  * (`closed`, or `updated` when the profile changed after `updatedAt`) or 204, each with the
  * configured `Cycle-Period` header.
  */
-export function createGdprApi(clock: SimClock, sites: JiraSite[], overrides: Partial<GdprApiOptions> = {}): GdprApi {
+export function createGdprApi(clock: SimClock, sites: JiraSite[], overrides: Partial<GdprApiOptions> = {}, bearer?: () => BearerAuthority | undefined): GdprApi {
   const options: GdprApiOptions = { cyclePeriodFormat: 'seconds', cyclePeriodSeconds: 7 * 86_400, jwtLeewaySeconds: 30, ...overrides };
   const known = [...sites];
   const closed = new Set<string>([GDPR_TEST_ACCOUNTS.closed]);
@@ -135,6 +136,13 @@ export function createGdprApi(clock: SimClock, sites: JiraSite[], overrides: Par
 
   const authenticate = (request: Request): { ok: true; app: SimInstalledApp } | { ok: false; reason: string } => {
     const header = request.headers.get('authorization') ?? '';
+    // OAuth-style apps (a Forge remote's system token) send a bearer token (§6).
+    const authority = bearer?.();
+    if (header.startsWith('Bearer ') && authority) {
+      const outcome = authority.authenticatePlatformCall(header.slice('Bearer '.length).trim());
+      if (!outcome.ok) return { ok: false, reason: outcome.reason };
+      return outcome.caller.kind === 'app' ? { ok: true, app: outcome.caller.app } : { ok: false, reason: 'a user token cannot report for the app' };
+    }
     if (!header.startsWith('JWT ')) return { ok: false, reason: 'no JWT' };
     const token = header.slice(4).trim();
     const peeked = peekJwt(token);

@@ -24,8 +24,8 @@ export interface ForgeJiraCredentialsDeps {
  * installed Forge tenant, or that holds no token valid beyond the margin: the sync then skips it
  * until the next tick brings one. A token is never sent outside `apiBaseUrl`.
  *
- * User-initiated reads (reports) use the system token too: they answer from app-level data, and
- * the viewer's permissions are checked by account id (docs/architecture.md, "The Forge edge").
+ * Reports read app-level data with it too; only the report's JQL filter, a user-initiated read,
+ * runs with the viewer's own token (src/forge/forge-auth.ts; docs/architecture.md, "The Forge edge").
  */
 export function createForgeJiraCredentials(deps: ForgeJiraCredentialsDeps): JiraCredentials {
   const marginMs = deps.expiryMarginMs ?? TOKEN_EXPIRY_MARGIN_MS;

@@ -357,6 +357,25 @@ describe('Forge Remote: forged requests', () => {
     }
   });
 
+  it("reports a Forge site's account ids with its system token and erases a closed account", async () => {
+    const bed = await forgeBed();
+    const tenant = await install(bed);
+    const visible = visibleToApp(bed);
+    const authors = [...new Set(visible.map((worklog) => worklog.authorId))];
+    const [closing, staying] = authors as [string, string];
+    bed.sim.gdpr.closeAccount(closing);
+
+    expect(await bed.tally.periodic.runDue()).toContain('personal-data-report-check');
+
+    const reported = bed.sim.gdpr.reported.flatMap((request) => request.accounts.map((account) => account.accountId));
+    expect(new Set(reported)).toEqual(new Set(authors));
+    const store = await bed.tally.stores.open(tenant.id);
+    const held = (await store.listAccountIds()).map((account) => account.accountId);
+    expect(held).not.toContain(closing);
+    expect(held).toContain(staying);
+    expect(await store.countWorklogs()).toBe(visible.length);
+  });
+
   it("runs the report's JQL as the viewer with their own token: currentUser() means them", async () => {
     const bed = await forgeBed();
     await install(bed);

@@ -94,8 +94,8 @@ describe('Forge manifest', () => {
     expect(manifest.remotes).toEqual([{ key: FORGE_REMOTE_KEY, baseUrl: 'https://tally.example.com', operations: ['storage', 'compute'], storage: { inScopeEUD: true } }]);
   });
 
-  it('asks for the four read scopes Tally needs and no write scope', () => {
-    expect(exampleManifest().permissions).toEqual({ scopes: ['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'read:jira-user'] });
+  it('asks for the four read scopes Tally needs, personal-data reporting, and no write scope', () => {
+    expect(exampleManifest().permissions).toEqual({ scopes: ['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'read:jira-user', 'report:personal-data'] });
   });
 
   it('keeps only app.connect.key of Connect for a vendor continuing a Connect app', async () => {

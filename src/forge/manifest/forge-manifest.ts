@@ -58,12 +58,14 @@ export const FORGE_ENDPOINT_KEYS = Object.freeze({
 export const FORGE_SCOPES = Object.freeze([
   // Forge delivers `x-forge-oauth-system` to the remote only with this scope (remote/essentials).
   'read:app-system-token',
-  // `x-forge-oauth-user` for reads the viewer starts from the report page (permission checks).
+  // `x-forge-oauth-user` for reads the viewer starts from the report page (the report's JQL).
   'read:app-user-token',
   // Worklogs, issues, projects, JQL search, permission checks, serverInfo, and the worklog events.
   'read:jira-work',
   // Display names and avatars of worklog authors (`/user/bulk`).
   'read:jira-user',
+  // Reporting the stored account ids to Atlassian's Personal Data Reporting API (GDPR).
+  'report:personal-data',
 ] as const);
 
 /**
