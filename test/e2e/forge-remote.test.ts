@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
@@ -9,6 +9,7 @@ import { groupTree, type SummaryWire } from '../../src/reporting/summary-wire.js
 import type { Tenant, TenantId } from '../../src/tenants/tenant.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
 import { createTallyTestbed, type TallyTestbed, type TallyTestbedOptions } from '../support/tally-testbed.js';
+import { filesHolding, filesUnder } from '../support/canary-scan.js';
 
 /*
  * Tally as a Forge Remote, end to end against the simulator's Forge side (issue 7, "Done when"):
@@ -64,18 +65,6 @@ function newWorklog(bed: TallyTestbed, comment = 'forge e2e') {
   return bed.sim.site.createWorklog({ issueId: issue.id, authorId: bed.sim.generated!.users[0]!.accountId, comment: textToAdf(comment), startedMs: Date.UTC(2026, 9, 1, 9), timeSpentSeconds: 1800 });
 }
 
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
-}
-
-/** The files under the data and backup directories whose raw bytes hold `canary`. */
-function filesHolding(bed: TallyTestbed, canary: string): string[] {
-  const needle = Buffer.from(canary, 'utf8');
-  return [...new Set([...filesUnder(bed.config.dataDir), ...filesUnder(bed.config.backupDir)])].filter((file) => readFileSync(file).includes(needle));
-}
 
 /** A Forge tenant, fully synced and backed up, whose site holds a worklog commented with a canary. */
 async function syncedTenantWithCanary(options: TallyTestbedOptions = {}): Promise<{ bed: TallyTestbed; tenant: Tenant; canary: string; systemToken: string }> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
@@ -7,6 +7,7 @@ import { PURGE_STEPS, type PurgeStep } from '../../src/lifecycle/tenant-purge.js
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
 import { createTallyTestbed, type TallyTestbed, type TallyTestbedOptions } from '../support/tally-testbed.js';
+import { filesHolding, filesUnder } from '../support/canary-scan.js';
 
 /*
  * The statements' promise on uninstall: all of a customer's data is deleted, backups included;
@@ -22,19 +23,6 @@ afterEach(async () => {
   await Promise.all(databases.splice(0).map((database) => database.drop()));
 });
 
-/** Every regular file under `dir` (none when it does not exist). */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
-}
-
-/** The files under the data and backup directories whose raw bytes hold `canary`. */
-function filesHolding(bed: TallyTestbed, canary: string): string[] {
-  const needle = Buffer.from(canary, 'utf8');
-  return [...new Set([...filesUnder(bed.config.dataDir), ...filesUnder(bed.config.backupDir)])].filter((file) => readFileSync(file).includes(needle));
-}
 
 interface Scene {
   bed: TallyTestbed;
