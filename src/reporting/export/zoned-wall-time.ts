@@ -1,4 +1,5 @@
 import { AppError } from '../../platform/app-error.js';
+import { ZoneOffsets } from '../engine/zone-offsets.js';
 
 // Jira's `started` as stored: 2026-03-05T09:30:00.000+0100 (REST v3 worklog schema); the colon in
 // the offset, `Z` and a missing fraction are accepted too, so an ISO 8601 instant also reads.
@@ -32,57 +33,20 @@ export interface ZonedWallTime {
   toWallMs(instantMs: number): number;
 }
 
-// Offsets are looked up per 15-minute bucket: a bucket whose two ends share an offset has it
-// throughout (zones never change twice within 15 minutes); a bucket with a transition is
-// computed per instant. The cache is cleared past a size that a year of worklogs never needs.
-const BUCKET_MS = 15 * 60_000;
-const MAX_CACHED_BUCKETS = 100_000;
-
 /**
- * Converts instants to wall time in `timeZone` (an IANA name or `UTC`). Throws a
- * `REQUEST_INVALID` AppError for a zone the runtime does not know.
+ * Converts instants to wall time in `timeZone` (an IANA name or `UTC`), with the same offset
+ * tables the report engine computes work dates from (src/reporting/engine/zone-offsets.ts), so an
+ * export's "Started" and "Work date" columns can never disagree. Throws a `REQUEST_INVALID`
+ * AppError for a zone the runtime does not know.
  */
 export function createZonedWallTime(timeZone: string): ZonedWallTime {
-  let format: Intl.DateTimeFormat;
+  let offsets: ZoneOffsets;
   try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
+    offsets = new ZoneOffsets(timeZone);
   } catch (error) {
     throw new AppError('REQUEST_INVALID', `Unknown time zone "${timeZone}"`, { cause: error });
   }
-
-  const offsetAt = (instantMs: number): number => {
-    const fields: Record<string, number> = {};
-    for (const part of format.formatToParts(instantMs)) {
-      if (part.type !== 'literal') fields[part.type] = Number(part.value);
-    }
-    const wholeSecondMs = instantMs - (((instantMs % 1000) + 1000) % 1000);
-    const wall = Date.UTC(fields.year ?? 0, (fields.month ?? 1) - 1, fields.day ?? 1, fields.hour ?? 0, fields.minute ?? 0, fields.second ?? 0);
-    return wall - wholeSecondMs;
-  };
-
-  const bucketOffsets = new Map<number, number | null>();
-  const offsetFor = (instantMs: number): number => {
-    const bucket = Math.floor(instantMs / BUCKET_MS);
-    let offset = bucketOffsets.get(bucket);
-    if (offset === undefined) {
-      const start = offsetAt(bucket * BUCKET_MS);
-      offset = start === offsetAt(bucket * BUCKET_MS + BUCKET_MS - 1) ? start : null;
-      if (bucketOffsets.size >= MAX_CACHED_BUCKETS) bucketOffsets.clear();
-      bucketOffsets.set(bucket, offset);
-    }
-    return offset ?? offsetAt(instantMs);
-  };
-
-  return { timeZone, toWallMs: (instantMs) => instantMs + offsetFor(instantMs) };
+  return { timeZone, toWallMs: (instantMs) => instantMs + offsets.offsetAt(instantMs) };
 }
 
 /** `YYYY-MM-DD HH:mm:ss` of a wall time from {@link ZonedWallTime.toWallMs}: a form Excel reads as a date-time. */
