@@ -4,7 +4,6 @@ import type { TallyEnv } from './tally-env.js';
 import { readJson } from './read-json.js';
 import { parseOrReject, questionSchema, reportQuestionShape, toReportQuestion } from '../reporting/report-question.js';
 import type { ReportService, Viewer } from '../reporting/report-service.js';
-import { summaryWire } from '../reporting/summary-wire.js';
 import { exportDetails } from '../reporting/export/export-details.js';
 import { exportSummary } from '../reporting/export/export-summary.js';
 import { EXPORT_FORMATS, type ExportFile } from '../reporting/export/export-file.js';
@@ -38,7 +37,7 @@ export function reportRoutes(reports: ReportService, clock: Clock): Hono<TallyEn
   const routes = new Hono<TallyEnv>();
   routes.post('/api/reports/summary', async (c) => {
     const question = toReportQuestion(parseOrReject(questionSchema(reportQuestionShape), await readJson(c), 'report question'));
-    return c.json(summaryWire(await reports.summary(viewerOf(c), question)));
+    return c.json(await reports.summaryWire(viewerOf(c), question));
   });
   routes.post('/api/reports/details', async (c) => {
     const body = parseOrReject(detailsSchema, await readJson(c), 'details question');

@@ -5,6 +5,7 @@ import { commentText } from './adf-text.js';
 import { dateKeyLabel } from './group-labels.js';
 import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ReportSummary, ResolvedReportQuery, Totals } from './report-model.js';
 import type { ReportQuestion } from './report-question.js';
+import type { GroupColumns, SummaryWire } from './summary-wire.js';
 import type { LiveIssue, LiveUser, ViewerJiraAccess, ViewerScope } from './live/live-jira-data.js';
 import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 
@@ -19,6 +20,8 @@ export type { LiveIssue, LiveUser, ViewerScope };
 /** The engine's view of one tenant's worklogs (src/reporting/engine). */
 export interface ReportColumnsPort {
   summarize(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): ReportSummary;
+  /** The same summary with its groups as the API's columns, depth first (no group objects). */
+  summarizeAsColumns(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): { total: Totals; columns: GroupColumns };
   distinctIssueIds(query: ResolvedReportQuery): number[];
   details(query: ResolvedReportQuery, page: { after?: DetailsCursor; limit: number }): { refs: DetailRef[]; next?: DetailsCursor | undefined };
 }
@@ -188,9 +191,7 @@ export function createReportService(deps: ReportServiceDeps) {
     return live.issues(viewer.tenantId, columns.distinctIssueIds(query));
   }
 
-  async function label(viewer: Viewer, summary: ReportSummary, groupBy: readonly GroupDimension[], known: Map<number, LiveIssue>): Promise<GroupLabels> {
-    const keys = new Map<GroupDimension, Set<string>>();
-    if (groupBy.length > 0) collectKeys(summary.groups, groupBy, 0, keys);
+  async function label(viewer: Viewer, keys: Map<GroupDimension, Set<string>>, known: Map<number, LiveIssue>): Promise<GroupLabels> {
     const users = await live.users(viewer.tenantId, [...(keys.get('user') ?? [])].filter((id) => id !== ''));
     const wantedIssues = [...(keys.get('issue') ?? []), ...(keys.get('parent') ?? [])].filter((id) => id !== '').map(Number);
     const missing = wantedIssues.filter((id) => !known.has(id));
@@ -268,8 +269,26 @@ export function createReportService(deps: ReportServiceDeps) {
         const issue = info.get(id);
         return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
       });
-      const labels = await label(viewer, summary, query.groupBy, info);
+      const keys = new Map<GroupDimension, Set<string>>();
+      if (query.groupBy.length > 0) collectKeys(summary.groups, query.groupBy, 0, keys);
+      const labels = await label(viewer, keys, info);
       return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.groups, labels };
+    },
+
+    /** `POST /api/reports/summary` as sent: the same answer with the groups as columns. */
+    async summaryWire(viewer: Viewer, question: ReportQuestion): Promise<SummaryWire> {
+      const columns = await deps.columnsFor(viewer.tenantId);
+      const query = await resolve(viewer, question, columns);
+      const info = await issueInfoFor(viewer, query, columns);
+      const summary = columns.summarizeAsColumns(query, (id) => {
+        const issue = info.get(id);
+        return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
+      });
+      const keys = new Map<GroupDimension, Set<string>>(query.groupBy.map((dimension) => [dimension, new Set<string>()]));
+      const { depth, key } = summary.columns;
+      for (let i = 0; i < key.length; i++) (keys.get(query.groupBy[depth[i] as number] as GroupDimension) as Set<string>).add(key[i] as string);
+      const labels = await label(viewer, keys, info);
+      return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels };
     },
 
     async details(viewer: Viewer, question: ReportQuestion, page: { cursor?: string | undefined; limit: number }): Promise<DetailsAnswer> {

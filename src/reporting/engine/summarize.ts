@@ -3,6 +3,7 @@ import { groupCells, type GroupCellsOptions } from './group-cells.js';
 import { planGroupLevels } from './group-levels.js';
 import { compileRowFilter } from './row-filter.js';
 import { buildSummary } from './summary-tree.js';
+import { buildSummaryColumns, type ColumnSummary } from './summary-columns.js';
 import type { WorklogColumns } from './worklog-columns.js';
 
 /**
@@ -24,4 +25,21 @@ export function summarizeColumns(
   if (filter.empty) return { total: { seconds: 0, worklogs: 0 }, groups: [] };
   const levels = planGroupLevels(filter, query.groupBy, issueInfo);
   return buildSummary(levels, query.sort, (visit) => groupCells(filter, levels, visit, options));
+}
+
+/**
+ * The same report as {@link summarizeColumns}, as the API sends it: the groups written straight
+ * into columns (summary-columns.ts), with no group objects in between.
+ */
+export function summarizeAsColumns(
+  columns: WorklogColumns,
+  query: ResolvedReportQuery,
+  issueInfo: (issueId: number) => IssueInfo | undefined,
+  options: GroupCellsOptions = {},
+): ColumnSummary {
+  if (query.groupBy.length > MAX_GROUP_LEVELS) throw new RangeError(`At most ${MAX_GROUP_LEVELS} grouping levels, got ${query.groupBy.length}`);
+  const filter = compileRowFilter(columns, query);
+  if (filter.empty) return { total: { seconds: 0, worklogs: 0 }, columns: { depth: [], key: [], seconds: [], worklogs: [] } };
+  const levels = planGroupLevels(filter, query.groupBy, issueInfo);
+  return buildSummaryColumns(levels, query.sort, (visit) => groupCells(filter, levels, visit, options));
 }

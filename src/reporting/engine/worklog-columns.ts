@@ -6,7 +6,8 @@ import { NO_ACCOUNT_KEY } from '../report-model.js';
 import { allocateArrays, BLOCK_SHIFT, grownArrays, reorderedArrays, type ColumnArrays } from './column-arrays.js';
 import { listDetails } from './details.js';
 import { listDistinctIssueIds } from './distinct-issue-ids.js';
-import { summarizeColumns } from './summarize.js';
+import { summarizeAsColumns, summarizeColumns } from './summarize.js';
+import type { ColumnSummary } from './summary-columns.js';
 import { ZoneDayColumn } from './zone-day-column.js';
 
 /** Tuning of a {@link WorklogColumns}; the defaults suit 1–10M rows. */
@@ -119,6 +120,11 @@ export class WorklogColumns {
   /** See {@link summarizeColumns}. */
   summarize(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): ReportSummary {
     return summarizeColumns(this, query, issueInfo);
+  }
+
+  /** See {@link summarizeAsColumns}. */
+  summarizeAsColumns(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): ColumnSummary {
+    return summarizeAsColumns(this, query, issueInfo);
   }
 
   /** See {@link listDistinctIssueIds}. */
