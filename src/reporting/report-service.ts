@@ -3,9 +3,9 @@ import type { TenantStore } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { commentText } from './adf-text.js';
 import { dateKeyLabel } from './group-labels.js';
-import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ReportSummary, ResolvedReportQuery, Totals } from './report-model.js';
+import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ResolvedReportQuery, Totals } from './report-model.js';
 import type { ReportQuestion } from './report-question.js';
-import type { GroupColumns, SummaryWire } from './summary-wire.js';
+import { groupTree, type GroupColumns, type SummaryWire } from './summary-wire.js';
 import type { LiveIssue, LiveUser, ViewerJiraAccess, ViewerScope } from './live/live-jira-data.js';
 import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 
@@ -19,8 +19,7 @@ export type { LiveIssue, LiveUser, ViewerScope };
 
 /** The engine's view of one tenant's worklogs (src/reporting/engine). */
 export interface ReportColumnsPort {
-  summarize(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): ReportSummary;
-  /** The same summary with its groups as the API's columns, depth first (no group objects). */
+  /** The grouped summary with its groups as the API's columns, depth first (no group objects). */
   summarizeAsColumns(query: ResolvedReportQuery, issueInfo: (issueId: number) => IssueInfo | undefined): { total: Totals; columns: GroupColumns };
   distinctIssueIds(query: ResolvedReportQuery): number[];
   details(query: ResolvedReportQuery, page: { after?: DetailsCursor; limit: number }): { refs: DetailRef[]; next?: DetailsCursor | undefined };
@@ -133,16 +132,6 @@ function intersect(sets: number[][]): number[] | undefined {
   return [...result].sort((a, b) => a - b);
 }
 
-/** The distinct keys of each dimension in `groups` (level `depth` is by `groupBy[depth]`). */
-function collectKeys(groups: GroupNode[], groupBy: readonly GroupDimension[], depth: number, into: Map<GroupDimension, Set<string>>): void {
-  const dimension = groupBy[depth] as GroupDimension;
-  let keys = into.get(dimension);
-  if (!keys) into.set(dimension, (keys = new Set()));
-  for (const group of groups) {
-    keys.add(group.key);
-    if (group.children) collectKeys(group.children, groupBy, depth + 1, into);
-  }
-}
 
 /** Builds the report service over the engine, the stores and live Jira data. */
 export function createReportService(deps: ReportServiceDeps) {
@@ -256,39 +245,33 @@ export function createReportService(deps: ReportServiceDeps) {
     return rows;
   }
 
+  /** `POST /api/reports/summary` as sent: the groups as columns, labels once per key. */
+  async function summaryWire(viewer: Viewer, question: ReportQuestion): Promise<SummaryWire> {
+    const columns = await deps.columnsFor(viewer.tenantId);
+    const query = await resolve(viewer, question, columns);
+    const info = await issueInfoFor(viewer, query, columns);
+    const summary = columns.summarizeAsColumns(query, (id) => {
+      const issue = info.get(id);
+      return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
+    });
+    const keys = new Map<GroupDimension, Set<string>>(query.groupBy.map((dimension) => [dimension, new Set<string>()]));
+    const { depth, key } = summary.columns;
+    for (let i = 0; i < key.length; i++) (keys.get(query.groupBy[depth[i] as number] as GroupDimension) as Set<string>).add(key[i] as string);
+    const labels = await label(viewer, keys, info);
+    return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels };
+  }
+
   return {
+    summaryWire,
+
     async session(viewer: Viewer): Promise<{ timeZone: string }> {
       return { timeZone: await defaultZone(viewer) };
     },
 
+    /** The same answer with the groups as a tree (the summary export walks it). */
     async summary(viewer: Viewer, question: ReportQuestion): Promise<SummaryAnswer> {
-      const columns = await deps.columnsFor(viewer.tenantId);
-      const query = await resolve(viewer, question, columns);
-      const info = await issueInfoFor(viewer, query, columns);
-      const summary = columns.summarize(query, (id) => {
-        const issue = info.get(id);
-        return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
-      });
-      const keys = new Map<GroupDimension, Set<string>>();
-      if (query.groupBy.length > 0) collectKeys(summary.groups, query.groupBy, 0, keys);
-      const labels = await label(viewer, keys, info);
-      return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.groups, labels };
-    },
-
-    /** `POST /api/reports/summary` as sent: the same answer with the groups as columns. */
-    async summaryWire(viewer: Viewer, question: ReportQuestion): Promise<SummaryWire> {
-      const columns = await deps.columnsFor(viewer.tenantId);
-      const query = await resolve(viewer, question, columns);
-      const info = await issueInfoFor(viewer, query, columns);
-      const summary = columns.summarizeAsColumns(query, (id) => {
-        const issue = info.get(id);
-        return issue ? { projectId: issue.projectId, parentId: issue.parentId } : undefined;
-      });
-      const keys = new Map<GroupDimension, Set<string>>(query.groupBy.map((dimension) => [dimension, new Set<string>()]));
-      const { depth, key } = summary.columns;
-      for (let i = 0; i < key.length; i++) (keys.get(query.groupBy[depth[i] as number] as GroupDimension) as Set<string>).add(key[i] as string);
-      const labels = await label(viewer, keys, info);
-      return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels };
+      const wire = await summaryWire(viewer, question);
+      return { ...wire, groups: groupTree(wire.groups) };
     },
 
     async details(viewer: Viewer, question: ReportQuestion, page: { cursor?: string | undefined; limit: number }): Promise<DetailsAnswer> {
@@ -300,7 +283,7 @@ export function createReportService(deps: ReportServiceDeps) {
       return {
         rows: await detailRows(viewer, store, refs),
         nextCursor: next ? encodeCursor(next) : null,
-        total: columns.summarize(query, () => undefined).total,
+        total: columns.summarizeAsColumns(query, () => undefined).total,
       };
     },
 

@@ -19,38 +19,7 @@ export interface GroupColumns {
 /** The summary answer on the wire: the groups as columns, labels once per key. */
 export type SummaryWire = Omit<SummaryAnswer, 'groups'> & { groups: GroupColumns };
 
-/** How many groups the tree holds, at every level. */
-function countGroups(nodes: readonly GroupNode[]): number {
-  let count = nodes.length;
-  for (const node of nodes) if (node.children) count += countGroups(node.children);
-  return count;
-}
-
-/**
- * Flattens the group tree into {@link GroupColumns}, depth first. The columns are allocated at
- * their final length and filled by index (pushing 20,000+ values into growing arrays cost more
- * than the JSON encoding of the answer).
- */
-export function groupColumns(groups: readonly GroupNode[]): GroupColumns {
-  const total = countGroups(groups);
-  const columns: GroupColumns = { depth: new Array<number>(total).fill(0), key: new Array<string>(total).fill(''), seconds: new Array<number>(total).fill(0), worklogs: new Array<number>(total).fill(0) };
-  let at = 0;
-  const walk = (nodes: readonly GroupNode[], depth: number) => {
-    for (const node of nodes) {
-      columns.depth[at] = depth;
-      columns.key[at] = node.key;
-      columns.seconds[at] = node.seconds;
-      columns.worklogs[at] = node.worklogs;
-      at++;
-      if (node.children) walk(node.children, depth + 1);
-    }
-  };
-  walk(groups, 0);
-  return columns;
-}
-
-
-/** Rebuilds the tree from columns (tests and scripts; the page has its own copy in web/). */
+/** Rebuilds the tree from columns (the tree API, exports, tests; the page has its own copy in web/). */
 export function groupTree(columns: GroupColumns): GroupNode[] {
   const top: GroupNode[] = [];
   const path: GroupNode[] = [];

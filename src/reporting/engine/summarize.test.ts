@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GROUP_DIMENSIONS, NO_ACCOUNT_KEY, type GroupDimension, type ReportSort, type ResolvedReportQuery } from '../report-model.js';
 import { FIXTURE_ISSUES, fixtureIssueInfo, fixtureWorklogs, referenceMatches, referenceSummary, worklogAt } from './engine-fixtures.js';
 import { summarizeAsColumns, summarizeColumns } from './summarize.js';
-import { groupColumns } from '../summary-wire.js';
+import { groupTree } from '../summary-wire.js';
 import { WorklogColumns } from './worklog-columns.js';
 
 const ZONES = ['Asia/Tokyo', 'Europe/Berlin', 'America/New_York'] as const;
@@ -145,14 +145,16 @@ describe('summarize', () => {
 });
 
 describe('summarizeAsColumns', () => {
-  // The API's path: the same groups, totals and order as the tree, flattened depth first.
-  it.each(ZONES)('writes exactly the flattened tree, for every combination and sort, in %s', (timeZone) => {
+  // The API's path: depth-first columns whose tree is the independent reference's, for every
+  // combination and sort (the tree API is built from these columns too).
+  it.each(ZONES)('writes the reference summary depth first, for every combination and sort, in %s', (timeZone) => {
     for (const groupBy of [...COMBINATIONS, ...GROUP_DIMENSIONS.map((dimension) => [dimension]), ['user', 'year'], []] as GroupDimension[][]) {
       for (const sort of SORTS) {
         for (const [fromDate, toDate] of [['2025-01-01', '2027-12-31'], ['2026-02-14', '2026-11-03']] as const) {
           const q = query({ timeZone, fromDate, toDate, groupBy, sort });
-          const tree = summarizeColumns(columns, q, fixtureIssueInfo);
-          expect(summarizeAsColumns(columns, q, fixtureIssueInfo), `${groupBy.join('×')} ${sort.by} ${sort.direction}`).toEqual({ total: tree.total, columns: groupColumns(tree.groups) });
+          const expected = referenceSummary(rows, q, fixtureIssueInfo);
+          const answer = summarizeAsColumns(columns, q, fixtureIssueInfo);
+          expect({ total: answer.total, groups: groupTree(answer.columns) }, `${groupBy.join('×')} ${sort.by} ${sort.direction}`).toEqual(expected);
         }
       }
     }
@@ -162,8 +164,8 @@ describe('summarizeAsColumns', () => {
     expect(summarizeAsColumns(columns, query({ fromDate: '1990-01-01', toDate: '1990-12-31', groupBy: ['user'] }), fixtureIssueInfo)).toEqual({ total: { seconds: 0, worklogs: 0 }, columns: { depth: [], key: [], seconds: [], worklogs: [] } });
     for (const options of [{ denseCellLimit: 10 }, { denseCellLimit: 10, numericCellLimit: 10 }, { rollup: 'whenever' as const }]) {
       const q = query({ timeZone: 'Europe/Berlin', groupBy: ['month', 'user', 'issue'], sort: { by: 'seconds', direction: 'desc' } });
-      const tree = summarizeColumns(columns, q, fixtureIssueInfo, options);
-      expect(summarizeAsColumns(columns, q, fixtureIssueInfo, options)).toEqual({ total: tree.total, columns: groupColumns(tree.groups) });
+      const answer = summarizeAsColumns(columns, q, fixtureIssueInfo, options);
+      expect({ total: answer.total, groups: groupTree(answer.columns) }).toEqual(referenceSummary(rows, q, fixtureIssueInfo));
     }
   });
 });

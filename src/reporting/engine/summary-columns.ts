@@ -41,11 +41,13 @@ class PreOrderGroups {
 }
 
 /**
- * The same summary as buildSummary (summary-tree.ts) — totals on every level, siblings sorted by
- * `sort` with the same rules — written straight into the wire's columns, without a group object
- * per group: an answer of tens of thousands of groups then leaves almost nothing for the
- * collector (at 1M worklogs, all history by user × month, the tree's 22,000 objects were the
- * largest part of the request's garbage).
+ * Builds a summary from the cells `collect` reports in ascending code order (see groupCells):
+ * totals on every level are the sums of their cells, the grand total the sum of all; groups are
+ * sorted at every level by `sort` (ties on seconds by key ascending; date levels by time). They
+ * are written straight into the wire's columns, without a group object per group: an answer of
+ * tens of thousands of groups leaves almost nothing for the collector (at 1M worklogs, all
+ * history by user × month, a tree's 22,000 objects were the largest part of a request's garbage).
+ * A tree, where one is wanted, is rebuilt from the columns (`groupTree`).
  *
  * The cells arrive in ascending code order, so the groups they open come in depth-first
  * pre-order: each group's subtree is the contiguous run after it. Sorting siblings reorders those
