@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { AppError } from '../platform/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import type { ControlSchema, TenantsTable } from './control-schema.js';
@@ -57,6 +57,21 @@ function toTenant(row: TenantRow): Tenant {
   };
 }
 
+/** The lifecycle columns of a tenant row that a first install writes, whatever the platform. */
+function freshInstallColumns(nowMs: number) {
+  return { state: 'installed', enabled: 1, installed_at_ms: nowMs, uninstalled_at_ms: null, updated_at_ms: nowMs, purge_step: null, purged_at_ms: null } as const;
+}
+
+/**
+ * A re-installed tenant's row: a finished purge is history now and is cleared; an unfinished one
+ * stays owed and runs before the new full sync (same job key, higher priority), so nothing old
+ * reappears.
+ */
+async function forgetFinishedPurge(trx: Transaction<ControlSchema>, revived: TenantRow): Promise<TenantRow> {
+  if (revived.purge_step !== 'done') return revived;
+  return trx.updateTable('tenants').set({ purge_step: null, purged_at_ms: null }).where('id', '=', revived.id).returningAll().executeTakeFirstOrThrow();
+}
+
 /**
  * The {@link TenantRegistry} over the control database (both dialects), with shared secrets sealed
  * by `secretBox` under the tenant's id, so a sealed value copied to another row does not open.
@@ -100,13 +115,7 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
             product: record.product,
             base_url: record.baseUrl,
             shared_secret_sealed: secretBox.seal(record.sharedSecret, mintedId),
-            state: 'installed',
-            enabled: 1,
-            installed_at_ms: nowMs,
-            uninstalled_at_ms: null,
-            updated_at_ms: nowMs,
-            purge_step: null,
-            purged_at_ms: null,
+            ...freshInstallColumns(nowMs),
           })
           .onConflict((conflict) => conflict.column('client_key').doNothing())
           .returningAll()
@@ -127,13 +136,7 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
         } as const;
         const update = () => trx.updateTable('tenants').set(replacement).where('id', '=', id).returningAll();
         const revived = await update().where('state', '=', 'uninstalled').executeTakeFirst();
-        if (revived) {
-          // A finished purge is history now; an unfinished one stays owed and runs before the new
-          // full sync (same job key, higher priority), so nothing old reappears.
-          const purge = revived.purge_step === 'done' ? { purge_step: null, purged_at_ms: null } : {};
-          const tenant = Object.keys(purge).length > 0 ? await trx.updateTable('tenants').set(purge).where('id', '=', id).returningAll().executeTakeFirstOrThrow() : revived;
-          return { tenant: toTenant(tenant), created: false, reinstalled: true };
-        }
+        if (revived) return { tenant: toTenant(await forgetFinishedPurge(trx, revived)), created: false, reinstalled: true };
         const replaced = await update().executeTakeFirstOrThrow();
         return { tenant: toTenant(replaced), created: false, reinstalled: false };
       });
@@ -291,13 +294,7 @@ function recordForgeInstall(db: Kysely<ControlSchema>, clock: Clock, record: For
         // Until serverInfo answers, the API base URL stands in for the site URL (display only).
         base_url: record.siteUrl ?? record.apiBaseUrl,
         shared_secret_sealed: null,
-        state: 'installed',
-        enabled: 1,
-        installed_at_ms: nowMs,
-        uninstalled_at_ms: null,
-        updated_at_ms: nowMs,
-        purge_step: null,
-        purged_at_ms: null,
+        ...freshInstallColumns(nowMs),
         cloud_id: record.cloudId,
         api_base_url: record.apiBaseUrl,
         last_tick_at_ms: null,
@@ -330,11 +327,7 @@ function recordForgeInstall(db: Kysely<ControlSchema>, clock: Clock, record: For
     const previousInstallationId = rekeyed ? known.client_key : undefined;
     const update = (values: object) => trx.updateTable('tenants').set(values).where('id', '=', known.id).returningAll();
     const revived = await update({ ...kept, ...fresh }).where('state', '=', 'uninstalled').executeTakeFirst();
-    if (revived) {
-      // As recordInstall: a finished purge is history; an unfinished one stays owed and runs first.
-      const tenant = revived.purge_step === 'done' ? await update({ purge_step: null, purged_at_ms: null }).executeTakeFirstOrThrow() : revived;
-      return { tenant: toTenant(tenant), created: false, reinstalled: true, previousInstallationId };
-    }
+    if (revived) return { tenant: toTenant(await forgetFinishedPurge(trx, revived)), created: false, reinstalled: true, previousInstallationId };
     const updated = await update(rekeyed ? { ...kept, ...fresh } : kept).executeTakeFirstOrThrow();
     return { tenant: toTenant(updated), created: false, reinstalled: rekeyed, previousInstallationId };
   });
