@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { SimFetch } from '../connect/app-call.js';
+import type { SimFetch } from '../http/remote-call.js';
 import type { DeliveryJob, RetryReason } from './delivery-queue.js';
-import { callRemote, remoteStatus, type RemoteOutcome } from './remote-call.js';
+import { callRemote, outcomeStatus, type RemoteOutcome } from '../http/remote-call.js';
 
 /** What the simulated Forge platform sent to the remote. */
 export type ForgeDeliveryKind = 'installed' | 'upgraded' | 'pre-uninstall' | 'tick' | 'event' | 'invoke';
@@ -89,7 +89,7 @@ export function triggerDeliveryJob(delivery: TriggerDelivery, ports: TriggerDeli
       const body = retryBody(delivery.body, attempt, previousReason, ports.envelope());
       const headers = { ...target.headers, 'content-type': 'application/json' };
       const outcome = await callRemote(ports.appFetch, { url: target.url, method: 'POST', headers, body: JSON.stringify(body) }, delivery.timeoutMs);
-      const status = remoteStatus(outcome);
+      const status = outcomeStatus(outcome);
       ports.log({
         kind: delivery.kind,
         path: delivery.path,

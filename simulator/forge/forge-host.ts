@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { BearerAuthority } from '../auth/authenticate.js';
-import type { SimFetch } from '../connect/app-call.js';
+import type { SimFetch } from '../http/remote-call.js';
 import type { SimEnv } from '../http/sim-env.js';
 import type { JiraSite } from '../jira/jira-site.js';
 import { createForgeApiGateway } from './api-gateway.js';

@@ -1,6 +1,6 @@
-import type { SimFetch } from '../connect/app-call.js';
+import type { SimFetch } from '../http/remote-call.js';
 import type { ForgeDelivery } from './forge-delivery.js';
-import { callRemote } from './remote-call.js';
+import { callRemote } from '../http/remote-call.js';
 
 /** A Custom UI `invokeRemote` call (`@forge/bridge`), as the user `accountId` makes it. */
 export interface InvokeRemoteInput {

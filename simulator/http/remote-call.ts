@@ -1,6 +1,7 @@
-import type { SimFetch } from '../connect/app-call.js';
+/** A `fetch`: global fetch over HTTP, or an app's in-process `app.fetch`. */
+export type SimFetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
-/** One request from the simulated Forge platform to the remote. */
+/** One request from the simulated Atlassian cloud (Connect host or Forge platform) to the app. */
 export interface RemoteRequest {
   url: string;
   method: string;
@@ -16,8 +17,9 @@ export type RemoteOutcome =
   | { kind: 'timeout' };
 
 /**
- * Sends the request and waits at most `timeoutMs` of real time: the remote is a real process
- * (or its in-process `fetch`), so the site clock does not apply. Never throws.
+ * Sends the request and waits at most `timeoutMs` of real time: the app is a real process (or its
+ * in-process `fetch`), so the site clock does not apply. Reads the whole answer, so sockets are
+ * released. Never throws: a refused connection or a timeout is an outcome.
  */
 export async function callRemote(appFetch: SimFetch, request: RemoteRequest, timeoutMs: number): Promise<RemoteOutcome> {
   const controller = new AbortController();
@@ -45,6 +47,6 @@ export async function callRemote(appFetch: SimFetch, request: RemoteRequest, tim
 }
 
 /** The status as a number for logs: 0 when nothing answered. */
-export function remoteStatus(outcome: RemoteOutcome): number {
+export function outcomeStatus(outcome: RemoteOutcome): number {
   return outcome.kind === 'response' ? outcome.status : 0;
 }
