@@ -60,7 +60,11 @@ export function findStaleReason(webDir: string = WEB_DIR): string | undefined {
   return undefined;
 }
 
-async function viteBuild(webDir: string, outDir: string, logLevel: NonNullable<WebBuildOptions['logLevel']>): Promise<void> {
+/**
+ * A production build of the page in `webDir` into `outDir` (replacing it); `variant` adds what a
+ * host needs on top of the shared Vite config (the Forge resource: relative asset URLs, a marker).
+ */
+export async function viteBuild(webDir: string, outDir: string, logLevel: NonNullable<WebBuildOptions['logLevel']>, variant: { base?: string; plugins?: import('vite').PluginOption[] } = {}): Promise<void> {
   // Imported here so that importing this module (npm start) costs nothing when the page is fresh.
   const { build } = await import('vite');
   // Vite and the React plugin read NODE_ENV when they start: vitest sets it to `test`, which
@@ -73,6 +77,7 @@ async function viteBuild(webDir: string, outDir: string, logLevel: NonNullable<W
       configFile: join(webDir, 'vite.config.ts'),
       mode: 'production',
       logLevel,
+      ...variant,
       build: { outDir, emptyOutDir: true },
     });
   } finally {

@@ -10,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vite';
-import { WEB_DIR } from '../../../scripts/build-web.js';
+import { viteBuild, WEB_DIR } from '../../../scripts/build-web.js';
 import { FORGE_PAGE_RESOURCE_PATH } from './forge-manifest.js';
 
 /** The Forge app directory: `forge/manifest.yml` and the resources it names. */
@@ -37,24 +37,7 @@ function forgeHostMarker(): Plugin {
 export async function buildForgePage(options: { outDir?: string; logLevel?: 'info' | 'warn' | 'error' | 'silent' } = {}): Promise<ForgePageBuildResult> {
   const started = performance.now();
   const outDir = options.outDir ?? join(FORGE_APP_DIR, FORGE_PAGE_RESOURCE_PATH);
-  const { build } = await import('vite');
-  // As in scripts/build-web.ts: the page is always the production build, whatever NODE_ENV says.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({
-      root: WEB_DIR,
-      configFile: join(WEB_DIR, 'vite.config.ts'),
-      mode: 'production',
-      base: './',
-      logLevel: options.logLevel ?? 'warn',
-      plugins: [forgeHostMarker()],
-      build: { outDir, emptyOutDir: true },
-    });
-  } finally {
-    if (nodeEnv === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = nodeEnv;
-  }
+  await viteBuild(WEB_DIR, outDir, options.logLevel ?? 'warn', { base: './', plugins: [forgeHostMarker()] });
   return { outDir, ms: performance.now() - started };
 }
 
