@@ -5,6 +5,8 @@ import { createSimClock, type SimClock } from './sim-clock.js';
 import { JiraSite, type SiteBehaviour } from './jira/jira-site.js';
 import { generateSite, type GenerateOptions, type GeneratedSite } from './data/generate-site.js';
 import { createAuthMiddleware } from './auth/authenticate.js';
+import { resolveApiTokenOptions, type ApiTokenOptions } from './auth/api-token-auth.js';
+import { tenantInfoRoutes } from './jira/routes/tenant-info-route.js';
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './limits/rate-limiter.js';
 import { createFaultInjector, type FaultInjector } from './faults/fault-injector.js';
 import { createConnectHost, type ConnectHost, type SimFetch } from './connect/connect-host.js';
@@ -31,6 +33,8 @@ export interface SimulatorOptions {
   generate: Partial<GenerateOptions> | false;
   /** Clock skew tolerated on app JWTs. */
   jwtLeewaySeconds: number;
+  /** API-token switches: classic tokens at the gateway, the scope refusal's status, admin-webhook scopes. */
+  apiTokens: Partial<ApiTokenOptions>;
   rateLimits: Partial<RateLimitOptions>;
   /** The Personal Data Reporting API (`POST /app/report-accounts/`): Cycle-Period format and period. */
   gdpr: Partial<GdprApiOptions>;
@@ -56,6 +60,11 @@ export interface Simulator {
   readonly fetch: SimFetch;
   readonly limits: RateLimiter;
   readonly faults: FaultInjector;
+  /**
+   * The site's cloud id: what `GET /_edge/tenant_info` answers, the `{cloudId}` of the gateway
+   * `api.atlassian.com/ex/jira/{cloudId}`, and Forge's (option `forge.cloudId`).
+   */
+  readonly cloudId: string;
   readonly connect: ConnectHost;
   /** Atlassian's Personal Data Reporting API, served at `/app/report-accounts/` (in place of api.atlassian.com). */
   readonly gdpr: GdprApi;
@@ -84,6 +93,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const generated = overrides.generate === false ? undefined : generateSite(site, overrides.generate ?? {});
   const limits = createRateLimiter(site, overrides.rateLimits);
   const faults = createFaultInjector();
+  const apiTokens = resolveApiTokenOptions(overrides.apiTokens);
   const connect = createConnectHost(site, { appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)) });
   // Forge remotes report with their bearer tokens; the Forge host is built just below.
   const gdpr = createGdprApi(clock, [site], overrides.gdpr, () => forge.bearer);
@@ -108,9 +118,10 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   app.route('/', connect.publicRoutes);
   app.route('/', forge.publicRoutes);
   app.route('/', pageHostRoutes(site));
+  app.route('/', tenantInfoRoutes(forge.cloudId));
   // Authenticates its own callers (an app JWT for any known site), so it sits outside `/rest/*`.
   app.route('/', gdpr.routes);
-  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer: forge.bearer }));
+  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer: forge.bearer, apiTokens }));
   app.use('/rest/*', limits.middleware);
   app.route('/', worklogRoutes({ site }));
   app.route('/', platformRoutes({ site }));
@@ -135,6 +146,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     fetch: faults.wrapFetch(inProcessFetch),
     limits,
     faults,
+    cloudId: forge.cloudId,
     connect,
     gdpr,
     forge,

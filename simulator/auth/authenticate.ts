@@ -1,8 +1,9 @@
 import type { MiddlewareHandler } from 'hono';
-import type { JiraSite, SimUser } from '../jira/jira-site.js';
+import type { JiraSite } from '../jira/jira-site.js';
 import { jiraError } from '../http/jira-error.js';
 import type { Caller, SimEnv } from '../http/sim-env.js';
 import { peekJwt, verifyConnectJwt } from './connect-jwt.js';
+import { authenticateBasic, defaultApiTokenOptions, type ApiTokenOptions } from './api-token-auth.js';
 
 /** What a bearer token resolves to: a caller, or the refusal (401 bad token, 403 not permitted yet). */
 export type BearerOutcome = { ok: true; caller: Caller } | { ok: false; status: 401 | 403; reason: string };
@@ -12,6 +13,8 @@ export interface BearerAuthority {
   authenticate(token: string): BearerOutcome;
   /** True while handling a request that came through `api.atlassian.com`, where Connect JWTs are refused. */
   isGatewayRequest(): boolean;
+  /** The gateway base URL (`{origin}/ex/jira/{cloudId}`) of the request being handled, if it came through the gateway. */
+  gatewayBaseUrl(): string | undefined;
   /** The token's checks for a call to api.atlassian.com's platform APIs (not the product gateway). */
   authenticatePlatformCall(token: string): BearerOutcome;
 }
@@ -22,6 +25,8 @@ export interface AuthOptions {
   leewaySeconds: number;
   /** Accepts bearer tokens when given; without it `Bearer` is an unsupported scheme. */
   bearer?: BearerAuthority;
+  /** API-token switches (classic tokens at the gateway, scope refusals); defaults when absent. */
+  apiTokens?: Readonly<ApiTokenOptions>;
 }
 
 function unauthorized(reason: string): Response {
@@ -30,26 +35,16 @@ function unauthorized(reason: string): Response {
   return response;
 }
 
-function findBasicUser(site: JiraSite, header: string): SimUser | undefined {
-  const decoded = Buffer.from(header.slice('Basic '.length).trim(), 'base64').toString('utf8');
-  const separator = decoded.indexOf(':');
-  if (separator < 0) return undefined;
-  const email = decoded.slice(0, separator);
-  const token = decoded.slice(separator + 1);
-  for (const user of site.users.values()) {
-    if (user.emailAddress === email && user.active && (user.apiTokens ?? []).includes(token)) return user;
-  }
-  return undefined;
-}
-
 /**
  * Authenticates every REST call as Jira Cloud does: an installed, enabled app's HS256 Connect JWT
- * (`iss` = app key, exact `qsh`, `exp`), HTTP Basic with a site user's email and API token, or
- * (with `options.bearer`) a Forge OAuth bearer token. Anything else is 401 and reaches no route.
+ * (`iss` = app key, exact `qsh`, `exp`), HTTP Basic with a site user's email and API token
+ * (classic on the site URL, scoped through the gateway, see {@link authenticateBasic}), or (with
+ * `options.bearer`) a Forge OAuth bearer token. Anything else is 401 and reaches no route.
  */
 export function createAuthMiddleware(site: JiraSite, options: AuthOptions): MiddlewareHandler<SimEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
+    const gatewayBaseUrl = options.bearer?.gatewayBaseUrl();
     let caller: Caller;
     if (header.startsWith('JWT ')) {
       if (options.bearer?.isGatewayRequest()) return unauthorized('Connect JWTs are not accepted at api.atlassian.com');
@@ -77,13 +72,15 @@ export function createAuthMiddleware(site: JiraSite, options: AuthOptions): Midd
       if (!outcome.ok) return outcome.status === 403 ? jiraError(403, [outcome.reason]) : unauthorized(outcome.reason);
       caller = outcome.caller;
     } else if (header.startsWith('Basic ')) {
-      const user = findBasicUser(site, header);
-      if (!user) return unauthorized('bad credentials');
-      caller = { kind: 'user', user };
+      const request = { header, onGateway: gatewayBaseUrl !== undefined, method: c.req.method, pathname: new URL(c.req.url).pathname };
+      const outcome = authenticateBasic(site, request, options.apiTokens ?? defaultApiTokenOptions);
+      if (!outcome.ok) return outcome.scope ? jiraError(outcome.status, [outcome.reason]) : unauthorized(outcome.reason);
+      caller = outcome.caller;
     } else {
       return unauthorized(header === '' ? 'no credentials' : 'unsupported scheme');
     }
     c.set('caller', caller);
+    c.set('gatewayBaseUrl', gatewayBaseUrl);
     await next();
   };
 }

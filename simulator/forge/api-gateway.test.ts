@@ -38,7 +38,7 @@ describe('REST through api.atlassian.com/ex/jira/{cloudId}', () => {
     expect((await bed.api('/connect-install-keys/x', token)).status).toBe(404);
   });
 
-  it('refuses bearer tokens on the site URL and Connect JWTs at the gateway, and keeps Basic on both', async () => {
+  it('refuses bearer tokens on the site URL and Connect JWTs at the gateway; a classic API token works on the site URL only', async () => {
     const bed = createForgeTestbed();
     await bed.sim.forge.install();
     const token = bed.sim.forge.systemToken();
@@ -49,7 +49,8 @@ describe('REST through api.atlassian.com/ex/jira/{cloudId}', () => {
     expect(jwt.status).toBe(401);
     const basic = { headers: { authorization: adminBasicAuth(bed.sim) } };
     expect((await bed.sim.fetch(`${bed.sim.site.baseUrl}/rest/api/3/serverInfo`, basic)).status).toBe(200);
-    expect((await bed.sim.fetch(`${bed.sim.forge.apiBaseUrl}/rest/api/3/serverInfo`, basic)).status).toBe(200);
+    // Classic tokens at the gateway: unverified, refused by default (apiTokens.classicTokenOnGateway).
+    expect((await bed.sim.fetch(`${bed.sim.forge.apiBaseUrl}/rest/api/3/serverInfo`, basic)).status).toBe(401);
   });
 
   it('answers 401 for a forged, tampered or missing token', async () => {

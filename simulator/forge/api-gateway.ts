@@ -10,6 +10,8 @@ export const GATEWAY_PREFIX = '/ex/jira/';
 export interface GatewayRequest {
   /** Set by the bearer authentication: the installation whose token made the request (bare uuid). */
   installationUuid: string | undefined;
+  /** `{origin}/ex/jira/{cloudId}` as the client called it: the base of links that name the gateway. */
+  baseUrl: string;
 }
 
 /** The simulated `api.atlassian.com/ex/jira/{cloudId}` front door. */
@@ -30,7 +32,7 @@ export interface ForgeApiGatewayDeps {
 }
 
 /**
- * Serves the site's REST API under `/ex/jira/{cloudId}/rest/…`: the prefix is stripped and the
+ * Serves the site's REST API under `/ex/jira/{cloudId}/rest/…` (Forge tokens, scoped API tokens): the prefix is stripped and the
  * request re-enters the simulator app, so routes, rate limits and faults are the very same as on
  * the site URL. A wrong cloud id, or a path outside `/rest/`, answers 404. The request runs in an
  * async context the bearer authentication marks, which is how the site's worklog events learn
@@ -57,7 +59,8 @@ export function createForgeApiGateway(deps: ForgeApiGatewayDeps): ForgeApiGatewa
       body: hasBody ? await raw.arrayBuffer() : undefined,
       signal: raw.signal,
     });
-    return requests.run({ installationUuid: undefined }, () => deps.dispatch(inner, c.env));
+    const baseUrl = `${url.origin}${GATEWAY_PREFIX}${cloudId}`;
+    return requests.run({ installationUuid: undefined, baseUrl }, () => deps.dispatch(inner, c.env));
   };
 
   return {

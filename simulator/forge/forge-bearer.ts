@@ -40,6 +40,7 @@ export function createForgeBearerAuthority(deps: ForgeBearerDeps): BearerAuthori
   };
   return {
     isGatewayRequest: () => deps.gateway.current() !== undefined,
+    gatewayBaseUrl: () => deps.gateway.current()?.baseUrl,
     authenticate(token): BearerOutcome {
       const request = deps.gateway.current();
       if (!request) return { ok: false, status: 401, reason: 'OAuth bearer tokens are accepted at api.atlassian.com/ex/jira only' };

@@ -1,10 +1,19 @@
 import type { Context } from 'hono';
 import type { JiraSite, SimInstalledApp, SimUser } from '../jira/jira-site.js';
 
-/** Who is calling the simulated Jira: an installed Connect app (as its app user) or a site user. */
+/** How a user caller proved who they are, when it was an API token (HTTP Basic). */
+export interface ApiTokenCredential {
+  kind: 'classic' | 'scoped';
+  scopes: readonly string[];
+}
+
+/**
+ * Who is calling the simulated Jira: an installed Connect app (as its app user) or a site user,
+ * with `apiToken` when the user came with an API token (not a Forge user token).
+ */
 export type Caller =
   | { kind: 'app'; app: SimInstalledApp; user: SimUser }
-  | { kind: 'user'; user: SimUser };
+  | { kind: 'user'; user: SimUser; apiToken?: ApiTokenCredential };
 
 /** Objects in a response, as the points quota counts them. */
 export interface ReturnedObjects {
@@ -24,6 +33,11 @@ export interface SimEnv {
      * the rate limiter charges points without re-parsing a megabyte of JSON per page.
      */
     returnedObjects: ReturnedObjects | undefined;
+    /**
+     * Set when the request came through `api.atlassian.com/ex/jira/{cloudId}`: that base URL as
+     * the client called it, for links that name the gateway (`gatewayNextPageHost`).
+     */
+    gatewayBaseUrl: string | undefined;
   };
   /** Present when served over HTTP by @hono/node-server: the raw Node request and response. */
   Bindings: {

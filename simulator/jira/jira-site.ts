@@ -1,6 +1,11 @@
 import { ChangeFeed, type FeedEntry } from './change-feed.js';
 import type { AdfDoc } from './adf.js';
 import type { SimClock } from '../sim-clock.js';
+import { defaultSiteBehaviour, type SiteBehaviour } from './site-behaviour.js';
+import { ApiTokenStore, type CreateApiTokenInput, type SimApiToken } from './api-tokens.js';
+
+export { defaultSiteBehaviour, type SiteBehaviour } from './site-behaviour.js';
+export type { ApiTokenKind, CreateApiTokenInput, SimApiToken } from './api-tokens.js';
 
 /** A site user (or the app's own user). Only the simulator knows emails and API tokens. */
 export interface SimUser {
@@ -14,7 +19,10 @@ export interface SimUser {
   groups: string[];
   /** Site administrators see every worklog and pass every permission check. */
   siteAdmin?: boolean;
-  /** API tokens for HTTP Basic authentication (`email:token`). */
+  /**
+   * Legacy API tokens for HTTP Basic (`email:token`): classic tokens that never expire. New
+   * tests use `site.createApiToken`, which also models scoped, revoked and expiring tokens.
+   */
   apiTokens?: string[];
 }
 
@@ -78,39 +86,6 @@ export interface WorklogEvent {
   timestamp: number;
 }
 
-/** Behaviour switches for facts the reference marks unverified; see jira-connect-protocol.md. */
-export interface SiteBehaviour {
-  /** `/worklog/updated?since=` includes items at exactly `since` (undocumented; default true). */
-  sinceInclusive: boolean;
-  /** Changes younger than this are hidden from the feeds ("the minute preceding the request"). */
-  hiddenWindowMs: number;
-  /** Page size of the feeds and the cap of `/worklog/list`. */
-  pageSize: number;
-  /** Whether the last page still carries `nextPage` (the spec example does). */
-  nextPageOnLastPage: boolean;
-  /** Whether deleting an issue lists its worklogs in `/worklog/deleted` (unverified). */
-  issueDeletionFeedsDeletedWorklogs: boolean;
-  /** Whether moving worklogs to another issue bumps their `updated` time (unverified). */
-  worklogMoveBumpsUpdated: boolean;
-  /** Per-issue worklog cap; a create beyond it answers 413. */
-  maxWorklogsPerIssue: number;
-  /** Working hours per day and days per week, for `timeSpent` strings such as `1d 2h`. */
-  hoursPerDay: number;
-  daysPerWeek: number;
-}
-
-export const defaultSiteBehaviour: SiteBehaviour = {
-  sinceInclusive: true,
-  hiddenWindowMs: 60_000,
-  pageSize: 1000,
-  nextPageOnLastPage: true,
-  issueDeletionFeedsDeletedWorklogs: true,
-  worklogMoveBumpsUpdated: true,
-  maxWorklogsPerIssue: 10_000,
-  hoursPerDay: 8,
-  daysPerWeek: 5,
-};
-
 /**
  * The whole state of one simulated Jira Cloud site: users, projects, issues, worklogs, change
  * feeds, installed apps. Mutations go through methods so feeds and events stay consistent.
@@ -128,6 +103,8 @@ export class JiraSite {
   readonly deletedAt = new Map<number, number>();
   readonly apps = new Map<string, SimInstalledApp>();
   readonly behaviour: SiteBehaviour;
+  /** API tokens made with {@link createApiToken} (legacy `user.apiTokens` stay on the user). */
+  readonly apiTokenStore: ApiTokenStore;
   private readonly listeners: ((event: WorklogEvent) => void)[] = [];
   private nextWorklogId: number;
   private nextIssueId: number;
@@ -141,6 +118,7 @@ export class JiraSite {
     behaviour: Partial<SiteBehaviour> = {},
   ) {
     this.behaviour = { ...defaultSiteBehaviour, ...behaviour };
+    this.apiTokenStore = new ApiTokenStore(() => this.clock.now());
     this.nextWorklogId = 10_000;
     this.nextIssueId = 10_000;
   }
@@ -162,6 +140,26 @@ export class JiraSite {
   addUser(user: SimUser): SimUser {
     this.users.set(user.accountId, user);
     return user;
+  }
+
+  /**
+   * Creates an API token for a site user, as the user would at id.atlassian.com; returns the
+   * token string for `Authorization: Basic base64(email:token)`. Throws for an unknown account
+   * or a bad kind/scopes/expiry (RangeError).
+   */
+  createApiToken(input: CreateApiTokenInput): string {
+    if (!this.users.has(input.accountId)) throw new RangeError(`no user ${input.accountId} on the simulated site`);
+    return this.apiTokenStore.create(input).token;
+  }
+
+  /** Revokes a token (it answers 401 from now on); false when unknown. Idempotent. */
+  revokeApiToken(token: string): boolean {
+    return this.apiTokenStore.revoke(token);
+  }
+
+  /** The stored token record (revoked and expired ones included), if `token` was made here. */
+  findApiToken(token: string): SimApiToken | undefined {
+    return this.apiTokenStore.find(token);
   }
 
   addProject(project: SimProject): SimProject {

@@ -7,7 +7,7 @@ import { jiraError } from '../../http/jira-error.js';
  * `GET /rest/api/{2,3}/worklog/updated` and `/deleted` (jira-connect-protocol.md §1.1): pages of
  * at most 1000 `{worklogId (number), updatedTime, properties}` oldest first; `until` is the
  * youngest item on the page; `nextPage` carries `since=<until>`; changes of the last minute are
- * hidden. More than a page of items sharing one `updatedTime` cannot be paged past by `since`:
+ * hidden. Through the gateway, `self` and `nextPage` name the host `gatewayNextPageHost` says. More than a page of items sharing one `updatedTime` cannot be paged past by `since`:
  * that is Jira's behaviour and clients must cope.
  */
 export function worklogFeedRoutes({ site }: SimDeps): Hono<SimEnv> {
@@ -37,7 +37,10 @@ export function worklogFeedRoutes({ site }: SimDeps): Hono<SimEnv> {
     const { items, more } = feed.read(since, behaviour.sinceInclusive, visibleBefore, behaviour.pageSize, isCurrent);
     c.set('returnedObjects', { count: items.length, embeddedUsers: 0 });
     const until = items.length > 0 ? (items[items.length - 1] as FeedEntry).time : since;
-    const base = `${site.baseUrl}/rest/api/${version}/worklog/${kind}`;
+    // Through the gateway, which host the links name is a switch (self-hosted-site.md §6, unverified).
+    const gatewayBaseUrl = c.get('gatewayBaseUrl');
+    const linkBase = gatewayBaseUrl !== undefined && behaviour.gatewayNextPageHost === 'gateway' ? gatewayBaseUrl : site.baseUrl;
+    const base = `${linkBase}/rest/api/${version}/worklog/${kind}`;
     const expandSuffix = expand ? `&expand=${encodeURIComponent(expand)}` : '';
     const body: Record<string, unknown> = {
       values: items.map((entry) => ({

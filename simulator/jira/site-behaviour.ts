@@ -1,0 +1,41 @@
+/** Behaviour switches for facts the reference marks unverified; see jira-connect-protocol.md. */
+export interface SiteBehaviour {
+  /** `/worklog/updated?since=` includes items at exactly `since` (undocumented; default true). */
+  sinceInclusive: boolean;
+  /** Changes younger than this are hidden from the feeds ("the minute preceding the request"). */
+  hiddenWindowMs: number;
+  /** Page size of the feeds and the cap of `/worklog/list`. */
+  pageSize: number;
+  /** Whether the last page still carries `nextPage` (the spec example does). */
+  nextPageOnLastPage: boolean;
+  /** Whether deleting an issue lists its worklogs in `/worklog/deleted` (unverified). */
+  issueDeletionFeedsDeletedWorklogs: boolean;
+  /** Whether moving worklogs to another issue bumps their `updated` time (unverified). */
+  worklogMoveBumpsUpdated: boolean;
+  /** Per-issue worklog cap; a create beyond it answers 413. */
+  maxWorklogsPerIssue: number;
+  /** Working hours per day and days per week, for `timeSpent` strings such as `1d 2h`. */
+  hoursPerDay: number;
+  daysPerWeek: number;
+  /**
+   * Which host `self` and `nextPage` of `/worklog/updated` and `/deleted` name when the call came
+   * through `api.atlassian.com/ex/jira/{cloudId}` (self-hosted-site.md §6, unverified): `site`
+   * (default, the awkward reading: a client that follows it blindly leaves the gateway, and a
+   * scoped token is refused there) or `gateway`.
+   */
+  gatewayNextPageHost: 'site' | 'gateway';
+}
+
+/** The defaults: the reference's facts, or the most awkward reading for a client where it has none. */
+export const defaultSiteBehaviour: SiteBehaviour = {
+  sinceInclusive: true,
+  hiddenWindowMs: 60_000,
+  pageSize: 1000,
+  nextPageOnLastPage: true,
+  issueDeletionFeedsDeletedWorklogs: true,
+  worklogMoveBumpsUpdated: true,
+  maxWorklogsPerIssue: 10_000,
+  hoursPerDay: 8,
+  daysPerWeek: 5,
+  gatewayNextPageHost: 'site',
+};
