@@ -3,9 +3,9 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
 import { composeTally, type Runtime, type Tally } from '../compose.js';
 import { AppError, isAppError } from '../platform/app-error.js';
-import { createTenantBackups, type BackupInfo, type TenantBackups, type VerifyReport } from '../backup/tenant-backups.js';
-import { isBackupAllowed } from '../backup/is-backup-allowed.js';
-import { createReportSchedule } from '../gdpr/report-schedule.js';
+import { createTenantBackups, type BackupInfo, type TenantBackups, type VerifyReport } from '../privacy/backups/tenant-backups.js';
+import { isBackupAllowed } from '../privacy/backups/is-backup-allowed.js';
+import { createReportSchedule } from '../privacy/personal-data/report-schedule.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 import { resolveTenant } from './resolve-tenant.js';
 

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
 import type { Runtime } from '../compose.js';
 import { AppError } from '../platform/app-error.js';
-import { buildDataStatement, renderDataStatementText } from '../data-statement/data-statement.js';
+import { buildDataStatement, renderDataStatementText } from '../privacy/data-statement/data-statement.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 
 /** The line `tally help` shows for this command (run-cli.ts adds it to CLI_USAGE). */

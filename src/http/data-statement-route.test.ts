@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
-import { buildDataStatement } from '../data-statement/data-statement.js';
+import { buildDataStatement } from '../privacy/data-statement/data-statement.js';
 import { createLogger } from '../platform/logger.js';
 import { AppError } from '../platform/app-error.js';
 import { createErrorHandler } from './error-handler.js';

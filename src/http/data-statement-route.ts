@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { AppError } from '../platform/app-error.js';
-import { buildDataStatement, renderDataStatementText, type DataStatement, type DataStatementConfig } from '../data-statement/data-statement.js';
+import { buildDataStatement, renderDataStatementText, type DataStatement, type DataStatementConfig } from '../privacy/data-statement/data-statement.js';
 import type { TallyEnv } from './tally-env.js';
 
 /** The route's path; public by design. */

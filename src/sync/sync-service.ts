@@ -48,7 +48,7 @@ export interface SyncService {
 /**
  * Wires the sync to the platform edge and the schedule: an install starts a full sync, webhooks
  * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync, an
- * uninstall's purge (src/lifecycle/tenant-purge.ts) cancels the tenant's work. One writer per
+ * uninstall's purge (src/privacy/purge/tenant-purge.ts) cancels the tenant's work. One writer per
  * tenant: every job of a tenant shares its key.
  */
 export function createSyncService(deps: SyncServiceDeps): SyncService {

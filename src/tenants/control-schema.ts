@@ -22,7 +22,7 @@ export interface TenantsTable {
   installed_at_ms: number;
   uninstalled_at_ms: number | null;
   updated_at_ms: number;
-  /** The last completed step of a pending uninstall purge (see src/lifecycle/tenant-purge.ts); null otherwise. */
+  /** The last completed step of a pending uninstall purge (see src/privacy/purge/tenant-purge.ts); null otherwise. */
   purge_step: string | null;
   /** When the purge of the tenant's data finished; the row itself is deleted after the retention period. */
   purged_at_ms: number | null;

@@ -188,7 +188,7 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
           .where('state', '=', 'uninstalled')
           .returning('id')
           .executeTakeFirst();
-        // Forge system tokens are the tenant's other secret (src/forge/forge-token-store.ts).
+        // Forge system tokens are the tenant's other secret (src/edges/jira-forge/forge-token-store.ts).
         if (wiped) await trx.deleteFrom('forge_system_tokens').where('tenant_id', '=', tenantId).execute();
         await trx.updateTable('tenants').set({ purge_step: null }).where('id', '=', tenantId).where('state', '=', 'installed').execute();
         const row = await trx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst();

@@ -17,7 +17,7 @@ export interface InstallOutcome {
   reinstalled: boolean;
 }
 
-/** What a verified Forge `installed`/`upgraded` event tells the registry (src/forge). */
+/** What a verified Forge `installed`/`upgraded` event tells the registry (src/edges/jira-forge). */
 export interface ForgeInstallRecord {
   /** The normalised installation id, `ari:cloud:ecosystem::installation/<uuid>`. */
   installationId: string;
@@ -69,7 +69,7 @@ export interface TenantRegistry {
   markUninstalled(tenantId: TenantId, atMs: number): Promise<Tenant | undefined>;
   /** Sets the enabled flag (lifecycle `enabled`/`disabled`); no effect on an uninstalled tenant's state. */
   setEnabled(tenantId: TenantId, enabled: boolean, atMs: number): Promise<Tenant | undefined>;
-  /** Records the last completed step of a tenant's uninstall purge (see src/lifecycle/tenant-purge.ts). */
+  /** Records the last completed step of a tenant's uninstall purge (see src/privacy/purge/tenant-purge.ts). */
   recordPurgeStep(tenantId: TenantId, step: string): Promise<void>;
   /**
    * Ends a purge: when the tenant is still uninstalled its shared secret and Forge tokens are wiped

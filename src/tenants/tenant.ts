@@ -31,7 +31,7 @@ export type TenantState = 'installed' | 'uninstalled';
  */
 export type TenantPlatform = 'connect' | 'forge';
 
-/** What the registry keeps of a Forge installation beside the common fields (src/forge). */
+/** What the registry keeps of a Forge installation beside the common fields (src/edges/jira-forge). */
 export interface ForgeTenantFacts {
   /** The site's cloud id: stable across reinstalls, unique among Forge tenants (detects a reinstall). */
   cloudId: string;

@@ -11,11 +11,11 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The platform-neutral modules. */
-const NEUTRAL_DIRS = ['src/sync', 'src/store', 'src/reporting', 'src/jobs', 'src/backup', 'src/gdpr', 'src/lifecycle'];
+const NEUTRAL_DIRS = ['src/sync', 'src/store', 'src/reporting', 'src/jobs', 'src/privacy/backups', 'src/privacy/personal-data', 'src/privacy/purge', 'src/privacy/retention'];
 /** A word naming either platform (`Connect`, `connect`, `FORGE`, …), not a word containing one (`connection`). */
 const PLATFORM_WORD = /\b(connect|forge)\b/i;
 /** An import of either edge's code. */
-const EDGE_IMPORT = /from\s+['"][./]*(?:src\/)?(connect|forge)\//;
+const EDGE_IMPORT = /from\s+['"][./]*(?:src\/)?edges\//;
 /**
  * Citations of reference documents (`jira-connect-protocol.md §1.1`) name a source of a Jira
  * fact, not a platform: the house style asks for them. They are removed before the scan.
@@ -47,8 +47,8 @@ describe('platform-neutral modules', () => {
     expect(PLATFORM_WORD.test('// the Connect edge hands it over')).toBe(true);
     expect(PLATFORM_WORD.test('a Forge installation')).toBe(true);
     expect(PLATFORM_WORD.test('one connection per tenant; disconnected')).toBe(false);
-    expect(EDGE_IMPORT.test("import { x } from '../connect/connect-jwt.js';")).toBe(true);
-    expect(EDGE_IMPORT.test("import { x } from '../../src/forge/forge-edge.js';")).toBe(true);
+    expect(EDGE_IMPORT.test("import { x } from '../edges/kit/atlassian-jwt.js';")).toBe(true);
+    expect(EDGE_IMPORT.test("import { x } from '../../src/edges/jira-forge/forge-edge.js';")).toBe(true);
     expect(PLATFORM_WORD.test('(jira-connect-protocol.md §1.1)'.replace(DOC_CITATION, ''))).toBe(false);
   });
 

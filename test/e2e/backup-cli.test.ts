@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
 import { backupCommand } from '../../src/cli/backup-command.js';
-import { createReportSchedule } from '../../src/gdpr/report-schedule.js';
+import { createReportSchedule } from '../../src/privacy/personal-data/report-schedule.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-expectations.js';

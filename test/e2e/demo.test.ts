@@ -6,7 +6,7 @@ const run = promisify(execFile);
 
 describe('npm run demo', () => {
   it('installs Tally on the simulated site, syncs it fully, delivers a webhook and serves the report page', async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/demo.ts', '--once', '--worklogs', '800', '--seed', '3'], {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'demo/demo.ts', '--once', '--worklogs', '800', '--seed', '3'], {
       timeout: 60_000,
       env: { ...process.env, NO_COLOR: '1' },
     });
@@ -20,7 +20,7 @@ describe('npm run demo', () => {
   });
 
   it('explains a bad flag instead of crashing', async () => {
-    const failure = await run(process.execPath, ['--import', 'tsx', 'src/cli/demo.ts', '--worklogs', 'many'], { timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run(process.execPath, ['--import', 'tsx', 'demo/demo.ts', '--worklogs', 'many'], { timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });
     expect((failure as { stderr: string }).stderr).toContain('--worklogs must be a whole number');
   });

@@ -8,8 +8,8 @@ import { createSimulator, type Simulator } from '../../simulator/create-simulato
 import { textToAdf } from '../../simulator/jira/adf.js';
 import { composeTally, type Tally } from '../../src/compose.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createConnectReportCredentials } from '../../src/connect/connect-report-credentials.js';
-import { runPersonalDataCycle } from '../../src/gdpr/personal-data-cycle.js';
+import { createConnectReportCredentials } from '../../src/edges/jira-connect/connect-report-credentials.js';
+import { runPersonalDataCycle } from '../../src/privacy/personal-data/personal-data-cycle.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { WorklogRow } from '../../src/store/worklog-row.js';
 import type { TenantId } from '../../src/tenants/tenant.js';

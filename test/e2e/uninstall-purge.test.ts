@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
-import { PURGE_STEPS, type PurgeStep } from '../../src/lifecycle/tenant-purge.js';
+import { PURGE_STEPS, type PurgeStep } from '../../src/privacy/purge/tenant-purge.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
 import { createTallyTestbed, type TallyTestbed, type TallyTestbedOptions } from '../support/tally-testbed.js';

@@ -1,0 +1,62 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Logger } from '../../platform/logger.js';
+import type { TenantEvents } from '../../tenants/tenant-events.js';
+import type { TallyEnv } from '../../http/tally-env.js';
+import { readJson } from '../../http/read-json.js';
+import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
+import { CONNECT_ROUTES } from './descriptor.js';
+
+/**
+ * The parts of a worklog webhook Tally reads (v2-shaped body, no top-level issue;
+ * jira-connect-protocol.md §2). Ids arrive as strings; numbers are tolerated.
+ */
+const worklogWebhookSchema = z.object({
+  timestamp: z.number().int().nonnegative().optional(),
+  webhookEvent: z.enum(['worklog_created', 'worklog_updated', 'worklog_deleted']),
+  worklog: z.object({
+    id: z.union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative()]).transform(String),
+    issueId: z.union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative()]).transform(String).optional(),
+  }),
+});
+
+/** What the webhook route needs. */
+export interface WebhookDeps {
+  auth: ConnectAuthDeps;
+  events: TenantEvents;
+  logger: Logger;
+}
+
+/**
+ * `POST /connect/webhooks/worklog`: HS256 with the exact qsh. A well-formed delivery is handed to
+ * the sync as a hint (`worklogWebhook` event) and answered 202; a body Tally cannot read is also
+ * answered 202 and logged, because webhooks are hints and polling repairs whatever was missed
+ * (security-and-reliability.md D7) — a 4xx would only make Jira drop or retry it.
+ */
+export function webhookRoutes(deps: WebhookDeps): Hono<TallyEnv> {
+  const routes = new Hono<TallyEnv>();
+  routes.post(CONNECT_ROUTES.worklogWebhook, connectAuth(deps.auth, { tokenClass: 'server' }), async (c) => {
+    const tenant = c.get('tenant');
+    let raw: unknown;
+    try {
+      raw = await readJson(c);
+    } catch {
+      raw = undefined;
+    }
+    const parsed = worklogWebhookSchema.safeParse(raw);
+    if (!parsed.success) {
+      deps.logger.warn({ event: 'webhook_unreadable', tenantId: tenant.id }, 'worklog webhook body not understood; polling will catch up');
+      return c.body(null, 202);
+    }
+    deps.events.emit('worklogWebhook', {
+      tenantId: tenant.id,
+      event: parsed.data.webhookEvent,
+      worklogId: parsed.data.worklog.id,
+      issueId: parsed.data.worklog.issueId,
+      deliveryId: c.req.header('x-atlassian-webhook-identifier'),
+      timestampMs: parsed.data.timestamp,
+    });
+    return c.body(null, 202);
+  });
+  return routes;
+}

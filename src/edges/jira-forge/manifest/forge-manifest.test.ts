@@ -1,0 +1,196 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../../platform/app-error.js';
+import { FORGE_ROUTES } from '../forge-routes.js';
+import {
+  EXAMPLE_FORGE_MANIFEST_OPTIONS,
+  FORGE_ENDPOINT_KEYS,
+  FORGE_PAGE_RESOURCE_PATH,
+  FORGE_REMOTE_KEY,
+  buildForgeManifest,
+  renderForgeManifest,
+  type ForgeManifestOptions,
+} from './forge-manifest.js';
+import { FORGE_MANIFEST_PATH, runForgeManifestCli } from './forge-manifest-cli.js';
+import { lintForgeManifest, type ForgeLintResult } from './lint-forge-manifest.js';
+import { renderYaml, type YamlValue } from './render-yaml.js';
+
+/**
+ * The Forge manifest against Atlassian's own `@forge/manifest` (schema + the validator chains the
+ * Forge CLI runs), offline: the checked-in file is the generator's output, it passes without an
+ * error or a warning, and each kind of breakage a hand edit could cause is caught.
+ */
+
+// The report page as the test setup builds it; the validators read its index.html.
+const WEB_DIST = fileURLToPath(new URL('../../../../web/dist/', import.meta.url));
+const RESOURCES = { [FORGE_PAGE_RESOURCE_PATH]: WEB_DIST };
+
+interface Endpoint {
+  key: string;
+  remote: string;
+  route?: { path: string };
+  auth: { appSystemToken?: { enabled: boolean }; appUserToken?: { enabled: boolean } };
+}
+
+/** The example manifest as mutable plain data, for breaking it on purpose. */
+function exampleManifest(): Record<string, any> {
+  return structuredClone(buildForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS)) as Record<string, any>;
+}
+
+function lintObject(manifest: Record<string, any>): Promise<ForgeLintResult> {
+  return lintForgeManifest(renderYaml(manifest as { [key: string]: YamlValue }), { resourceSources: RESOURCES });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'tally-forge-manifest-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('Forge manifest', () => {
+  it('is checked in exactly as the example configuration generates it', () => {
+    expect(readFileSync(FORGE_MANIFEST_PATH, 'utf8')).toBe(renderForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS));
+  });
+
+  it("passes @forge/manifest's full validation without errors or warnings, and reads back as generated", async () => {
+    const result = await lintForgeManifest(readFileSync(FORGE_MANIFEST_PATH, 'utf8'), { resourceSources: RESOURCES });
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(result.valid).toBe(true);
+    // The YAML writer's output, as Atlassian's parser reads it, is the generated object.
+    expect(result.parsed).toEqual(buildForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS));
+  });
+
+  it('points every platform call straight at the remote, with routes and system tokens only where no user is present', () => {
+    const manifest = exampleManifest();
+    const endpoints = manifest.modules.endpoint as Endpoint[];
+    expect(endpoints.every((e) => e.remote === FORGE_REMOTE_KEY)).toBe(true);
+    const byKey = new Map(endpoints.map((e) => [e.key, e]));
+    const routed = (key: string) => byKey.get(key)?.route?.path;
+    expect(routed(FORGE_ENDPOINT_KEYS.lifecycle)).toBe(FORGE_ROUTES.lifecycle);
+    expect(routed(FORGE_ENDPOINT_KEYS.events)).toBe(FORGE_ROUTES.events);
+    expect(routed(FORGE_ENDPOINT_KEYS.tick)).toBe(FORGE_ROUTES.tick);
+    expect(routed(FORGE_ENDPOINT_KEYS.preUninstall)).toBe(FORGE_ROUTES.preUninstall);
+    for (const endpoint of endpoints.filter((e) => e.key !== FORGE_ENDPOINT_KEYS.ui)) {
+      expect(endpoint.auth).toEqual({ appSystemToken: { enabled: true } });
+    }
+    // The pages' endpoint takes its path from each invokeRemote call and gets the user's token too.
+    expect(byKey.get(FORGE_ENDPOINT_KEYS.ui)).toEqual({ key: FORGE_ENDPOINT_KEYS.ui, remote: FORGE_REMOTE_KEY, auth: { appUserToken: { enabled: true }, appSystemToken: { enabled: true } } });
+    expect(manifest.modules.scheduledTrigger).toEqual([{ key: 'sync-tick', endpoint: FORGE_ENDPOINT_KEYS.tick, interval: 'fiveMinute' }]);
+    expect(manifest.modules.preUninstall).toEqual([{ key: 'pre-uninstall', endpoint: FORGE_ENDPOINT_KEYS.preUninstall }]);
+    expect(manifest.modules.trigger).toEqual([
+      { key: 'lifecycle', endpoint: FORGE_ENDPOINT_KEYS.lifecycle, events: ['avi:forge:installed:app', 'avi:forge:upgraded:app'] },
+      {
+        key: 'worklog-events',
+        endpoint: FORGE_ENDPOINT_KEYS.events,
+        events: ['avi:jira:created:worklog', 'avi:jira:updated:worklog', 'avi:jira:deleted:worklog', 'avi:jira:deleted:issue'],
+        filter: { ignoreSelf: true },
+      },
+    ]);
+    for (const page of [...manifest.modules['jira:globalPage'], ...manifest.modules['jira:adminPage']]) {
+      expect(page).toMatchObject({ resource: 'report-page', resolver: { endpoint: FORGE_ENDPOINT_KEYS.ui } });
+    }
+    expect(manifest.remotes).toEqual([{ key: FORGE_REMOTE_KEY, baseUrl: 'https://tally.example.com', operations: ['storage', 'compute'], storage: { inScopeEUD: true } }]);
+  });
+
+  it('asks for the four read scopes Tally needs, personal-data reporting, and no write scope', () => {
+    expect(exampleManifest().permissions).toEqual({ scopes: ['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'read:jira-user', 'report:personal-data'] });
+  });
+
+  it('keeps only app.connect.key of Connect for a vendor continuing a Connect app', async () => {
+    const manifest = buildForgeManifest({ ...EXAMPLE_FORGE_MANIFEST_OPTIONS, connectKey: 'io.tally.time-reports' }) as Record<string, any>;
+    expect(manifest.app.connect).toEqual({ key: 'io.tally.time-reports' });
+    expect(manifest.connectModules).toBeUndefined();
+    expect((await lintObject(manifest)).errors).toEqual([]);
+  });
+
+  it('refuses bad options, listing each', () => {
+    const bad: ForgeManifestOptions = { appId: 'my-app', baseUrl: 'http://tally.example.com/tally', connectKey: 'no spaces please', resourcePath: '../outside' };
+    try {
+      buildForgeManifest(bad);
+      expect.unreachable();
+    } catch (error) {
+      if (!isAppError(error, 'CONFIG_INVALID')) throw error;
+      expect(error.details.map((line) => line.split(':')[0])).toEqual(['appId', 'baseUrl', 'baseUrl', 'connectKey', 'resourcePath']);
+    }
+  });
+
+  // Each edit a person could make by hand, and what Atlassian's validators say about it.
+  const breakages: [string, (m: Record<string, any>) => void, RegExp][] = [
+    ['the app id is removed', (m) => delete m.app.id, /required property 'id'/],
+    ['an unknown scope is added', (m) => m.permissions.scopes.push('write:everything'), /Invalid 'scopes' permission.*write:everything/],
+    ['an endpoint points at an unknown remote', (m) => (m.modules.endpoint[1].remote = 'elsewhere'), /remote property 'elsewhere' was not found/],
+    ['the worklog events lose their scope', (m) => (m.permissions.scopes = m.permissions.scopes.filter((s: string) => s !== 'read:jira-work')), /'avi:jira:created:worklog' requires 'read:jira-work'/],
+    ['only the token scopes are left', (m) => (m.permissions.scopes = ['read:app-system-token', 'read:app-user-token']), /Missing app scopes/],
+    ['an event endpoint asks for a user token', (m) => (m.modules.endpoint[2].auth.appUserToken = { enabled: true }), /only supports appSystemToken/],
+    ['a page resolves to an unknown endpoint', (m) => (m.modules['jira:globalPage'][0].resolver.endpoint = 'nope'), /references undefined endpoint module with key 'nope'/],
+    ['the remote stores data without saying whether it is end-user data', (m) => delete m.remotes[0].storage, /storage.inScopeEUD is required/],
+    ['the tick runs every minute', (m) => (m.modules.scheduledTrigger[0].interval = 'minute'), /allowed values are 'fiveMinute'/],
+    ['a page names an unknown resource', (m) => (m.modules['jira:adminPage'][0].resource = 'other-page'), /missing resource key 'other-page'/],
+    ['a trigger and an endpoint share a key', (m) => (m.modules.trigger[0].key = FORGE_ENDPOINT_KEYS.lifecycle), /duplicate module key/],
+  ];
+
+  it.each(breakages)('fails when %s', async (_name, mutate, message) => {
+    const manifest = exampleManifest();
+    mutate(manifest);
+    const result = await lintObject(manifest);
+    expect(result.valid).toBe(false);
+    expect(result.errors.map((e) => e.message).join('\n')).toMatch(message);
+  });
+
+  it('fails when the YAML does not parse', async () => {
+    const result = await lintForgeManifest('app:\n  id: [unclosed\n');
+    expect(result.valid).toBe(false);
+    expect(result.errors.length).toBeGreaterThan(0);
+  });
+
+  it('fails when the page build is missing from the app directory', async () => {
+    const result = await lintForgeManifest(renderForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS), { placeholderPages: false });
+    expect(result.valid).toBe(false);
+    expect(result.errors.map((e) => e.message).join('\n')).toMatch(new RegExp(FORGE_PAGE_RESOURCE_PATH));
+  });
+
+  it('lints without reaching the network: the guard is active and Sentry has no client', async () => {
+    await expect(fetch('https://o0.ingest.sentry.io/api/0/envelope/')).rejects.toThrow(/not allowed in tests/);
+    await lintForgeManifest(renderForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS), { resourceSources: RESOURCES });
+    // The very @sentry/node instance @forge/manifest loads: never initialised, so nothing to send with.
+    const sentry = createRequire(createRequire(import.meta.url).resolve('@forge/manifest'))('@sentry/node') as { getClient(): unknown };
+    expect(sentry.getClient()).toBeUndefined();
+  });
+});
+
+describe('npm run forge:manifest', () => {
+  function io() {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { out, err, io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } } };
+  }
+
+  it('writes the manifest for the app id and URL in the environment', async () => {
+    const out = join(scratch, 'from-env', 'manifest.yml');
+    const env = { TALLY_FORGE_APP_ID: 'ari:cloud:ecosystem::app/0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', TALLY_BASE_URL: 'https://tally.vendor.example' };
+    const { io: cliIo } = io();
+    expect(await runForgeManifestCli(['--from-env', '--out', out], { io: cliIo, env })).toBe(0);
+    const written = readFileSync(out, 'utf8');
+    expect(written).toBe(renderForgeManifest({ appId: env.TALLY_FORGE_APP_ID, baseUrl: env.TALLY_BASE_URL }));
+    expect(written).toContain('baseUrl: https://tally.vendor.example');
+  });
+
+  it('reports a stale file with --check and changes nothing', async () => {
+    const out = join(scratch, 'stale.yml');
+    writeFileSync(out, 'app: {}\n');
+    const { io: cliIo, err } = io();
+    expect(await runForgeManifestCli(['--check', '--out', out], { io: cliIo, env: {} })).toBe(1);
+    expect(err.join('')).toMatch(/out of date/);
+    expect(readFileSync(out, 'utf8')).toBe('app: {}\n');
+  });
+
+  it('refuses a bad app id or a missing environment as usage errors', async () => {
+    const { io: cliIo, err } = io();
+    expect(await runForgeManifestCli(['--app-id', 'nope', '--base-url', 'https://x.example', '--out', join(scratch, 'x.yml')], { io: cliIo, env: {} })).toBe(2);
+    expect(await runForgeManifestCli(['--from-env'], { io: cliIo, env: {} })).toBe(2);
+    expect(err.join('')).toMatch(/appId: must be ari:cloud:ecosystem::app/);
+    expect(err.join('')).toMatch(/TALLY_FORGE_APP_ID and TALLY_BASE_URL are not set/);
+  });
+});
