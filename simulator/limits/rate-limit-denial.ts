@@ -1,7 +1,13 @@
 import { jiraError } from '../http/jira-error.js';
 
 /** `RateLimit-Reason` values Jira documents for its 429s (jira-connect-protocol.md §3). */
-export type RateLimitReason = 'jira-quota-global-based' | 'jira-quota-tenant-based' | 'jira-burst-based' | 'jira-per-issue-on-write';
+export type RateLimitReason =
+  | 'jira-quota-global-based'
+  | 'jira-quota-tenant-based'
+  | 'jira-burst-based'
+  | 'jira-per-issue-on-write'
+  /** Not in the app docs; seen on API-token traffic (self-hosted-site.md §3), sent only with `apiTokenQuota`. */
+  | 'jira-cost-based';
 
 /** Why and for how long one request is refused. */
 export interface RateLimitDenial {

@@ -44,6 +44,18 @@ export interface QuotaOptions {
   countEmbeddedUsers: boolean;
 }
 
+/**
+ * An hourly cost budget per account for API-token traffic. Atlassian says token traffic is
+ * "not affected" by the points quota and keeps only burst limits (self-hosted-site.md §3), so it
+ * is off by default; one third-party report saw `429` with `RateLimit-Reason: jira-cost-based`,
+ * `X-RateLimit-Limit: 300000` and a reset at the top of the hour on token traffic (unverified),
+ * which turning it on models. Points are counted as for apps.
+ */
+export interface ApiTokenQuotaOptions {
+  enabled: boolean;
+  pointsPerHour: number;
+}
+
 /** Per-issue write limit (§3 item 3): every window must have room. */
 export interface PerIssueOptions {
   enabled: boolean;
@@ -62,6 +74,7 @@ export interface RateLimitOptions {
   betaHeaders: boolean;
   burst: Partial<BurstOptions>;
   quota: Partial<QuotaOptions>;
+  apiTokenQuota: Partial<ApiTokenQuotaOptions>;
   perIssue: Partial<PerIssueOptions>;
   /**
    * Where quota usage is kept; hand one ledger to several simulators to model an app's global
@@ -76,6 +89,7 @@ export interface ResolvedRateLimitOptions {
   readonly betaHeaders: boolean;
   readonly burst: Readonly<BurstOptions>;
   readonly quota: Readonly<QuotaOptions>;
+  readonly apiTokenQuota: Readonly<ApiTokenQuotaOptions>;
   readonly perIssue: Readonly<PerIssueOptions>;
 }
 
@@ -98,6 +112,7 @@ export const defaultRateLimitOptions: ResolvedRateLimitOptions = {
     nearLimitFraction: 0.2,
     countEmbeddedUsers: false,
   },
+  apiTokenQuota: { enabled: false, pointsPerHour: 300_000 },
   perIssue: {
     enabled: true,
     windows: [
@@ -130,6 +145,7 @@ export function resolveRateLimitOptions(overrides: Partial<RateLimitOptions> = {
   };
   const quota: QuotaOptions = { ...base.quota, ...overrides.quota };
   const perIssue: PerIssueOptions = { ...base.perIssue, ...overrides.perIssue };
+  const apiTokenQuota: ApiTokenQuotaOptions = { ...base.apiTokenQuota, ...overrides.apiTokenQuota };
 
   for (const [method, rate] of Object.entries(burst.ratePerSecond)) requirePositive(`burst.ratePerSecond.${method}`, rate);
   requirePositive('burst.otherMethodsRatePerSecond', burst.otherMethodsRatePerSecond);
@@ -143,6 +159,7 @@ export function resolveRateLimitOptions(overrides: Partial<RateLimitOptions> = {
   requirePositive('quota.pointsPerHour', quota.pointsPerHour);
   requireFraction('quota.reportRemainingBelowFraction', quota.reportRemainingBelowFraction);
   requireFraction('quota.nearLimitFraction', quota.nearLimitFraction);
+  requirePositive('apiTokenQuota.pointsPerHour', apiTokenQuota.pointsPerHour);
   for (const [i, window] of perIssue.windows.entries()) {
     requirePositive(`perIssue.windows[${i}].limit`, window.limit);
     requirePositive(`perIssue.windows[${i}].windowMs`, window.windowMs);
@@ -153,6 +170,7 @@ export function resolveRateLimitOptions(overrides: Partial<RateLimitOptions> = {
     betaHeaders: overrides.betaHeaders ?? base.betaHeaders,
     burst: Object.freeze(burst),
     quota: Object.freeze(quota),
+    apiTokenQuota: Object.freeze(apiTokenQuota),
     perIssue: Object.freeze({ ...perIssue, windows: perIssue.windows.map((w) => Object.freeze({ ...w })) }),
   });
 }

@@ -6,7 +6,7 @@ import { isWriteRequest, requestCost } from './request-cost.js';
 import { createBurstLimiter } from './burst-limiter.js';
 import { createPerIssueWriteLimiter } from './per-issue-write-limiter.js';
 import { createPointsQuota } from './points-quota.js';
-import { HourlyPointsLedger } from './hourly-points-ledger.js';
+import { HourlyPointsLedger, nextUtcHourMs } from './hourly-points-ledger.js';
 import { EndpointCounters, type EndpointCounter } from './endpoint-counters.js';
 import { addBetaHeaders, throttledResponse, type RateLimitDenial } from './rate-limit-denial.js';
 import { resolveRateLimitOptions, type RateLimitOptions, type ResolvedRateLimitOptions } from './rate-limit-options.js';
@@ -44,6 +44,11 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/** The account an API-token caller's budget is kept under; undefined for apps and Forge tokens. */
+function apiTokenAccount(caller: Caller): string | undefined {
+  return caller.kind === 'user' && caller.apiToken ? `api-token:${caller.user.accountId}` : undefined;
+}
+
 function callerKey(caller: Caller): string {
   return caller.kind === 'app' ? `app:${caller.app.key}` : `user:${caller.user.accountId}`;
 }
@@ -51,7 +56,8 @@ function callerKey(caller: Caller): string {
 /**
  * Jira Cloud's 2026 rate limits on the simulator clock (`site.clock.now()`), so in-process tests
  * move time instead of waiting (jira-connect-protocol.md §3). In order: the hourly points quota
- * (Connect app callers only; API-token users keep only burst limits), the burst token bucket
+ * (app callers only: "API token-based traffic is not affected", self-hosted-site.md §3; an
+ * API-token account budget only with `apiTokenQuota`), the burst token bucket
  * (every caller, per endpoint template and method), and the per-issue write windows. A refused
  * request gets Jira's 429 and reaches no route; an admitted app request is charged its cost and
  * answered with the quota headers. Options are validated when built (RangeError).
@@ -69,6 +75,11 @@ export function createRateLimiter(site: JiraSite, overrides: Partial<RateLimitOp
     if (caller.kind === 'app' && options.quota.enabled) {
       const denial = quota.check(caller.app, nowMs);
       if (denial) return denial;
+    }
+    const tokenAccount = options.apiTokenQuota.enabled ? apiTokenAccount(caller) : undefined;
+    if (tokenAccount !== undefined && ledger.usedPoints(tokenAccount, nowMs) >= options.apiTokenQuota.pointsPerHour) {
+      const limit = options.apiTokenQuota.pointsPerHour;
+      return { reason: 'jira-cost-based', policy: undefined, limit, windowSeconds: 3600, resetAtMs: nextUtcHourMs(nowMs) };
     }
     if (options.burst.enabled) {
       const denial = burst.take(callerKey(caller), method, template, nowMs);
@@ -110,13 +121,18 @@ export function createRateLimiter(site: JiraSite, overrides: Partial<RateLimitOp
       }
     }
     await next();
-    if (caller.kind !== 'app') return;
+    const tokenAccount = apiTokenAccount(caller);
+    if (caller.kind !== 'app' && !(tokenAccount !== undefined && options.apiTokenQuota.enabled)) return;
     const status = c.res.status;
     const returned = c.get('returnedObjects');
     const needsBody = returned === undefined && !isWriteRequest(method, template) && status >= 200 && status < 300;
     const body = needsBody ? await readJson(c.res) : undefined;
     const cost = requestCost({ method, template, status, body, returned, countEmbeddedUsers: options.quota.countEmbeddedUsers });
     counters.recordPoints(key, cost.points);
+    if (caller.kind !== 'app') {
+      if (enabled && tokenAccount !== undefined) ledger.charge(tokenAccount, cost.points, site.clock.now());
+      return;
+    }
     if (!enabled || !options.quota.enabled) return;
     const afterMs = site.clock.now();
     quota.charge(caller.app, cost.points, afterMs);
