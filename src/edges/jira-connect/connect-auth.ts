@@ -5,7 +5,7 @@ import type { TenantRegistry } from '../../tenants/tenant-registry.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import { decodeUnverified, extractToken, verifyAsymmetricToken, verifySymmetricToken } from '../kit/atlassian-jwt.js';
 import { queryStringHash } from '../kit/qsh.js';
-import { mintSessionToken } from './session-token.js';
+import { mintSessionToken, sessionAuthTimeSeconds } from './session-token.js';
 
 /**
  * How a route is authenticated (security-and-reliability.md §2.2–2.3):
@@ -52,7 +52,8 @@ function pathAndQuery(url: string): string {
  * Builds the authentication middleware of one route. On success it sets `tenant` (from the
  * verified `iss` only; for lifecycle routes the issuer is kept for the handler to match against
  * the body) and `accountId` (from `sub`). Every failure is a 401 `AUTH_*` error and reaches no
- * handler; an unknown or uninstalled tenant is indistinguishable from a bad signature.
+ * handler; an unknown or uninstalled tenant is indistinguishable from a bad signature. A session
+ * token older than its absolute lifetime (session-token.ts) is refused and never renewed.
  */
 export function connectAuth(deps: ConnectAuthDeps, options: ConnectAuthOptions): MiddlewareHandler<TallyEnv> {
   if (options.allowQueryToken && options.tokenClass !== 'server') {
@@ -94,13 +95,22 @@ export function connectAuth(deps: ConnectAuthDeps, options: ConnectAuthOptions):
       leewaySeconds: deps.leewaySeconds,
       expected: options.tokenClass === 'context' ? { contextQsh: true } : { qsh: requestQsh },
     });
+    // A context route accepts Tally's session tokens too, so it checks their absolute lifetime;
+    // the claims read unverified above are now verified (the same token), `auth_time` included.
+    const authTimeSeconds = options.tokenClass === 'context' || options.issueSessionToken ? sessionAuthTimeSeconds(unverified, nowSeconds, deps.leewaySeconds) : undefined;
     c.set('tenant', credentials.tenant);
     c.set('accountId', claims.sub);
-    if (!options.issueSessionToken) {
+    if (!options.issueSessionToken || authTimeSeconds === undefined) {
       await next();
       return;
     }
-    const sessionToken = mintSessionToken({ clientKey: credentials.tenant.clientKey, sharedSecret: credentials.sharedSecret, accountId: claims.sub, nowSeconds });
+    const sessionToken = mintSessionToken({
+      clientKey: credentials.tenant.clientKey,
+      sharedSecret: credentials.sharedSecret,
+      accountId: claims.sub,
+      authTimeSeconds,
+      nowSeconds,
+    });
     c.set('sessionToken', sessionToken);
     await next();
     if (c.res.status < 400) c.res.headers.set(SESSION_TOKEN_HEADER, sessionToken);
