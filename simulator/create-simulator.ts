@@ -7,6 +7,7 @@ import { generateSite, type GenerateOptions, type GeneratedSite } from './data/g
 import { createAuthMiddleware } from './auth/authenticate.js';
 import { resolveApiTokenOptions, type ApiTokenOptions } from './auth/api-token-auth.js';
 import { tenantInfoRoutes } from './jira/routes/tenant-info-route.js';
+import { createAdminWebhooks, type AdminWebhookOptions, type AdminWebhooks } from './admin-webhooks/admin-webhooks.js';
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './limits/rate-limiter.js';
 import { createFaultInjector, type FaultInjector } from './faults/fault-injector.js';
 import { createConnectHost, type ConnectHost, type SimFetch } from './connect/connect-host.js';
@@ -42,6 +43,8 @@ export interface SimulatorOptions {
   appFetch: SimFetch;
   /** The Forge platform's side (`sim.forge`): app id, remote URL, token lifetimes, deliveries. */
   forge: Partial<ForgeOptions>;
+  /** Admin webhooks (`sim.adminWebhooks`): delivery mode, retries, JQL filtering, HTTPS, signature defects. */
+  adminWebhooks: Partial<AdminWebhookOptions>;
   /**
    * Sees every response a route, the authentication or the rate limiter produced (not the ones
    * faults fabricate), before it leaves. The test setup uses it to validate every simulator
@@ -66,6 +69,11 @@ export interface Simulator {
    */
   readonly cloudId: string;
   readonly connect: ConnectHost;
+  /**
+   * Admin webhooks (Jira settings → System → WebHooks, or `/rest/webhooks/1.0/webhook`): the way a
+   * self-hosted Tally without an app hears of worklog changes, signed with `X-Hub-Signature`.
+   */
+  readonly adminWebhooks: AdminWebhooks;
   /** Atlassian's Personal Data Reporting API, served at `/app/report-accounts/` (in place of api.atlassian.com). */
   readonly gdpr: GdprApi;
   /**
@@ -94,14 +102,16 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const limits = createRateLimiter(site, overrides.rateLimits);
   const faults = createFaultInjector();
   const apiTokens = resolveApiTokenOptions(overrides.apiTokens);
-  const connect = createConnectHost(site, { appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)) });
+  const appFetch = overrides.appFetch ?? ((input, init) => fetch(input, init));
+  const connect = createConnectHost(site, { appFetch });
+  const adminWebhooks = createAdminWebhooks({ site, appFetch, options: overrides.adminWebhooks });
   // Forge remotes report with their bearer tokens; the Forge host is built just below.
   const gdpr = createGdprApi(clock, [site], overrides.gdpr, () => forge.bearer);
 
   const app = new Hono<SimEnv>();
   const forge = createForgeHost({
     site,
-    appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)),
+    appFetch,
     dispatch: (request, env) => app.fetch(request, env),
     options: overrides.forge,
   });
@@ -126,6 +136,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   app.route('/', worklogRoutes({ site }));
   app.route('/', platformRoutes({ site }));
   app.route('/', connect.routes);
+  app.route('/', adminWebhooks.routes);
   app.notFound(() => jiraError(404, ['No resource found at this path.']));
   app.onError((error) => {
     // A simulator bug must still look like Jira: a 500 with an error collection, never a stack.
@@ -148,6 +159,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     faults,
     cloudId: forge.cloudId,
     connect,
+    adminWebhooks,
     gdpr,
     forge,
     listen: (port = 0) =>
