@@ -71,6 +71,40 @@ describe('loadConfig', () => {
     }
   });
 
+  it('accepts a random key as 64 hex characters or canonical base64', () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 53 + 5) % 256));
+    for (const text of [key.toString('hex'), key.toString('hex').toUpperCase(), key.toString('base64'), `${key.toString('base64')}\n`]) {
+      const config = loadConfig({ TALLY_BASE_URL: 'https://t.example.com', TALLY_SECRET_KEY: text });
+      expect(config.secretKey?.equals(key), JSON.stringify(text)).toBe(true);
+    }
+  });
+
+  it('refuses text that only decodes to 32 bytes because the decoder skips junk', () => {
+    const key = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 53 + 5) % 256));
+    const base64 = key.toString('base64');
+    const refused = [
+      // 44 characters that Node's lenient base64 decoder turns into 32 bytes.
+      'our-tally-production-key-for-acme-corp-2025!',
+      // The same key with a stray character, without its padding, with padding doubled, split by a space.
+      `${base64.slice(0, 20)}.${base64.slice(20)}`,
+      base64.slice(0, -1),
+      `${base64}=`,
+      `${base64.slice(0, 22)} ${base64.slice(22)}`,
+      // A non-canonical last character (its unused low bits set), and base64url.
+      `${base64.slice(0, 42)}${base64[42] === 'A' ? 'B' : String.fromCharCode(base64.charCodeAt(42) | 1)}=`,
+      key.toString('base64url'),
+      // 64 hex characters with one that is not hex, and 66 hex characters.
+      `${key.toString('hex').slice(0, 63)}g`,
+      `${key.toString('hex')}00`,
+    ];
+    for (const text of refused) {
+      expect(Buffer.from(text, 'base64').length >= 31 || text.length >= 64, JSON.stringify(text)).toBe(true);
+      const error = configError({ TALLY_BASE_URL: 'https://t.example.com', TALLY_SECRET_KEY: text });
+      expect(error.details.join('\n'), JSON.stringify(text)).toMatch(/TALLY_SECRET_KEY: must be 32 random bytes, written as exactly 64 hex characters, or standard base64/);
+      expect(error.message).not.toContain(text.trim());
+    }
+  });
+
   it('documents every key in docs/configuration.md', () => {
     const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     for (const key of configKeys) expect(docs, key).toContain(`| \`${key}\` |`);

@@ -48,13 +48,33 @@ export interface Config {
 }
 
 const SECRET_KEY_BYTES = 32;
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+/** Standard base64 of 32 bytes: 43 characters and one `=` (what `openssl rand -base64 32` prints). */
+const BASE64_KEY = /^[A-Za-z0-9+/]{43}=$/;
 
-/** Decodes a base64 or hex key; undefined when it is neither or has the wrong length. */
+/** What TALLY_SECRET_KEY accepts, for the refusal message (which never echoes the value). */
+export const SECRET_KEY_FORMATS = 'exactly 64 hex characters, or standard base64 of 32 bytes (44 characters ending in one "=", as printed by `openssl rand -base64 32`)';
+
+/**
+ * Decodes a key written as exactly 64 hex characters or as canonical standard base64 of 32 bytes
+ * (surrounding whitespace, such as a file's final newline, is ignored); undefined for anything
+ * else. The pattern is checked first and the decoded bytes are encoded again and compared with
+ * the text, because Node's decoders skip characters outside their alphabet: a 44-character
+ * phrase like `our-tally-production-key-for-acme-corp-2025!` "decodes" to 32 bytes.
+ */
 function decodeSecretKey(raw: string): Buffer | undefined {
-  const trimmed = raw.trim();
-  const decoded = /^[0-9a-fA-F]{64}$/.test(trimmed)
-    ? Buffer.from(trimmed, 'hex')
-    : Buffer.from(trimmed, 'base64');
+  const text = raw.trim();
+  let decoded: Buffer;
+  if (HEX_KEY.test(text)) {
+    decoded = Buffer.from(text, 'hex');
+    if (decoded.toString('hex') !== text.toLowerCase()) return undefined;
+  } else if (BASE64_KEY.test(text)) {
+    decoded = Buffer.from(text, 'base64');
+    // Also refuses non-canonical spellings: the unused low bits of the last character must be 0.
+    if (decoded.toString('base64') !== text) return undefined;
+  } else {
+    return undefined;
+  }
   if (decoded.length !== SECRET_KEY_BYTES) return undefined;
   // A key of one repeated byte (all zeros, say) is a placeholder, not a secret.
   if (decoded.every((byte) => byte === decoded[0])) return undefined;
@@ -100,7 +120,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (rawSecret !== undefined && rawSecret !== '') {
     secretKey = decodeSecretKey(rawSecret);
     if (!secretKey) {
-      problems.push('TALLY_SECRET_KEY: must be 32 random bytes, as 64 hex characters or base64');
+      problems.push(`TALLY_SECRET_KEY: must be 32 random bytes, written as ${SECRET_KEY_FORMATS}`);
     }
   } else if (mode !== 'demo') {
     problems.push('TALLY_SECRET_KEY: required outside demo mode (generate one with `openssl rand -base64 32`)');
