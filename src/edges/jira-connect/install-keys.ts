@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { AppError } from '../../platform/app-error.js';
+import { AppError, isAppError } from '../../platform/app-error.js';
+import type { Clock } from '../../platform/clock.js';
 import type { Fetch } from '../../platform/fetch.js';
 
 /** Resolves the RS256 public key that signed an `installed`/`uninstalled` token. */
@@ -23,7 +24,16 @@ export interface InstallKeyProviderOptions {
   maxKeyBytes?: number;
   /** How many keys stay cached (default 100); the least recently used goes first. */
   cacheSize?: number;
+  /** Times the remembered refusals (unknown kid, unusable key). */
+  clock: Clock;
+  /** How long the key service's refusal of a kid is remembered (default 5 minutes). */
+  refusalTtlMs?: number;
+  /** How many refused kids are remembered at most (default 1000); the oldest goes first. */
+  refusalCacheSize?: number;
 }
+
+/** How long a kid the key service refused is answered from memory, without asking again. */
+export const DEFAULT_REFUSAL_TTL_MS = 5 * 60_000;
 
 // GitLab validates kid with a strict regex before fetching (security-and-reliability.md §2.1);
 // catalogue row B5: `../x`, URLs and 10 kB strings are refused before any fetch.
@@ -48,9 +58,17 @@ function checkOptions(options: InstallKeyProviderOptions): string {
   if (url && (!/^https?:$/.test(url.protocol) || url.username || url.password || url.search || url.hash)) {
     problems.push('installKeysUrl: must be a plain http(s) URL without credentials, query or fragment');
   }
-  for (const [name, value] of [['timeoutMs', options.timeoutMs], ['maxKeyBytes', options.maxKeyBytes], ['cacheSize', options.cacheSize]] as const) {
+  const sizes = [
+    ['timeoutMs', options.timeoutMs],
+    ['maxKeyBytes', options.maxKeyBytes],
+    ['cacheSize', options.cacheSize],
+    ['refusalTtlMs', options.refusalTtlMs],
+    ['refusalCacheSize', options.refusalCacheSize],
+  ] as const;
+  for (const [name, value] of sizes) {
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) problems.push(`${name}: must be a positive integer`);
   }
+  if (typeof options.clock?.nowMs !== 'function') problems.push('clock: required (it times remembered refusals)');
   if (problems.length > 0) throw new AppError('CONFIG_INVALID', `Invalid install-key provider: ${problems.join('; ')}`, { details: problems });
   return options.baseUrl.replace(/\/+$/, '');
 }
@@ -126,16 +144,20 @@ async function withDeadline<T>(timeoutMs: number, work: (signal: AbortSignal) =>
 /**
  * Creates the provider for signed installs (jira-connect-protocol.md §4.5). Guarantees: the kid
  * is validated before any request, so the request never leaves `baseUrl`; redirects are refused
- * (`redirect: 'error'`, §2.5); the request and body share one deadline and a size cap; only
- * successes are cached — by kid, bounded LRU — since "rotation always creates a new kid" (§4.5),
- * while a failure is retried on the next install (catalogue row B6); concurrent lookups of one
- * kid share a single request.
+ * (`redirect: 'error'`, §2.5); the request and body share one deadline and a size cap; keys are
+ * cached by kid — bounded LRU — since "rotation always creates a new kid" (§4.5); concurrent
+ * lookups of one kid share a single request. A kid the service refused (404/410, or a key that
+ * cannot verify RS256) is remembered for `refusalTtlMs` — bounded, oldest first — so a stream of
+ * forged lifecycle tokens with one junk kid costs one outbound request per TTL, not one each; a
+ * kid published later is found once its refusal has expired. A failure of the service itself
+ * (5xx, timeout, garbage) is never remembered: the next install asks again (catalogue row B6).
  */
 export function createInstallKeyProvider(options: InstallKeyProviderOptions): InstallKeyProvider {
   const baseUrl = checkOptions(options);
-  const { fetch, timeoutMs = 3000, maxKeyBytes = 8192, cacheSize = 100 } = options;
+  const { fetch, clock, timeoutMs = 3000, maxKeyBytes = 8192, cacheSize = 100, refusalTtlMs = DEFAULT_REFUSAL_TTL_MS, refusalCacheSize = 1000 } = options;
   const cache = new Map<string, string>(); // insertion order = recency
   const inFlight = new Map<string, Promise<string>>();
+  const refusals = new Map<string, { message: string; untilMs: number }>(); // insertion order = age
 
   const download = (kid: string): Promise<string> =>
     withDeadline(timeoutMs, async (signal) => {
@@ -163,6 +185,21 @@ export function createInstallKeyProvider(options: InstallKeyProviderOptions): In
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   };
 
+  const rememberRefusal = (kid: string, error: AppError): void => {
+    refusals.delete(kid);
+    refusals.set(kid, { message: error.message, untilMs: clock.nowMs() + refusalTtlMs });
+    if (refusals.size > refusalCacheSize) refusals.delete(refusals.keys().next().value as string);
+  };
+
+  /** The remembered refusal of `kid`, while it lasts. */
+  const findRefusal = (kid: string): AppError | undefined => {
+    const refusal = refusals.get(kid);
+    if (refusal === undefined) return undefined;
+    if (clock.nowMs() < refusal.untilMs) return new AppError('AUTH_INVALID', refusal.message);
+    refusals.delete(kid);
+    return undefined;
+  };
+
   return {
     async getPublicKeyPem(kid) {
       if (!isValidInstallKeyId(kid)) throw new AppError('AUTH_INVALID', 'Install token has a malformed key id');
@@ -172,6 +209,8 @@ export function createInstallKeyProvider(options: InstallKeyProviderOptions): In
         cache.set(kid, cached);
         return cached;
       }
+      const refused = findRefusal(kid);
+      if (refused !== undefined) throw refused;
       let pending = inFlight.get(kid);
       if (!pending) {
         pending = download(kid).then(
@@ -181,7 +220,9 @@ export function createInstallKeyProvider(options: InstallKeyProviderOptions): In
             return pem;
           },
           (error: unknown) => {
-            inFlight.delete(kid); // failures are not cached: the next install asks again
+            inFlight.delete(kid);
+            // The service's own answer about this kid is remembered; its outages are not (B6).
+            if (isAppError(error, 'AUTH_INVALID')) rememberRefusal(kid, error);
             throw error;
           },
         );
