@@ -205,6 +205,35 @@ describe.each(controlDialects)('SqlTenantRegistry (%s)', (dialect) => {
     expect(await registry.findTenant(tenant.id)).toMatchObject({ id: tenant.id });
   });
 
+  describe('tenants an edge creates without a lifecycle', () => {
+    const site = { platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net', clientKey: 'jira-site:5a3e9d0c' } as const;
+
+    it('creates an installed, enabled tenant of the given platform without a secret', async () => {
+      const { registry } = setup();
+      const { tenant, created } = await registry.createTenant(site);
+      expect(created).toBe(true);
+      expect(tenant).toMatchObject({ platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net', state: 'installed', enabled: true, installedAtMs: T0 });
+      expect(parseTenantId(tenant.id)).toBe(tenant.id);
+      expect(await registry.findCredentials(tenant.id)).toBeUndefined();
+      expect(await registry.listInstalled()).toEqual([tenant]);
+    });
+
+    it('returns the tenant a known key already names', async () => {
+      const { registry, clock } = setup();
+      const first = await registry.createTenant(site);
+      clock.advanceMs(60_000);
+      const again = await registry.createTenant({ ...site, baseUrl: 'https://other.atlassian.net' });
+      expect(again).toEqual({ tenant: first.tenant, created: false });
+    });
+
+    it('makes one tenant of two concurrent creations with the same key', async () => {
+      const { registry } = setup();
+      const both = await Promise.all([registry.createTenant(site), registry.createTenant(site)]);
+      expect(new Set(both.map((outcome) => outcome.tenant.id)).size).toBe(1);
+      expect(both.filter((outcome) => outcome.created)).toHaveLength(1);
+    });
+  });
+
   describe('Forge tenants', () => {
     it('registers a new installation as a Forge tenant without a shared secret', async () => {
       const { registry } = setup();

@@ -19,7 +19,7 @@ type TenantRow = Selectable<TenantsTable>;
 
 const PRODUCTS: readonly string[] = ['jira', 'bitbucket'] satisfies Product[];
 const STATES: readonly string[] = ['installed', 'uninstalled'] satisfies TenantState[];
-const PLATFORMS: readonly string[] = ['connect', 'forge'] satisfies TenantPlatform[];
+const PLATFORMS: readonly string[] = ['connect', 'forge', 'site'] satisfies TenantPlatform[];
 
 function toTenant(row: TenantRow): Tenant {
   // The migrations allow any text; a value no code wrote means a hand-edited row, not a user error.
@@ -221,6 +221,21 @@ export function createSqlTenantRegistry({ db, secretBox, clock }: SqlTenantRegis
     async listTenants() {
       const rows = await selectTenants().orderBy('installed_at_ms').orderBy('id').execute();
       return rows.map(toTenant);
+    },
+
+    /** Insert first (SQLite takes its write lock at once); the unique client key decides a race. */
+    createTenant(record) {
+      return db.transaction().execute(async (trx) => {
+        const created = await trx
+          .insertInto('tenants')
+          .values({ id: newTenantId(), client_key: record.clientKey, platform: record.platform, product: record.product, base_url: record.baseUrl, shared_secret_sealed: null, ...freshInstallColumns(clock.nowMs()) })
+          .onConflict((conflict) => conflict.column('client_key').doNothing())
+          .returningAll()
+          .executeTakeFirst();
+        if (created) return { tenant: toTenant(created), created: true };
+        const known = await trx.selectFrom('tenants').selectAll().where('client_key', '=', record.clientKey).executeTakeFirstOrThrow();
+        return { tenant: toTenant(known), created: false };
+      });
     },
 
     recordForgeInstall: (record) => recordForgeInstall(db, clock, record),

@@ -1,4 +1,4 @@
-import type { Product, Tenant, TenantId } from './tenant.js';
+import type { Product, Tenant, TenantId, TenantPlatform } from './tenant.js';
 
 /** What a verified `installed` lifecycle event tells the registry. */
 export interface InstallRecord {
@@ -39,6 +39,20 @@ export interface ForgeInstallOutcome extends InstallOutcome {
    * cloud id (a reinstall, a site recreation or an import): the tenant was re-keyed to the new id.
    */
   previousInstallationId: string | undefined;
+}
+
+/** What an edge without install lifecycle or secret tells the registry about a new tenant (see {@link TenantRegistry.createTenant}). */
+export interface NewTenantRecord {
+  /** The edge the tenant comes through (any but `connect` and `forge`, which have their own install records). */
+  platform: Exclude<TenantPlatform, 'connect' | 'forge'>;
+  product: Product;
+  /** The site's URL, for display and the operator's listing. */
+  baseUrl: string;
+  /**
+   * The edge's own unique name for the installation (opaque; stored as the client key). A second
+   * call with the same key returns the tenant it already names, so two racing creators make one.
+   */
+  clientKey: string;
 }
 
 /** A tenant together with its decrypted shared secret, for signing and verifying only. */
@@ -87,6 +101,12 @@ export interface TenantRegistry {
   listInstalled(): Promise<Tenant[]>;
   /** Every tenant the registry holds, installed or not, oldest first (operators' listing). */
   listTenants(): Promise<Tenant[]>;
+  /**
+   * Creates an installed, enabled tenant without a shared secret for an edge that keeps its own
+   * installation record (e.g. a team's own site reached with an API token), or returns the tenant
+   * `clientKey` already names, whatever its state (`created: false`). Idempotent; one transaction.
+   */
+  createTenant(record: NewTenantRecord): Promise<{ tenant: Tenant; created: boolean }>;
 
   /**
    * Records a verified Forge install or upgrade, in one transaction: a new tenant; or the tenant

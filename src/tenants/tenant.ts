@@ -29,7 +29,7 @@ export type TenantState = 'installed' | 'uninstalled';
  * Which platform edge a tenant came through. Only the edges, the registry and the composition
  * root look at it: sync, store and reports serve every tenant the same way.
  */
-export type TenantPlatform = 'connect' | 'forge';
+export type TenantPlatform = 'connect' | 'forge' | 'site';
 
 /** What the registry keeps of a Forge installation beside the common fields (src/edges/jira-forge). */
 export interface ForgeTenantFacts {
