@@ -27,12 +27,13 @@ import { createReportColumnsCache, type ReportColumnsCache } from './reporting/e
 import { createLiveJiraData } from './reporting/live/live-jira-data.js';
 import { createReportService } from './reporting/report-service.js';
 import { createTenantPurge, type TenantPurgeDeps } from './privacy/purge/tenant-purge.js';
-import { deleteExpiredAccounts } from './privacy/retention/account-retention.js';
+import { accountRetentionTask } from './privacy/retention/account-retention.js';
 import { createTenantBackups } from './privacy/backups/tenant-backups.js';
-import { runDueBackups } from './privacy/backups/backup-schedule.js';
+import { backupSchedule } from './privacy/backups/backup-schedule.js';
 import { isBackupAllowed } from './privacy/backups/is-backup-allowed.js';
-import { createPeriodicTasks } from './jobs/periodic-tasks.js';
-import { runPersonalDataCycle } from './privacy/personal-data/personal-data-cycle.js';
+import { createScheduleStore } from './jobs/schedule-store.js';
+import { createControlDbScheduler } from './jobs/scheduler.js';
+import { personalDataCycleTask } from './privacy/personal-data/personal-data-cycle.js';
 import { createConnectReportCredentials } from './edges/jira-connect/connect-report-credentials.js';
 import { createForgeReportCredentials } from './edges/jira-forge/forge-report-credentials.js';
 import type { ReportCredentials } from './privacy/personal-data/report-accounts-client.js';
@@ -126,7 +127,10 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   });
   const reports = createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live });
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
-  const sync = createSyncService({ ...syncDeps, queue, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
+  // Every schedule — sync interval, reconciliation, backups, retention, personal data, the edges'
+  // own (Forge's uninstall check) — is declared with this one scheduler (src/jobs/scheduler.ts).
+  const scheduler = createControlDbScheduler({ store: createScheduleStore(control.db), clock, logger });
+  const sync = createSyncService({ ...syncDeps, queue, scheduler, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
   const backups = createTenantBackups({
     backupDir: config.backupDir,
     dataDir: config.dataDir,
@@ -147,7 +151,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
       reportColumns.evict(tenantId);
       live.evictTenant(tenantId);
     },
-    db: control.db,
+    scheduler,
     audit,
     clock,
     logger,
@@ -175,39 +179,33 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
         requestSync: (tenantId) => sync.requestSync(tenantId, 'auto'),
       })
     : undefined;
-  const periodic = createPeriodicTasks({
-    db: control.db,
-    clock,
-    logger,
-    tasks: [
-      ...(forge ? [forge.uninstallCheck] : []),
-      // Hourly check; each tenant is backed up every TALLY_BACKUP_INTERVAL_HOURS at its own offset.
-      { name: 'backup-check', everyMs: 3_600_000, run: () => runDueBackups({ backups, registry, db: control.db, clock, intervalHours: config.backupIntervalHours, logger }) },
-      { name: 'account-retention', everyMs: 86_400_000, run: () => deleteExpiredAccounts({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) },
-      // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
-      {
-        name: 'personal-data-report-check',
-        everyMs: 3_600_000,
-        run: () =>
-          runPersonalDataCycle({
-            registry,
-            stores,
-            credentials: reportCredentialsByPlatform(registry, {
-              connect: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
-              forge: createForgeReportCredentials({ registry, tokens: forgeTokens, clock, apiUrl: config.gdprApiUrl }),
-            }),
-            fetch: runtime.fetch,
-            clock,
-            sleep: runtime.sleep,
-            db: control.db,
-            config,
-            audit,
-            logger,
-            onTenantErased: (tenantId) => reportColumns.evict(tenantId),
-          }),
-      },
-    ],
+  if (forge) scheduler.declarePeriodic(forge.uninstallCheck);
+  scheduler.declarePeriodic({ name: 'account-retention', everyMs: 86_400_000, task: accountRetentionTask({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) });
+  // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
+  scheduler.declarePeriodic({
+    name: 'personal-data-report-check',
+    everyMs: 3_600_000,
+    task: personalDataCycleTask({
+      registry,
+      stores,
+      credentials: reportCredentialsByPlatform(registry, {
+        connect: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
+        forge: createForgeReportCredentials({ registry, tokens: forgeTokens, clock, apiUrl: config.gdprApiUrl }),
+      }),
+      fetch: runtime.fetch,
+      clock,
+      sleep: runtime.sleep,
+      db: control.db,
+      config,
+      audit,
+      logger,
+      onTenantErased: (tenantId) => reportColumns.evict(tenantId),
+    }),
   });
+  // Each tenant is backed up every TALLY_BACKUP_INTERVAL_HOURS at its own stable offset.
+  scheduler.declarePerTenant(backupSchedule({ backups, registry, intervalHours: config.backupIntervalHours }));
+  /** The scheduler under its former name: main.ts and tests start and run it as `periodic`. */
+  const periodic = scheduler;
   const installKeys = createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: runtime.fetch });
   // Connect pages send `Authorization: JWT <context or session token>`; Forge Custom UI calls
   // arrive through invokeRemote with `Authorization: Bearer <invocation token>`.
@@ -253,6 +251,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     reportColumns,
     purge,
     backups,
+    scheduler,
     periodic,
     forge,
     forgeTokens,

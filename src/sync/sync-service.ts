@@ -1,6 +1,8 @@
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { JobQueue } from '../jobs/job-queue.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import { DONE } from '../jobs/task.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
@@ -14,14 +16,24 @@ export const PRIORITY = { webhook: 0, incremental: 1, backfill: 5 } as const;
 /** Pages a backfill may take before yielding to other tenants (fair share of the points budget). */
 const BACKFILL_PAGES_PER_TURN = 25;
 
+/** The schedules the sync declares (app-wide, every `intervalSeconds`). */
+export const SYNC_SCHEDULES = { incremental: 'sync-incremental', reconcile: 'sync-reconcile' } as const;
+
+/** Webhook delivery ids remembered for de-duplication. */
+const RECENT_DELIVERIES = 10_000;
+
 interface SyncJob {
   tenantId: TenantId;
   mode: 'auto' | 'full';
+  /** A `full` request's time (Tally's clock): a full sync started since answers it (sync-tenant.ts). */
+  requestedAtMs?: number;
 }
 
 /** What {@link createSyncService} needs. */
 export interface SyncServiceDeps extends SyncTenantDeps {
   queue: JobQueue;
+  /** Where the interval's incremental syncs and the reconciliation check are declared. */
+  scheduler: Pick<Scheduler, 'declarePeriodic'>;
   registry: TenantRegistry;
   events: TenantEvents;
   clock: Clock;
@@ -39,26 +51,27 @@ export interface SyncService {
   requestSync(tenantId: TenantId, mode: 'auto' | 'full'): void;
   /** Queues a reconciliation of one tenant (on demand). */
   requestReconcile(tenantId: TenantId): void;
-  /** Queues an incremental sync of every installed tenant, and the reconciliations that are due (what the schedule does). */
+  /** Queues an incremental sync of every installed tenant, and the reconciliations that are due (what the two schedules do). */
   syncAll(): Promise<void>;
+  /** Follows installs and webhooks (the schedules run with the scheduler). */
   start(): void;
   stop(): Promise<void>;
 }
 
 /**
- * Wires the sync to the platform edge and the schedule: an install starts a full sync, webhooks
- * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync, an
- * uninstall's purge (src/privacy/purge/tenant-purge.ts) cancels the tenant's work. One writer per
- * tenant: every job of a tenant shares its key.
+ * Wires the sync to the platform edge and the scheduler: an install starts a full sync, webhooks
+ * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync and
+ * the due reconciliations are queued (two schedules declared here), an uninstall's purge
+ * (src/privacy/purge/tenant-purge.ts) cancels the tenant's work. One writer per tenant: every job
+ * of a tenant shares its key.
  */
 export function createSyncService(deps: SyncServiceDeps): SyncService {
   // Insertion-ordered, so the oldest identifier is dropped first once the set is full.
   const recentDeliveries = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
   const unsubscribe: (() => void)[] = [];
 
-  deps.queue.register<SyncJob>('sync', async ({ tenantId, mode }, { signal }) => {
-    const outcome = await syncTenant(deps, tenantId, { mode, maxPages: BACKFILL_PAGES_PER_TURN, signal });
+  deps.queue.register<SyncJob>('sync', async ({ tenantId, mode, requestedAtMs }, { signal }) => {
+    const outcome = await syncTenant(deps, tenantId, { mode, maxPages: BACKFILL_PAGES_PER_TURN, signal, ...(requestedAtMs !== undefined ? { fullRequestedAtMs: requestedAtMs } : {}) });
     deps.onOutcome?.(tenantId, outcome);
     // A backfill yields after its turn and queues its next turn behind everyone else's.
     if (outcome.status === 'partial') deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId, mode: 'auto' }, dedupe: 'auto' });
@@ -80,14 +93,59 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   const requestReconcile = (tenantId: TenantId) =>
     deps.queue.enqueue({ kind: 'reconcile', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId }, dedupe: 'reconcile' });
 
+  // A waiting `full` absorbs later ones (dedupe) and keeps the earliest request time: a full sync
+  // started after that time answers both, as the later request only asks for the same reading.
   const requestSync = (tenantId: TenantId, mode: 'auto' | 'full') =>
-    deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: mode === 'full' ? PRIORITY.backfill : PRIORITY.incremental, payload: { tenantId, mode }, dedupe: mode });
+    deps.queue.enqueue<SyncJob>({
+      kind: 'sync',
+      key: tenantId,
+      priority: mode === 'full' ? PRIORITY.backfill : PRIORITY.incremental,
+      payload: mode === 'full' ? { tenantId, mode, requestedAtMs: deps.clock.nowMs() } : { tenantId, mode },
+      dedupe: mode,
+    });
 
-  function isDuplicateDelivery(deliveryId: string | undefined): boolean {
+  const requestIncrementalForAll = async () => {
+    for (const tenant of await deps.registry.listInstalled()) requestSync(tenant.id, 'auto');
+  };
+  const requestDueReconciliations = async () => {
+    for (const tenant of await deps.registry.listInstalled()) {
+      const state = await (await deps.stores.open(tenant.id)).getSyncState();
+      const last = state.lastReconciledAtMs ?? state.fullSyncCompletedAtMs ?? deps.clock.nowMs();
+      if (state.phase === 'incremental' && deps.clock.nowMs() - last >= deps.reconcileIntervalMs) requestReconcile(tenant.id);
+    }
+  };
+
+  const intervalMs = deps.intervalSeconds * 1000;
+  // The first run one interval after the first start, as a timer would (a restart keeps the stored time).
+  deps.scheduler.declarePeriodic({
+    name: SYNC_SCHEDULES.incremental,
+    everyMs: intervalMs,
+    firstRunAfterMs: intervalMs,
+    task: async () => {
+      await requestIncrementalForAll();
+      return DONE;
+    },
+  });
+  deps.scheduler.declarePeriodic({
+    name: SYNC_SCHEDULES.reconcile,
+    everyMs: intervalMs,
+    firstRunAfterMs: intervalMs,
+    task: async () => {
+      await requestDueReconciliations();
+      return DONE;
+    },
+  });
+
+  /**
+   * `X-Atlassian-Webhook-Identifier` is unsigned and only unique per site: keyed by tenant, so one
+   * tenant's delivery id (or a forged one) never suppresses another tenant's delivery.
+   */
+  function isDuplicateDelivery(tenantId: TenantId, deliveryId: string | undefined): boolean {
     if (!deliveryId) return false;
-    if (recentDeliveries.has(deliveryId)) return true;
-    recentDeliveries.add(deliveryId);
-    if (recentDeliveries.size > 10_000) recentDeliveries.delete(recentDeliveries.values().next().value as string);
+    const key = `${tenantId}\n${deliveryId}`;
+    if (recentDeliveries.has(key)) return true;
+    recentDeliveries.add(key);
+    if (recentDeliveries.size > RECENT_DELIVERIES) recentDeliveries.delete(recentDeliveries.values().next().value as string);
     return false;
   }
 
@@ -95,26 +153,19 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     requestSync,
     requestReconcile,
     async syncAll() {
-      for (const tenant of await deps.registry.listInstalled()) {
-        requestSync(tenant.id, 'auto');
-        const state = await (await deps.stores.open(tenant.id)).getSyncState();
-        const last = state.lastReconciledAtMs ?? state.fullSyncCompletedAtMs ?? deps.clock.nowMs();
-        if (state.phase === 'incremental' && deps.clock.nowMs() - last >= deps.reconcileIntervalMs) requestReconcile(tenant.id);
-      }
+      await requestIncrementalForAll();
+      await requestDueReconciliations();
     },
     start() {
       unsubscribe.push(
         deps.events.on('installed', ({ tenantId, created, reinstalled }) => requestSync(tenantId, created || reinstalled ? 'full' : 'auto')),
         deps.events.on('worklogWebhook', (hint) => {
-          if (isDuplicateDelivery(hint.deliveryId)) return;
+          if (isDuplicateDelivery(hint.tenantId, hint.deliveryId)) return;
           deps.queue.enqueue({ kind: 'webhook', key: hint.tenantId, priority: PRIORITY.webhook, payload: hint });
         }),
       );
-      timer = setInterval(() => void this.syncAll().catch((error: unknown) => deps.logger.error({ err: error }, 'scheduling failed')), deps.intervalSeconds * 1000);
-      timer.unref();
     },
     async stop() {
-      if (timer) clearInterval(timer);
       for (const off of unsubscribe.splice(0)) off();
       await deps.queue.stop();
     },

@@ -1,7 +1,7 @@
 import type { JiraClient } from '../jira/jira-client.js';
 import type { JiraCredentials, TenantJiraAccess } from '../jira/jira-credentials.js';
 import type { Logger } from '../platform/logger.js';
-import type { StoreProvider } from '../store/tenant-store.js';
+import type { StoreProvider, SyncState } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { runFullSync } from './full-sync.js';
 import { runIncrementalSync } from './incremental-sync.js';
@@ -26,9 +26,32 @@ export interface SyncTenantDeps {
 export interface SyncTenantOptions {
   /** `full` restarts a full sync from the beginning; `auto` continues whatever is due. */
   mode: 'auto' | 'full';
+  /**
+   * When the `full` was asked for (Tally's clock). A full sync that started at or after it
+   * already answers the request, so the run continues it instead of restarting: see
+   * {@link isFullRequestAnswered}. Without it, `full` always restarts (the CLI's `--full`).
+   */
+  fullRequestedAtMs?: number;
   /** Stop after this many pages (fair sharing of the points budget); progress is kept. */
   maxPages?: number;
   signal?: AbortSignal;
+}
+
+/**
+ * Whether a full sync requested at `requestedAtMs` is already done or under way: one started at
+ * or after the request reads everything the request wanted read. This is what makes a tenant's
+ * full sync run once however the requests queue up: an install queues `full` at backfill
+ * priority, the interval's `auto` (higher priority) may run first and perform the whole full sync
+ * of a fresh tenant; the waiting `full` then finds it answered instead of restarting from zero
+ * (a 1,000-site run spent 6.8M points instead of 3.8M). The check sits here, at the run, not in
+ * the queue, because only the tenant's sync state knows what actually started, whichever process
+ * or queue ran it. `fullSyncStartedAtMs` is Jira's clock and the request Tally's: a skew of a few
+ * seconds can at worst make a request restart a sync that started just after it (the old
+ * behaviour) or count one that started just before it (that one reads to the end of the feed too).
+ */
+export function isFullRequestAnswered(state: Pick<SyncState, 'phase' | 'fullSyncStartedAtMs'>, requestedAtMs: number | undefined): boolean {
+  if (requestedAtMs === undefined || state.phase === 'none' || state.fullSyncStartedAtMs === undefined) return false;
+  return state.fullSyncStartedAtMs >= requestedAtMs;
 }
 
 /**
@@ -50,8 +73,9 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   const counts = emptyCounts();
   const state = await store.getSyncState();
   const budget = options.maxPages ?? Infinity;
-  if (options.mode === 'full' || state.phase !== 'incremental') {
-    const full = await runFullSync(context, { maxPages: budget, restart: options.mode === 'full' });
+  const restart = options.mode === 'full' && !isFullRequestAnswered(state, options.fullRequestedAtMs);
+  if (restart || state.phase !== 'incremental') {
+    const full = await runFullSync(context, { maxPages: budget, restart });
     addCounts(counts, full.counts);
     if (!full.done) return { status: 'partial', phase: 'full', counts };
   }

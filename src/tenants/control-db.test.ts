@@ -38,7 +38,7 @@ describe.each(controlDialects)('openControlDb (%s)', (dialect) => {
 
   it('applies the migrations to a new database', () => {
     expect(kit.control().dialect).toBe(dialect);
-    expect(kit.control().appliedMigrations).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants']);
+    expect(kit.control().appliedMigrations).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant']);
   });
 
   it('applies nothing when reopened, and keeps the rows', async () => {
@@ -119,7 +119,7 @@ describe('openControlDb on PostgreSQL', () => {
     try {
       const both = await Promise.all([openControlDb({ databaseUrl: database.url }), openControlDb({ databaseUrl: database.url })]);
       // One instance applies every migration; the other finds them applied.
-      expect(both.flatMap((control) => control.appliedMigrations)).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants']);
+      expect(both.flatMap((control) => control.appliedMigrations)).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant']);
       await Promise.all(both.map((control) => control.close()));
     } finally {
       await database.drop();

@@ -109,6 +109,42 @@ function addForgeTenants(): Migration {
   };
 }
 
+/** Schedule names whose old rows were `<name>:<tenant id>` (migration 004 splits them). */
+const PER_TENANT_SCHEDULE_PREFIXES = ['backup:', 'personal-data-report:'];
+
+/**
+ * Migration 004: schedules keyed by (name, tenant_id) instead of a tenant id inside the name, so
+ * the uninstall purge cancels a tenant's schedules by a column (src/jobs/ owns the table). The
+ * table is rebuilt (SQLite cannot change a primary key in place); app-wide rows get the empty
+ * tenant id (a primary-key column cannot be null in PostgreSQL). Backups moved from an hourly
+ * app-wide check to per-tenant schedules, so the old `backup-check` row is dropped.
+ */
+function schedulesByTenant(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('scheduled_jobs_004')
+        .addColumn('name', 'text', (column) => column.notNull())
+        .addColumn('tenant_id', 'text', (column) => column.notNull().defaultTo(''))
+        .addColumn('next_run_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('progress', 'text')
+        .addPrimaryKeyConstraint('scheduled_jobs_pk', ['name', 'tenant_id'])
+        .execute();
+      const rows = (await db.selectFrom('scheduled_jobs').selectAll().execute()) as { name: string; next_run_at_ms: number | string; progress: string | null }[];
+      for (const row of rows) {
+        if (row.name === 'backup-check') continue;
+        const prefix = PER_TENANT_SCHEDULE_PREFIXES.find((candidate) => row.name.startsWith(candidate));
+        const [name, tenantId] = prefix ? [prefix.slice(0, -1), row.name.slice(prefix.length)] : [row.name, ''];
+        await db.insertInto('scheduled_jobs_004').values({ name, tenant_id: tenantId, next_run_at_ms: Number(row.next_run_at_ms), progress: row.progress }).execute();
+      }
+      await db.schema.dropTable('scheduled_jobs').execute();
+      await db.schema.alterTable('scheduled_jobs_004').renameTo('scheduled_jobs').execute();
+      // The purge's cancelTenant deletes by tenant.
+      await db.schema.createIndex('scheduled_jobs_tenant_idx').on('scheduled_jobs').column('tenant_id').execute();
+    },
+  };
+}
+
 /**
  * The control database's migrations, in order, for `dialect`. Names sort in run order; a released
  * migration is never edited — a change is a new one. Each runs in a transaction (both dialects
@@ -120,6 +156,7 @@ export function controlMigrations(dialect: ControlDialect): Record<string, Migra
     '001_tenants_and_audit_log': createTenantsAndAuditLog(ddl),
     '002_purge_and_schedules': addPurgeAndSchedules(),
     '003_forge_tenants': addForgeTenants(),
+    '004_schedules_by_tenant': schedulesByTenant(),
   };
 }
 

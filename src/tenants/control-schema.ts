@@ -48,9 +48,14 @@ export interface ForgeSystemTokensTable {
   received_at_ms: number;
 }
 
-/** Row of `scheduled_jobs`: when a periodic job runs next, and where it stopped. */
+/**
+ * Row of `scheduled_jobs`: when a schedule runs next, and where it stopped. Keyed by
+ * (name, tenant_id) since migration 004. Only src/jobs/ reads or writes it (schedule-store.ts).
+ */
 export interface ScheduledJobsTable {
   name: string;
+  /** The tenant of a per-tenant schedule; `''` for an app-wide one. */
+  tenant_id: ColumnType<string, string | undefined, string>;
   next_run_at_ms: number;
   /** JSON progress of a job that resumes (never personal data or secrets); null when none. */
   progress: string | null;

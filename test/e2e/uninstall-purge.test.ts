@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
+import { createScheduleStore } from '../../src/jobs/schedule-store.js';
 import { PURGE_STEPS, type PurgeStep } from '../../src/privacy/purge/tenant-purge.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
@@ -57,8 +58,8 @@ async function expectPurged({ bed, tenantId, canary }: Scene): Promise<void> {
   // The account record stays, without its secret.
   expect(tenant).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
   expect(await bed.registry.findCredentials(tenantId)).toBeUndefined();
-  const schedules = await bed.control.db.selectFrom('scheduled_jobs').select('name').execute();
-  expect(schedules.filter((row) => row.name.endsWith(tenantId))).toEqual([]);
+  const schedules = await bed.tally.scheduler.list();
+  expect(schedules.filter((row) => row.tenantId === tenantId)).toEqual([]);
   expect(bed.tally.queue.snapshot()).toEqual({ running: [], queued: [] });
   expect(bed.tally.reportColumns.isTracking(tenantId)).toBe(false);
   const events = (await bed.audit.listAudit({ tenantId, limit: 1000 })).map((entry) => entry.event);
@@ -78,7 +79,8 @@ describe('uninstall purge', () => {
     expect(holding.some((file) => file.startsWith(join(bed.config.backupDir, tenantId)))).toBe(true);
     // Something of the tenant in memory and in the schedule, for the purge to clear.
     await bed.tally.reportColumns.columnsFor(tenantId);
-    await bed.control.db.insertInto('scheduled_jobs').values({ name: `backup:${tenantId}`, next_run_at_ms: 0, progress: null }).execute();
+    await createScheduleStore(bed.control.db).upsert({ name: 'backup', tenantId }, 0, undefined);
+    expect((await bed.tally.scheduler.list()).filter((row) => row.tenantId === tenantId)).toHaveLength(1);
 
     await bed.sim.connect.uninstall();
     await bed.tally.queue.idle();

@@ -16,7 +16,7 @@ import { fetchSiteUrl } from './forge-site-url.js';
 import { createForgeTenants } from './forge-tenants.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
 import { createInvocationTokenVerifier, type InvocationTokenVerifier } from '../kit/invocation-token.js';
-import { checkSuspectedUninstalls, TICK_INTERVAL_MS } from './suspected-uninstall.js';
+import { suspectedUninstallTask, TICK_INTERVAL_MS } from './suspected-uninstall.js';
 
 /** The queue job that reads a Forge site's URL once serverInfo answers (key: the tenant id). */
 export const SITE_URL_JOB = 'forge-site-url';
@@ -43,7 +43,7 @@ export interface ForgeEdge {
   routes: Hono<ForgeEnv>;
   /** Authentication of `/api/*` for Custom UI calls (`Authorization: Bearer <FIT>`). */
   apiAuthentication: MiddlewareHandler<TallyEnv>;
-  /** The periodic check for suspected uninstalls (every tick interval). */
+  /** The periodic check for suspected uninstalls (every tick interval), to declare with the scheduler. */
   uninstallCheck: PeriodicTask;
   verifier: InvocationTokenVerifier;
 }
@@ -99,17 +99,16 @@ export function createForgeEdge(deps: ForgeEdgeDeps): ForgeEdge {
     uninstallCheck: {
       name: 'forge-uninstall-check',
       everyMs: TICK_INTERVAL_MS,
-      run: () =>
-        checkSuspectedUninstalls({
-          registry,
-          tokens: deps.tokens,
-          tenants,
-          audit: deps.audit,
-          fetch: deps.fetch,
-          clock,
-          logger,
-          graceMs: deps.config.forgeUninstallGraceHours * 3_600_000,
-        }),
+      task: suspectedUninstallTask({
+        registry,
+        tokens: deps.tokens,
+        tenants,
+        audit: deps.audit,
+        fetch: deps.fetch,
+        clock,
+        logger,
+        graceMs: deps.config.forgeUninstallGraceHours * 3_600_000,
+      }),
     },
   };
 }

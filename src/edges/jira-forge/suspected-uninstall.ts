@@ -6,6 +6,7 @@ import type { TenantRegistry } from '../../tenants/tenant-registry.js';
 import type { Tenant, TenantId } from '../../tenants/tenant.js';
 import type { ForgeTenants } from './forge-tenants.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
+import { DONE, type Task } from '../../jobs/task.js';
 
 /*
  * Forge has no reliable uninstall event (forge-migration.md §4): `preUninstall` is best effort.
@@ -101,4 +102,15 @@ export async function checkSuspectedUninstalls(deps: SuspectedUninstallDeps): Pr
     }
   }
   return result;
+}
+
+/**
+ * The check as a scheduled task (declared every tick interval by the Forge edge). Always `done`:
+ * a tenant that failed is looked at again at the next check anyway.
+ */
+export function suspectedUninstallTask(deps: SuspectedUninstallDeps): Task {
+  return async () => {
+    await checkSuspectedUninstalls(deps);
+    return DONE;
+  };
 }

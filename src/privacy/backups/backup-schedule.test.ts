@@ -6,15 +6,18 @@ import { controlDialects, useControlDb } from '../../tenants/control-db-test-kit
 import { createSecretBox } from '../../tenants/secret-box.js';
 import { createSqlTenantRegistry } from '../../tenants/sql-tenant-registry.js';
 import type { TenantId } from '../../tenants/tenant.js';
+import { createScheduleStore } from '../../jobs/schedule-store.js';
+import { createControlDbScheduler } from '../../jobs/scheduler.js';
+import { createLogger } from '../../platform/logger.js';
 import type { BackupId } from './backup-id.js';
-import { firstBackupOffsetMs, runDueBackups, type BackupScheduleDeps } from './backup-schedule.js';
+import { backupSchedule, firstBackupOffsetMs, type BackupScheduleDeps } from './backup-schedule.js';
 import type { BackupInfo } from './tenant-backups.js';
 
 const T0 = Date.UTC(2026, 10, 23, 8, 0, 0);
 const HOUR_MS = 3_600_000;
 const INTERVAL_MS = 24 * HOUR_MS;
 
-describe.each(controlDialects)('runDueBackups (%s)', (dialect) => {
+describe.each(controlDialects)('backup schedule (%s)', (dialect) => {
   const kit = useControlDb(dialect);
 
   async function setup(tenantCount: number) {
@@ -39,39 +42,45 @@ describe.each(controlDialects)('runDueBackups (%s)', (dialect) => {
         return 0;
       },
     };
-    const run = () => runDueBackups({ backups, registry, db: kit.control().db, clock, intervalHours: 24 });
-    const nextRuns = async () =>
-      Object.fromEntries((await kit.control().db.selectFrom('scheduled_jobs').selectAll().execute()).map((row) => [row.name, Number(row.next_run_at_ms)]));
-    return { clock, registry, tenants, calls, failing, run, nextRuns };
+    // One scheduler per process; `run` is one pass of this process's scheduler.
+    const schedulerOfAProcess = () => {
+      const scheduler = createControlDbScheduler({ store: createScheduleStore(kit.control().db), clock, logger: createLogger({ level: 'silent' }) });
+      scheduler.declarePerTenant(backupSchedule({ backups, registry, intervalHours: 24 }));
+      return scheduler;
+    };
+    const scheduler = schedulerOfAProcess();
+    const run = () => scheduler.runDue();
+    const nextRuns = async () => Object.fromEntries((await scheduler.list()).map((row) => [`${row.name}:${row.tenantId}`, row.nextRunAtMs]));
+    return { clock, registry, tenants, calls, failing, run, nextRuns, schedulerOfAProcess };
   }
 
   it('schedules each new tenant inside the first interval at a stable, spread offset, backing up nothing yet', async () => {
     const { tenants, calls, run, nextRuns } = await setup(3);
-    const result = await run();
+    expect(await run()).toEqual([]);
     expect(calls).toEqual([]);
-    expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['scheduled', 'scheduled', 'scheduled']);
     const offsets = tenants.map((id) => firstBackupOffsetMs(id, INTERVAL_MS));
     expect(await nextRuns()).toEqual(Object.fromEntries(tenants.map((id, i) => [`backup:${id}`, T0 + offsets[i]!])));
     for (const offset of offsets) expect(offset >= 0 && offset < INTERVAL_MS).toBe(true);
     expect(new Set(offsets).size).toBe(3);
     // A second pass at the same time changes nothing.
-    expect((await run()).outcomes).toEqual([]);
+    expect(await run()).toEqual([]);
+    expect(await nextRuns()).toEqual(Object.fromEntries(tenants.map((id, i) => [`backup:${id}`, T0 + offsets[i]!])));
   });
 
   it('backs up and prunes each tenant when it is due, then not again before the interval passed', async () => {
     const { clock, tenants, calls, run, nextRuns } = await setup(2);
     await run();
     clock.advanceMs(INTERVAL_MS);
-    const result = await run();
-    expect(result.created).toBe(2);
+    expect((await run()).sort()).toEqual(tenants.map((id) => `backup:${id}`).sort());
     expect(calls.sort()).toEqual(tenants.flatMap((id) => [`create ${id}`, `prune ${id}`]).sort());
     expect(await nextRuns()).toEqual(Object.fromEntries(tenants.map((id) => [`backup:${id}`, clock.nowMs() + INTERVAL_MS])));
 
     calls.length = 0;
     clock.advanceMs(INTERVAL_MS - 1);
-    expect((await run()).outcomes).toEqual([]);
+    expect(await run()).toEqual([]);
     clock.advanceMs(1);
-    expect((await run()).created).toBe(2);
+    expect(await run()).toHaveLength(2);
+    expect(calls.filter((call) => call.startsWith('create'))).toHaveLength(2);
   });
 
   it('reports a failed tenant, retries it an hour later, and still backs up the others', async () => {
@@ -80,32 +89,35 @@ describe.each(controlDialects)('runDueBackups (%s)', (dialect) => {
     await run();
     clock.advanceMs(INTERVAL_MS);
     failing.set(broken, new AppError('BACKUP_FAILED', 'disk full'));
-    const result = await run();
-    expect(result).toMatchObject({ created: 1, failed: 1 });
-    expect(result.outcomes).toContainEqual({ tenantId: broken, status: 'failed', code: 'BACKUP_FAILED', pruned: 0, nextRunAtMs: clock.nowMs() + HOUR_MS });
-    expect(calls).toContain(`create ${healthy}`);
+    await run();
+    // Pruned even though its backup failed: retention is about age.
+    expect(calls).toEqual(expect.arrayContaining([`create ${broken}`, `prune ${broken}`, `create ${healthy}`, `prune ${healthy}`]));
     expect((await nextRuns())[`backup:${broken}`]).toBe(clock.nowMs() + HOUR_MS);
+    expect((await nextRuns())[`backup:${healthy}`]).toBe(clock.nowMs() + INTERVAL_MS);
 
     failing.clear();
     clock.advanceMs(HOUR_MS);
-    const retry = await run();
-    expect(retry.outcomes).toEqual([expect.objectContaining({ tenantId: broken, status: 'created' })]);
+    calls.length = 0;
+    expect(await run()).toEqual([`backup:${broken}`]);
+    expect(calls).toEqual([`create ${broken}`, `prune ${broken}`]);
   });
 
   it('skips a tenant without a database yet, without retrying it early', async () => {
-    const { clock, tenants, failing, run } = await setup(1);
+    const { clock, tenants, failing, run, nextRuns } = await setup(1);
     await run();
     clock.advanceMs(INTERVAL_MS);
     failing.set(tenants[0]!, new AppError('BACKUP_SOURCE_MISSING', 'no database yet'));
-    expect((await run()).outcomes).toEqual([{ tenantId: tenants[0], status: 'skipped', code: 'BACKUP_SOURCE_MISSING', pruned: 0, nextRunAtMs: clock.nowMs() + INTERVAL_MS }]);
+    expect(await run()).toEqual([`backup:${tenants[0]}`]);
+    expect(await nextRuns()).toEqual({ [`backup:${tenants[0]}`]: clock.nowMs() + INTERVAL_MS });
   });
 
-  it('backs up each due tenant once when two passes run at the same time', async () => {
-    const { clock, calls, run } = await setup(3);
+  it('backs up each due tenant once when two processes run a pass at the same time', async () => {
+    const { clock, calls, run, schedulerOfAProcess } = await setup(3);
     await run();
     clock.advanceMs(INTERVAL_MS);
-    const [first, second] = await Promise.all([run(), run()]);
-    expect(first.created + second.created).toBe(3);
+    const other = schedulerOfAProcess();
+    const [first, second] = await Promise.all([run(), other.runDue()]);
+    expect(first.length + second.length).toBe(3);
     expect(calls.filter((call) => call.startsWith('create'))).toHaveLength(3);
   });
 

@@ -211,13 +211,15 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
     },
   },
   scheduled_jobs: {
-    purpose: 'When each periodic job (account retention, backups, personal-data reporting) runs next, and where it stopped.',
-    retention: () => 'A tenant\'s jobs are cancelled (rows deleted) by the uninstall purge; the others live as long as the job exists.',
+    purpose: 'When each scheduled task (incremental sync, reconciliation, account retention, backups, personal-data reporting, the Forge uninstall check) runs next, and where it stopped; one row per app-wide task and one per tenant for per-tenant tasks.',
+    retention: () => 'A tenant\'s schedules are cancelled (rows deleted) by the uninstall purge; the others live as long as the task exists.',
     columns: {
-      name: { description: 'The job, e.g. `account-retention` or `backup:<tenant id>`.', personalData: 'no', source: 'tally' },
+      name: { description: 'The task, e.g. `account-retention` or `backup`.', personalData: 'no', source: 'tally' },
+      tenant_id: { description: 'Tally\'s id of the installation a per-tenant schedule belongs to; empty for an app-wide one.', personalData: 'no', source: 'tally' },
       next_run_at_ms: { description: 'When it is due next (epoch ms).', personalData: 'no', source: 'tally' },
-      progress: { description: 'JSON progress of a job that resumes; never personal data or secrets.', personalData: 'no', source: 'tally' },
+      progress: { description: 'JSON progress of a task that resumes; never personal data or secrets.', personalData: 'no', source: 'tally' },
     },
+    indexes: { scheduled_jobs_tenant_idx: 'An installation\'s schedules, for the uninstall purge.' },
   },
   audit_log: {
     purpose: 'What happened to which installation: lifecycle, purge, backup, restore and personal-data events. Never secrets, tokens or worklog content.',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../../config/load-config.js';
 import type { Sleep } from '../../jira/sleep.js';
+import { DONE, type Task } from '../../jobs/task.js';
 import { isAppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Fetch } from '../../platform/fetch.js';
@@ -24,7 +25,7 @@ export interface PersonalDataCycleDeps {
   fetch: Fetch;
   clock: Clock;
   sleep: Sleep;
-  /** The control database: the schedule lives in `scheduled_jobs`. */
+  /** The control database: the schedule lives in the scheduler's rows (report-schedule.ts). */
   db: Kysely<ControlSchema>;
   config: Pick<Config, 'gdprApiUrl' | 'gdprCycleDays'>;
   audit: Pick<AuditLog, 'appendAudit'>;
@@ -87,7 +88,7 @@ function describeError(error: unknown): { code: string; message: string } {
  * tenant's store (account id and comments; audited as `gdpr.account_erased`), `updated` needs no
  * action (Tally keeps no profile data; the comments follow Jira through the sync).
  *
- * Schedule (control DB `scheduled_jobs`, see report-schedule.ts): a tenant is due when first seen,
+ * Schedule (the scheduler's per-tenant rows, see report-schedule.ts): a tenant is due when first seen,
  * then a cycle period after its last cycle completed — never sooner, so no account is reported
  * more often than the period. The period is the last believable `Cycle-Period`, else
  * `config.gdprCycleDays`. Progress is saved after every batch, so a crash or a deferral resumes
@@ -252,6 +253,17 @@ export async function runPersonalDataCycle(deps: PersonalDataCycleDeps): Promise
   if (global.pausedUntilMs > clock.nowMs()) result.pausedUntilMs = global.pausedUntilMs;
   result.nextRunAtMs = Math.max(Math.min(...dueAt.values(), clock.nowMs() + periodMs()), result.pausedUntilMs ?? 0);
   return result;
+}
+
+/**
+ * The cycle as a scheduled task (declared hourly as `personal-data-report-check`); the runner's
+ * signal stops it between requests. Always `done`: tenants due later are found at a later check.
+ */
+export function personalDataCycleTask(deps: Omit<PersonalDataCycleDeps, 'signal'>): Task {
+  return async (_payload, { signal }) => {
+    await runPersonalDataCycle({ ...deps, signal });
+    return DONE;
+  };
 }
 
 /** Drops the rows of tenants no longer installed (their data is purged; nothing left to report). */

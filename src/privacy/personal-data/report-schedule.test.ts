@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { controlDialects, useControlDb } from '../../tenants/control-db-test-kit.js';
+import { createScheduleStore } from '../../jobs/schedule-store.js';
 import { newTenantId } from '../../tenants/tenant.js';
 import { createReportSchedule } from './report-schedule.js';
 
@@ -21,7 +22,7 @@ describe.each(controlDialects)('personal-data report schedule (%s)', (dialect) =
     const { db } = kit.control();
     const schedule = createReportSchedule(db);
     const tenant = newTenantId();
-    await db.insertInto('scheduled_jobs').values({ name: `personal-data-report:${tenant}`, next_run_at_ms: 5, progress: '{"reportedCount":"lots"}' }).execute();
+    await createScheduleStore(db).upsert({ name: 'personal-data-report', tenantId: tenant }, 5, '{"reportedCount":"lots"}');
     expect(await schedule.findTenantJob(tenant)).toEqual({ nextRunAtMs: 5, progress: undefined });
   });
 
@@ -32,12 +33,13 @@ describe.each(controlDialects)('personal-data report schedule (%s)', (dialect) =
     await schedule.saveTenantJob(a, { nextRunAtMs: 1, progress: undefined });
     await schedule.saveTenantJob(b, { nextRunAtMs: 2, progress: undefined });
     await schedule.saveGlobal({ pausedUntilMs: 3, cyclePeriodMs: 86_400_000 });
-    await db.insertInto('scheduled_jobs').values({ name: `backup:${a}`, next_run_at_ms: 4, progress: null }).execute();
+    const store = createScheduleStore(db);
+    await store.upsert({ name: 'backup', tenantId: a }, 4, undefined);
     expect((await schedule.listTenantJobIds()).sort()).toEqual([a, b].sort());
     await schedule.deleteTenantJob(a);
     expect(await schedule.listTenantJobIds()).toEqual([b]);
     expect(await schedule.readGlobal()).toEqual({ pausedUntilMs: 3, cyclePeriodMs: 86_400_000 });
-    expect(await db.selectFrom('scheduled_jobs').select('name').where('name', '=', `backup:${a}`).execute()).toHaveLength(1);
+    expect(await store.find({ name: 'backup', tenantId: a })).toBeDefined();
   });
 
   it('starts unpaused with no learned period', async () => {

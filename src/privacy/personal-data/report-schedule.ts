@@ -1,17 +1,18 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { createScheduleStore } from '../../jobs/schedule-store.js';
 import type { ControlSchema } from '../../tenants/control-schema.js';
 import type { TenantId } from '../../tenants/tenant.js';
 
 /*
- * Where the personal-data report cycle keeps its schedule: rows of `scheduled_jobs` in the control
- * database. Only times, counts and tenant ids — never an account id (those are tenant data, and
- * the control database is shared by every tenant).
+ * Where the personal-data report cycle keeps its schedule: the scheduler's rows (src/jobs/), one
+ * per tenant under {@link GLOBAL_JOB} with the cycle's progress, and the app-wide one with the
+ * pause and the announced period. Only times, counts and tenant ids — never an account id (those
+ * are tenant data, and the control database is shared by every tenant).
  */
 
-/** The app-wide row: a pause asked for by the API, and the period it announced. */
+/** The schedule's name: the app-wide row (a pause asked for by the API, the period it announced) and every tenant's row. */
 export const GLOBAL_JOB = 'personal-data-report';
-const TENANT_JOB_PREFIX = `${GLOBAL_JOB}:`;
 
 /** Progress of a tenant's cycle under way. Positions refer to the tenant's account ids in ascending order. */
 export interface CycleProgress {
@@ -67,38 +68,35 @@ export interface ReportSchedule {
   saveGlobal(job: GlobalReportJob): Promise<void>;
 }
 
-/** Builds the {@link ReportSchedule} over the control database. Every write is an idempotent upsert. */
+/**
+ * Builds the {@link ReportSchedule} over the scheduler's store in the control database. Every
+ * write is an idempotent upsert; the uninstall purge's `cancelTenant` removes a tenant's row.
+ */
 export function createReportSchedule(db: Kysely<ControlSchema>): ReportSchedule {
-  const upsert = (name: string, nextRunAtMs: number, progress: string | null) =>
-    db
-      .insertInto('scheduled_jobs')
-      .values({ name, next_run_at_ms: nextRunAtMs, progress })
-      .onConflict((conflict) => conflict.column('name').doUpdateSet({ next_run_at_ms: nextRunAtMs, progress }))
-      .execute();
-  const find = (name: string) => db.selectFrom('scheduled_jobs').selectAll().where('name', '=', name).executeTakeFirst();
+  const store = createScheduleStore(db);
+  const tenantKey = (tenantId: TenantId | string) => ({ name: GLOBAL_JOB, tenantId: tenantId as TenantId });
 
   return {
     async findTenantJob(tenantId) {
-      const row = await find(TENANT_JOB_PREFIX + tenantId);
-      return row && { nextRunAtMs: Number(row.next_run_at_ms), progress: parse(progressSchema, row.progress) };
+      const row = await store.find(tenantKey(tenantId));
+      return row && { nextRunAtMs: row.nextRunAtMs, progress: parse(progressSchema, row.progress ?? null) };
     },
     async saveTenantJob(tenantId, job) {
-      await upsert(TENANT_JOB_PREFIX + tenantId, job.nextRunAtMs, job.progress === undefined ? null : JSON.stringify(job.progress));
+      await store.upsert(tenantKey(tenantId), job.nextRunAtMs, job.progress === undefined ? undefined : JSON.stringify(job.progress));
     },
     async listTenantJobIds() {
-      const rows = await db.selectFrom('scheduled_jobs').select('name').where('name', 'like', `${TENANT_JOB_PREFIX}%`).execute();
-      return rows.map((row) => row.name.slice(TENANT_JOB_PREFIX.length));
+      return (await store.list(GLOBAL_JOB)).flatMap((row) => (row.tenantId === undefined ? [] : [row.tenantId]));
     },
     async deleteTenantJob(tenantId) {
-      await db.deleteFrom('scheduled_jobs').where('name', '=', TENANT_JOB_PREFIX + tenantId).execute();
+      await store.delete(tenantKey(tenantId));
     },
     async readGlobal() {
-      const row = await find(GLOBAL_JOB);
-      const cyclePeriodMs = row ? parse(globalSchema, row.progress)?.cyclePeriodMs : undefined;
-      return { pausedUntilMs: row ? Number(row.next_run_at_ms) : 0, cyclePeriodMs };
+      const row = await store.find({ name: GLOBAL_JOB });
+      const cyclePeriodMs = row ? parse(globalSchema, row.progress ?? null)?.cyclePeriodMs : undefined;
+      return { pausedUntilMs: row ? row.nextRunAtMs : 0, cyclePeriodMs };
     },
     async saveGlobal(job) {
-      await upsert(GLOBAL_JOB, job.pausedUntilMs, JSON.stringify(job.cyclePeriodMs === undefined ? {} : { cyclePeriodMs: job.cyclePeriodMs }));
+      await store.upsert({ name: GLOBAL_JOB }, job.pausedUntilMs, JSON.stringify(job.cyclePeriodMs === undefined ? {} : { cyclePeriodMs: job.cyclePeriodMs }));
     },
   };
 }

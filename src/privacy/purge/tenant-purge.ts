@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely';
 import type { JobQueue } from '../../jobs/job-queue.js';
+import type { Scheduler } from '../../jobs/scheduler.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { StoreProvider } from '../../store/tenant-store.js';
 import type { AuditLog } from '../../tenants/audit-log.js';
-import type { ControlSchema } from '../../tenants/control-schema.js';
 import type { TenantRegistry } from '../../tenants/tenant-registry.js';
 import type { TenantId } from '../../tenants/tenant.js';
 
@@ -35,8 +34,8 @@ export interface TenantPurgeDeps {
   deleteBackups(tenantId: TenantId): Promise<void>;
   /** Drops what memory holds of the tenant: report columns, live Jira data, rate-limit state. */
   evictCaches(tenantId: TenantId): void | Promise<void>;
-  /** The control database, for the tenant's rows in `scheduled_jobs`. */
-  db: Kysely<ControlSchema>;
+  /** Cancels the tenant's schedules (backups, personal-data reporting, …) and their progress. */
+  scheduler: Pick<Scheduler, 'cancelTenant'>;
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
@@ -54,14 +53,6 @@ export interface TenantPurge {
   resumeOwed(): Promise<number>;
 }
 
-/** Names in `scheduled_jobs` that belong to one tenant end with `:<tenant id>`. */
-async function deleteTenantSchedules(db: Kysely<ControlSchema>, tenantId: TenantId): Promise<number> {
-  const names = (await db.selectFrom('scheduled_jobs').select('name').execute()).map((row) => row.name).filter((name) => name.endsWith(`:${tenantId}`));
-  if (names.length === 0) return 0;
-  await db.deleteFrom('scheduled_jobs').where('name', 'in', names).execute();
-  return names.length;
-}
-
 /** Builds the purge and registers its job handler on the queue. */
 export function createTenantPurge(deps: TenantPurgeDeps): TenantPurge {
   const { registry, audit, logger } = deps;
@@ -75,7 +66,7 @@ export function createTenantPurge(deps: TenantPurgeDeps): TenantPurge {
     store_destroyed: (tenantId) => deps.stores.destroy(tenantId),
     backups_deleted: (tenantId) => deps.deleteBackups(tenantId),
     schedules_deleted: async (tenantId) => {
-      await deleteTenantSchedules(deps.db, tenantId);
+      await deps.scheduler.cancelTenant(tenantId);
     },
     // The secret goes last: until then the tenant row still proves who the data belonged to.
     secret_wiped: async () => {},

@@ -1,3 +1,4 @@
+import { DONE, type Task } from '../../jobs/task.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { AuditLog } from '../../tenants/audit-log.js';
@@ -31,4 +32,12 @@ export async function deleteExpiredAccounts(deps: AccountRetentionDeps): Promise
   }
   if (deleted.length > 0) deps.logger.info({ event: 'accounts_deleted', count: deleted.length }, 'expired account records deleted');
   return deleted;
+}
+
+/** The retention as a scheduled task (declared daily as `account-retention`). */
+export function accountRetentionTask(deps: AccountRetentionDeps): Task {
+  return async () => {
+    await deleteExpiredAccounts(deps);
+    return DONE;
+  };
 }
