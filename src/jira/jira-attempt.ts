@@ -67,6 +67,15 @@ function isRedirectError(error: unknown): boolean {
   return error instanceof TypeError && cause instanceof Error && /redirect/i.test(cause.message);
 }
 
+/** Passes a refusal to the credentials' owner; a failing listener never changes the call's outcome. */
+function tellRejected(access: TenantJiraAccess, status: 401 | 403, endpoint: string): void {
+  try {
+    access.onRejected?.({ status, endpoint });
+  } catch {
+    // The listener's problem; the caller still gets JIRA_AUTH_FAILED.
+  }
+}
+
 async function authorization(access: TenantJiraAccess, method: string, url: string): Promise<string> {
   try {
     return await access.authorize({ method, url });
@@ -103,6 +112,7 @@ export async function attemptJiraRequest<T>(deps: AttemptDeps, spec: JiraRequest
     });
     if (response.status < 200 || response.status >= 300) {
       await response.body?.cancel().catch(() => undefined);
+      if (response.status === 401 || response.status === 403) tellRejected(deps.access, response.status, spec.endpoint);
       return statusFailure(response, spec.endpoint);
     }
     if (!isJsonContentType(response.headers.get('content-type'))) {

@@ -6,6 +6,12 @@ export interface TenantJiraAccess {
   baseUrl: string;
   /** The `Authorization` header value for exactly this request (Connect JWTs are bound to it by `qsh`). */
   authorize(request: { method: string; url: string }): Promise<string>;
+  /**
+   * Told when Jira refuses these credentials (401 or 403) on a request, before the call fails
+   * with `JIRA_AUTH_FAILED`; the edge decides what it means (a revoked API token pauses the
+   * site). Called once per refused attempt; it must not throw and must return quickly.
+   */
+  onRejected?(rejection: { status: 401 | 403; endpoint: string }): void;
 }
 
 /**
