@@ -17,6 +17,12 @@ export const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist/', import.meta
 export interface ReportPageOptions {
   /** The session token the page sends as `Authorization: JWT …` until Tally answers with a newer one. */
   token: string;
+  /**
+   * The `Authorization` scheme the page sends the token with, when not `JWT` (the self-hosted
+   * site edge's `TallySite`): written as `<meta name="tally-auth-scheme">`, read by
+   * web/src/api/token-source.ts. Omitted: no meta, and the page sends `JWT` as before.
+   */
+  authScheme?: string;
   /** The document title (default "Time reports"). */
   title?: string;
   /** The built page's directory (default {@link WEB_DIST_DIR}; tests point it elsewhere). */
@@ -48,15 +54,24 @@ function readTemplate(distDir: string): string {
   return html;
 }
 
+// An HTTP auth-scheme is a token (RFC 9110 §11.1); Tally's are plain words.
+const AUTH_SCHEME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
+
 /**
  * The report page's HTML for one viewer: the built `index.html` with
- * `<meta name="tally-token" content="…">` in its head and the given title, both escaped.
+ * `<meta name="tally-token" content="…">` in its head (and `<meta name="tally-auth-scheme">`
+ * when `authScheme` is given; throws INTERNAL when it is not a plain scheme word) and the given
+ * title, all escaped.
  * The file is read once and re-read only when it changes. Throws an `INTERNAL` AppError naming
  * the missing file (logged by the error handler, never shown) when the page was not built.
  */
 export function renderReportPage(options: ReportPageOptions): string {
   const html = readTemplate(options.distDir ?? WEB_DIST_DIR);
-  const meta = `<meta name="tally-token" content="${escapeHtml(options.token)}">`;
+  if (options.authScheme !== undefined && !AUTH_SCHEME.test(options.authScheme)) {
+    throw new AppError('INTERNAL', 'renderReportPage: authScheme must be one HTTP auth-scheme token such as TallySite');
+  }
+  const schemeMeta = options.authScheme === undefined ? '' : `<meta name="tally-auth-scheme" content="${escapeHtml(options.authScheme)}">\n  `;
+  const meta = `${schemeMeta}<meta name="tally-token" content="${escapeHtml(options.token)}">`;
   // Last in the head: `<meta charset>` stays first, and the page's module scripts run after parsing.
   const withToken = html.replace(/<\/head>/i, () => `  ${meta}\n  </head>`);
   const title = escapeHtml(options.title ?? 'Time reports');

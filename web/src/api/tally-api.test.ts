@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api-error.js';
 import { createTallyApi, filenameFromDisposition } from './tally-api.js';
-import { createTokenSource } from './token-source.js';
+import { createTokenSource, readMetaAuthScheme } from './token-source.js';
 
 function recordingFetch(responses: Response[]) {
   const calls: { url: string; init: RequestInit | undefined }[] = [];
@@ -24,6 +24,19 @@ describe('Tally API client', () => {
     await api.session();
     await api.session();
     expect(calls.map((c) => (c.init?.headers as Record<string, string>).authorization)).toEqual(['JWT first', 'JWT second']);
+  });
+
+  it('sends the token under the scheme the page names, JWT when it names none or a malformed one', async () => {
+    const metaDoc = (content: string | null) => ({
+      querySelector: (selector: string) => (content !== null && selector === 'meta[name="tally-auth-scheme"]' ? { getAttribute: () => content } : null),
+    });
+    expect(readMetaAuthScheme(metaDoc('TallySite'))).toBe('TallySite');
+    expect(readMetaAuthScheme(metaDoc(null))).toBe('JWT');
+    expect(readMetaAuthScheme(metaDoc('Tally Site x'))).toBe('JWT');
+    const { calls, fetchFn } = recordingFetch([new Response('{}')]);
+    const api = createTallyApi({ fetch: fetchFn, tokens: createTokenSource({ initialToken: 'csrf', findAp: () => undefined }), authScheme: readMetaAuthScheme(metaDoc('TallySite')) });
+    await api.syncStatus();
+    expect((calls[0]?.init?.headers as Record<string, string>).authorization).toBe('TallySite csrf');
   });
 
   it('asks AP for a context token inside Jira', async () => {

@@ -1,6 +1,6 @@
 import { ApiError, apiErrorFrom } from './api-error.js';
 import type { DetailsPage, ExportedFile, ExportFormat, ExportKind, ReportQuestion, Session, SummaryReport, SyncStatus } from './api-types.js';
-import type { TokenSource } from './token-source.js';
+import { DEFAULT_AUTH_SCHEME, type TokenSource } from './token-source.js';
 import { hydrateSummary, type WireSummary } from './summary-wire.js';
 
 /** The calls the page makes; every one is cancellable. */
@@ -33,14 +33,16 @@ export function filenameFromDisposition(header: string | null): string | undefin
  * Tally always serves at the root of its base URL. Without a token source the transport
  * authenticates every call itself: inside Forge, `fetch` is `invokeRemote`
  * (host/invoke-remote-fetch.ts) and Forge adds a Forge Invocation Token, so the page sends no
- * `Authorization` of its own.
+ * `Authorization` of its own. `authScheme` is how the token is sent (`JWT` unless the page says
+ * otherwise: token-source.ts `readMetaAuthScheme`).
  */
-export function createTallyApi(deps: { fetch: typeof fetch; tokens?: TokenSource; baseUrl?: string }): TallyApi {
+export function createTallyApi(deps: { fetch: typeof fetch; tokens?: TokenSource; baseUrl?: string; authScheme?: string }): TallyApi {
   const base = deps.baseUrl ?? '';
+  const scheme = deps.authScheme ?? DEFAULT_AUTH_SCHEME;
 
   async function call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (deps.tokens) headers.authorization = `JWT ${await deps.tokens.current()}`;
+    if (deps.tokens) headers.authorization = `${scheme} ${await deps.tokens.current()}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {

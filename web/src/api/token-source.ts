@@ -13,6 +13,22 @@ export interface TokenSource {
   remember(token: string | null): void;
 }
 
+/** The `Authorization` scheme of the page's calls unless Tally's page says otherwise. */
+export const DEFAULT_AUTH_SCHEME = 'JWT';
+
+// One plain auth-scheme word (what src/http/report-page.ts accepts); anything else is ignored.
+const AUTH_SCHEME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
+
+/**
+ * The scheme the page sends its token with: `<meta name="tally-auth-scheme">` when Tally put one
+ * in (the self-hosted site's `TallySite`), else `JWT` (Connect, the demo). Inside Jira the token
+ * comes from AP and is always a JWT, so the Connect page never carries the meta.
+ */
+export function readMetaAuthScheme(doc: Pick<Document, 'querySelector'>): string {
+  const content = doc.querySelector('meta[name="tally-auth-scheme"]')?.getAttribute('content');
+  return content && AUTH_SCHEME.test(content) ? content : DEFAULT_AUTH_SCHEME;
+}
+
 /** Reads the session token Tally injected as `<meta name="tally-token">`. */
 export function readMetaToken(doc: Document): string | undefined {
   const content = doc.querySelector('meta[name="tally-token"]')?.getAttribute('content');

@@ -4,10 +4,11 @@
  *   `AP.context.getToken()`, the session token until all.js arrived;
  * - `forge`: Forge Custom UI (Forge's bridge, or Tally's Forge build marker) — every call through
  *   `invokeRemote`, authenticated by Forge;
- * - `standalone`: the demo or a direct link — `fetch` with the session token Tally put in the page.
+ * - `standalone`: the demo, a direct link or the self-hosted site — `fetch` with the session token
+ *   Tally put in the page, under the scheme the page names (`JWT`, or the site's `TallySite`).
  */
 import { createTallyApi, type TallyApi } from '../api/tally-api.js';
-import { createTokenSource, readMetaToken } from '../api/token-source.js';
+import { createTokenSource, DEFAULT_AUTH_SCHEME, readMetaAuthScheme, readMetaToken } from '../api/token-source.js';
 import { findAp, isInsideJira } from './connect-host.js';
 import { isInsideForge, loadForgeInvokeRemote } from './forge-host.js';
 import { createInvokeRemoteFetch } from './invoke-remote-fetch.js';
@@ -26,5 +27,7 @@ export function detectPageHost(win: Window, doc: Document): PageHostKind {
 export function createPageApi(win: Window, doc: Document, host: PageHostKind = detectPageHost(win, doc)): TallyApi {
   if (host === 'forge') return createTallyApi({ fetch: createInvokeRemoteFetch(() => loadForgeInvokeRemote(win)) });
   const tokens = createTokenSource({ initialToken: readMetaToken(doc), findAp: () => findAp(win) });
-  return createTallyApi({ fetch: (input, init) => win.fetch(input, init), tokens });
+  // Inside Jira the tokens come from AP and are JWTs whatever the page says.
+  const authScheme = host === 'connect' ? DEFAULT_AUTH_SCHEME : readMetaAuthScheme(doc);
+  return createTallyApi({ fetch: (input, init) => win.fetch(input, init), tokens, authScheme });
 }
