@@ -177,6 +177,11 @@ export const errorCodes = {
     retryable: false,
     description: "A report's JQL filter is empty, longer than 10,000 characters, or refused by Jira (syntax, unknown field, function or value, or an unbounded query); fix the query. The message never repeats the query.",
   },
+  REPORT_JQL_NEEDS_VIEWER: {
+    httpStatus: 400,
+    retryable: false,
+    description: "A report asked for a JQL filter where the platform gave Tally no Jira access of the viewer's own (a Connect page): the query would run as the app and could probe what the viewer may not see. Project, issue and user filters still work; JQL works where the viewer's own access comes with the request (Forge).",
+  },
   GDPR_RATE_LIMITED: {
     httpStatus: 503,
     retryable: true,

@@ -101,6 +101,8 @@ export interface DetailsAnswer {
 
 const UNKNOWN_USER = 'Unknown user';
 const NO_PARENT = 'No parent';
+/** The label of a parent the viewer may not browse: neither its key nor its summary is shown. */
+export const RESTRICTED_PARENT = 'Restricted parent';
 /** The zone when neither the question nor Jira names one. */
 const FALLBACK_ZONE = 'UTC';
 
@@ -152,13 +154,28 @@ export function createReportService(deps: ReportServiceDeps) {
 
   /** Turns a question into the engine's query: live filters resolved, the viewer's scope applied. */
   async function resolve(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort): Promise<ResolvedReportQuery> {
+    return (await resolveScoped(viewer, question, columns)).query;
+  }
+
+  /** {@link resolve}, and the viewer's scope it applied (labels check parents against it). */
+  async function resolveScoped(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort): Promise<{ query: ResolvedReportQuery; scope: ViewerScope }> {
     const accountId = requireUser(viewer);
     const issueSets: number[][] = [];
     if (question.issues) issueSets.push(await live.issueIdsForKeys(viewer.tenantId, question.issues));
     if (question.projects) issueSets.push(await live.issueIdsForProjects(viewer.tenantId, question.projects));
-    // The JQL runs as the viewer when their own access came with the request (so `currentUser()`
-    // means them), else as the app; either way the viewer's browse permissions narrow it below.
-    if (question.jql) issueSets.push(await live.issueIdsForJql(viewer.tenantId, question.jql, viewer.jiraAccess ? { accountId, access: viewer.jiraAccess } : undefined));
+    // The JQL runs only as the viewer (their own access came with the request, so `currentUser()`
+    // means them). Run as the app, narrowing the result to browsable issues would not be enough:
+    // the query itself can probe what the viewer may not see, e.g. `comment ~ "salary"` matching
+    // a browsable issue through a comment restricted to a role the viewer lacks.
+    if (question.jql) {
+      if (!viewer.jiraAccess) {
+        throw new AppError(
+          'REPORT_JQL_NEEDS_VIEWER',
+          "A JQL filter needs the viewer's own Jira access, which Jira does not give Tally on this page (it would run as the app); project, issue and user filters still work",
+        );
+      }
+      issueSets.push(await live.issueIdsForJql(viewer.tenantId, question.jql, { accountId, access: viewer.jiraAccess }));
+    }
     const query: ResolvedReportQuery = {
       fromDate: question.from,
       toDate: question.to,
@@ -169,10 +186,10 @@ export function createReportService(deps: ReportServiceDeps) {
       ...(issueSets.length > 0 ? { issueIds: intersect(issueSets) } : {}),
     };
     const scope = await live.viewerScope(viewer.tenantId, accountId);
-    if (scope.kind === 'all') return query;
+    if (scope.kind === 'all') return { query, scope };
     // Only the issues that actually hold matching worklogs are asked about.
     const allowed = await scope.browsable(columns.distinctIssueIds(query));
-    return { ...query, issueIds: [...allowed].sort((a, b) => a - b) };
+    return { query: { ...query, issueIds: [...allowed].sort((a, b) => a - b) }, scope };
   }
 
   async function issueInfoFor(viewer: Viewer, query: ResolvedReportQuery, columns: ReportColumnsPort): Promise<Map<number, LiveIssue>> {
@@ -180,10 +197,22 @@ export function createReportService(deps: ReportServiceDeps) {
     return live.issues(viewer.tenantId, columns.distinctIssueIds(query));
   }
 
-  async function label(viewer: Viewer, keys: Map<GroupDimension, Set<string>>, known: Map<number, LiveIssue>): Promise<GroupLabels> {
+  /**
+   * The labels of a summary's keys. `known` holds only issues the viewer may browse (the query was
+   * narrowed to them); any other issue named by a key — a parent — is fetched as the app, so for a
+   * restricted viewer it is labelled only when they may browse it too, and otherwise shows as
+   * {@link RESTRICTED_PARENT}, without key or summary.
+   */
+  async function label(viewer: Viewer, scope: ViewerScope, keys: Map<GroupDimension, Set<string>>, known: Map<number, LiveIssue>): Promise<GroupLabels> {
     const users = await live.users(viewer.tenantId, [...(keys.get('user') ?? [])].filter((id) => id !== ''));
     const wantedIssues = [...(keys.get('issue') ?? []), ...(keys.get('parent') ?? [])].filter((id) => id !== '').map(Number);
-    const missing = wantedIssues.filter((id) => !known.has(id));
+    let missing = wantedIssues.filter((id) => !known.has(id));
+    const hidden = new Set<number>();
+    if (missing.length > 0 && scope.kind === 'restricted') {
+      const browsable = await scope.browsable(missing);
+      for (const id of missing) if (!browsable.has(id)) hidden.add(id);
+      missing = missing.filter((id) => browsable.has(id));
+    }
     const issues = missing.length > 0 ? new Map([...known, ...(await live.issues(viewer.tenantId, missing))]) : known;
     const projects = new Map<string, string>();
     for (const issue of issues.values()) projects.set(issue.projectId, `${issue.projectKey} ${issue.projectName}`);
@@ -198,6 +227,7 @@ export function createReportService(deps: ReportServiceDeps) {
         case 'parent': {
           const issue = key === '' ? undefined : issues.get(Number(key));
           if (issue) return { label: `${issue.key} ${issue.summary}`, issueKey: issue.key };
+          if (key !== '' && hidden.has(Number(key))) return { label: RESTRICTED_PARENT };
           return { label: key === '' ? NO_PARENT : `Issue ${key}` };
         }
         case 'project':
@@ -248,7 +278,7 @@ export function createReportService(deps: ReportServiceDeps) {
   /** `POST /api/reports/summary` as sent: the groups as columns, labels once per key. */
   async function summaryWire(viewer: Viewer, question: ReportQuestion): Promise<SummaryWire> {
     const columns = await deps.columnsFor(viewer.tenantId);
-    const query = await resolve(viewer, question, columns);
+    const { query, scope } = await resolveScoped(viewer, question, columns);
     const info = await issueInfoFor(viewer, query, columns);
     const summary = columns.summarizeAsColumns(query, (id) => {
       const issue = info.get(id);
@@ -257,7 +287,7 @@ export function createReportService(deps: ReportServiceDeps) {
     const keys = new Map<GroupDimension, Set<string>>(query.groupBy.map((dimension) => [dimension, new Set<string>()]));
     const { depth, key } = summary.columns;
     for (let i = 0; i < key.length; i++) (keys.get(query.groupBy[depth[i] as number] as GroupDimension) as Set<string>).add(key[i] as string);
-    const labels = await label(viewer, keys, info);
+    const labels = await label(viewer, scope, keys, info);
     return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels };
   }
 
