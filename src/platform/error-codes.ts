@@ -197,6 +197,16 @@ export const errorCodes = {
     retryable: false,
     description: "Atlassian's Personal Data Reporting API refused a report (400, 401, 403 or another 4xx): the app key or a tenant's credentials are not accepted, or the request is malformed; the tenant's cycle is retried a day later.",
   },
+  SITE_TOKEN_REJECTED: {
+    httpStatus: 502,
+    retryable: false,
+    description: 'Jira refused TALLY_JIRA_API_TOKEN at start-up on the site and the gateway (401): the token is revoked or expired, or TALLY_JIRA_EMAIL is not its account\'s e-mail; create a new token and start again. The token is never echoed.',
+  },
+  SITE_TOKEN_INSUFFICIENT: {
+    httpStatus: 502,
+    retryable: false,
+    description: 'Jira accepted TALLY_JIRA_API_TOKEN at start-up but it lacks what Tally needs: the message names the missing scopes (a scoped token needs `read:jira-work` and `read:jira-user`) or the missing Browse projects permission of its account.',
+  },
   INTERNAL: {
     httpStatus: 500,
     retryable: false,
