@@ -1,0 +1,174 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
+import { loadConfig, type Config } from '../../src/config/load-config.js';
+import { ALL_EDGE_MODULES } from '../../src/edges/all-edges.js';
+import { ownedDataOf } from '../../src/edges/edge.js';
+import { accessLinkCommand } from '../../src/edges/jira-site/site-access.js';
+import { machineRuntime, startServer, type RunningServer } from '../../src/main.js';
+import { systemClock } from '../../src/platform/clock.js';
+import { findFreePort } from '../../src/platform/free-port.js';
+import { openControlDb } from '../../src/tenants/control-db.js';
+import { CHROMIUM_PATH, collectPageProblems, hasChromium, launchChromium, newOfflineContext } from '../support/browser.js';
+import { calendarDateIn } from './report-site.js';
+
+/**
+ * The self-hosted site's report page in a real browser (Debian's Chromium via playwright-core):
+ * the real composed Tally with only the site edge on, over loopback HTTP, syncing an in-process
+ * simulated site with its admin's API token. Without the access link the page is a 401; the link,
+ * followed from another site the way a chat message is, signs in and the report shows the totals
+ * of what the token's account can see. axe-core is not installed in this repository, so no
+ * automated accessibility audit runs here; one action is done by keyboard alone.
+ */
+
+const SCREENSHOT_PATH = 'test-results/site-page.png';
+// A stand-in for a chat or mail page the link is clicked in: another site, answered without network.
+const CHAT_URL = 'https://chat.example.test/thread';
+
+if (!hasChromium()) {
+  console.warn(`[browser tests skipped] ${CHROMIUM_PATH} is missing. Install Debian's chromium (apt-get install chromium); .ci/run does, so CI never skips.`);
+}
+
+/** The first day of the month `months` before `date`'s month. */
+function monthsBefore(date: string, months: number): string {
+  const [year, month] = date.split('-').map(Number) as [number, number];
+  const index = year * 12 + (month - 1) - months;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-01`;
+}
+
+/** Runs `tally access-link` against the server's control database (while it runs) and returns the link. */
+async function mintAccessLink(config: Config): Promise<string> {
+  let out = '';
+  const io = { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => true } };
+  const openControl = () => openControlDb({ dataDir: config.dataDir, ownedMigrations: ownedDataOf(ALL_EDGE_MODULES).migrations });
+  const code = await accessLinkCommand.run([], { config, clock: systemClock, io, openControl });
+  if (code !== 0) throw new Error(`tally access-link exited ${code}`);
+  return out.split('\n')[0] ?? '';
+}
+
+/** Signs in over HTTP the way the browser does and waits until the first full sync has finished. */
+async function waitForFullSync(tallyUrl: string, link: string): Promise<void> {
+  const signIn = await fetch(link, { redirect: 'manual' });
+  const cookie = /tally_site_session=[^;]+/.exec(signIn.headers.get('set-cookie') ?? '')?.[0] ?? '';
+  const page = await fetch(`${tallyUrl}/`, { headers: { cookie } });
+  const csrf = /<meta name="tally-token" content="([^"]+)">/.exec(await page.text())?.[1] ?? '';
+  const deadline = Date.now() + 90_000;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    const answer = await fetch(`${tallyUrl}/api/sync/status`, { headers: { cookie, authorization: `TallySite ${csrf}` } });
+    last = `${answer.status} ${(await answer.text()).slice(0, 300)}`;
+    if (answer.ok && last.includes('"phase":"incremental"')) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for the site's full sync; last answer: ${last}`);
+}
+
+/** Presses Tab until the element with `testId` has the focus (at most `limit` presses). */
+async function tabTo(page: Page, testId: string, limit = 60): Promise<void> {
+  for (let press = 0; press < limit; press++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((id) => document.activeElement?.getAttribute('data-testid') === id, testId)) return;
+  }
+  throw new Error(`${testId} never got the focus by Tab`);
+}
+
+describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
+  let sim: Simulator;
+  let tally: RunningServer;
+  let browser: Browser;
+  let link: string;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    sim = createSimulator({ clock: 'real', generate: { worklogs: 400, seed: 23 } });
+    const generated = sim.generated;
+    if (!generated) throw new Error('the simulator generated no site');
+    dataDir = mkdtempSync(join(tmpdir(), 'tally-site-browser-'));
+    const port = await findFreePort();
+    const config = loadConfig({
+      TALLY_BASE_URL: `http://127.0.0.1:${port}`,
+      PORT: String(port),
+      TALLY_DATA_DIR: dataDir,
+      TALLY_EDGES: 'jira-site',
+      TALLY_JIRA_SITE: sim.site.baseUrl,
+      TALLY_JIRA_EMAIL: generated.adminCredentials.email,
+      TALLY_JIRA_API_TOKEN: generated.adminCredentials.apiToken,
+      TALLY_LOG_LEVEL: 'silent',
+    });
+    // Jira is the in-process simulator; the browser reaches Tally over loopback HTTP.
+    [tally, browser] = await Promise.all([startServer(config, { hostname: '127.0.0.1', runtime: { ...machineRuntime(config), fetch: sim.fetch } }), launchChromium()]);
+    link = await mintAccessLink(config);
+    await waitForFullSync(tally.url, link);
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await tally?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows a sign-in page naming npx tally access-link to a browser without the link', async () => {
+    const { context } = await newOfflineContext(browser);
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    const answer = await page.goto(`${tally.url}/`);
+    expect(answer?.status()).toBe(401);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to see time reports');
+    expect(await page.locator('code').first().textContent()).toBe('npx tally access-link');
+    expect(await page.locator('[data-testid="report"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  it('signs in from a link clicked on another site, drops the key from the address bar and shows the site\'s totals', async () => {
+    const { context, blockedUrls } = await newOfflineContext(browser, { fulfil: { [CHAT_URL]: { contentType: 'text/html', body: `<!doctype html><title>chat</title><a id="tally-link" href="${link}">Time reports</a>` } } });
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    await page.goto(CHAT_URL);
+    await page.click('#tally-link');
+    await page.waitForSelector('[data-testid="report"]', { timeout: 30_000 });
+    expect(page.url()).toBe(`${tally.url}/`);
+
+    const [cookie] = await context.cookies(tally.url);
+    expect(cookie).toMatchObject({ name: 'tally_site_session', httpOnly: true, sameSite: 'Strict', secure: false, path: '/' });
+
+    const timeZone = await page.getByTestId('timezone').inputValue();
+    const today = calendarDateIn(Date.now(), timeZone);
+    const range = { from: monthsBefore(today, 11), to: today };
+    const summaryRequest = page.waitForRequest((request) => request.url().endsWith('/api/reports/summary') && request.postData()?.includes(range.from) === true);
+    await page.getByTestId('range-from').fill(range.from);
+    await page.getByTestId('range-to').fill(range.to);
+    expect((await summaryRequest).headers().authorization).toMatch(/^TallySite [A-Za-z0-9_-]{43}$/);
+    await page.waitForSelector(`[data-testid="report"][data-state="ready"][data-range="${range.from}..${range.to}"]`, { timeout: 30_000 });
+
+    // What the admin's API token can see on the site, from the simulator's own records.
+    const admin = sim.generated!.admin;
+    const expected = [...sim.site.worklogs.values()].filter((worklog) => {
+      const day = calendarDateIn(worklog.startedMs, timeZone);
+      return day >= range.from && day <= range.to && sim.site.canSeeWorklog(worklog, admin);
+    });
+    expect(expected.length).toBeGreaterThan(50);
+    const totalSeconds = expected.reduce((sum, worklog) => sum + worklog.timeSpentSeconds, 0);
+    expect(await page.getByTestId('report-total-hours').getAttribute('data-seconds')).toBe(String(totalSeconds));
+    expect(await page.getByTestId('report-total-worklogs').textContent()).toBe(expected.length.toLocaleString('en-US'));
+
+    // One action by keyboard alone: Tab to "remove the issue level" and press Enter.
+    await tabTo(page, 'groupby-remove-issue');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="summary-table"][data-groupby="user"]', { timeout: 30_000 });
+
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
+    expect(problems).toEqual([]);
+    expect(blockedUrls.filter((url) => url.startsWith('https://connect-cdn.atl-paas.net/'))).toEqual([]);
+
+    // Signing out ends it: the page is the sign-in page again.
+    await page.goto(`${tally.url}/site/sign-out`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Signed out');
+    expect((await page.goto(`${tally.url}/`))?.status()).toBe(401);
+    await context.close();
+  }, 90_000);
+});
