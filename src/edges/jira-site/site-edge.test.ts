@@ -112,6 +112,19 @@ describe('the site edge', () => {
     expect(again.tenant.id).toBe(tenant.id);
   });
 
+  it.each(['site', 'gateway'] as const)('pages through the gateway on its own base when nextPage names the %s host', async (host) => {
+    const bed = createSelfHostedTestbed({ behaviour: { gatewayNextPageHost: host } });
+    for (let i = 0; i < 1050; i++) bed.logWork(i % 2 === 0 ? bed.alice : bed.bob);
+    bed.sim.clock.advance(120_000);
+    const token = bed.sim.site.createApiToken({ accountId: bed.alice.accountId, kind: 'scoped', scopes: ['read:jira-work', 'read:jira-user'] });
+    const site = await siteTally(bed, token, bed.alice);
+    cleanup = site.close;
+    const tally = await site.compose();
+    const { tenant } = await started(tally);
+    // More than one 1000-worklog page: the second came from a rebuilt (or own-base) URL, with the token.
+    expect(await (await tally.stores.open(tenant.id)).countWorklogs()).toBe(1050);
+  });
+
   it('stops start-up naming the scopes a scoped token lacks', async () => {
     const { bed } = bedWithWork();
     const token = bed.sim.site.createApiToken({ accountId: bed.alice.accountId, kind: 'scoped', scopes: ['read:jira-work'] });
