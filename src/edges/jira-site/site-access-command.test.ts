@@ -41,7 +41,8 @@ describe.each(controlDialects)('tally access-link (%s)', (dialect) => {
     const result = await run([]);
     expect(result.code).toBe(0);
     expect(result.key).toBeDefined();
-    expect(result.out).toMatch(/opens Tally's time reports for whoever holds it/);
+    expect(result.out).toMatch(/opens Tally's time reports for whoever holds it, showing what the API token's account sees/);
+    expect(result.out).toContain('per-viewer Jira permissions need the Forge app');
     expect(result.err).toBe('');
   });
 

@@ -30,8 +30,9 @@ export const accessLinkCommand: EdgeCliCommand = {
       const key = await store.mintAccessKey();
       io.stdout.write(`${accessLinkUrl(config.baseUrl, key)}\n`);
       io.stdout.write(
-        `This link opens Tally's time reports for whoever holds it, showing what the API token's account sees in Jira; ` +
-          `share it only with people who may see every worklog. Each sign-in lasts ${SITE_SESSION_LIFETIME_MS / 3_600_000} hours.\n`,
+        `This link opens Tally's time reports for whoever holds it, showing what the API token's account sees in Jira ` +
+          `(per-viewer Jira permissions need the Forge app); share it only with people who may see all of that. ` +
+          `Each sign-in lasts ${SITE_SESSION_LIFETIME_MS / 3_600_000} hours.\n`,
       );
       if (rotated) {
         io.stdout.write(`Rotated: ${rotated.deletedKeys} earlier link(s) and ${rotated.deletedSessions} signed-in browser(s) no longer work.\n`);
