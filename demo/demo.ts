@@ -11,6 +11,7 @@ import { describeSimulator, startSimulator, type RunningSimulator } from '../sim
 import { ensureWebBuilt } from '../scripts/build-web.js';
 import { describeSyncStatus } from '../src/sync/sync-status.js';
 import { startDemoTally, type DemoTally } from './demo-install.js';
+import { startSiteDemoTally } from './site-demo-install.js';
 import { renderProgress } from '../src/cli/sync-progress.js';
 
 /** The demo site's size when no flag says otherwise (the issue's "about 200,000 worklogs"). */
@@ -69,14 +70,54 @@ async function showWebhook(tally: DemoTally, running: RunningSimulator): Promise
   return received;
 }
 
+/** Checks that the page answers through the access link: the cookie it sets opens `/`. */
+async function openWithAccessLink(accessLink: string, tallyUrl: string): Promise<string> {
+  const signIn = await fetch(accessLink, { redirect: 'manual' });
+  const cookie = signIn.headers.get('set-cookie')?.split(';')[0];
+  if (!cookie) return `the access link answered ${signIn.status} without a session`;
+  const page = await fetch(`${tallyUrl}/`, { headers: { cookie } });
+  const body = await page.text();
+  const without = await fetch(`${tallyUrl}/`);
+  return `Report page answered ${page.status} with the access link's session (${body.includes('tally-token') ? 'page with its token' : 'no token'}), ${without.status} without it.`;
+}
+
+/** `npm run demo -- --site`: the simulator as a team's own site, Tally on it with an API token. */
+async function runSiteDemo(running: RunningSimulator, once: boolean): Promise<void> {
+  const tally = await startSiteDemoTally(running, { pointsPerHour: DEMO_POINTS_PER_HOUR });
+  process.stdout.write(`Tally for your own site at ${tally.server.url}, started as a team would:\n`);
+  for (const [key, value] of Object.entries(tally.env).filter(([key]) => key.startsWith('TALLY_JIRA_'))) process.stdout.write(`  ${key}=${value}\n`);
+  process.stdout.write(`  edges on: ${tally.server.tally.edges.map((edge) => edge.id).join(', ')}; the API token is read from the environment, never stored\n`);
+  process.stdout.write('  full synchronisation into the site\'s own SQLite database:\n');
+  const seconds = await followFullSync(tally);
+  const count = await (await tally.server.tally.stores.open(tally.tenantId)).countWorklogs();
+  process.stdout.write(`  full synchronisation: ${count} worklogs in ${seconds.toFixed(1)} s (phase: incremental)\n`);
+  process.stdout.write(`  signed admin webhook received: ${await showWebhook(tally, running)}\n\n`);
+  process.stdout.write(`Sign in to the report page with the link \`npx tally access-link\` printed:\n  ${tally.accessLink}\n`);
+  process.stdout.write(`What Tally stores, and how it deletes it: ${tally.server.url}/data-statement\n`);
+  if (once) {
+    process.stdout.write(`${await openWithAccessLink(tally.accessLink, tally.server.url)}\n`);
+    await tally.close();
+    await running.close();
+    return;
+  }
+  process.stdout.write('\nServing until Ctrl-C.\n');
+  const stop = () => {
+    void tally.close().then(() => running.close()).then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const once = argv.includes('--once');
+  const site = argv.includes('--site');
   const usage = `${SIMULATOR_USAGE.replace('npm run simulator', 'npm run demo')}  --once           exit once the report page answers\n` +
+    '  --site           run Tally for "your own site" with an API token (the site edge) instead of as a Connect app\n' +
     `(demo defaults: --worklogs ${DEMO_DEFAULTS.worklogs} --users ${DEMO_DEFAULTS.users} --issues ${DEMO_DEFAULTS.issues})\n`;
   let options;
   try {
-    options = parseSimulatorArgs(argv.filter((arg) => arg !== '--once'));
+    options = parseSimulatorArgs(argv.filter((arg) => arg !== '--once' && arg !== '--site'));
   } catch (error) {
     process.stderr.write(`demo: ${(error as Error).message}\n\n${usage}`);
     process.exitCode = 2;
@@ -92,6 +133,10 @@ async function main(): Promise<void> {
   if (build.status === 'built') process.stdout.write(`Built the report page (web/dist: ${build.reason}).\n\n`);
   const running = await startSimulator(options, { rateLimits: { quota: { pointsPerHour: DEMO_POINTS_PER_HOUR } } });
   process.stdout.write(`${describeSimulator(running)}\n\n`);
+  if (site) {
+    await runSiteDemo(running, once);
+    return;
+  }
   const tally = await startDemoTally(running, { pointsPerHour: DEMO_POINTS_PER_HOUR });
   process.stdout.write(`Tally at ${tally.server.url} (demo mode; descriptor at ${tally.server.url}/atlassian-connect.json)\n`);
   process.stdout.write(`  installed by the simulated site: tenant ${tally.tenantId}; its shared secret is stored encrypted (AES-256-GCM)\n`);

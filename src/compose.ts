@@ -3,8 +3,6 @@ import type { Config } from './config/load-config.js';
 import type { Clock } from './platform/clock.js';
 import type { Fetch } from './platform/fetch.js';
 import type { Logger } from './platform/logger.js';
-import { createInstallKeyProvider } from './edges/jira-connect/install-keys.js';
-import { createConnectJiraCredentials } from './edges/jira-connect/connect-jira-credentials.js';
 import { createHttpJiraClient } from './jira/http-jira-client.js';
 import { inlineWorklogListDecoder } from './jira/worklog-list-decoder.js';
 import { createWorklogParsePool } from './jira/parse-workers/worklog-parse-pool.js';
@@ -17,9 +15,12 @@ import type { SyncTenantDeps } from './sync/sync-tenant.js';
 import { describeSyncStatus } from './sync/sync-status.js';
 import { createSqlAuditLog } from './tenants/audit-log.js';
 import { openControlDb } from './tenants/control-db.js';
-import { createSecretBox, demoSecretKey } from './tenants/secret-box.js';
+import { createSecretBox, demoSecretKey, type SecretBox } from './tenants/secret-box.js';
+import { ownedDataOf, selectEdges, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
+import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import { createSqlTenantRegistry } from './tenants/sql-tenant-registry.js';
 import { createTenantEvents } from './tenants/tenant-events.js';
+import type { TenantId } from './tenants/tenant.js';
 import { createApp } from './http/create-app.js';
 import { AppError } from './platform/app-error.js';
 import { observeStoreWrites } from './reporting/engine/observe-store-writes.js';
@@ -34,39 +35,65 @@ import { isBackupAllowed } from './privacy/backups/is-backup-allowed.js';
 import { createScheduleStore } from './jobs/schedule-store.js';
 import { createControlDbScheduler } from './jobs/scheduler.js';
 import { personalDataCycleTask } from './privacy/personal-data/personal-data-cycle.js';
-import { createConnectReportCredentials } from './edges/jira-connect/connect-report-credentials.js';
-import { createForgeReportCredentials } from './edges/jira-forge/forge-report-credentials.js';
 import type { ReportCredentials } from './privacy/personal-data/report-accounts-client.js';
-import { connectAuth } from './edges/jira-connect/connect-auth.js';
-import { authenticateByScheme } from './http/api-routes.js';
 import type { JiraCredentials } from './jira/jira-credentials.js';
 import type { TenantRegistry } from './tenants/tenant-registry.js';
-import { tenantPlatform, type TenantPlatform } from './tenants/tenant.js';
-import { createSqlForgeTokenStore } from './edges/jira-forge/forge-token-store.js';
-import { createForgeJiraCredentials } from './edges/jira-forge/forge-jira-credentials.js';
-import { createForgeEdge } from './edges/jira-forge/forge-edge.js';
 
 /**
  * One {@link JiraCredentials} over the platform edges: each tenant is served by the edge it came
- * through, so sync, store and reports never learn which one that is.
+ * through, so sync, store and reports never learn which one that is. A tenant whose edge is off
+ * has no credentials (its data stays, nothing calls Jira for it).
  */
-function credentialsByPlatform(registry: Pick<TenantRegistry, 'findTenant'>, byPlatform: Record<TenantPlatform, JiraCredentials>): JiraCredentials {
+function credentialsByEdge(registry: Pick<TenantRegistry, 'findTenant'>, edges: () => readonly PlatformEdge[]): JiraCredentials {
   return {
     async forTenant(tenantId) {
       const tenant = await registry.findTenant(tenantId);
-      return tenant && byPlatform[tenantPlatform(tenant)].forTenant(tenantId);
+      return tenant && edges().find((edge) => edge.owns(tenant))?.jiraCredentials.forTenant(tenantId);
     },
   };
 }
 
-/** Personal-data report credentials of the tenant's platform edge. */
-function reportCredentialsByPlatform(registry: Pick<TenantRegistry, 'findTenant'>, byPlatform: Record<TenantPlatform, ReportCredentials>): ReportCredentials {
+/** Personal-data report credentials of the tenant's edge (undefined where that edge does not report). */
+function reportCredentialsByEdge(registry: Pick<TenantRegistry, 'findTenant'>, edges: readonly PlatformEdge[]): ReportCredentials {
   return {
     async authorize(tenantId, request) {
       const tenant = await registry.findTenant(tenantId);
-      return tenant && byPlatform[tenantPlatform(tenant)].authorize(tenantId, request);
+      return tenant && edges.find((edge) => edge.owns(tenant))?.personalDataCredentials?.authorize(tenantId, request);
     },
   };
+}
+
+/**
+ * The secret box of the configuration's key (demo mode: a key file in the data directory), or
+ * undefined without one — the self-hosted site edge keeps no secret; an edge that does refuses to
+ * start without it.
+ */
+function openSecretBox(config: Config): SecretBox | undefined {
+  const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
+  return secretKey ? createSecretBox(secretKey) : undefined;
+}
+
+/** A secret box that refuses: what the registry gets when no `TALLY_SECRET_KEY` is configured. */
+const NO_SECRET_BOX: SecretBox = {
+  seal() {
+    throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY is not configured: this installation cannot keep a secret', { expose: true });
+  },
+  open() {
+    throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY is not configured: a sealed secret cannot be opened', { expose: true });
+  },
+};
+
+/** Checks what the selected edges need of the core configuration; every problem at once. */
+function checkEdgeRequirements(config: Config, modules: readonly EdgeModule[], known: readonly EdgeModule[]): void {
+  const problems: string[] = [];
+  for (const id of config.edges ?? []) {
+    if (!known.some((module) => module.id === id)) problems.push(`TALLY_EDGES: unknown edge "${id}" (known: ${known.map((module) => module.id).join(', ')})`);
+  }
+  for (const module of modules) {
+    if (module.requires.secretKey && !config.secretKey && config.mode !== 'demo') problems.push(`TALLY_SECRET_KEY: required by the ${module.id} edge (generate one with \`openssl rand -base64 32\`)`);
+    if (module.requires.publicBaseUrl && !config.baseUrlConfigured && config.mode !== 'demo') problems.push(`TALLY_BASE_URL: required by the ${module.id} edge (the public https URL Atlassian calls)`);
+  }
+  if (problems.length > 0) throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, { details: problems, expose: true });
 }
 
 /** The real I/O a Tally process runs on; `main.ts` passes the machine's, tests their own. */
@@ -83,21 +110,25 @@ export interface Runtime {
  * app. Nothing starts running until `sync.start()` / serving the app. `close()` stops the sync,
  * then closes the stores and the control database.
  */
-export async function composeTally(config: Config, runtime: Runtime, hooks: { onSyncOutcome?: SyncServiceDeps['onOutcome']; afterPurgeStep?: TenantPurgeDeps['afterStep'] } = {}) {
+export async function composeTally(
+  config: Config,
+  runtime: Runtime,
+  hooks: { onSyncOutcome?: SyncServiceDeps['onOutcome']; afterPurgeStep?: TenantPurgeDeps['afterStep'] } = {},
+  options: { edgeModules?: readonly EdgeModule[] } = {},
+) {
   const { clock, logger } = runtime;
-  const control = await openControlDb(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
-  const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
-  if (!secretKey) throw new Error('TALLY_SECRET_KEY is required outside demo mode');
-  const secretBox = createSecretBox(secretKey);
-  const registry = createSqlTenantRegistry({ db: control.db, secretBox, clock });
+  const knownEdges = options.edgeModules ?? ALL_EDGE_MODULES;
+  const edgeModules = selectEdges(knownEdges, config);
+  checkEdgeRequirements(config, edgeModules, knownEdges);
+  const ownedData = ownedDataOf(knownEdges);
+  const control = await openControlDb({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }), ownedMigrations: ownedData.migrations });
+  const secretBox = openSecretBox(config);
+  const registry = createSqlTenantRegistry({ db: control.db, secretBox: secretBox ?? NO_SECRET_BOX, clock });
   const audit = createSqlAuditLog({ db: control.db, clock });
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
-  // Forge tokens are read even with the Forge edge off: tenants it registered keep their data readable.
-  const forgeTokens = createSqlForgeTokenStore({ db: control.db, secretBox, clock });
-  const credentials = credentialsByPlatform(registry, {
-    connect: createConnectJiraCredentials({ registry, appKey: config.appKey, clock }),
-    forge: createForgeJiraCredentials({ registry, tokens: forgeTokens, clock }),
-  });
+  // Built below, once the sync they hand tenants to exists; read late by the credentials.
+  let edges: readonly PlatformEdge[] = [];
+  const credentials = credentialsByEdge(registry, () => edges);
   // Reports answer from in-memory columns (src/reporting/engine); every store write is followed
   // so loaded columns stay exactly what the tenant's database holds.
   let reportColumns: ReportColumnsCache | undefined;
@@ -163,23 +194,22 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     queue.cancel(tenantId);
     purge.request(tenantId);
   });
-  // The Forge Remote edge (issue 7), on when TALLY_FORGE_APP_ID is set.
-  const forgeAppId = config.forgeAppId;
-  const forge = forgeAppId
-    ? createForgeEdge({
-        config: { ...config, forgeAppId },
-        registry,
-        tokens: forgeTokens,
-        audit,
-        events,
-        queue,
-        clock,
-        fetch: runtime.fetch,
-        logger,
-        requestSync: (tenantId) => sync.requestSync(tenantId, 'auto'),
-      })
-    : undefined;
-  if (forge) scheduler.declarePeriodic(forge.uninstallCheck);
+  // The platform edges that are on, each built from core ports only (src/edges/edge.ts).
+  const host: EdgeHost = {
+    config,
+    clock,
+    fetch: runtime.fetch,
+    logger,
+    control,
+    secretBox,
+    registry,
+    audit,
+    events,
+    queue,
+    requestSync: (tenantId) => sync.requestSync(tenantId, 'auto'),
+  };
+  edges = await Promise.all(edgeModules.map((module) => module.create(host)));
+  for (const schedule of edges.flatMap((edge) => edge.schedules ?? [])) scheduler.declarePeriodic(schedule);
   scheduler.declarePeriodic({ name: 'account-retention', everyMs: 86_400_000, task: accountRetentionTask({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) });
   // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
   scheduler.declarePeriodic({
@@ -188,10 +218,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     task: personalDataCycleTask({
       registry,
       stores,
-      credentials: reportCredentialsByPlatform(registry, {
-        connect: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
-        forge: createForgeReportCredentials({ registry, tokens: forgeTokens, clock, apiUrl: config.gdprApiUrl }),
-      }),
+      credentials: reportCredentialsByEdge(registry, edges),
       fetch: runtime.fetch,
       clock,
       sleep: runtime.sleep,
@@ -206,20 +233,22 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
   scheduler.declarePerTenant(backupSchedule({ backups, registry, intervalHours: config.backupIntervalHours }));
   /** The scheduler under its former name: main.ts and tests start and run it as `periodic`. */
   const periodic = scheduler;
-  const installKeys = createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: runtime.fetch });
-  // Connect pages send `Authorization: JWT <context or session token>`; Forge Custom UI calls
-  // arrive through invokeRemote with `Authorization: Bearer <invocation token>`.
-  const connectApiAuth = connectAuth({ registry, installKeys, clock, baseUrl: config.baseUrl, leewaySeconds: 30 }, { tokenClass: 'context', issueSessionToken: true });
+  /** Tenants an edge cannot serve now (e.g. a revoked API token), with the edge's reason. */
+  async function listPausedTenants(): Promise<{ tenantId: TenantId; edge: string; reason: string | undefined; message: string | undefined }[]> {
+    const paused = [];
+    for (const tenant of await registry.listInstalled()) {
+      const edge = edges.find((candidate) => candidate.owns(tenant));
+      const status = await edge?.tenantStatus?.(tenant.id);
+      if (edge && status?.state === 'paused') paused.push({ tenantId: tenant.id, edge: edge.id, reason: status.reason, message: status.message });
+    }
+    return paused;
+  }
   const app = createApp({
     config,
     clock,
     logger,
-    registry,
-    audit,
-    events,
-    installKeys,
-    apiAuthentication: forge ? authenticateByScheme({ bearer: forge.apiAuthentication }, connectApiAuth) : connectApiAuth,
-    edgeRoutes: forge ? [forge.routes] : [],
+    edges,
+    ownedData,
     syncStatus: async (tenantId) => {
       const state = await (await stores.open(tenantId)).getSyncState();
       const budget = coordinator.snapshot();
@@ -229,9 +258,10 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
       };
     },
     reports,
-    isReady: async () => {
+    readiness: async () => {
       await sql`select 1`.execute(control.db);
-      return true;
+      const paused = await listPausedTenants();
+      return { ready: true, ...(paused.length > 0 ? { detail: { pausedTenants: paused } } : {}) };
     },
   });
   return {
@@ -253,9 +283,13 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
     backups,
     scheduler,
     periodic,
-    forge,
-    forgeTokens,
+    edges,
     app,
+    listPausedTenants,
+    /** Runs each edge's start (the site edge registers its site and checks its token); throws to stop start-up. */
+    async startEdges(): Promise<void> {
+      for (const edge of edges) await edge.start?.();
+    },
     /**
      * Loads the report columns of synchronised tenants in the background, one at a time (a 10M
      * worklog site takes 15–40 s), so the first report of the day does not wait for it. Tenants
@@ -276,6 +310,7 @@ export async function composeTally(config: Config, runtime: Runtime, hooks: { on
       return loaded;
     },
     async close() {
+      for (const edge of edges) await edge.close?.();
       await periodic.stop();
       await sync.stop();
       await reportColumns.close();

@@ -5,7 +5,8 @@
  * the same configuration, also while the server runs.
  */
 import { serve } from '@hono/node-server';
-import { ensureWebBuilt } from '../scripts/build-web.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig, type Config } from './config/load-config.js';
 import { isAppError } from './platform/app-error.js';
 import { systemClock } from './platform/clock.js';
@@ -13,6 +14,9 @@ import { createLogger } from './platform/logger.js';
 import { timerSleep } from './jira/sleep.js';
 import { composeTally, type Runtime, type Tally } from './compose.js';
 import { runCli } from './cli/run-cli.js';
+import { WEB_DIST_DIR } from './http/report-page.js';
+import { ownedDataOf } from './edges/edge.js';
+import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import type { TenantEvents } from './tenants/tenant-events.js';
 import type { TenantRegistry } from './tenants/tenant-registry.js';
 
@@ -23,6 +27,8 @@ export interface RunningServer {
   events: TenantEvents;
   registry: TenantRegistry;
   tally: Tally;
+  /** The clock, network and logger the server runs on (the CLI run beside it uses the same). */
+  runtime: Runtime;
   close(): Promise<void>;
 }
 
@@ -40,6 +46,13 @@ export function machineRuntime(config: Config): Runtime {
 export async function startServer(config: Config, options: { port?: number; hostname?: string; runtime?: Runtime } = {}): Promise<RunningServer> {
   const runtime = options.runtime ?? machineRuntime(config);
   const tally = await composeTally(config, runtime);
+  try {
+    // The site edge registers its site and checks its token here: a bad token stops start-up.
+    await tally.startEdges();
+  } catch (error) {
+    await tally.close();
+    throw error;
+  }
   // Purges a crash interrupted finish first: their jobs run before any sync of those tenants.
   await tally.purge.resumeOwed();
   tally.sync.start();
@@ -48,12 +61,13 @@ export async function startServer(config: Config, options: { port?: number; host
   return new Promise((resolve) => {
     const server = serve({ fetch: tally.app.fetch, port: options.port ?? config.port, hostname: options.hostname ?? '0.0.0.0' }, (info) => {
       const url = `http://127.0.0.1:${info.port}`;
-      runtime.logger.info({ url, mode: config.mode }, 'Tally listening');
+      runtime.logger.info({ url, mode: config.mode, edges: tally.edges.map((edge) => edge.id) }, 'Tally listening');
       resolve({
         url,
         events: tally.events,
         registry: tally.registry,
         tally,
+        runtime,
         close: async () => {
           await new Promise<void>((done) => server.close(() => done()));
           await tally.close();
@@ -61,6 +75,12 @@ export async function startServer(config: Config, options: { port?: number; host
       });
     });
   });
+}
+
+/** "the edges jira-site and jira-connect" / "no platform edge" for the start-up line. */
+function describeEdges(edges: readonly { id: string }[]): string {
+  if (edges.length === 0) return 'no platform edge on (set TALLY_JIRA_SITE, or TALLY_BASE_URL and TALLY_SECRET_KEY, or TALLY_FORGE_APP_ID; see README.md)';
+  return `the edge${edges.length > 1 ? 's' : ''} ${edges.map((edge) => edge.id).join(', ')}`;
 }
 
 /** Runs `tally` with the process's argv and environment (`npm start`, `npx tally …`). */
@@ -78,10 +98,25 @@ export async function main(): Promise<void> {
   }
   const args = process.argv.slice(2);
   if (args.length === 0 || args[0] === 'serve') {
-    // The report page is built from web/ on first start after a change (a few seconds).
-    const build = await ensureWebBuilt();
-    if (build.status === 'built') process.stdout.write(`built the report page (${build.reason})\n`);
-    const server = await startServer(config);
+    // The page is built by `npm install` (the prepare script) or `npm run build:web`, never at start.
+    if (!existsSync(join(WEB_DIST_DIR, 'index.html'))) {
+      process.stderr.write('tally: the report page is not built (web/dist is missing); run `npm run build:web` once, then start again\n');
+      process.exitCode = 2;
+      return;
+    }
+    let server: RunningServer;
+    try {
+      server = await startServer(config);
+    } catch (error) {
+      if (isAppError(error) && error.expose) {
+        process.stderr.write(`tally: ${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      throw error;
+    }
+    process.stdout.write(`Tally serving at ${server.url} with ${describeEdges(server.tally.edges)}\n`);
+    for (const edge of server.tally.edges) process.stdout.write(`  ${edge.id}: ${edge.summary}\n`);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -92,7 +127,10 @@ export async function main(): Promise<void> {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  process.exitCode = await runCli(args, config, machineRuntime(config), { stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await runCli(args, config, machineRuntime(config), { stdout: process.stdout, stderr: process.stderr }, {
+    ownedData: ownedDataOf(ALL_EDGE_MODULES),
+    edgeCommands: ALL_EDGE_MODULES.flatMap((module) => module.cliCommands ?? []),
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
 import type { Runtime } from '../compose.js';
 import { AppError } from '../platform/app-error.js';
-import { buildDataStatement, renderDataStatementText } from '../privacy/data-statement/data-statement.js';
+import { buildDataStatement, renderDataStatementText, type OwnedData } from '../privacy/data-statement/data-statement.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 
 /** The line `tally help` shows for this command (run-cli.ts adds it to CLI_USAGE). */
@@ -15,7 +15,7 @@ export const DATA_STATEMENT_USAGE = '  data-statement [--json]                 e
  * like the real ones. Fails (exit 1, via run-cli) when the schema has a field the statement does
  * not describe.
  */
-export async function dataStatementCommand(args: string[], config: Config, _runtime: Runtime, io: CliIo): Promise<ExitCode> {
+export async function dataStatementCommand(args: string[], config: Config, _runtime: Runtime, io: CliIo, owned?: OwnedData): Promise<ExitCode> {
   let json: boolean;
   try {
     json = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values.json === true;
@@ -23,7 +23,7 @@ export async function dataStatementCommand(args: string[], config: Config, _runt
     // Bad usage is exit 2 (run-cli maps REQUEST_INVALID), not a failure of the statement.
     throw new AppError('REQUEST_INVALID', `data-statement: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const statement = await buildDataStatement(config, { paths: 'configured' });
+  const statement = await buildDataStatement(config, { paths: 'configured', ...(owned ? { owned } : {}) });
   io.stdout.write(json ? `${JSON.stringify(statement, null, 2)}\n` : renderDataStatementText(statement));
   return 0;
 }

@@ -53,6 +53,19 @@ export const configSchema = z.object({
   TALLY_FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
   TALLY_FORGE_UNINSTALL_GRACE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(72),
   TALLY_FORGE_API_HOSTS: hostList.default(['api.atlassian.com']),
+  // Which platform edges are on, e.g. `jira-site` or `jira-connect,jira-forge`; unset: every configured edge.
+  TALLY_EDGES: z
+    .string()
+    .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, 'each entry must be an edge id such as jira-site')))
+    .optional(),
+  // The self-hosted site edge (docs/self-hosted.md): on when TALLY_JIRA_SITE is set.
+  TALLY_JIRA_SITE: z.url({ protocol: /^https?$/ }).optional(),
+  TALLY_JIRA_EMAIL: z.string().min(3).max(320).optional(),
+  TALLY_JIRA_API_TOKEN: z.string().min(1).max(4096).optional(),
+  TALLY_JIRA_TOKEN_KIND: z.enum(['auto', 'classic', 'scoped']).default('auto'),
+  TALLY_JIRA_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters (Jira\'s "Generate secret" makes 32+)').max(1024).optional(),
+  TALLY_JIRA_API_GATEWAY_URL: z.url({ protocol: /^https?$/ }).default('https://api.atlassian.com'),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -44,7 +44,28 @@ export interface Config {
   readonly forgeUninstallGraceHours: number;
   /** The only hosts an invocation token's `apiBaseUrl` may point to (Tally sends tokens there). */
   readonly forgeApiHosts: readonly string[];
+  /** The edges `TALLY_EDGES` lists; undefined: every edge whose configuration is present is on. */
+  readonly edges: readonly string[] | undefined;
+  /** Whether `TALLY_BASE_URL` was set (edges Atlassian calls need a public URL; the site edge does not). */
+  readonly baseUrlConfigured: boolean;
+  /** The self-hosted site edge's settings; undefined while `TALLY_JIRA_SITE` is unset. */
+  readonly jiraSite: JiraSiteConfig | undefined;
   readonly logLevel: ParsedEnv['TALLY_LOG_LEVEL'];
+}
+
+/** A team's own Jira site, reached with an API token (the self-hosted site edge). */
+export interface JiraSiteConfig {
+  /** The site's URL, e.g. `https://acme.atlassian.net` (no trailing slash). */
+  readonly siteUrl: string;
+  readonly email: string;
+  /** The API token: read from the environment at each start, never stored, logged or echoed. */
+  readonly apiToken: string;
+  /** `classic` (Basic against the site), `scoped` (through the gateway), or `auto` (try the site first). */
+  readonly tokenKind: ParsedEnv['TALLY_JIRA_TOKEN_KIND'];
+  /** The secret of an admin-registered Jira webhook to `/site/webhooks/worklog`; undefined: polling only. */
+  readonly webhookSecret: string | undefined;
+  /** Where scoped tokens are sent: `<gateway>/ex/jira/<cloudId>` (Atlassian's `https://api.atlassian.com`). */
+  readonly apiGatewayUrl: string;
 }
 
 const SECRET_KEY_BYTES = 32;
@@ -114,6 +135,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const values = parsed.success ? parsed.data : undefined;
   const mode = values?.TALLY_MODE ?? 'production';
+  // A team's own site (the site edge) needs neither a secret key nor a public URL; whether the
+  // edges that are on need them is checked when they are composed (src/edges/edge.ts, `requires`).
+  const selfHosted = values?.TALLY_JIRA_SITE !== undefined;
 
   let secretKey: Buffer | undefined;
   const rawSecret = env.TALLY_SECRET_KEY;
@@ -122,11 +146,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (!secretKey) {
       problems.push(`TALLY_SECRET_KEY: must be 32 random bytes, written as ${SECRET_KEY_FORMATS}`);
     }
-  } else if (mode !== 'demo') {
+  } else if (mode !== 'demo' && !selfHosted) {
     problems.push('TALLY_SECRET_KEY: required outside demo mode (generate one with `openssl rand -base64 32`)');
   }
-  if (values && mode !== 'demo' && values.TALLY_BASE_URL === undefined) {
+  if (values && mode !== 'demo' && !selfHosted && values.TALLY_BASE_URL === undefined) {
     problems.push('TALLY_BASE_URL: required outside demo mode (the public https URL Atlassian calls)');
+  }
+  if (values?.TALLY_JIRA_SITE !== undefined) {
+    if (!values.TALLY_JIRA_EMAIL) problems.push('TALLY_JIRA_EMAIL: required with TALLY_JIRA_SITE (the e-mail of the account the API token belongs to)');
+    if (!values.TALLY_JIRA_API_TOKEN) problems.push('TALLY_JIRA_API_TOKEN: required with TALLY_JIRA_SITE (create one at id.atlassian.com → Security → API tokens)');
+    const site = new URL(values.TALLY_JIRA_SITE);
+    if (site.pathname !== '/' || site.search !== '') problems.push('TALLY_JIRA_SITE: must be the site\'s origin without a path, e.g. https://acme.atlassian.net');
+  } else if (values?.TALLY_JIRA_WEBHOOK_SECRET !== undefined) {
+    problems.push('TALLY_JIRA_WEBHOOK_SECRET: only used with TALLY_JIRA_SITE');
   }
 
   if (values?.TALLY_BASE_URL !== undefined) problems.push(...checkBaseUrl(values.TALLY_BASE_URL, mode));
@@ -167,6 +199,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     forgeJwksUrl: values.TALLY_FORGE_JWKS_URL,
     forgeUninstallGraceHours: values.TALLY_FORGE_UNINSTALL_GRACE_HOURS,
     forgeApiHosts: Object.freeze([...values.TALLY_FORGE_API_HOSTS]),
+    edges: values.TALLY_EDGES === undefined ? undefined : Object.freeze([...values.TALLY_EDGES]),
+    baseUrlConfigured: values.TALLY_BASE_URL !== undefined,
+    jiraSite:
+      values.TALLY_JIRA_SITE !== undefined && values.TALLY_JIRA_EMAIL && values.TALLY_JIRA_API_TOKEN
+        ? Object.freeze({
+            siteUrl: values.TALLY_JIRA_SITE.replace(/\/+$/, ''),
+            email: values.TALLY_JIRA_EMAIL,
+            apiToken: values.TALLY_JIRA_API_TOKEN,
+            tokenKind: values.TALLY_JIRA_TOKEN_KIND,
+            webhookSecret: values.TALLY_JIRA_WEBHOOK_SECRET,
+            apiGatewayUrl: values.TALLY_JIRA_API_GATEWAY_URL.replace(/\/+$/, ''),
+          })
+        : undefined,
     logLevel: values.TALLY_LOG_LEVEL,
   });
 }

@@ -4,19 +4,21 @@ import type { TenantId } from '../tenants/tenant.js';
 import type { Clock } from '../platform/clock.js';
 import type { ReportService } from '../reporting/report-service.js';
 import { reportRoutes } from './report-routes.js';
+import { AppError } from '../platform/app-error.js';
+import type { PlatformEdge } from '../edges/edge.js';
 
 /**
- * Picks the authentication of a request by its `Authorization` scheme (`JWT`, `Bearer`, …,
- * compared case-insensitively); a request with another scheme or none goes to `fallback`, which
- * answers it (usually 401). Each platform edge proves the tenant its own way; the routes behind
- * only ever see `tenant` and `accountId`.
+ * The authentication of `/api/*` over the platform edges: the first edge that recognises the
+ * request (its `Authorization` scheme, its session cookie) authenticates it; a request no edge
+ * recognises is refused with 401 `AUTH_MISSING`. Each edge proves the tenant its own way; the
+ * routes behind only ever see `tenant` and `accountId`.
  */
-export function authenticateByScheme(byScheme: Readonly<Record<string, MiddlewareHandler<TallyEnv>>>, fallback: MiddlewareHandler<TallyEnv>): MiddlewareHandler<TallyEnv> {
-  const schemes = new Map(Object.entries(byScheme).map(([scheme, handler]) => [scheme.toLowerCase(), handler]));
+export function authenticateByEdge(edges: readonly Pick<PlatformEdge, 'api'>[]): MiddlewareHandler<TallyEnv> {
+  const authenticators = edges.flatMap((edge) => (edge.api ? [edge.api] : []));
   return (c, next) => {
-    const scheme = /^\s*(\S+)/.exec(c.req.header('authorization') ?? '')?.[1]?.toLowerCase();
-    const handler = (scheme !== undefined ? schemes.get(scheme) : undefined) ?? fallback;
-    return handler(c, next);
+    const authenticator = authenticators.find((candidate) => candidate.recognises(c));
+    if (!authenticator) throw new AppError('AUTH_MISSING', 'This request carries no credentials Tally accepts');
+    return authenticator.authenticate(c, next);
   };
 }
 

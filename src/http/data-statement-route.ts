@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { AppError } from '../platform/app-error.js';
-import { buildDataStatement, renderDataStatementText, type DataStatement, type DataStatementConfig } from '../privacy/data-statement/data-statement.js';
+import { buildDataStatement, renderDataStatementText, type DataStatement, type DataStatementConfig, type OwnedData } from '../privacy/data-statement/data-statement.js';
 import type { TallyEnv } from './tally-env.js';
 
 /** The route's path; public by design. */
@@ -23,6 +23,8 @@ function wantsJson(format: string | undefined, accept: string | undefined): bool
 export interface DataStatementRouteOptions {
   /** Builds the statement (default {@link buildDataStatement}); tests count or fail the builds. */
   buildStatement?: typeof buildDataStatement;
+  /** The edges' tables and notes (default none). */
+  owned?: OwnedData;
 }
 
 /**
@@ -39,7 +41,7 @@ export function dataStatementRoutes(config: DataStatementConfig, options: DataSt
   let building: Promise<Rendered> | undefined;
   const rendered = (): Promise<Rendered> => {
     if (building !== undefined) return building;
-    const current = build(config, { paths: 'variables' }).then((statement) => ({ statement, text: renderDataStatementText(statement) }));
+    const current = build(config, { paths: 'variables', ...(options.owned ? { owned: options.owned } : {}) }).then((statement) => ({ statement, text: renderDataStatementText(statement) }));
     building = current;
     current.catch(() => {
       if (building === current) building = undefined;

@@ -1,15 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, type Dialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration } from 'kysely';
 import { MigratingSqliteDialect } from '../store/migrating-sqlite-dialect.js';
 import pg from 'pg';
 import { AppError } from '../platform/app-error.js';
 import { createControlMigrationProvider, type ControlDialect } from './control-migrations.js';
 import type { ControlSchema } from './control-schema.js';
 
+/**
+ * Migrations of tables other modules own in the control database (each platform edge keeps its
+ * installation records there), named `<owner>/<nnn>_<what>` so they sort after the core's numbered
+ * ones and never collide. The composition root passes every edge's, on or off, so the schema does
+ * not depend on which edges run today.
+ */
+export type OwnedMigrations = Readonly<Record<string, Migration>>;
+
 /** Where the control database lives: a SQLite file under `dataDir`, or a PostgreSQL database. */
-export type ControlDbOptions =
+export type ControlDbOptions = { ownedMigrations?: OwnedMigrations } & (
   | { dataDir: string }
   | {
       databaseUrl: string;
@@ -19,7 +27,7 @@ export type ControlDbOptions =
        * would crash on the pool's unhandled `error` event. Defaults to ignoring them.
        */
       onPoolError?: (error: Error) => void;
-    };
+    });
 
 /** An open, migrated control database. */
 export interface ControlDb {
@@ -106,7 +114,10 @@ export async function openControlDb(options: ControlDbOptions): Promise<ControlD
     throw new AppError('CONTROL_DB_UNAVAILABLE', `Cannot reach the control database (${where})`, { cause: error });
   }
 
-  const migrator = new Migrator({ db, provider: createControlMigrationProvider(dialectName) });
+  const core = createControlMigrationProvider(dialectName);
+  const owned = options.ownedMigrations ?? {};
+  // Owned migrations may be added after core ones ran (a new edge): order by name, not by history.
+  const migrator = new Migrator({ db, allowUnorderedMigrations: true, provider: { getMigrations: async () => ({ ...(await core.getMigrations()), ...owned }) } });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     await close();

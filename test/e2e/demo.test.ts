@@ -19,6 +19,21 @@ describe('npm run demo', () => {
     expect(stdout).toContain('Report page answered 200 (with a session token)');
   });
 
+  it('runs Tally for "your own site" with an API token, and the printed access link opens the page (--site)', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'demo/demo.ts', '--site', '--once', '--worklogs', '800', '--seed', '3'], {
+      timeout: 60_000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(stdout).toContain('edges on: jira-site;');
+    const synced = /full synchronisation: (\d+) worklogs in [\d.]+ s \(phase: incremental\)/.exec(stdout);
+    expect(Number(synced?.[1])).toBeGreaterThan(700);
+    expect(stdout).toMatch(/signed admin webhook received: worklog_created for worklog \d+/);
+    expect(stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/site\/access\?key=[A-Za-z0-9_-]{20,}/);
+    expect(stdout).toContain("Report page answered 200 with the access link's session (page with its token), 401 without it.");
+    // The token is shown masked, never whole.
+    expect(stdout).toMatch(/TALLY_JIRA_API_TOKEN=.{4}…/);
+  });
+
   it('explains a bad flag instead of crashing', async () => {
     const failure = await run(process.execPath, ['--import', 'tsx', 'demo/demo.ts', '--worklogs', 'many'], { timeout: 30_000 }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 2 });

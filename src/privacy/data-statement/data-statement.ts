@@ -9,6 +9,7 @@ import {
   type RetentionSettings,
 } from './field-catalogue.js';
 import { introspectControlSchema, introspectTenantSchema, type DatabaseSchema } from './introspect-schema.js';
+import type { OwnedMigrations } from '../../tenants/control-db.js';
 import {
   bitbucketStatement,
   inMemoryData,
@@ -66,6 +67,8 @@ export interface DataStatement {
   databases: StatementDatabase[];
   deletionRules: DeletionRule[];
   inMemory: MemoryPlace[];
+  /** What each platform edge that Tally ships keeps (its own words; its tables are listed above). */
+  edges: string[];
   neverStored: string[];
   bitbucket: string;
 }
@@ -76,8 +79,22 @@ export interface RealSchemas {
   control: DatabaseSchema;
 }
 
+/**
+ * What other modules keep in the control database beside the core's tables (each platform edge's
+ * installation records): their migrations, their catalogue entries, and sentences for the
+ * statement. The composition root gathers it from the edges; this module never names one.
+ */
+export interface OwnedData {
+  migrations: OwnedMigrations;
+  catalogue: DatabaseCatalogue;
+  /** One sentence per owner about what it keeps and for how long. */
+  notes: readonly string[];
+}
+
 /** Options of {@link buildDataStatement}. */
 export interface BuildDataStatementOptions {
+  /** Tables and notes of the platform edges (default none). */
+  owned?: OwnedData;
   /** The schemas to describe; by default read from freshly migrated scratch databases. */
   schemas?: RealSchemas;
   /**
@@ -146,9 +163,10 @@ function describeTables(catalogue: DatabaseCatalogue, schema: DatabaseSchema, re
 }
 
 /** Reads the real schemas from scratch databases migrated exactly as Tally migrates its own. */
-export async function introspectRealSchemas(options: { scratchDir?: string } = {}): Promise<RealSchemas> {
+export async function introspectRealSchemas(options: { scratchDir?: string; ownedMigrations?: OwnedMigrations } = {}): Promise<RealSchemas> {
   const scratch = options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir };
-  return { tenant: await introspectTenantSchema(scratch), control: await introspectControlSchema(scratch) };
+  const owned = options.ownedMigrations === undefined ? {} : { ownedMigrations: options.ownedMigrations };
+  return { tenant: await introspectTenantSchema(scratch), control: await introspectControlSchema({ ...scratch, ...owned }) };
 }
 
 /**
@@ -158,10 +176,14 @@ export async function introspectRealSchemas(options: { scratchDir?: string } = {
  * catalogue describes one that no longer exists — the statement never silently omits a field.
  */
 export async function buildDataStatement(config: DataStatementConfig, options: BuildDataStatementOptions = {}): Promise<DataStatement> {
-  const schemas = options.schemas ?? (await introspectRealSchemas(options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir }));
+  const owned = options.owned;
+  const schemas =
+    options.schemas ??
+    (await introspectRealSchemas({ ...(options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir }), ...(owned ? { ownedMigrations: owned.migrations } : {}) }));
+  const controlCatalogue: DatabaseCatalogue = { ...controlDatabaseCatalogue, ...owned?.catalogue };
   const problems = [
     ...listCatalogueDrift('tenant database', tenantDatabaseCatalogue, schemas.tenant),
-    ...listCatalogueDrift('control database', controlDatabaseCatalogue, schemas.control),
+    ...listCatalogueDrift('control database', controlCatalogue, schemas.control),
   ];
   if (problems.length > 0) {
     throw new AppError('INTERNAL', `The data statement does not match the database schema; describe every change in src/privacy/data-statement/field-catalogue.ts:\n  ${problems.join('\n  ')}`, {
@@ -185,10 +207,11 @@ export async function buildDataStatement(config: DataStatementConfig, options: B
     storedPlaces: listStoredPlaces(settings),
     databases: [
       { name: 'tenant', title: 'Tenant database (one per Atlassian product instance)', tables: describeTables(tenantDatabaseCatalogue, schemas.tenant, settings) },
-      { name: 'control', title: 'Control database (shared by all installations)', tables: describeTables(controlDatabaseCatalogue, schemas.control, settings) },
+      { name: 'control', title: 'Control database (shared by all installations)', tables: describeTables(controlCatalogue, schemas.control, settings) },
     ],
     deletionRules: listDeletionRules(settings),
     inMemory: [...inMemoryData],
+    edges: [...(owned?.notes ?? [])],
     neverStored: [...neverStored],
     bitbucket: bitbucketStatement,
   };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { openSqliteTenantDb } from '../../store/sqlite-tenant-db.js';
-import { openControlDb } from '../../tenants/control-db.js';
+import { openControlDb, type OwnedMigrations } from '../../tenants/control-db.js';
 
 /** One column as the database itself reports it. */
 export interface SchemaColumn {
@@ -173,10 +173,11 @@ export async function introspectTenantSchema(options: IntrospectOptions = {}): P
  * (opened, and so migrated, by `openControlDb` — only ever point it at a database Tally owns);
  * otherwise a throwaway SQLite control database migrated the same way. Leaves nothing behind.
  */
-export async function introspectControlSchema(options: IntrospectOptions & { databaseUrl?: string } = {}): Promise<DatabaseSchema> {
+export async function introspectControlSchema(options: IntrospectOptions & { databaseUrl?: string; ownedMigrations?: OwnedMigrations } = {}): Promise<DatabaseSchema> {
   const { databaseUrl } = options;
+  const owned = options.ownedMigrations === undefined ? {} : { ownedMigrations: options.ownedMigrations };
   if (databaseUrl !== undefined) {
-    const control = await openControlDb({ databaseUrl });
+    const control = await openControlDb({ databaseUrl, ...owned });
     try {
       return await readPostgresSchema(control.db);
     } finally {
@@ -184,7 +185,7 @@ export async function introspectControlSchema(options: IntrospectOptions & { dat
     }
   }
   return inScratchDir(options, async (dir) => {
-    const control = await openControlDb({ dataDir: dir });
+    const control = await openControlDb({ dataDir: dir, ...owned });
     try {
       return await readSqliteSchema(control.db);
     } finally {

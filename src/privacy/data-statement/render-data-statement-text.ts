@@ -72,6 +72,10 @@ export function renderDataStatementText(statement: DataStatement): string {
   }
   lines.push('## In memory only', '', 'Never written to disk, so never in a database, backup or log:', '');
   for (const place of statement.inMemory) lines.push(`- **${place.name}:** ${place.holds} Lifetime: ${place.lifetime}`);
+  if (statement.edges.length > 0) {
+    lines.push('', '## Platform edges', '', 'How a site reaches Tally decides what is kept about its installation:', '');
+    for (const note of statement.edges) lines.push(`- ${note}`);
+  }
   lines.push('', '## Never stored', '');
   for (const item of statement.neverStored) lines.push(`- ${item}`);
   lines.push('', '## Bitbucket Cloud', '', statement.bitbucket, '');

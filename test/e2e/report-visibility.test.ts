@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimIssue, SimUser } from '../../simulator/jira/jira-site.js';
-import { createTallyTestbed, type TallyTestbed } from '../../test/support/tally-testbed.js';
-import { contextToken } from '../../test/support/tally-tokens.js';
-import { RESTRICTED_PARENT } from './report-service.js';
+import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
+import { contextToken } from '../support/tally-tokens.js';
+import { RESTRICTED_PARENT } from '../../src/reporting/report-service.js';
 
 /*
  * What a report may reveal, end to end through a Connect page's API calls (a Connect page gives
