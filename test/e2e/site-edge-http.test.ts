@@ -150,9 +150,10 @@ describe('the site edge over real HTTP', () => {
     expect(exported.out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual(visibleTo(bed.alice));
   }, 90_000);
 
-  it('syncs through the gateway with a scoped token and applies a signed admin webhook at once, refusing forged ones', async () => {
+  it('syncs through the gateway with a scoped token and applies a signed admin webhook at once, refuses forged ones, and serves the page as the token's account', async () => {
     const token = bed.sim.site.createApiToken({ accountId: bed.bob.accountId, kind: 'scoped', scopes: ['read:jira-work', 'read:jira-user'] });
-    const server = await start(siteConfig(bed.bob, token, { TALLY_JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET }));
+    const config = siteConfig(bed.bob, token, { TALLY_JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    const server = await start(config);
     const tenantId = await siteTenant(server);
     const store = await server.tally.stores.open(tenantId);
     const expected = visibleTo(bed.bob).length;
@@ -177,6 +178,17 @@ describe('the site edge over real HTTP', () => {
     }
     bed.sim.adminWebhooks.configure({ tamper: undefined });
     bed.sim.adminWebhooks.remove(hook.id);
+
+    // The page: signed in with `tally access-link`, its API acts as the token's account.
+    const link = await cli(config, ['access-link']);
+    expect(link.code).toBe(0);
+    const url = /https?:\/\/\S+\/site\/access\?key=\S+/.exec(link.out)![0].replace(/^https?:\/\/[^/]+/, server.url);
+    const signIn = await fetch(url, { redirect: 'manual' });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await fetch(`${server.url}/`, { headers: { cookie } })).text();
+    const pageToken = /<meta name="tally-token" content="([^"]+)"/.exec(page)![1]!;
+    const session = await fetch(`${server.url}/api/session`, { headers: { cookie, authorization: `TallySite ${pageToken}` } });
+    expect(await session.json()).toMatchObject({ tenantId, accountId: bed.bob.accountId, siteUrl: simUrl });
   }, 90_000);
 
   it('stops start-up naming the scope a token lacks', async () => {
