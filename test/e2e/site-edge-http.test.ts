@@ -150,7 +150,7 @@ describe('the site edge over real HTTP', () => {
     expect(exported.out.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual(visibleTo(bed.alice));
   }, 90_000);
 
-  it('syncs through the gateway with a scoped token and applies a signed admin webhook at once, refuses forged ones, and serves the page as the token's account', async () => {
+  it("syncs through the gateway with a scoped token and applies a signed admin webhook at once, refuses forged ones, and serves the page as the token's account", async () => {
     const token = bed.sim.site.createApiToken({ accountId: bed.bob.accountId, kind: 'scoped', scopes: ['read:jira-work', 'read:jira-user'] });
     const config = siteConfig(bed.bob, token, { TALLY_JIRA_WEBHOOK_SECRET: WEBHOOK_SECRET });
     const server = await start(config);
