@@ -1,26 +1,13 @@
 import { sql } from 'kysely';
 import type { Config } from './config/load-config.js';
-import type { Clock } from './platform/clock.js';
-import type { Fetch } from './platform/fetch.js';
-import type { Logger } from './platform/logger.js';
-import { createHttpJiraClient } from './jira/http-jira-client.js';
-import { inlineWorklogListDecoder } from './jira/worklog-list-decoder.js';
-import { createWorklogParsePool } from './jira/parse-workers/worklog-parse-pool.js';
-import { createRateLimitCoordinator } from './jira/rate-limit-coordinator.js';
-import type { Sleep } from './jira/sleep.js';
 import { createInProcessJobQueue } from './jobs/in-process-job-queue.js';
 import { createSqliteStoreProvider } from './store/sqlite-store-provider.js';
 import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js';
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
 import { describeSyncStatus } from './sync/sync-status.js';
-import { createSqlAuditLog } from './tenants/audit-log.js';
-import { openControlDb } from './tenants/control-db.js';
-import { createSecretBox, demoSecretKey, type SecretBox } from './tenants/secret-box.js';
-import { ownedDataOf, selectEdges, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
-import { ALL_EDGE_MODULES } from './edges/all-edges.js';
-import { createSqlTenantRegistry } from './tenants/sql-tenant-registry.js';
 import { createTenantEvents } from './tenants/tenant-events.js';
-import type { TenantId } from './tenants/tenant.js';
+import { ownedDataOf, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
+import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import { createApp } from './http/create-app.js';
 import { AppError } from './platform/app-error.js';
 import { observeStoreWrites } from './reporting/engine/observe-store-writes.js';
@@ -35,80 +22,20 @@ import { isBackupAllowed } from './privacy/backups/is-backup-allowed.js';
 import { createScheduleStore } from './jobs/schedule-store.js';
 import { createControlDbScheduler } from './jobs/scheduler.js';
 import { personalDataCycleTask } from './privacy/personal-data/personal-data-cycle.js';
-import type { ReportCredentials } from './privacy/personal-data/report-accounts-client.js';
-import type { JiraCredentials } from './jira/jira-credentials.js';
-import type { TenantRegistry } from './tenants/tenant-registry.js';
+import { openControlPlane } from './compose/control-plane.js';
+import { buildEdges, credentialsByEdge, listPausedTenants, reportCredentialsByEdge } from './compose/edges.js';
+import { createJiraClients } from './compose/jira-clients.js';
+import type { Runtime } from './compose/runtime.js';
+
+export type { Runtime } from './compose/runtime.js';
 
 /**
- * One {@link JiraCredentials} over the platform edges: each tenant is served by the edge it came
- * through, so sync, store and reports never learn which one that is. A tenant whose edge is off
- * has no credentials (its data stays, nothing calls Jira for it).
- */
-function credentialsByEdge(registry: Pick<TenantRegistry, 'findTenant'>, edges: () => readonly PlatformEdge[]): JiraCredentials {
-  return {
-    async forTenant(tenantId) {
-      const tenant = await registry.findTenant(tenantId);
-      return tenant && edges().find((edge) => edge.owns(tenant))?.jiraCredentials.forTenant(tenantId);
-    },
-  };
-}
-
-/** Personal-data report credentials of the tenant's edge (undefined where that edge does not report). */
-function reportCredentialsByEdge(registry: Pick<TenantRegistry, 'findTenant'>, edges: readonly PlatformEdge[]): ReportCredentials {
-  return {
-    async authorize(tenantId, request) {
-      const tenant = await registry.findTenant(tenantId);
-      return tenant && edges.find((edge) => edge.owns(tenant))?.personalDataCredentials?.authorize(tenantId, request);
-    },
-  };
-}
-
-/**
- * The secret box of the configuration's key (demo mode: a key file in the data directory), or
- * undefined without one — the self-hosted site edge keeps no secret; an edge that does refuses to
- * start without it.
- */
-function openSecretBox(config: Config): SecretBox | undefined {
-  const secretKey = config.secretKey ?? (config.mode === 'demo' ? demoSecretKey(config.dataDir) : undefined);
-  return secretKey ? createSecretBox(secretKey) : undefined;
-}
-
-/** A secret box that refuses: what the registry gets when no `TALLY_SECRET_KEY` is configured. */
-const NO_SECRET_BOX: SecretBox = {
-  seal() {
-    throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY is not configured: this installation cannot keep a secret', { expose: true });
-  },
-  open() {
-    throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY is not configured: a sealed secret cannot be opened', { expose: true });
-  },
-};
-
-/** Checks what the selected edges need of the core configuration; every problem at once. */
-function checkEdgeRequirements(config: Config, modules: readonly EdgeModule[], known: readonly EdgeModule[]): void {
-  const problems: string[] = [];
-  for (const id of config.edges ?? []) {
-    if (!known.some((module) => module.id === id)) problems.push(`TALLY_EDGES: unknown edge "${id}" (known: ${known.map((module) => module.id).join(', ')})`);
-  }
-  for (const module of modules) {
-    if (module.requires.secretKey && !config.secretKey && config.mode !== 'demo') problems.push(`TALLY_SECRET_KEY: required by the ${module.id} edge (generate one with \`openssl rand -base64 32\`)`);
-    if (module.requires.publicBaseUrl && !config.baseUrlConfigured && config.mode !== 'demo') problems.push(`TALLY_BASE_URL: required by the ${module.id} edge (the public https URL Atlassian calls)`);
-  }
-  if (problems.length > 0) throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, { details: problems, expose: true });
-}
-
-/** The real I/O a Tally process runs on; `main.ts` passes the machine's, tests their own. */
-export interface Runtime {
-  clock: Clock;
-  fetch: Fetch;
-  sleep: Sleep;
-  logger: Logger;
-}
-
-/**
- * Builds Tally's object graph from a configuration: control database, registry, tenant stores,
- * the Jira clients' shared rate-limit coordinator, the job queue, the sync service and the HTTP
- * app. Nothing starts running until `sync.start()` / serving the app. `close()` stops the sync,
- * then closes the stores and the control database.
+ * Builds the server's object graph from a configuration, from the per-module wiring in
+ * `src/compose/` (control plane, Jira clients, edges): tenant stores with the report columns that
+ * follow them, the job queue, the scheduler, the sync service, the privacy jobs, the edges that are
+ * on and the HTTP app. Nothing starts running until `sync.start()` / serving the app. `close()`
+ * stops the edges, the scheduler and the sync, then closes the stores and the control database.
+ * The `tally` commands do not build this: they open what they need (`src/compose/tenant-tools.ts`).
  */
 export async function composeTally(
   config: Config,
@@ -118,13 +45,9 @@ export async function composeTally(
 ) {
   const { clock, logger } = runtime;
   const knownEdges = options.edgeModules ?? ALL_EDGE_MODULES;
-  const edgeModules = selectEdges(knownEdges, config);
-  checkEdgeRequirements(config, edgeModules, knownEdges);
   const ownedData = ownedDataOf(knownEdges);
-  const control = await openControlDb({ ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }), ownedMigrations: ownedData.migrations });
-  const secretBox = openSecretBox(config);
-  const registry = createSqlTenantRegistry({ db: control.db, secretBox: secretBox ?? NO_SECRET_BOX, clock });
-  const audit = createSqlAuditLog({ db: control.db, clock });
+  const plane = await openControlPlane(config, clock, ownedData);
+  const { control, registry, audit, secretBox } = plane;
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
   // Built below, once the sync they hand tenants to exists; read late by the credentials.
   let edges: readonly PlatformEdge[] = [];
@@ -138,15 +61,9 @@ export async function composeTally(
     { isObserving: (tenantId) => reportColumns?.isTracking(tenantId) ?? false, onDiscard: (tenantId) => reportColumns?.evict(tenantId) },
   );
   reportColumns = createReportColumnsCache({ stores });
-  const coordinator = createRateLimitCoordinator({ clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
-  const worklogListDecoder = config.parseThreads > 0 ? createWorklogParsePool(config.parseThreads) : inlineWorklogListDecoder;
-  const syncDeps: SyncTenantDeps = {
-    stores,
-    credentials,
-    logger,
-    jiraClientFor: (tenantId, access) =>
-      createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs, worklogListDecoder }),
-  };
+  const jira = createJiraClients(config, runtime);
+  const { coordinator } = jira;
+  const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor };
   const live = createLiveJiraData({
     clock,
     clientForViewer: (tenantId, access) => syncDeps.jiraClientFor(tenantId, access),
@@ -208,7 +125,7 @@ export async function composeTally(
     queue,
     requestSync: (tenantId) => sync.requestSync(tenantId, 'auto'),
   };
-  edges = await Promise.all(edgeModules.map((module) => module.create(host)));
+  edges = await buildEdges(config, knownEdges, host);
   for (const schedule of edges.flatMap((edge) => edge.schedules ?? [])) scheduler.declarePeriodic(schedule);
   scheduler.declarePeriodic({ name: 'account-retention', everyMs: 86_400_000, task: accountRetentionTask({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) });
   // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
@@ -233,16 +150,6 @@ export async function composeTally(
   scheduler.declarePerTenant(backupSchedule({ backups, registry, intervalHours: config.backupIntervalHours }));
   /** The scheduler under its former name: main.ts and tests start and run it as `periodic`. */
   const periodic = scheduler;
-  /** Tenants an edge cannot serve now (e.g. a revoked API token), with the edge's reason. */
-  async function listPausedTenants(): Promise<{ tenantId: TenantId; edge: string; reason: string | undefined; message: string | undefined }[]> {
-    const paused = [];
-    for (const tenant of await registry.listInstalled()) {
-      const edge = edges.find((candidate) => candidate.owns(tenant));
-      const status = await edge?.tenantStatus?.(tenant.id);
-      if (edge && status?.state === 'paused') paused.push({ tenantId: tenant.id, edge: edge.id, reason: status.reason, message: status.message });
-    }
-    return paused;
-  }
   const app = createApp({
     config,
     clock,
@@ -252,15 +159,19 @@ export async function composeTally(
     syncStatus: async (tenantId) => {
       const state = await (await stores.open(tenantId)).getSyncState();
       const budget = coordinator.snapshot();
+      // A tenant its edge cannot serve now (a revoked API token) says so on the page's banner.
+      const tenant = await registry.findTenant(tenantId);
+      const edgeStatus = tenant && (await edges.find((edge) => edge.owns(tenant))?.tenantStatus?.(tenantId));
       return {
         ...describeSyncStatus(state, clock.nowMs(), config.jiraPointsPerHour),
+        ...(edgeStatus?.state === 'paused' ? { paused: { reason: edgeStatus.reason ?? null, message: edgeStatus.message ?? null } } : {}),
         pointsBudget: { pointsPerHour: budget.pointsPerHour, remainingEstimate: budget.remainingPointsEstimate, pausedUntilMs: budget.appPausedUntilMs },
       };
     },
     reports,
     readiness: async () => {
       await sql`select 1`.execute(control.db);
-      const paused = await listPausedTenants();
+      const paused = await listPausedTenants(registry, edges);
       return { ready: true, ...(paused.length > 0 ? { detail: { pausedTenants: paused } } : {}) };
     },
   });
@@ -285,7 +196,7 @@ export async function composeTally(
     periodic,
     edges,
     app,
-    listPausedTenants,
+    listPausedTenants: () => listPausedTenants(registry, edges),
     /** Runs each edge's start (the site edge registers its site and checks its token); throws to stop start-up. */
     async startEdges(): Promise<void> {
       for (const edge of edges) await edge.start?.();
@@ -315,8 +226,8 @@ export async function composeTally(
       await sync.stop();
       await reportColumns.close();
       await stores.close();
-      await control.close();
-      await worklogListDecoder.close();
+      await plane.close();
+      await jira.close();
     },
   };
 }

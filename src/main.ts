@@ -47,15 +47,16 @@ export async function startServer(config: Config, options: { port?: number; host
   const runtime = options.runtime ?? machineRuntime(config);
   const tally = await composeTally(config, runtime);
   try {
-    // The site edge registers its site and checks its token here: a bad token stops start-up.
+    // Purges a crash interrupted finish first: their jobs run before any sync of those tenants.
+    await tally.purge.resumeOwed();
+    // The sync listens before the edges start, so an edge's `installed` (the site edge's first
+    // registration) starts the full sync; a bad token then stops start-up.
+    tally.sync.start();
     await tally.startEdges();
   } catch (error) {
     await tally.close();
     throw error;
   }
-  // Purges a crash interrupted finish first: their jobs run before any sync of those tenants.
-  await tally.purge.resumeOwed();
-  tally.sync.start();
   tally.periodic.start();
   void tally.preloadReports().catch((error: unknown) => runtime.logger.warn({ err: error }, 'report columns preload failed'));
   return new Promise((resolve) => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
-import { composeTally, type Runtime, type Tally } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
+import { openTenantData, type TenantData } from '../compose/tenant-tools.js';
 import { AppError, isAppError } from '../platform/app-error.js';
 import { createTenantBackups, type BackupInfo, type TenantBackups, type VerifyReport } from '../privacy/backups/tenant-backups.js';
 import { isBackupAllowed } from '../privacy/backups/is-backup-allowed.js';
@@ -63,8 +64,8 @@ function writeVerifyReport(io: CliIo, report: VerifyReport): void {
   io.stdout.write(failed.length === 0 ? `Backup ${report.backupId} of ${report.tenantId} is sound.\n` : `Backup ${report.backupId} of ${report.tenantId} failed verification (${failed.join(', ')}).\n`);
 }
 
-/** The tenant's backups, built from a composed Tally; a tenant that is not installed gets no new backup or restore. */
-function backupsOf(tally: Tally, config: Config, runtime: Runtime): TenantBackups {
+/** The tenant's backups over the tenant data; a tenant that is not installed gets no new backup or restore. */
+function backupsOf(tally: TenantData, config: Config, runtime: Runtime): TenantBackups {
   return createTenantBackups({
     backupDir: config.backupDir,
     dataDir: config.dataDir,
@@ -81,7 +82,7 @@ function backupsOf(tally: Tally, config: Config, runtime: Runtime): TenantBackup
 }
 
 async function run(parsed: BackupArgs, config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
-  const tally = await composeTally(config, runtime);
+  const tally = await openTenantData(config, runtime);
   try {
     const tenant = await resolveTenant(tally.registry, parsed.tenant);
     const backups = backupsOf(tally, config, runtime);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
-import type { Runtime } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
 import { AppError } from '../platform/app-error.js';
 import { buildDataStatement, renderDataStatementText, type OwnedData } from '../privacy/data-statement/data-statement.js';
 import type { CliIo, ExitCode } from './cli-io.js';

@@ -1,5 +1,6 @@
 import type { Config } from '../config/load-config.js';
-import { composeTally, type Runtime } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
+import { openSyncTools } from '../compose/tenant-tools.js';
 import { AppError } from '../platform/app-error.js';
 import { reconcileTenant } from '../sync/reconcile.js';
 import type { CliIo, ExitCode } from './cli-io.js';
@@ -13,7 +14,7 @@ import { resolveTenant } from './resolve-tenant.js';
 export async function reconcileCommand(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
   const [name] = args;
   if (!name) throw new AppError('REQUEST_INVALID', 'reconcile needs a tenant id or client key');
-  const tally = await composeTally(config, runtime);
+  const tally = await openSyncTools(config, runtime);
   try {
     const tenant = await resolveTenant(tally.registry, name);
     const access = await tally.credentials.forTenant(tenant.id);

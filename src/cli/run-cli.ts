@@ -1,5 +1,5 @@
 import type { Config } from '../config/load-config.js';
-import type { Runtime } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
 import { isAppError } from '../platform/app-error.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 import type { OwnedData } from '../privacy/data-statement/data-statement.js';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
-import { composeTally, type Runtime } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
+import { openSyncTools } from '../compose/tenant-tools.js';
 import { syncTenant } from '../sync/sync-tenant.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 import { resolveTenant } from './resolve-tenant.js';
@@ -17,7 +18,7 @@ const PAGES_PER_STEP = 5;
  */
 export async function syncCommand(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
   const { values, positionals } = parseArgs({ args, options: { full: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  const tally = await composeTally(config, runtime);
+  const tally = await openSyncTools(config, runtime);
   try {
     const tenant = await resolveTenant(tally.registry, positionals[0] ?? '');
     const store = await tally.stores.open(tenant.id);

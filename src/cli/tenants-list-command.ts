@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
-import { composeTally, type Runtime } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
+import { openSyncTools } from '../compose/tenant-tools.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 
 /**
@@ -9,7 +10,7 @@ import type { CliIo, ExitCode } from './cli-io.js';
  */
 export async function tenantsListCommand(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } }, strict: true });
-  const tally = await composeTally(config, runtime);
+  const tally = await openSyncTools(config, runtime);
   try {
     const rows = [];
     const paused = new Map((await tally.listPausedTenants()).map((entry) => [entry.tenantId as string, entry]));

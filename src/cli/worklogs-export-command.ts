@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
-import { composeTally, type Runtime } from '../compose.js';
+import type { Runtime } from '../compose/runtime.js';
+import { openTenantData } from '../compose/tenant-tools.js';
 import { AppError } from '../platform/app-error.js';
 import type { WorklogRow } from '../store/worklog-row.js';
 import type { CliIo, ExitCode } from './cli-io.js';
@@ -38,7 +39,7 @@ export async function worklogsExportCommand(args: string[], config: Config, runt
   if (!values.tenant) throw new AppError('REQUEST_INVALID', 'worklogs export needs --tenant <tenant id or client key>');
   const format = values.format ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') throw new AppError('REQUEST_INVALID', `--format must be ndjson or csv, got "${format}"`);
-  const tally = await composeTally(config, runtime);
+  const tally = await openTenantData(config, runtime);
   try {
     const tenant = await resolveTenant(tally.registry, values.tenant);
     const store = await tally.stores.open(tenant.id);

@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE = /\.(ts|tsx|mts|mjs|js)$/;
 const TEST_FILE = /(\.test\.ts|-test-kit\.ts|\.test-fixture\.mjs|engine-fixtures\.ts)$/;
 /** The composition root: the only place that lists the edges and wires them to the core. */
-const COMPOSITION_ROOT = new Set(['src/main.ts', 'src/compose.ts']);
+const isCompositionRoot = (file: string) => file === 'src/main.ts' || file === 'src/compose.ts' || file.startsWith('src/compose/');
 /** The contract beside the edges: the core and `http/` may use it; it names no edge. */
 const EDGE_CONTRACT = 'src/edges/edge.ts';
 const EDGE_LIST = 'src/edges/all-edges.ts';
@@ -61,7 +61,7 @@ function reachableFrom(entry: string): Set<string> {
 /** `a → b` for every import of a core file (outside edges and the composition root) into an edge. */
 function coreImportsOfEdges(files: readonly string[], imports: (file: string) => string[] = importsOf): string[] {
   return files
-    .filter((file) => !file.startsWith('src/edges/') && !COMPOSITION_ROOT.has(file))
+    .filter((file) => !file.startsWith('src/edges/') && !isCompositionRoot(file))
     .flatMap((file) => imports(file).filter((target) => target.startsWith('src/edges/') && target !== EDGE_CONTRACT).map((target) => `${file} → ${target}`));
 }
 

@@ -1,24 +1,11 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Logger } from '../../platform/logger.js';
 import type { TenantEvents } from '../../tenants/tenant-events.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import { readJson } from '../../http/read-json.js';
 import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
 import { CONNECT_ROUTES } from './descriptor.js';
-
-/**
- * The parts of a worklog webhook Tally reads (v2-shaped body, no top-level issue;
- * jira-connect-protocol.md §2). Ids arrive as strings; numbers are tolerated.
- */
-const worklogWebhookSchema = z.object({
-  timestamp: z.number().int().nonnegative().optional(),
-  webhookEvent: z.enum(['worklog_created', 'worklog_updated', 'worklog_deleted']),
-  worklog: z.object({
-    id: z.union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative()]).transform(String),
-    issueId: z.union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative()]).transform(String).optional(),
-  }),
-});
+import { worklogWebhookBodySchema } from '../kit/worklog-webhook-body.js';
 
 /** What the webhook route needs. */
 export interface WebhookDeps {
@@ -43,7 +30,7 @@ export function webhookRoutes(deps: WebhookDeps): Hono<TallyEnv> {
     } catch {
       raw = undefined;
     }
-    const parsed = worklogWebhookSchema.safeParse(raw);
+    const parsed = worklogWebhookBodySchema.safeParse(raw);
     if (!parsed.success) {
       deps.logger.warn({ event: 'webhook_unreadable', tenantId: tenant.id }, 'worklog webhook body not understood; polling will catch up');
       return c.body(null, 202);

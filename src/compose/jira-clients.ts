@@ -1,0 +1,29 @@
+import type { Config } from '../config/load-config.js';
+import { createHttpJiraClient } from '../jira/http-jira-client.js';
+import type { JiraClient } from '../jira/jira-client.js';
+import type { TenantJiraAccess } from '../jira/jira-credentials.js';
+import { createWorklogParsePool } from '../jira/parse-workers/worklog-parse-pool.js';
+import { createRateLimitCoordinator, type RateLimitCoordinator } from '../jira/rate-limit-coordinator.js';
+import { inlineWorklogListDecoder } from '../jira/worklog-list-decoder.js';
+import type { TenantId } from '../tenants/tenant.js';
+import type { Runtime } from './runtime.js';
+
+/** Jira clients of one process: one rate-limit coordinator (the points quota is one pool for the app). */
+export interface JiraClients {
+  coordinator: RateLimitCoordinator;
+  clientFor(tenantId: TenantId, access: TenantJiraAccess): JiraClient;
+  /** Stops the parse workers, if any. */
+  close(): Promise<void>;
+}
+
+/** Builds the process's Jira clients: shared coordinator, `/worklog/list` decoding inline or on workers. */
+export function createJiraClients(config: Config, runtime: Runtime): JiraClients {
+  const coordinator = createRateLimitCoordinator({ clock: runtime.clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
+  const worklogListDecoder = config.parseThreads > 0 ? createWorklogParsePool(config.parseThreads) : inlineWorklogListDecoder;
+  return {
+    coordinator,
+    clientFor: (tenantId, access) =>
+      createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock: runtime.clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs, worklogListDecoder }),
+    close: () => worklogListDecoder.close(),
+  };
+}
