@@ -12,6 +12,12 @@ export interface TenantJiraAccess {
    * site). Called once per refused attempt; it must not throw and must return quickly.
    */
   onRejected?(rejection: { status: 401 | 403; endpoint: string }): void;
+  /**
+   * Whether Jira keeps this caller's failed webhook deliveries (`GET /webhook/failed` serves apps
+   * with registered webhooks only — jira-connect-protocol.md §2). `false` spares a call that can
+   * only be refused; undefined means it may.
+   */
+  keepsFailedWebhooks?: boolean;
 }
 
 /**

@@ -81,6 +81,6 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   }
   const incremental = await runIncrementalSync(context, { maxPages: Math.max(1, budget - counts.pages) });
   addCounts(counts, incremental.counts);
-  if (incremental.done) await replayFailedWebhooks(context);
+  if (incremental.done && access.keepsFailedWebhooks !== false) await replayFailedWebhooks(context);
   return { status: incremental.done ? 'synced' : 'partial', phase: 'incremental', counts };
 }

@@ -95,6 +95,8 @@ describe('the site edge', () => {
     expect((await store.getWorklogsByIds(ids)).map((row) => row.clientWorklogId).sort()).toEqual(ids.slice(0, 2).sort());
     expect(await tally.edges[0]!.tenantStatus!(tenant.id)).toEqual({ state: 'ok' });
     expect(site.logLines.join('')).not.toContain(token);
+    // Admin webhooks keep no failed-delivery list for a token: the sync never asks for one.
+    expect(bed.sim.limits.counters()['GET /rest/api/3/webhook/failed']).toBeUndefined();
   });
 
   it('finds the gateway for a scoped token and keeps the same tenant across restarts', async () => {

@@ -29,5 +29,7 @@ export function createSiteJiraAccess(options: { apiBaseUrl: string; authorizatio
       return options.authorization;
     },
     onRejected: options.onRejected,
+    // Admin webhooks have no failed-delivery list for API tokens; asking would only be refused.
+    keepsFailedWebhooks: false,
   };
 }
