@@ -35,7 +35,10 @@ export function apiRoutes(authenticate: MiddlewareHandler<TallyEnv>, deps: { syn
     const tenant = c.get('tenant');
     const accountId = c.get('accountId');
     const { timeZone } = await deps.reports.session({ tenantId: tenant.id, accountId });
-    return c.json({ tenantId: tenant.id, siteUrl: tenant.baseUrl, accountId: accountId ?? null, timeZone });
+    // A JQL filter runs as the viewer, so it is offered only where the edge handed over the
+    // viewer's own Jira access (REPORT_JQL_NEEDS_VIEWER otherwise).
+    const jqlFilter = c.get('viewerJiraAccess') !== undefined;
+    return c.json({ tenantId: tenant.id, siteUrl: tenant.baseUrl, accountId: accountId ?? null, timeZone, jqlFilter });
   });
   routes.route('/', reportRoutes(deps.reports, deps.clock));
   /** Where this site's synchronisation stands: phase, progress, an honest ETA, the points budget. */

@@ -175,6 +175,8 @@ describe('Forge Remote: lifecycle and sync', () => {
     const admin = [...bed.sim.site.users.values()].find((user) => user.siteAdmin && user.accountType === 'atlassian')!;
     const session = await bed.sim.forge.invokeRemote({ accountId: admin.accountId, path: '/api/session', method: 'GET' });
     expect(session).toMatchObject({ status: 200, body: { tenantId: tenant.id, siteUrl: bed.sim.site.baseUrl, accountId: admin.accountId } });
+    // Forge hands Tally the user's own token: the page may filter by JQL, run as them.
+    expect(session).toMatchObject({ body: { jqlFilter: true } });
 
     const response = await bed.sim.forge.invokeRemote({ accountId: admin.accountId, path: '/api/reports/summary', method: 'POST', body: { from: '2017-01-01', to: '2026-12-31', timeZone: 'UTC', groupBy: ['user'] } });
     expect(response.status).toBe(200);

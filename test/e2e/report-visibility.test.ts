@@ -82,6 +82,12 @@ describe('report answers for a viewer who may browse a story but not its epic', 
 });
 
 describe('a JQL filter on a page without the viewer’s own Jira access', () => {
+  it('is not offered: the session says the page has no JQL filter', async () => {
+    const token = contextToken({ clientKey, sharedSecret, accountId: admin.accountId, nowMs: bed.sim.clock.now() });
+    const response = await bed.app.request('/api/session', { headers: { authorization: `JWT ${token}` } });
+    expect(await response.json()).toMatchObject({ accountId: admin.accountId, jqlFilter: false });
+  });
+
   it('is refused with REPORT_JQL_NEEDS_VIEWER, naming the filters that still work', async () => {
     for (const viewer of [outsider, admin]) {
       const response = await summary(viewer.accountId, { groupBy: ['issue'], jql: 'comment ~ "Initech"' });

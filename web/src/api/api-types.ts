@@ -13,6 +13,8 @@ export interface Session {
   accountId: string | null;
   /** The tenant's reporting zone: the default of every report. */
   timeZone: string;
+  /** Whether this page may filter by JQL (it runs as the viewer; not where Tally has no viewer access). */
+  jqlFilter?: boolean;
 }
 
 /** `GET /api/sync/status` (only the fields the page shows). */

@@ -6,7 +6,7 @@ import { UserPicker, type UserOption } from './user-picker.js';
  * The filters: users apply at once; issue keys, projects and JQL apply on Enter or "Apply", so
  * a half-typed JQL query is never sent.
  */
-export function FiltersForm({ filters, users, onChange }: { filters: ReportFilters; users: readonly UserOption[]; onChange(filters: ReportFilters): void }) {
+export function FiltersForm({ filters, users, jql = true, onChange }: { filters: ReportFilters; users: readonly UserOption[]; jql?: boolean; onChange(filters: ReportFilters): void }) {
   const [draft, setDraft] = useState(filters);
   // Follow changes made elsewhere (Clear), but keep unapplied typing when only the users change.
   useEffect(() => setDraft((current) => ({ ...current, issues: filters.issues, projects: filters.projects, jql: filters.jql })), [filters.issues, filters.projects, filters.jql]);
@@ -26,10 +26,13 @@ export function FiltersForm({ filters, users, onChange }: { filters: ReportFilte
         <label htmlFor="filter-projects">Projects</label>
         <input id="filter-projects" data-testid="filter-projects" placeholder="KEY, OTHER" value={draft.projects} onChange={(event) => setDraft({ ...draft, projects: event.target.value })} />
       </div>
-      <div className="field field-wide">
-        <label htmlFor="filter-jql">JQL</label>
-        <input id="filter-jql" data-testid="filter-jql" placeholder="labels = billable" spellCheck={false} value={draft.jql} onChange={(event) => setDraft({ ...draft, jql: event.target.value })} />
-      </div>
+      {/* A JQL filter runs as the viewer; where Tally cannot act as them, the box is not offered. */}
+      {jql && (
+        <div className="field field-wide">
+          <label htmlFor="filter-jql">JQL</label>
+          <input id="filter-jql" data-testid="filter-jql" placeholder="labels = billable" spellCheck={false} value={draft.jql} onChange={(event) => setDraft({ ...draft, jql: event.target.value })} />
+        </div>
+      )}
       <div className="field field-actions">
         <button type="submit" className="button primary" data-testid="filters-apply" disabled={!dirty}>
           Apply

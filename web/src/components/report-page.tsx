@@ -92,7 +92,7 @@ export function ReportPage({ api, session, nowMs }: { api: TallyApi; session: Se
         <RangeControls preset={preset} range={range} timeZone={timeZone} problem={problem} onPreset={choosePreset} onRange={chooseRange} onTimeZone={chooseTimeZone} />
         <GroupByChooser levels={groupBy} onChange={setGroupBy} />
       </div>
-      <FiltersForm filters={filters} users={userOptions} onChange={setFilters} />
+      <FiltersForm filters={filters} users={userOptions} jql={session.jqlFilter !== false} onChange={setFilters} />
       <ReportTabs tab={tab} onTab={setTab}>
         {tab === 'summary' ? (
           <SummaryPanel summary={summary} chart={chartData} chartFailed={chart.status === 'error'} bucket={bucket} sort={sort} filtered={filtered} onSort={setSort} onRetry={retrySummary} />
