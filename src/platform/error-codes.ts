@@ -207,6 +207,11 @@ export const errorCodes = {
     retryable: false,
     description: 'Jira accepted TALLY_JIRA_API_TOKEN at start-up but it lacks what Tally needs: the message names the missing scopes (a scoped token needs `read:jira-work` and `read:jira-user`) or the missing Browse projects permission of its account.',
   },
+  SITE_STARTING: {
+    httpStatus: 503,
+    retryable: true,
+    description: 'The self-hosted site edge has not finished connecting to the Jira site (token check, registration); the page retries after a few seconds.',
+  },
   INTERNAL: {
     httpStatus: 500,
     retryable: false,

@@ -37,5 +37,7 @@ describe('logger', () => {
   it('strips token query parameters from URLs', () => {
     expect(redactUrl('/page?xdm_e=x&jwt=eyJhbGciOi.abc.def&lic=none')).toBe('/page?xdm_e=x&jwt=[redacted]&lic=none');
     expect(redactUrl('/plain?x=1')).toBe('/plain?x=1');
+    // The site edge's sign-in link carries its key in the query.
+    expect(redactUrl('/site/access?key=2wa-Hq5DEaqMFBiVWUEP8Tmnf')).toBe('/site/access?key=[redacted]');
   });
 });

@@ -52,5 +52,5 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /** Removes the values of token-bearing query parameters from a URL before it is logged. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:jwt|token|access_token|signature)=)[^&#]*/gi, '$1[redacted]');
+  return url.replace(/([?&](?:jwt|token|access_token|signature|key)=)[^&#]*/gi, '$1[redacted]');
 }

@@ -137,7 +137,7 @@ export function createSiteAccess(deps: SiteAccessDeps): { routes: Hono<TallyEnv>
       const viewer = await deps.viewer();
       if (!viewer) {
         // No code of its own yet (error-codes.ts is not this module's): the closest retryable 503.
-        throw new AppError('STORE_UNAVAILABLE', 'Tally is still connecting to the Jira site; try again in a few seconds', { expose: true, retryAfterMs: STARTING_RETRY_AFTER_MS });
+        throw new AppError('SITE_STARTING', 'Tally is still connecting to the Jira site; try again in a few seconds', { expose: true, retryAfterMs: STARTING_RETRY_AFTER_MS });
       }
       c.set('tenant', viewer.tenant);
       c.set('accountId', viewer.accountId);
