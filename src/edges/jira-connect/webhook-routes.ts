@@ -5,7 +5,7 @@ import type { TallyEnv } from '../../http/tally-env.js';
 import { readJson } from '../../http/read-json.js';
 import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
 import { CONNECT_ROUTES } from './descriptor.js';
-import { worklogWebhookBodySchema } from '../kit/worklog-webhook-body.js';
+import { worklogHintOf } from '../kit/worklog-webhook-body.js';
 
 /** What the webhook route needs. */
 export interface WebhookDeps {
@@ -30,19 +30,9 @@ export function webhookRoutes(deps: WebhookDeps): Hono<TallyEnv> {
     } catch {
       raw = undefined;
     }
-    const parsed = worklogWebhookBodySchema.safeParse(raw);
-    if (!parsed.success) {
-      deps.logger.warn({ event: 'webhook_unreadable', tenantId: tenant.id }, 'worklog webhook body not understood; polling will catch up');
-      return c.body(null, 202);
-    }
-    deps.events.emit('worklogWebhook', {
-      tenantId: tenant.id,
-      event: parsed.data.webhookEvent,
-      worklogId: parsed.data.worklog.id,
-      issueId: parsed.data.worklog.issueId,
-      deliveryId: c.req.header('x-atlassian-webhook-identifier'),
-      timestampMs: parsed.data.timestamp,
-    });
+    const hint = worklogHintOf(tenant.id, raw, c.req.header('x-atlassian-webhook-identifier'));
+    if (hint) deps.events.emit('worklogWebhook', hint);
+    else deps.logger.warn({ event: 'webhook_unreadable', tenantId: tenant.id }, 'worklog webhook body not understood; polling will catch up');
     return c.body(null, 202);
   });
   return routes;

@@ -4,7 +4,7 @@ import { AppError } from '../../platform/app-error.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TenantEvents } from '../../tenants/tenant-events.js';
 import type { TenantId } from '../../tenants/tenant.js';
-import { worklogWebhookBodySchema } from '../kit/worklog-webhook-body.js';
+import { worklogHintOf } from '../kit/worklog-webhook-body.js';
 import { isValidHubSignature } from './hub-signature.js';
 
 /** Where a site administrator points the admin webhook (Jira settings → System → WebHooks). */
@@ -39,24 +39,15 @@ export function siteWebhookRoutes(deps: SiteWebhookDeps): Hono<TallyEnv> {
     if (!isValidHubSignature(deps.secret, body, signature)) throw new AppError('AUTH_INVALID', 'The webhook signature does not match TALLY_JIRA_WEBHOOK_SECRET');
     const tenantId = deps.tenantId();
     if (tenantId === undefined) throw new AppError('JIRA_UNAVAILABLE', 'The site is not connected yet', { expose: true });
-    let parsed;
+    let json: unknown;
     try {
-      parsed = worklogWebhookBodySchema.safeParse(JSON.parse(new TextDecoder().decode(body)));
+      json = JSON.parse(new TextDecoder().decode(body));
     } catch {
-      parsed = undefined;
+      json = undefined;
     }
-    if (!parsed?.success) {
-      deps.logger.warn({ event: 'webhook_unreadable', tenantId }, 'signed admin webhook not understood (not a worklog event?); polling will catch up');
-      return c.body(null, 202);
-    }
-    deps.events.emit('worklogWebhook', {
-      tenantId,
-      event: parsed.data.webhookEvent,
-      worklogId: parsed.data.worklog.id,
-      issueId: parsed.data.worklog.issueId,
-      deliveryId: c.req.header('x-atlassian-webhook-identifier'),
-      timestampMs: parsed.data.timestamp,
-    });
+    const hint = worklogHintOf(tenantId, json, c.req.header('x-atlassian-webhook-identifier'));
+    if (hint) deps.events.emit('worklogWebhook', hint);
+    else deps.logger.warn({ event: 'webhook_unreadable', tenantId }, 'signed admin webhook not understood (not a worklog event?); polling will catch up');
     return c.body(null, 202);
   });
   return routes;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { TenantEventMap } from '../../tenants/tenant-events.js';
+import type { TenantId } from '../../tenants/tenant.js';
 
 /** A worklog id or issue id as webhooks send it: a decimal string, numbers tolerated. */
 const jiraId = z.union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative()]).transform(String);
@@ -20,3 +22,21 @@ export const worklogWebhookBodySchema = z.object({
 
 /** A worklog webhook body as {@link worklogWebhookBodySchema} reads it. */
 export type WorklogWebhookBody = z.infer<typeof worklogWebhookBodySchema>;
+
+/**
+ * The sync's hint for a delivery, or undefined for a body Tally cannot read (the caller answers
+ * 202 all the same: webhooks are hints and polling repairs what they miss). `deliveryId` is
+ * `X-Atlassian-Webhook-Identifier`, the same across Jira's retries.
+ */
+export function worklogHintOf(tenantId: TenantId, body: unknown, deliveryId: string | undefined): TenantEventMap['worklogWebhook'] | undefined {
+  const parsed = worklogWebhookBodySchema.safeParse(body);
+  if (!parsed.success) return undefined;
+  return {
+    tenantId,
+    event: parsed.data.webhookEvent,
+    worklogId: parsed.data.worklog.id,
+    issueId: parsed.data.worklog.issueId,
+    deliveryId,
+    timestampMs: parsed.data.timestamp,
+  };
+}
