@@ -70,6 +70,22 @@ async function showWebhook(tally: DemoTally, running: RunningSimulator): Promise
   return received;
 }
 
+/** `--once`: prints what `checkPage` found and stops both; otherwise serves until Ctrl-C. */
+async function finish(once: boolean, tally: DemoTally, running: RunningSimulator, checkPage: () => Promise<string>): Promise<void> {
+  if (once) {
+    process.stdout.write(`${await checkPage()}\n`);
+    await tally.close();
+    await running.close();
+    return;
+  }
+  process.stdout.write('\nServing until Ctrl-C.\n');
+  const stop = () => {
+    void tally.close().then(() => running.close()).then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
 /** Checks that the page answers through the access link: the cookie it sets opens `/`. */
 async function openWithAccessLink(accessLink: string, tallyUrl: string): Promise<string> {
   const signIn = await fetch(accessLink, { redirect: 'manual' });
@@ -94,18 +110,7 @@ async function runSiteDemo(running: RunningSimulator, once: boolean): Promise<vo
   process.stdout.write(`  signed admin webhook received: ${await showWebhook(tally, running)}\n\n`);
   process.stdout.write(`Sign in to the report page with the link \`npx tally access-link\` printed:\n  ${tally.accessLink}\n`);
   process.stdout.write(`What Tally stores, and how it deletes it: ${tally.server.url}/data-statement\n`);
-  if (once) {
-    process.stdout.write(`${await openWithAccessLink(tally.accessLink, tally.server.url)}\n`);
-    await tally.close();
-    await running.close();
-    return;
-  }
-  process.stdout.write('\nServing until Ctrl-C.\n');
-  const stop = () => {
-    void tally.close().then(() => running.close()).then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  await finish(once, tally, running, () => openWithAccessLink(tally.accessLink, tally.server.url));
 }
 
 async function main(): Promise<void> {
@@ -152,19 +157,10 @@ async function main(): Promise<void> {
   process.stdout.write(`Report page (opens as the site admin, the way Jira's iframe would load it):\n  ${pageUrl}\n`);
   process.stdout.write(`  as another user: ${pageUrl}?as=<accountId>\n`);
   process.stdout.write(`What Tally stores, and how it deletes it: ${tally.server.url}/data-statement\n`);
-  if (once) {
+  await finish(once, tally, running, async () => {
     const page = await fetch(pageUrl);
-    process.stdout.write(`Report page answered ${page.status} (${(await page.text()).includes('tally-token') ? 'with a session token' : 'without a session token'}).\n`);
-    await tally.close();
-    await running.close();
-    return;
-  }
-  process.stdout.write('\nServing until Ctrl-C.\n');
-  const stop = () => {
-    void tally.close().then(() => running.close()).then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    return `Report page answered ${page.status} (${(await page.text()).includes('tally-token') ? 'with a session token' : 'without a session token'}).`;
+  });
 }
 
 await main();
