@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
+import { configKeys } from '../../src/config/config-schema.js';
 import { composeTally, type Runtime } from '../../src/compose.js';
 import { ALL_EDGE_MODULES } from '../../src/edges/all-edges.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -60,6 +61,15 @@ const runtime: Runtime = {
 };
 
 describe('edge subsets', () => {
+  it('names, for every edge, configuration keys that exist and are documented', () => {
+    const documented = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const module of ALL_EDGE_MODULES) {
+      expect(module.configKeys.length, module.id).toBeGreaterThan(0);
+      expect(module.configKeys.filter((key) => !(configKeys as readonly string[]).includes(key)), module.id).toEqual([]);
+      expect(module.configKeys.filter((key) => !documented.includes(`| \`${key}\` |`)), module.id).toEqual([]);
+    }
+  });
+
   it('has a probe for every edge Tally ships', () => {
     expect(ALL_EDGE_MODULES.map((module) => module.id).filter((id) => PROBES[id] === undefined)).toEqual([]);
   });
