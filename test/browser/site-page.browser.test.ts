@@ -171,4 +171,27 @@ describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
     expect((await page.goto(`${tally.url}/`))?.status()).toBe(401);
     await context.close();
   }, 90_000);
+
+  // Last: it takes the token away from the running server.
+  it('says the synchronisation is paused, and why, once Jira rejects the API token', async () => {
+    const admin = sim.generated!.admin;
+    // The site's admin revokes the token (it stops working everywhere at once).
+    admin.apiTokens = [];
+    const [tenant] = await tally.registry.listInstalled();
+    tally.tally.sync.requestSync(tenant!.id, 'auto');
+    await tally.tally.queue.idle();
+    const { context } = await newOfflineContext(browser);
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    await page.goto(link);
+    await page.waitForURL(`${tally.url}/`);
+    const banner = page.getByTestId('sync-paused');
+    await banner.waitFor({ timeout: 30_000 });
+    expect(await banner.getAttribute('role')).toBe('alert');
+    expect(await banner.textContent()).toMatch(/Synchronisation is paused\..*TALLY_JIRA_API_TOKEN/);
+    // The report still answers from what was synchronised.
+    await page.waitForSelector('[data-testid="summary-table"]', { timeout: 30_000 });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });

@@ -23,6 +23,8 @@ export interface SyncStatus {
   fraction: number;
   etaSeconds?: number;
   worklogsWritten: number;
+  /** Present while the site's edge cannot reach Jira (e.g. a revoked API token): why, and what to do. */
+  paused?: { reason: string | null; message: string | null };
 }
 
 /** The report question shared by every report route. */

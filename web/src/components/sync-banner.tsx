@@ -3,6 +3,8 @@ import type { SyncStatus } from '../api/api-types.js';
 import type { TallyApi } from '../api/tally-api.js';
 
 const POLL_INTERVAL_MS = 5000;
+/** While the sync is paused (a revoked token), the status is asked again this often: a restart resumes it. */
+const PAUSED_POLL_INTERVAL_MS = 30_000;
 
 function eta(seconds: number | undefined): string {
   if (seconds === undefined) return '';
@@ -14,6 +16,8 @@ function eta(seconds: number | undefined): string {
 /**
  * While Tally is still reading the site's history, says so (reports are incomplete until then)
  * and polls the status; calls `onSynced` once the full sync has finished, so the report reloads.
+ * While the sync is paused (the site's edge cannot reach Jira, e.g. a revoked API token), says
+ * that instead, with the operator's next step: reports show what was synchronised until then.
  */
 export function SyncBanner({ api, onSynced }: { api: TallyApi; onSynced(): void }) {
   const [status, setStatus] = useState<SyncStatus | undefined>();
@@ -28,7 +32,9 @@ export function SyncBanner({ api, onSynced }: { api: TallyApi; onSynced(): void 
       api.syncStatus(controller.signal).then(
         (next) => {
           setStatus(next);
-          if (next.phase !== 'incremental') {
+          if (next.paused) {
+            timer = setTimeout(poll, PAUSED_POLL_INTERVAL_MS);
+          } else if (next.phase !== 'incremental') {
             wasSyncing = true;
             timer = setTimeout(poll, POLL_INTERVAL_MS);
           } else if (wasSyncing) {
@@ -48,6 +54,13 @@ export function SyncBanner({ api, onSynced }: { api: TallyApi; onSynced(): void 
     };
   }, [api]);
 
+  if (status?.paused) {
+    return (
+      <div className="banner banner-warning" role="alert" data-testid="sync-paused">
+        <strong>Synchronisation is paused.</strong> {status.paused.message ?? 'Tally cannot reach Jira for this site.'} Reports show the worklogs synchronised until then.
+      </div>
+    );
+  }
   if (!status || status.phase === 'incremental') return null;
   const percent = Math.floor(status.fraction * 100);
   return (
