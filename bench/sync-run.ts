@@ -5,6 +5,8 @@
  *   bulk       Tally's sync: `/worklog/updated` pages + `/worklog/list` batches.
  *   per-issue  the common connector approach: every issue's `GET /issue/{id}/worklog`.
  */
+import { createConnectInstallationStore } from '../src/edges/jira-connect/connect-installation-store.js';
+import { createSecretBox } from '../src/tenants/secret-box.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +37,8 @@ const config = loadConfig({
 const logger = createLogger({ level: 'warn', destination: process.stderr });
 const tally = await composeTally(config, { clock: systemClock, fetch: (i, o) => fetch(i, o), sleep: timerSleep, logger });
 try {
-  const { tenant } = await tally.registry.recordInstall({ clientKey: values['client-key'] ?? 'bench-client', product: 'jira', baseUrl: values['sim-url'] ?? '', sharedSecret: values.secret ?? '' });
+  const installations = createConnectInstallationStore({ db: tally.control.db, registry: tally.registry, secretBox: createSecretBox(config.secretKey!) });
+  const { tenant } = await installations.recordInstall({ clientKey: values['client-key'] ?? 'bench-client', product: 'jira', baseUrl: values['sim-url'] ?? '', sharedSecret: values.secret ?? '' });
   const access = await tally.credentials.forTenant(tenant.id);
   if (!access) throw new Error('no access');
   const store = await tally.stores.open(tenant.id);

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { findConnectTenantId } from '../src/edges/jira-connect/connect-installation-store.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
@@ -42,11 +43,11 @@ export async function startDemoTally(running: RunningSimulator, options: { point
     await server.close();
     throw new Error(`the simulated site could not install Tally: ${result.status} ${result.reason}`);
   }
-  const tenant = await server.registry.findCredentialsByClientKey(result.clientKey);
+  const tenantId = await findConnectTenantId(server.tally.control.db, result.clientKey);
   return {
     server,
     clientKey: result.clientKey,
-    tenantId: tenant?.tenant.id ?? ('t_unknown' as TenantId),
+    tenantId: tenantId ?? ('t_unknown' as TenantId),
     dataDir,
     close: async () => {
       await server.close();

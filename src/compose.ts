@@ -6,7 +6,7 @@ import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js'
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
 import { describeSyncStatus } from './sync/sync-status.js';
 import { createTenantEvents } from './tenants/tenant-events.js';
-import { ownedDataOf, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
+import { forgetTenantInEdges, ownedDataOf, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
 import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import { createApp } from './http/create-app.js';
 import { AppError } from './platform/app-error.js';
@@ -103,6 +103,8 @@ export async function composeTally(
     audit,
     clock,
     logger,
+    // Every edge's, on or off: a tenant of an edge switched off since still has its secret wiped.
+    forgetSecrets: forgetTenantInEdges(knownEdges),
     ...(hooks.afterPurgeStep ? { afterStep: hooks.afterPurgeStep } : {}),
   });
   // A verified uninstall stops the tenant's work at once (the running job is aborted, waiting ones

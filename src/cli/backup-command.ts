@@ -84,7 +84,7 @@ function backupsOf(tally: TenantData, config: Config, runtime: Runtime): TenantB
 async function run(parsed: BackupArgs, config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
   const tally = await openTenantData(config, runtime);
   try {
-    const tenant = await resolveTenant(tally.registry, parsed.tenant);
+    const tenant = await resolveTenant(tally, parsed.tenant);
     const backups = backupsOf(tally, config, runtime);
     switch (parsed.subcommand) {
       case 'create': {

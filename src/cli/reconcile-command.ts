@@ -16,7 +16,7 @@ export async function reconcileCommand(args: string[], config: Config, runtime: 
   if (!name) throw new AppError('REQUEST_INVALID', 'reconcile needs a tenant id or client key');
   const tally = await openSyncTools(config, runtime);
   try {
-    const tenant = await resolveTenant(tally.registry, name);
+    const tenant = await resolveTenant(tally, name);
     const access = await tally.credentials.forTenant(tenant.id);
     if (!access) throw new AppError('NOT_FOUND', `tenant ${tenant.id} is not installed`);
     const store = await tally.stores.open(tenant.id);

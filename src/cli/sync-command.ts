@@ -20,7 +20,7 @@ export async function syncCommand(args: string[], config: Config, runtime: Runti
   const { values, positionals } = parseArgs({ args, options: { full: { type: 'boolean' } }, allowPositionals: true, strict: true });
   const tally = await openSyncTools(config, runtime);
   try {
-    const tenant = await resolveTenant(tally.registry, positionals[0] ?? '');
+    const tenant = await resolveTenant(tally, positionals[0] ?? '');
     const store = await tally.stores.open(tenant.id);
     let mode: 'auto' | 'full' = values.full ? 'full' : 'auto';
     for (;;) {

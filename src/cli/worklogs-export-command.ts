@@ -41,7 +41,7 @@ export async function worklogsExportCommand(args: string[], config: Config, runt
   if (format !== 'ndjson' && format !== 'csv') throw new AppError('REQUEST_INVALID', `--format must be ndjson or csv, got "${format}"`);
   const tally = await openTenantData(config, runtime);
   try {
-    const tenant = await resolveTenant(tally.registry, values.tenant);
+    const tenant = await resolveTenant(tally, values.tenant);
     const store = await tally.stores.open(tenant.id);
     if (format === 'csv') io.stdout.write(`${EXPORT_FIELDS.join(',')}\r\n`);
     for await (const page of store.streamWorklogs(1000)) {

@@ -1,5 +1,4 @@
 import type { Config } from '../config/load-config.js';
-import { AppError } from '../platform/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import type { OwnedData } from '../privacy/data-statement/data-statement.js';
 import { createSqlAuditLog, type AuditLog } from '../tenants/audit-log.js';
@@ -17,16 +16,6 @@ export interface ControlPlane {
   secretBox: SecretBox | undefined;
   close(): Promise<void>;
 }
-
-/** A secret box that refuses: what the registry gets when no `TALLY_SECRET_KEY` is configured. */
-const NO_SECRET_BOX: SecretBox = {
-  seal() {
-    throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY is not configured: this installation cannot keep a secret', { expose: true });
-  },
-  open() {
-    throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY is not configured: a sealed secret cannot be opened', { expose: true });
-  },
-};
 
 /**
  * The secret box of the configuration's key (demo mode: a key file in the data directory), or
@@ -47,7 +36,7 @@ export async function openControlPlane(config: Config, clock: Clock, owned: Owne
   const secretBox = openSecretBox(config);
   return {
     control,
-    registry: createSqlTenantRegistry({ db: control.db, secretBox: secretBox ?? NO_SECRET_BOX, clock }),
+    registry: createSqlTenantRegistry({ db: control.db, clock }),
     audit: createSqlAuditLog({ db: control.db, clock }),
     secretBox,
     close: () => control.close(),

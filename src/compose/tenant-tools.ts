@@ -1,5 +1,5 @@
 import type { Config } from '../config/load-config.js';
-import { ownedDataOf, type EdgeModule, type PlatformEdge } from '../edges/edge.js';
+import { findTenantIdByEdgeKey, ownedDataOf, type EdgeModule, type PlatformEdge } from '../edges/edge.js';
 import { ALL_EDGE_MODULES } from '../edges/all-edges.js';
 import { createInProcessJobQueue } from '../jobs/in-process-job-queue.js';
 import type { JiraCredentials } from '../jira/jira-credentials.js';
@@ -11,6 +11,7 @@ import type { ControlDb } from '../tenants/control-db.js';
 import type { SecretBox } from '../tenants/secret-box.js';
 import { createTenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import type { TenantId } from '../tenants/tenant.js';
 import { openControlPlane } from './control-plane.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, type PausedTenant } from './edges.js';
 import { createJiraClients } from './jira-clients.js';
@@ -29,6 +30,8 @@ export interface TenantData {
   /** Seals and opens the edges' secrets (undefined without `TALLY_SECRET_KEY`). */
   secretBox: SecretBox | undefined;
   stores: StoreProvider;
+  /** The tenant an edge's own key names (a Connect client key, …), for operators naming tenants. */
+  findTenantIdByKey(key: string): Promise<TenantId | undefined>;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function openTenantData(config: Config, runtime: Runtime, edgeModul
     audit: plane.audit,
     secretBox: plane.secretBox,
     stores,
+    findTenantIdByKey: findTenantIdByEdgeKey(edgeModules, plane.control.db),
     async close() {
       await stores.close();
       await plane.close();

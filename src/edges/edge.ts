@@ -1,4 +1,5 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { TallyEnv } from '../http/tally-env.js';
 import type { JiraCredentials } from '../jira/jira-credentials.js';
@@ -111,6 +112,15 @@ export interface EdgeModule {
    */
   readonly controlMigrations?: OwnedMigrations;
   readonly controlCatalogue?: DatabaseCatalogue;
+  /**
+   * Wipes the secrets this edge keeps for a tenant (the uninstall purge's last step). `db` is the
+   * transaction that finishes the purge: it is called only when the tenant is still uninstalled,
+   * and a re-install cannot commit in between. Called whether the edge is on or not; idempotent;
+   * the edge's rows stay until the account record is deleted (they go by cascade).
+   */
+  forgetTenant?(db: Kysely<any>, tenantId: TenantId): Promise<void>;
+  /** The tenant an operator names by this edge's own key for it (e.g. a Connect client key), whatever its state. */
+  findTenantIdByKey?(db: Kysely<any>, key: string): Promise<TenantId | undefined>;
   /** Sentences for the data statement: what this edge keeps about an installation, and for how long. */
   readonly dataStatement?: readonly string[];
   /** `tally` commands of this edge (e.g. the site edge's `access-link`); run without a server. */
@@ -149,5 +159,23 @@ export function ownedDataOf(modules: readonly EdgeModule[]): OwnedData {
     migrations: Object.assign({}, ...modules.map((module) => module.controlMigrations ?? {})),
     catalogue: Object.assign({}, ...modules.map((module) => module.controlCatalogue ?? {})),
     notes: modules.flatMap((module) => (module.dataStatement ?? []).map((sentence) => `**${module.id}**: ${sentence}`)),
+  };
+}
+
+/** Wipes a tenant's secrets in every edge that keeps some, on or off (see `EdgeModule.forgetTenant`). */
+export function forgetTenantInEdges(modules: readonly EdgeModule[]): (db: Kysely<any>, tenantId: TenantId) => Promise<void> {
+  return async (db, tenantId) => {
+    for (const module of modules) await module.forgetTenant?.(db, tenantId);
+  };
+}
+
+/** The tenant the first edge that knows `key` names, on or off (see `EdgeModule.findTenantIdByKey`). */
+export function findTenantIdByEdgeKey(modules: readonly EdgeModule[], db: Kysely<any>): (key: string) => Promise<TenantId | undefined> {
+  return async (key) => {
+    for (const module of modules) {
+      const found = await module.findTenantIdByKey?.(db, key);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   };
 }

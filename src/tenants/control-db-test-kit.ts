@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach } from 'vitest';
 import { createTestPostgresDatabase } from '../../test/support/postgres.js';
-import { openControlDb, type ControlDb, type ControlDbOptions } from './control-db.js';
+import { openControlDb, type ControlDb, type ControlDbOptions, type OwnedMigrations } from './control-db.js';
 import type { ControlDialect } from './control-migrations.js';
 
 /** The dialects every control-database suite runs on: `describe.each(controlDialects)`. */
@@ -33,11 +33,11 @@ export async function createControlDbTarget(dialect: ControlDialect): Promise<Co
 
 /**
  * Registers a `beforeEach` that gives every test of the suite its own open, migrated control
- * database of `dialect`. When the test finishes the database is closed, then removed if the test
+ * database of `dialect` (with `ownedMigrations`: the edges' tables too). When the test finishes the database is closed, then removed if the test
  * passed — a failed test's database is kept (and its location printed) for a look.
  * Returns accessors valid inside a test.
  */
-export function useControlDb(dialect: ControlDialect): { control(): ControlDb; target(): ControlDbTarget } {
+export function useControlDb(dialect: ControlDialect, ownedMigrations?: OwnedMigrations): { control(): ControlDb; target(): ControlDbTarget } {
   let current: { control: ControlDb; target: ControlDbTarget } | undefined;
   beforeEach(async (context) => {
     const target = await createControlDbTarget(dialect);
@@ -48,7 +48,7 @@ export function useControlDb(dialect: ControlDialect): { control(): ControlDb; t
       if (task.result?.state === 'fail') console.warn(`Kept the ${dialect} control database of a failed test: ${target.location}`);
       else await target.remove();
     });
-    control = await openControlDb(target.options);
+    control = await openControlDb({ ...target.options, ...(ownedMigrations ? { ownedMigrations } : {}) });
     current = { control, target };
   });
   const get = () => {

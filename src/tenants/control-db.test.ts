@@ -22,10 +22,9 @@ async function openError(options: ControlDbOptions): Promise<{ code: string; mes
 
 const tenantRow = {
   id: 't_000000000000000000000001',
-  client_key: 'client-1',
+  platform: 'site',
   product: 'jira',
   base_url: 'https://acme.atlassian.net',
-  shared_secret_sealed: null,
   state: 'installed',
   enabled: 1,
   installed_at_ms: 1_800_000_000_123,
@@ -38,7 +37,7 @@ describe.each(controlDialects)('openControlDb (%s)', (dialect) => {
 
   it('applies the migrations to a new database', () => {
     expect(kit.control().dialect).toBe(dialect);
-    expect(kit.control().appliedMigrations).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant']);
+    expect(kit.control().appliedMigrations).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant', '005_tenants_core', 'zz_006_drop_legacy_tenants']);
   });
 
   it('applies nothing when reopened, and keeps the rows', async () => {
@@ -47,8 +46,8 @@ describe.each(controlDialects)('openControlDb (%s)', (dialect) => {
     const reopened = await openControlDb(kit.target().options);
     try {
       expect(reopened.appliedMigrations).toEqual([]);
-      const rows = await reopened.db.selectFrom('tenants').select('client_key').execute();
-      expect(rows).toEqual([{ client_key: 'client-1' }]);
+      const rows = await reopened.db.selectFrom('tenants').select('id').execute();
+      expect(rows).toEqual([{ id: 't_000000000000000000000001' }]);
     } finally {
       await reopened.close();
     }
@@ -61,10 +60,10 @@ describe.each(controlDialects)('openControlDb (%s)', (dialect) => {
     expect(row).toEqual({ installed_at_ms: 1_800_000_000_123, uninstalled_at_ms: null });
   });
 
-  it('enforces one tenant per client key', async () => {
+  it('enforces one row per tenant id', async () => {
     const { db } = kit.control();
     await db.insertInto('tenants').values(tenantRow).execute();
-    await expect(db.insertInto('tenants').values({ ...tenantRow, id: 't_000000000000000000000002' }).execute()).rejects.toThrow();
+    await expect(db.insertInto('tenants').values({ ...tenantRow, base_url: 'https://other.atlassian.net' }).execute()).rejects.toThrow();
   });
 
   it('reports the failing migration when the schema is not what the migrations expect', async () => {
@@ -119,7 +118,7 @@ describe('openControlDb on PostgreSQL', () => {
     try {
       const both = await Promise.all([openControlDb({ databaseUrl: database.url }), openControlDb({ databaseUrl: database.url })]);
       // One instance applies every migration; the other finds them applied.
-      expect(both.flatMap((control) => control.appliedMigrations)).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant']);
+      expect(both.flatMap((control) => control.appliedMigrations)).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant', '005_tenants_core', 'zz_006_drop_legacy_tenants']);
       await Promise.all(both.map((control) => control.close()));
     } finally {
       await database.drop();

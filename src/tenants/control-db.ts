@@ -128,3 +128,11 @@ export async function openControlDb(options: ControlDbOptions): Promise<ControlD
   const appliedMigrations = results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
   return { db, dialect: dialectName, appliedMigrations, close };
 }
+
+/**
+ * Whether the control database has a table of this name: for a migration that copies from a table
+ * only some databases still have (e.g. an edge's first migration reading `legacy_tenants`).
+ */
+export async function hasTable(db: Kysely<any>, name: string): Promise<boolean> {
+  return (await db.introspection.getTables()).some((table) => table.name === name);
+}

@@ -1,23 +1,84 @@
-import type { ColumnDefinitionBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
 /** The SQL dialects the control database runs on. */
 export type ControlDialect = 'sqlite' | 'postgres';
 
 /**
  * What differs between the dialects in DDL, as data rather than `if (dialect)` branches in each
- * migration. Only auto-numbered keys differ so far: SQLite wants `integer primary key
- * autoincrement` (the rowid alias; AUTOINCREMENT keeps ids from being reused after deletes),
- * PostgreSQL an identity column.
+ * migration: auto-numbered keys (SQLite wants `integer primary key autoincrement` — the rowid
+ * alias; AUTOINCREMENT keeps ids from being reused after deletes — PostgreSQL an identity
+ * column), and how foreign keys that followed a renamed table are found and moved (migration 005).
  */
 interface DdlCapabilities {
   autoIncrementKeyType: 'integer' | 'bigint';
   autoIncrementKey(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** The tables with a foreign key that references `table`. */
+  tablesReferencing(db: Kysely<any>, table: string): Promise<string[]>;
+  /** Points every foreign key that references `from` at `to` instead (same columns, same actions). */
+  retargetForeignKeys(db: Kysely<any>, from: string, to: string): Promise<void>;
 }
 
 const ddlCapabilities: Record<ControlDialect, DdlCapabilities> = {
-  sqlite: { autoIncrementKeyType: 'integer', autoIncrementKey: (column) => column.primaryKey().autoIncrement() },
-  postgres: { autoIncrementKeyType: 'bigint', autoIncrementKey: (column) => column.primaryKey().generatedByDefaultAsIdentity() },
+  sqlite: {
+    autoIncrementKeyType: 'integer',
+    autoIncrementKey: (column) => column.primaryKey().autoIncrement(),
+    tablesReferencing: sqliteTablesReferencing,
+    retargetForeignKeys: sqliteRetargetForeignKeys,
+  },
+  postgres: {
+    autoIncrementKeyType: 'bigint',
+    autoIncrementKey: (column) => column.primaryKey().generatedByDefaultAsIdentity(),
+    tablesReferencing: async (db, table) => (await postgresForeignKeysTo(db, table)).map((key) => key.table_name),
+    retargetForeignKeys: postgresRetargetForeignKeys,
+  },
 };
+
+async function sqliteTablesReferencing(db: Kysely<any>, table: string): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`select distinct m.name from sqlite_schema m join pragma_foreign_key_list(m.name) f where m.type = 'table' and f."table" = ${table} order by m.name`.execute(db);
+  return rows.map((row) => row.name);
+}
+
+/**
+ * SQLite cannot alter a foreign key, and `ALTER TABLE … RENAME` has already rewritten every
+ * reference to the renamed table (it always does with `foreign_keys` on — PRAGMA
+ * legacy_alter_table does not stop that then — and the pragma cannot change inside the migration's
+ * transaction). So each referencing table is rebuilt from its own `CREATE` statement with the
+ * reference swapped: create, copy, drop, rename, indexes again (SQLite's documented way to change
+ * a table's schema). A referencing table that is itself referenced is refused: dropping it would
+ * cascade into its children.
+ */
+async function sqliteRetargetForeignKeys(db: Kysely<any>, from: string, to: string): Promise<void> {
+  for (const table of await sqliteTablesReferencing(db, from)) {
+    if ((await sqliteTablesReferencing(db, table)).length > 0) throw new Error(`Cannot move the foreign keys of ${table}: other tables reference it`);
+    const { rows } = await sql<{ type: string; sql: string }>`select type, sql from sqlite_schema where tbl_name = ${table} and sql is not null order by type desc`.execute(db);
+    const create = rows.find((row) => row.type === 'table')!.sql;
+    const rebuilt = `${table}__rebuilt`;
+    const swapped = create
+      .replace(/^CREATE TABLE\s+("?)[^"\s(]+\1/i, `CREATE TABLE "${rebuilt}"`)
+      .replace(new RegExp(`"${from}"|\\b${from}\\b`, 'g'), `"${to}"`);
+    await sql.raw(swapped).execute(db);
+    await sql`insert into ${sql.table(rebuilt)} select * from ${sql.table(table)}`.execute(db);
+    await sql`drop table ${sql.table(table)}`.execute(db);
+    await sql`alter table ${sql.table(rebuilt)} rename to ${sql.table(table)}`.execute(db);
+    for (const index of rows.filter((row) => row.type === 'index')) await sql.raw(index.sql).execute(db);
+  }
+}
+
+async function postgresForeignKeysTo(db: Kysely<any>, table: string): Promise<{ table_name: string; name: string; definition: string }[]> {
+  const { rows } = await sql<{ table_name: string; name: string; definition: string }>`
+    select c.conrelid::regclass::text as table_name, c.conname as name, pg_get_constraintdef(c.oid) as definition
+    from pg_constraint c where c.contype = 'f' and c.confrelid = to_regclass(${table}) order by 1, 2`.execute(db);
+  return rows;
+}
+
+/** PostgreSQL keeps a foreign key on the renamed table (by oid): each one is dropped and added again on `to`. */
+async function postgresRetargetForeignKeys(db: Kysely<any>, from: string, to: string): Promise<void> {
+  for (const key of await postgresForeignKeysTo(db, from)) {
+    const definition = key.definition.replace(new RegExp(`\\b${from}\\b`, 'g'), to);
+    await sql`alter table ${sql.raw(key.table_name)} drop constraint ${sql.id(key.name)}`.execute(db);
+    await sql`alter table ${sql.raw(key.table_name)} add constraint ${sql.id(key.name)} ${sql.raw(definition)}`.execute(db);
+  }
+}
 
 /** Migration 001: the tenant registry and the audit log. */
 function createTenantsAndAuditLog(ddl: DdlCapabilities): Migration {
@@ -145,10 +206,78 @@ function schedulesByTenant(): Migration {
   };
 }
 
+/** The table migration 005 renames the old `tenants` to, until `zz_006` drops it. */
+export const LEGACY_TENANTS_TABLE = 'legacy_tenants';
+
+/**
+ * Migration 005: `tenants` keeps only the edge-neutral account record; each edge's own migration
+ * (`<edge id>/001_installations`, sorted after this one) copies what it kept in the old table
+ * into its own, and `zz_006` drops the old table. Here: the old table is renamed to
+ * {@link LEGACY_TENANTS_TABLE} (its indexes dropped: index names are per database), the new one
+ * made and filled, and every foreign key that followed the rename (both dialects carry a
+ * reference along with a renamed table) moved back to the new `tenants`.
+ */
+function tenantsCore(ddl: DdlCapabilities): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('tenants').renameTo(LEGACY_TENANTS_TABLE).execute();
+      await db.schema.dropIndex('tenants_state_installed_idx').execute();
+      await db.schema.dropIndex('tenants_platform_cloud_idx').execute();
+      await db.schema
+        .createTable('tenants')
+        // Named: PostgreSQL's default `tenants_pkey` is still the legacy table's until 006.
+        .addColumn('id', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('tenants_core_pkey', ['id'])
+        .addColumn('platform', 'text', (column) => column.notNull())
+        .addColumn('product', 'text', (column) => column.notNull())
+        .addColumn('base_url', 'text', (column) => column.notNull())
+        .addColumn('state', 'text', (column) => column.notNull())
+        .addColumn('enabled', 'boolean', (column) => column.notNull())
+        .addColumn('installed_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('uninstalled_at_ms', 'bigint')
+        .addColumn('updated_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('purge_step', 'text')
+        .addColumn('purged_at_ms', 'bigint')
+        .execute();
+      await db.schema.createIndex('tenants_state_installed_idx').on('tenants').columns(['state', 'installed_at_ms']).execute();
+      const columns = ['id', 'platform', 'product', 'base_url', 'state', 'enabled', 'installed_at_ms', 'uninstalled_at_ms', 'updated_at_ms', 'purge_step', 'purged_at_ms'] as const;
+      await db.insertInto('tenants').columns(columns).expression(db.selectFrom(LEGACY_TENANTS_TABLE).select(columns)).execute();
+      await ddl.retargetForeignKeys(db, LEGACY_TENANTS_TABLE, 'tenants');
+    },
+  };
+}
+
+/** The token table migration 003 created in the core; its rows belong to the Forge edge's own table since. */
+const LEGACY_TOKENS_TABLE = 'forge_system_tokens';
+
+/**
+ * Migration `zz_006`: drops {@link LEGACY_TENANTS_TABLE} once the edges copied their part of it.
+ * Named to sort after every `<edge id>/…` migration (Kysely runs pending migrations by name), on
+ * a new database and an existing one alike. Refuses while any table still references it:
+ * dropping it would delete (SQLite's implicit DELETE cascades) or orphan those rows. Also drops
+ * 003's token table when the edge's migration left it (a database opened without the edges'
+ * migrations, e.g. the data statement's core-only schema) — only empty: tokens are never lost.
+ */
+function dropLegacyTenants(ddl: DdlCapabilities): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      if ((await db.introspection.getTables()).some((table) => table.name === LEGACY_TOKENS_TABLE)) {
+        const left = await db.selectFrom(LEGACY_TOKENS_TABLE).select('tenant_id').limit(1).execute();
+        if (left.length > 0) throw new Error(`${LEGACY_TOKENS_TABLE} still holds tokens: open the control database with every edge's migrations`);
+        await db.schema.dropTable(LEGACY_TOKENS_TABLE).execute();
+      }
+      const referencing = await ddl.tablesReferencing(db, LEGACY_TENANTS_TABLE);
+      if (referencing.length > 0) throw new Error(`${LEGACY_TENANTS_TABLE} is still referenced by ${referencing.join(', ')}`);
+      await db.schema.dropTable(LEGACY_TENANTS_TABLE).execute();
+    },
+  };
+}
+
 /**
  * The control database's migrations, in order, for `dialect`. Names sort in run order; a released
  * migration is never edited — a change is a new one. Each runs in a transaction (both dialects
- * have transactional DDL), so a failed migration leaves no half-made table behind.
+ * have transactional DDL), so a failed migration leaves no half-made table behind. A core
+ * migration that must run after the edges' (`<edge id>/…`) is named `zz_…`.
  */
 export function controlMigrations(dialect: ControlDialect): Record<string, Migration> {
   const ddl = ddlCapabilities[dialect];
@@ -157,6 +286,8 @@ export function controlMigrations(dialect: ControlDialect): Record<string, Migra
     '002_purge_and_schedules': addPurgeAndSchedules(),
     '003_forge_tenants': addForgeTenants(),
     '004_schedules_by_tenant': schedulesByTenant(),
+    '005_tenants_core': tenantsCore(ddl),
+    zz_006_drop_legacy_tenants: dropLegacyTenants(ddl),
   };
 }
 

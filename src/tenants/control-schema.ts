@@ -7,16 +7,17 @@ import type { ColumnType, Generated } from 'kysely';
 export type BooleanColumn = ColumnType<boolean | number, 0 | 1, 0 | 1>;
 
 /**
- * Row of `tenants`. Times are epoch milliseconds in `bigint` columns; the PostgreSQL pool of the
- * control database parses them to numbers (see control-db.ts), so both dialects read numbers.
+ * Row of `tenants` (since migration 005: the edge-neutral account record; each edge keeps its
+ * installation records in its own tables). Times are epoch milliseconds in `bigint` columns; the
+ * PostgreSQL pool of the control database parses them to numbers (see control-db.ts), so both
+ * dialects read numbers.
  */
 export interface TenantsTable {
   id: string;
-  client_key: string;
+  /** The edge the tenant came through (the value that edge chose). */
+  platform: string;
   product: string;
   base_url: string;
-  /** AES-GCM sealed with the tenant id as associated data; null once the uninstall purge wiped it. */
-  shared_secret_sealed: string | null;
   state: string;
   enabled: BooleanColumn;
   installed_at_ms: number;
@@ -26,26 +27,6 @@ export interface TenantsTable {
   purge_step: string | null;
   /** When the purge of the tenant's data finished; the row itself is deleted after the retention period. */
   purged_at_ms: number | null;
-  /** `connect` or `forge` (migration 003; existing rows are `connect`). */
-  platform: ColumnType<string, string | undefined, string>;
-  /** Forge: the site's cloud id, unique among Forge tenants; null for Connect. */
-  cloud_id: ColumnType<string | null, string | null | undefined, string | null>;
-  /** Forge: the `apiBaseUrl` Jira calls go to; null for Connect. */
-  api_base_url: ColumnType<string | null, string | null | undefined, string | null>;
-  /** Forge: when the last scheduled tick arrived. */
-  last_tick_at_ms: ColumnType<number | null, number | null | undefined, number | null>;
-  /** Forge: since when the tenant is suspected uninstalled; null otherwise. */
-  suspected_since_ms: ColumnType<number | null, number | null | undefined, number | null>;
-}
-
-/** Row of `forge_system_tokens`: the freshest Forge app system token of a tenant, sealed. */
-export interface ForgeSystemTokensTable {
-  tenant_id: string;
-  /** AES-GCM sealed with the tenant id as associated data (src/tenants/secret-box.ts). */
-  token_sealed: string;
-  /** The token's `exp` (epoch ms), read from its payload without verifying; 55 min after receipt when unreadable. */
-  expires_at_ms: number;
-  received_at_ms: number;
 }
 
 /**
@@ -76,5 +57,4 @@ export interface ControlSchema {
   tenants: TenantsTable;
   audit_log: AuditLogTable;
   scheduled_jobs: ScheduledJobsTable;
-  forge_system_tokens: ForgeSystemTokensTable;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Tally's own identifier of a tenant (one Atlassian product instance). Never the Connect client
- * key: that one lives only inside `connect/` and the registry; everything else — stores, jobs,
- * logs, backups — knows a tenant by this id.
+ * Tally's own identifier of a tenant (one Atlassian product instance). Never an edge's key for
+ * the installation: those live only inside the edge that keeps it (src/edges/<edge>/); everything
+ * else — stores, jobs, logs, backups — knows a tenant by this id.
  */
 export type TenantId = string & { readonly __brand: 'TenantId' };
 
@@ -26,38 +26,19 @@ export type Product = 'jira' | 'bitbucket';
 export type TenantState = 'installed' | 'uninstalled';
 
 /**
- * Which platform edge a tenant came through. Only the edges, the registry and the composition
- * root look at it: sync, store and reports serve every tenant the same way.
+ * Which platform edge a tenant came through: a value the edge chose when it created the tenant
+ * (each edge's `owns` compares it). Opaque to the core; only the edges and the composition root
+ * look at it: sync, store and reports serve every tenant the same way.
  */
-export type TenantPlatform = 'connect' | 'forge' | 'site';
+export type TenantPlatform = string;
 
-/** What the registry keeps of a Forge installation beside the common fields (src/edges/jira-forge). */
-export interface ForgeTenantFacts {
-  /** The site's cloud id: stable across reinstalls, unique among Forge tenants (detects a reinstall). */
-  cloudId: string;
-  /** Where Jira calls go, `https://api.atlassian.com/ex/jira/<cloudId>` (from the invocation token). */
-  apiBaseUrl: string;
-  /** When the last scheduled tick arrived (epoch ms); undefined before the first. */
-  lastTickAtMs: number | undefined;
-  /** Since when the tenant is suspected uninstalled (missed ticks and Jira refusing); undefined otherwise. */
-  suspectedSinceMs: number | undefined;
-}
-
-/** A tenant as the registry returns it; the shared secret is only ever handed out decrypted on request. */
+/**
+ * A tenant as the registry returns it: the edge-neutral account record. What an edge keeps about
+ * the installation (keys, secrets, tokens) is in the edge's own tables, keyed by this id.
+ */
 export interface Tenant {
   id: TenantId;
-  /**
-   * The Connect client key, or for Forge the installation id (`ari:cloud:ecosystem::installation/<uuid>`);
-   * treat as opaque outside the platform edges.
-   */
-  clientKey: string;
-  /**
-   * The registry always sets it; optional only so tenants built by hand (tests, tools) that predate
-   * Forge stay valid — read it through {@link tenantPlatform}, where absent means `connect`.
-   */
-  platform?: TenantPlatform;
-  /** Present exactly for `platform: 'forge'`. */
-  forge?: ForgeTenantFacts | undefined;
+  platform: TenantPlatform;
   product: Product;
   /** The site's base URL from the last verified install, e.g. `https://acme.atlassian.net`. */
   baseUrl: string;
@@ -74,9 +55,4 @@ export interface Tenant {
   purgeStep?: string | undefined;
   /** When the purge finished (the account record is deleted a retention period after the uninstall). */
   purgedAtMs?: number | undefined;
-}
-
-/** The platform edge a tenant came through (`connect` when the object does not say). */
-export function tenantPlatform(tenant: Pick<Tenant, 'platform'>): TenantPlatform {
-  return tenant.platform ?? 'connect';
 }

@@ -20,7 +20,7 @@ async function installedThenUninstalled(testbed: TallyTestbed): Promise<{ tenant
   const result = await testbed.sim.connect.install(testbed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
   await testbed.tally.queue.idle();
-  const tenantId = (await testbed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  const tenantId = (await testbed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
   await testbed.sim.connect.uninstall();
   await testbed.tally.queue.idle();
   return { tenantId, clientKey: result.clientKey };
@@ -44,7 +44,7 @@ describe('account retention', () => {
     bed.sim.clock.advance(DAY_MS);
     expect(await bed.tally.periodic.runDue()).toContain('account-retention');
     expect(await bed.registry.findTenant(tenantId)).toBeUndefined();
-    expect(await bed.registry.findCredentialsByClientKey(clientKey)).toBeUndefined();
+    expect(await bed.connect.findCredentialsByClientKey(clientKey)).toBeUndefined();
     const entries = await bed.audit.listAudit({ tenantId, limit: 1000 });
     expect(entries.map((entry) => entry.event)).toContain('tenant.account_deleted');
     expect(JSON.stringify(entries)).not.toContain(bed.sim.site.baseUrl);

@@ -39,7 +39,7 @@ async function syncedTenant() {
   bed = await createTallyTestbed({ simulator: { generate: { worklogs: 1500, seed: 61 } } });
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
-  const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
   await sync(tenantId, '--full');
   return { tenantId, clientKey: result.clientKey };
 }

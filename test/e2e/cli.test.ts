@@ -16,7 +16,7 @@ async function installed() {
   bed = await createTallyTestbed({ simulator: { generate: { worklogs: 2500, seed: 31 } } });
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
-  return { clientKey: result.clientKey, tenantId: (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id };
+  return { clientKey: result.clientKey, tenantId: (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id };
 }
 
 describe('the tally command', () => {

@@ -16,7 +16,7 @@ describe('Connect lifecycle', () => {
     bed = await createTallyTestbed();
     const result = await installed(bed);
     expect(result.status).toBe(204);
-    const credentials = await bed.registry.findCredentialsByClientKey(result.clientKey);
+    const credentials = await bed.connect.findCredentialsByClientKey(result.clientKey);
     expect(credentials).toMatchObject({ sharedSecret: result.sharedSecret, tenant: { state: 'installed', enabled: true, baseUrl: bed.sim.site.baseUrl, product: 'jira' } });
     expect(credentials!.tenant.id).not.toBe(result.clientKey);
     expect(bed.events).toEqual([{ type: 'installed', payload: { tenantId: credentials!.tenant.id, created: true, reinstalled: false } }]);
@@ -27,7 +27,7 @@ describe('Connect lifecycle', () => {
     const first = await installed(bed);
     const second = await installed(bed);
     expect(await bed.registry.listInstalled()).toHaveLength(1);
-    expect((await bed.registry.findCredentialsByClientKey(first.clientKey))!.sharedSecret).toBe(second.sharedSecret);
+    expect((await bed.connect.findCredentialsByClientKey(first.clientKey))!.sharedSecret).toBe(second.sharedSecret);
     expect(bed.events.map((e) => e.type === 'installed' && e.payload.created)).toEqual([true, false]);
   });
 
@@ -35,9 +35,9 @@ describe('Connect lifecycle', () => {
     bed = await createTallyTestbed();
     const { clientKey } = await installed(bed);
     expect((await bed.sim.connect.disable()).status).toBe(204);
-    expect((await bed.registry.findCredentialsByClientKey(clientKey))!.tenant.enabled).toBe(false);
+    expect((await bed.connect.findCredentialsByClientKey(clientKey))!.tenant.enabled).toBe(false);
     expect((await bed.sim.connect.enable()).status).toBe(204);
-    expect((await bed.registry.findCredentialsByClientKey(clientKey))!.tenant.enabled).toBe(true);
+    expect((await bed.connect.findCredentialsByClientKey(clientKey))!.tenant.enabled).toBe(true);
     expect(bed.events.filter((e) => e.type === 'enabledChanged').map((e) => e.type === 'enabledChanged' && e.payload.enabled)).toEqual([false, true]);
   });
 
@@ -56,7 +56,8 @@ describe('Connect lifecycle', () => {
         await bed.sim.connect.disable({ appKey: app.key });
       }
     }
-    const stored = await bed.control.db.selectFrom('tenants').select(['state', 'enabled']).where('client_key', '=', clientKey).executeTakeFirstOrThrow();
+    const tenantId = (await bed.connect.findTenantIdByClientKey(clientKey))!;
+    const stored = await bed.control.db.selectFrom('tenants').select(['state', 'enabled']).where('id', '=', tenantId).executeTakeFirstOrThrow();
     expect(stored.state).toBe('uninstalled');
     expect(await bed.registry.listInstalled()).toEqual([]);
     expect(bed.events.filter((e) => e.type === 'uninstalled')).toHaveLength(1);
@@ -100,7 +101,7 @@ describe('Connect lifecycle', () => {
   it('re-installs an uninstalled site under the same tenant id', async () => {
     bed = await createTallyTestbed();
     const { clientKey } = await installed(bed);
-    const tenantId = (await bed.registry.findCredentialsByClientKey(clientKey))!.tenant.id;
+    const tenantId = (await bed.connect.findCredentialsByClientKey(clientKey))!.tenant.id;
     await bed.sim.connect.uninstall();
     await installed(bed);
     const events = bed.events.filter((e) => e.type === 'installed').map((e) => e.payload);
@@ -126,7 +127,7 @@ describe('Connect lifecycle', () => {
     bed.sim.site.deleteWorklog(worklog.id);
     await bed.sim.connect.webhooks.flush();
     const hints = bed.events.filter((e) => e.type === 'worklogWebhook').map((e) => e.payload);
-    const tenantId = (await bed.registry.findCredentialsByClientKey(clientKey))!.tenant.id;
+    const tenantId = (await bed.connect.findCredentialsByClientKey(clientKey))!.tenant.id;
     expect(hints).toEqual([
       expect.objectContaining({ tenantId, event: 'worklog_created', worklogId: String(worklog.id), issueId: String(issue.id), deliveryId: expect.any(String) }),
       expect.objectContaining({ tenantId, event: 'worklog_deleted', worklogId: String(worklog.id) }),

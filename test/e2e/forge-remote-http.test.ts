@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { edgeStoresOf } from '../support/tally-testbed.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -53,7 +54,7 @@ describe('Forge Remote over real HTTP', () => {
     const installed = await sim.forge.install({ remoteBaseUrl: tally.url });
     expect(installed).toMatchObject({ ok: true });
     await tally.tally.queue.idle();
-    const tenant = await tally.registry.findForgeTenant(sim.forge.installationId!);
+    const tenant = await edgeStoresOf(tally.tally, tally.tally.config, tally.runtime.clock).forge.findByInstallationId(sim.forge.installationId!);
     expect(tenant).toMatchObject({ state: 'installed', platform: 'forge' });
 
     const appUser = sim.site.users.get(sim.forge.appUserAccountId)!;
@@ -69,7 +70,7 @@ describe('Forge Remote over real HTTP', () => {
 
     expect(await sim.forge.tick()).toMatchObject({ ok: true });
     await tally.tally.queue.idle();
-    expect((await tally.registry.findTenant(tenant!.id))?.forge?.lastTickAtMs).toBeGreaterThan(0);
+    expect((await edgeStoresOf(tally.tally, tally.tally.config, tally.runtime.clock).forge.findByTenant(tenant!.id))?.forge.lastTickAtMs).toBeGreaterThan(0);
 
     await sim.forge.uninstall();
     await tally.tally.queue.idle();

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { ForgeTenant } from '../../src/edges/jira-forge/forge-installation-store.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,11 +35,11 @@ async function forgeBed(options: TallyTestbedOptions = {}): Promise<TallyTestbed
 }
 
 /** Installs the Forge app on the simulated site and waits for Tally's work; returns the tenant. */
-async function install(bed: TallyTestbed): Promise<Tenant> {
+async function install(bed: TallyTestbed): Promise<ForgeTenant> {
   const result = await bed.sim.forge.install();
   expect(result).toMatchObject({ ok: true, status: 204 });
   await bed.tally.queue.idle();
-  const tenant = await bed.registry.findForgeTenant(bed.sim.forge.installationId!);
+  const tenant = await bed.forge.findByInstallationId(bed.sim.forge.installationId!);
   if (!tenant) throw new Error('the install registered no tenant');
   return tenant;
 }
@@ -83,7 +85,7 @@ async function expectPurged(bed: TallyTestbed, tenantId: TenantId, canary: strin
   expect(filesHolding(bed, canary)).toEqual([]);
   expect(existsSync(join(bed.config.backupDir, tenantId))).toBe(false);
   expect(await bed.registry.findTenant(tenantId)).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
-  expect(await bed.control.db.selectFrom('forge_system_tokens').selectAll().execute()).toEqual([]);
+  expect(await (bed.control.db as Kysely<any>).selectFrom('jira_forge_system_tokens').selectAll().execute()).toEqual([]);
   expect(bed.tally.queue.snapshot()).toEqual({ running: [], queued: [] });
   const events = (await bed.audit.listAudit({ tenantId, limit: 1000 })).map((entry) => entry.event);
   expect(events.filter((event) => event === 'tenant.purged')).toHaveLength(1);
@@ -123,7 +125,7 @@ describe('Forge Remote: lifecycle and sync', () => {
     });
     const tenant = await install(bed);
     // The Forge edge keeps the token sealed in its own table; its expiry is stored beside it.
-    const firstToken = { expiresAtMs: (await bed.tally.control.db.selectFrom('forge_system_tokens').select('expires_at_ms').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow()).expires_at_ms };
+    const firstToken = { expiresAtMs: (await (bed.tally.control.db as Kysely<any>).selectFrom('jira_forge_system_tokens').select('expires_at_ms').where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow()).expires_at_ms };
     // Over five hours, one tick every 30 minutes: the first 4-hour token expires on the way.
     for (let step = 0; step < 10; step++) {
       newWorklog(bed, `step ${step}`);
@@ -137,7 +139,7 @@ describe('Forge Remote: lifecycle and sync', () => {
     expect(bearers).toContain(`Bearer ${bed.sim.forge.systemToken()}`);
     const logs = bed.logLines.join('');
     for (const bearer of bearers) expect(logs).not.toContain(bearer.split('.')[2]);
-    expect((await bed.registry.findTenant(tenant.id))?.forge?.lastTickAtMs).toBe(bed.sim.clock.now());
+    expect((await bed.forge.findByTenant(tenant.id))?.forge.lastTickAtMs).toBe(bed.sim.clock.now());
   });
 
   it('applies worklog events at once, without waiting for a sync', async () => {
@@ -203,8 +205,8 @@ describe('Forge Remote: lifecycle and sync', () => {
     const first = await install(bed);
     await bed.sim.forge.uninstall({ preUninstall: false });
     const again = await install(bed);
-    expect(again).toMatchObject({ id: first.id, clientKey: bed.sim.forge.installationId, state: 'installed' });
-    expect(again.clientKey).not.toBe(first.clientKey);
+    expect(again).toMatchObject({ id: first.id, installationId: bed.sim.forge.installationId, state: 'installed' });
+    expect(again.installationId).not.toBe(first.installationId);
     expect(await storedCount(bed, again.id)).toBe(visibleToApp(bed).length);
     expect((await bed.audit.listAudit({ tenantId: first.id })).map((entry) => entry.event)).toContain('tenant.rekeyed');
   });
@@ -241,7 +243,7 @@ describe('Forge Remote: uninstall', () => {
     await bed.sim.forge.uninstall({ preUninstall: false });
     bed.sim.clock.advance(16 * 60_000);
     await bed.tally.periodic.runDue();
-    const suspected = await bed.registry.findTenant(tenant.id);
+    const suspected = await bed.forge.findByTenant(tenant.id);
     expect(suspected).toMatchObject({ state: 'installed', forge: { suspectedSinceMs: bed.sim.clock.now() } });
     expect((await bed.audit.listAudit({ tenantId: tenant.id })).map((entry) => entry.event)).toContain('tenant.uninstall_suspected');
 
@@ -264,10 +266,10 @@ describe('Forge Remote: uninstall', () => {
     bed.sim.forge.configure({ permissionLagMs: 10 * 86_400_000 });
     bed.sim.clock.advance(20 * 60_000);
     await bed.tally.periodic.runDue();
-    expect((await bed.registry.findTenant(tenant.id))?.forge?.suspectedSinceMs).toBe(bed.sim.clock.now());
+    expect((await bed.forge.findByTenant(tenant.id))?.forge.suspectedSinceMs).toBe(bed.sim.clock.now());
     bed.sim.forge.configure({ permissionLagMs: 0 });
     await tickAfter(bed, 60_000);
-    expect((await bed.registry.findTenant(tenant.id))?.forge?.suspectedSinceMs).toBeUndefined();
+    expect((await bed.forge.findByTenant(tenant.id))?.forge.suspectedSinceMs).toBeUndefined();
     bed.sim.clock.advance(bed.config.forgeUninstallGraceHours * 3_600_000);
     await tickAfter(bed, 0);
     await bed.tally.periodic.runDue();
@@ -297,7 +299,8 @@ describe('Forge Remote: forged requests', () => {
     return JSON.stringify({
       tenants: await bed.registry.listTenants(),
       audit: await bed.audit.listAudit({ limit: 1000 }),
-      tokens: await bed.control.db.selectFrom('forge_system_tokens').selectAll().orderBy('tenant_id').execute(),
+      installations: await (bed.control.db as Kysely<any>).selectFrom('jira_forge_installations').selectAll().orderBy('tenant_id').execute(),
+      tokens: await (bed.control.db as Kysely<any>).selectFrom('jira_forge_system_tokens').selectAll().orderBy('tenant_id').execute(),
       queue: bed.tally.queue.snapshot(),
       events: bed.events.length,
     });
@@ -307,8 +310,8 @@ describe('Forge Remote: forged requests', () => {
     const bed = await forgeBed();
     const tenant = await install(bed);
     // A second site Tally knows, whose ids the forged requests name.
-    await bed.registry.recordForgeInstall({ installationId: `ari:cloud:ecosystem::installation/${OTHER_INSTALLATION}`, cloudId: OTHER_CLOUD, apiBaseUrl: `https://api.atlassian.com/ex/jira/${OTHER_CLOUD}`, product: 'jira', siteUrl: 'https://other.atlassian.net' });
-    const own = { cloudId: bed.sim.forge.cloudId, installationUuid: tenant.clientKey.split('/')[1]! };
+    await bed.forge.recordInstall({ installationId: `ari:cloud:ecosystem::installation/${OTHER_INSTALLATION}`, cloudId: OTHER_CLOUD, apiBaseUrl: `https://api.atlassian.com/ex/jira/${OTHER_CLOUD}`, product: 'jira', siteUrl: 'https://other.atlassian.net' });
+    const own = { cloudId: bed.sim.forge.cloudId, installationUuid: tenant.installationId.split('/')[1]! };
     const other = { cloudId: OTHER_CLOUD, installationUuid: OTHER_INSTALLATION };
     const nowSeconds = () => Math.floor(bed.sim.clock.now() / 1000);
     const forgeries: [string, () => Promise<string | undefined>, typeof own][] = [
@@ -395,7 +398,7 @@ describe('Forge Remote: forged requests', () => {
     const user = bed.sim.generated!.users[1]!;
     const before = await snapshot(bed);
     for (const path of ['/forge/pre-uninstall', '/forge/tick', '/forge/lifecycle']) {
-      const response = await bed.sim.forge.invokeRemote({ accountId: user.accountId, path, method: 'POST', body: bodyFor(path, { cloudId: bed.sim.forge.cloudId, installationUuid: tenant.clientKey.split('/')[1]! }) });
+      const response = await bed.sim.forge.invokeRemote({ accountId: user.accountId, path, method: 'POST', body: bodyFor(path, { cloudId: bed.sim.forge.cloudId, installationUuid: tenant.installationId.split('/')[1]! }) });
       expect(response.status, path).toBe(403);
     }
     expect(await snapshot(bed)).toBe(before);

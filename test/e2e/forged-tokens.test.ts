@@ -141,7 +141,7 @@ describe('forged tokens against every route', () => {
   ];
 
   async function snapshot() {
-    const credentials = await bed.registry.findCredentialsByClientKey(clientKey);
+    const credentials = await bed.connect.findCredentialsByClientKey(clientKey);
     return JSON.stringify({ credentials, installed: await bed.registry.listInstalled(), events: bed.events.length });
   }
 
@@ -179,7 +179,7 @@ describe('forged tokens against every route', () => {
   });
 
   it('takes the tenant only from the verified token, never from request data', async () => {
-    const other = await bed.registry.recordInstall({ clientKey: 'site-b', product: 'jira', baseUrl: 'https://site-b.atlassian.net', sharedSecret: 'secret-of-site-b-0123456789abcdef' });
+    const other = await bed.connect.recordInstall({ clientKey: 'site-b', product: 'jira', baseUrl: 'https://site-b.atlassian.net', sharedSecret: 'secret-of-site-b-0123456789abcdef' });
     const token = contextToken({ clientKey, sharedSecret, nowMs: now(), accountId: 'user-1' });
     const response = await bed.app.request(`/api/session?clientKey=site-b&tenantId=${other.tenant.id}&xdm_e=https://site-b.atlassian.net`, {
       headers: { authorization: `JWT ${token}`, 'x-tenant-id': other.tenant.id },

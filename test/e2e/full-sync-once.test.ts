@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { edgeStoresOf } from '../support/tally-testbed.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -62,7 +63,7 @@ describe('full sync of many tenants installing at once', () => {
     for (const sim of sims) {
       const secret = `secret-${sim.site.baseUrl}-0123456789abcdef`;
       sim.site.registerApp({ key: config.appKey, clientKey: `ck-${sim.site.baseUrl}`, sharedSecret: secret, baseUrl: config.baseUrl, descriptor: {} });
-      const { tenant } = await tally.registry.recordInstall({ clientKey: `ck-${sim.site.baseUrl}`, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret: secret });
+      const { tenant } = await edgeStoresOf(tally, config, { nowMs: () => Date.now() }).connect.recordInstall({ clientKey: `ck-${sim.site.baseUrl}`, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret: secret });
       tenantOf.set(sim, tenant.id);
     }
     // Every site installs at once; the scheduler's first pass declares the interval.

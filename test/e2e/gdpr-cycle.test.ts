@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { edgeStoresOf } from '../support/tally-testbed.js';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,11 +88,11 @@ async function createScene(): Promise<Scene> {
     const clientKey = `ck-gdpr-${index}`;
     const sharedSecret = randomBytes(24).toString('base64url');
     sim.site.registerApp({ key: config.appKey, clientKey, sharedSecret, baseUrl: config.baseUrl, descriptor: {} });
-    tenants.push((await tally.registry.recordInstall({ clientKey, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret })).tenant.id);
+    tenants.push((await edgeStoresOf(tally, config, runtime.clock).connect.recordInstall({ clientKey, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret })).tenant.id);
     // Installed one after the other: the registry lists (and the cycle runs) them in this order.
     for (const each of sims) each.clock.advance(1000);
   }
-  const credentials = createConnectReportCredentials({ registry: tally.registry, appKey: config.appKey, clock: runtime.clock, apiUrl: config.gdprApiUrl });
+  const credentials = createConnectReportCredentials({ installations: edgeStoresOf(tally, config, runtime.clock).connect, appKey: config.appKey, clock: runtime.clock, apiUrl: config.gdprApiUrl });
   return {
     sims: [...sims],
     tally,

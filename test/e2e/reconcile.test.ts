@@ -16,7 +16,7 @@ async function syncedTenant() {
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
   await bed.tally.queue.idle();
-  return (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  return (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
 }
 
 async function contextFor(tenantId: TenantId) {

@@ -100,8 +100,8 @@ beforeAll(async () => {
   // One project only some people may browse.
   const users = bed.sim.generated!.users;
   [...site.projects.values()][0]!.browsers = [users[1]!.accountId];
-  const credentials = (await bed.registry.findCredentialsByClientKey(result.clientKey))!;
-  clientKey = credentials.tenant.clientKey;
+  const credentials = (await bed.connect.findCredentialsByClientKey(result.clientKey))!;
+  clientKey = credentials.clientKey;
   sharedSecret = credentials.sharedSecret;
   const app = site.findApp(bed.config.appKey)!;
   const appUser = site.users.get(app.appUserAccountId)!;

@@ -25,7 +25,7 @@ async function syncedTenant(): Promise<TenantId> {
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
   await bed.tally.queue.idle();
-  return (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  return (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
 }
 
 describe('report columns and other writers', () => {

@@ -13,7 +13,7 @@ async function installAndSync(options: Parameters<typeof createTallyTestbed>[0] 
   bed.tally.sync.start();
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error(`install failed: ${result.status}`);
-  const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
   await bed.tally.queue.idle();
   return tenantId;
 }
@@ -40,8 +40,8 @@ describe('worklog sync against the simulated site', () => {
     const state = await (await bed.tally.stores.open(tenantId)).getSyncState();
     expect(state.phase).toBe('incremental');
     // The site's page can show where the sync stands.
-    const credentials = (await bed.registry.findCredentials(tenantId))!;
-    const token = contextToken({ clientKey: credentials.tenant.clientKey, sharedSecret: credentials.sharedSecret, nowMs: bed.sim.clock.now() });
+    const credentials = (await bed.connect.findCredentials(tenantId))!;
+    const token = contextToken({ clientKey: credentials.clientKey, sharedSecret: credentials.sharedSecret, nowMs: bed.sim.clock.now() });
     const status = await bed.app.request('/api/sync/status', { headers: { authorization: `JWT ${token}` } });
     expect(status.status).toBe(200);
     expect(await status.json()).toMatchObject({ phase: 'incremental', fraction: 1, etaSeconds: 0, worklogsWritten: expect.any(Number), pointsBudget: { pointsPerHour: 65_000 } });
@@ -81,7 +81,7 @@ describe('worklog sync against the simulated site', () => {
     const result = await sim.connect.install(bed.descriptorUrl);
     if (!result.ok) throw new Error('install failed');
     await bed.tally.queue.idle();
-    const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+    const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
     await expectInSync(tenantId);
     expect(sim.faults.list()).toEqual([]);
   });

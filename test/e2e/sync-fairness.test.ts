@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { edgeStoresOf } from '../support/tally-testbed.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -59,7 +60,7 @@ describe('sync fairness across tenants', () => {
     for (const sim of [...bigSites, ...small]) {
       const secret = `secret-${sim.site.baseUrl}-0123456789abcdef`;
       sim.site.registerApp({ key: config.appKey, clientKey: `ck-${sim.site.baseUrl}`, sharedSecret: secret, baseUrl: config.baseUrl, descriptor: {} });
-      const { tenant } = await tally.registry.recordInstall({ clientKey: `ck-${sim.site.baseUrl}`, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret: secret });
+      const { tenant } = await edgeStoresOf(tally, config, { nowMs: () => Date.now() }).connect.recordInstall({ clientKey: `ck-${sim.site.baseUrl}`, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret: secret });
       tenantOf.set(sim, tenant.id);
     }
     // The large sites ask first.

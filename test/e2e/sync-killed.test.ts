@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { edgeStoresOf } from '../support/tally-testbed.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,7 +55,7 @@ describe('a full sync killed at random instants', () => {
     holder.tally = await composeTally(config, { clock: systemClock, fetch: (i, o) => fetch(i, o), sleep: timerSleep, logger: createLogger({ level: 'silent' }) });
     const installed = await sim.connect.install(`${config.baseUrl}/atlassian-connect.json`);
     if (!installed.ok) throw new Error(`install failed: ${installed.status}`);
-    tenantId = (await holder.tally.registry.findCredentialsByClientKey(installed.clientKey))!.tenant.id;
+    tenantId = (await edgeStoresOf(holder.tally, config, systemClock).connect.findCredentialsByClientKey(installed.clientKey))!.tenant.id;
     await holder.tally.close();
   });
 

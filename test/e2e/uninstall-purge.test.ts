@@ -43,7 +43,7 @@ async function syncedTenantWithCanary(options: TallyTestbedOptions = {}): Promis
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
   await bed.tally.queue.idle();
-  const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
   // Backed up too: the purge must delete every backup.
   await bed.tally.backups.create(tenantId);
   return { bed, tenantId, canary };
@@ -57,7 +57,7 @@ async function expectPurged({ bed, tenantId, canary }: Scene): Promise<void> {
   const tenant = await bed.registry.findTenant(tenantId);
   // The account record stays, without its secret.
   expect(tenant).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
-  expect(await bed.registry.findCredentials(tenantId)).toBeUndefined();
+  expect(await bed.connect.findCredentials(tenantId)).toBeUndefined();
   const schedules = await bed.tally.scheduler.list();
   expect(schedules.filter((row) => row.tenantId === tenantId)).toEqual([]);
   expect(bed.tally.queue.snapshot()).toEqual({ running: [], queued: [] });
@@ -124,7 +124,7 @@ describe('uninstall purge', () => {
     bed.tally.sync.start();
     const result = await bed.sim.connect.install(bed.descriptorUrl);
     if (!result.ok) throw new Error('install failed');
-    const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+    const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
     await bed.tally.queue.idle();
     await uninstalling;
     await bed.tally.queue.idle();

@@ -8,6 +8,9 @@ import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { composeTally, type Runtime, type Tally } from '../../src/compose.js';
 import { createLogger } from '../../src/platform/logger.js';
 import type { TenantEventMap } from '../../src/tenants/tenant-events.js';
+import { createSecretBox } from '../../src/tenants/secret-box.js';
+import { createConnectInstallationStore, type ConnectInstallationStore } from '../../src/edges/jira-connect/connect-installation-store.js';
+import { createForgeInstallationStore, type ForgeInstallationStore } from '../../src/edges/jira-forge/forge-installation-store.js';
 
 /** An event Tally emitted, as recorded by the testbed. */
 export type RecordedEvent = { [K in keyof TenantEventMap]: { type: K; payload: TenantEventMap[K] } }[keyof TenantEventMap];
@@ -23,6 +26,10 @@ export interface TallyTestbed {
   registry: Tally['registry'];
   audit: Tally['audit'];
   control: Tally['control'];
+  /** The Connect edge's installation records (client keys, secrets) of this Tally. */
+  connect: ConnectInstallationStore;
+  /** The Forge edge's installation records of this Tally. */
+  forge: ForgeInstallationStore;
   events: RecordedEvent[];
   /** Every log line Tally wrote, for the secret-leak scan. */
   logLines: string[];
@@ -91,6 +98,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
   };
   const tally = await composeTally(config, runtime, options.hooks);
   holder.tally = tally;
+  const edgeStores = (composed: Tally) => edgeStoresOf(composed, config, runtime.clock);
   const recorded: RecordedEvent[] = [];
   const record = (composed: Tally) => {
     for (const type of ['installed', 'uninstalled', 'enabledChanged', 'worklogWebhook'] as const) {
@@ -107,6 +115,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     registry: tally.registry,
     audit: tally.audit,
     control: tally.control,
+    ...edgeStores(tally),
     events: recorded,
     logLines,
     descriptorUrl: `${config.baseUrl}/atlassian-connect.json`,
@@ -115,7 +124,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
       const next = await composeTally(config, runtime, hooks);
       holder.tally = next;
       record(next);
-      Object.assign(bed, { tally: next, app: next.app, registry: next.registry, audit: next.audit, control: next.control });
+      Object.assign(bed, { tally: next, app: next.app, registry: next.registry, audit: next.audit, control: next.control, ...edgeStores(next) });
     },
     close: async () => {
       await bed.tally.close();
@@ -123,4 +132,13 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     },
   };
   return bed;
+}
+
+/** The Connect and Forge edges' installation stores over a composed Tally's control database (tests read and seed them). */
+export function edgeStoresOf(tally: Pick<Tally, 'control' | 'registry'>, config: Config, clock: Runtime['clock']): { connect: ConnectInstallationStore; forge: ForgeInstallationStore } {
+  if (!config.secretKey) throw new Error('edgeStoresOf: the configuration has no TALLY_SECRET_KEY');
+  return {
+    connect: createConnectInstallationStore({ db: tally.control.db, registry: tally.registry, secretBox: createSecretBox(config.secretKey) }),
+    forge: createForgeInstallationStore({ db: tally.control.db, registry: tally.registry, clock }),
+  };
 }

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
-import type { TenantRegistry } from '../../tenants/tenant-registry.js';
+import type { ConnectInstallationStore } from './connect-installation-store.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import { decodeUnverified, extractToken, verifyAsymmetricToken, verifySymmetricToken } from '../kit/atlassian-jwt.js';
 import { queryStringHash } from '../kit/qsh.js';
@@ -19,7 +19,7 @@ export type TokenClass = 'lifecycle' | 'server' | 'context';
 
 /** What {@link connectAuth} needs; built once in `createApp`. */
 export interface ConnectAuthDeps {
-  registry: TenantRegistry;
+  installations: Pick<ConnectInstallationStore, 'findCredentialsByClientKey'>;
   installKeys: { getPublicKeyPem(kid: string): Promise<string> };
   clock: Clock;
   /** Tally's base URL: the `aud` of signed installs. */
@@ -84,7 +84,7 @@ export function connectAuth(deps: ConnectAuthDeps, options: ConnectAuthOptions):
 
     const { claims: unverified } = decodeUnverified(token);
     if (typeof unverified.iss !== 'string' || unverified.iss === '') throw new AppError('AUTH_INVALID', 'Token has no issuer');
-    const credentials = await deps.registry.findCredentialsByClientKey(unverified.iss);
+    const credentials = await deps.installations.findCredentialsByClientKey(unverified.iss);
     if (!credentials || credentials.tenant.state !== 'installed') {
       throw new AppError('AUTH_INVALID', 'Unknown or uninstalled tenant');
     }
@@ -105,7 +105,7 @@ export function connectAuth(deps: ConnectAuthDeps, options: ConnectAuthOptions):
       return;
     }
     const sessionToken = mintSessionToken({
-      clientKey: credentials.tenant.clientKey,
+      clientKey: credentials.clientKey,
       sharedSecret: credentials.sharedSecret,
       accountId: claims.sub,
       authTimeSeconds,

@@ -2,7 +2,10 @@ import { Hono } from 'hono';
 import type { EdgeHost, EdgeModule, PlatformEdge } from '../edge.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import { AppError } from '../../platform/app-error.js';
+import type { SecretBox } from '../../tenants/secret-box.js';
 import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
+import { CONNECT_INSTALLATION_CATALOGUE, CONNECT_INSTALLATION_MIGRATIONS } from './connect-installation-migrations.js';
+import { CONNECT_PLATFORM, createConnectInstallationStore, findConnectTenantId, forgetConnectSecret } from './connect-installation-store.js';
 import { createConnectJiraCredentials } from './connect-jira-credentials.js';
 import { createConnectReportCredentials } from './connect-report-credentials.js';
 import { buildJiraDescriptor, CONNECT_ROUTES } from './descriptor.js';
@@ -11,8 +14,6 @@ import { lifecycleRoutes } from './lifecycle-routes.js';
 import { pageRoutes } from './page-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
 
-/** The value the registry keeps in `platform` for tenants this edge installed. */
-export const CONNECT_PLATFORM = 'connect';
 
 /** Clock skew tolerated on every Connect token Tally verifies. */
 const LEEWAY_SECONDS = 30;
@@ -22,29 +23,30 @@ const LEEWAY_SECONDS = 30;
  * `/api/*` for its page (`Authorization: JWT <context or session token>`). Tenants are Connect
  * installations (client key and sealed shared secret); Jira is called with an HS256 JWT per request.
  */
-export function createConnectEdge(host: EdgeHost): PlatformEdge {
+export function createConnectEdge(host: EdgeHost & { secretBox: SecretBox }): PlatformEdge {
   const { config, registry, clock } = host;
+  const installations = createConnectInstallationStore({ db: host.control.db, registry, secretBox: host.secretBox });
   const installKeys = createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: host.fetch, clock });
-  const auth: ConnectAuthDeps = { registry, installKeys, clock, baseUrl: config.baseUrl, leewaySeconds: LEEWAY_SECONDS };
+  const auth: ConnectAuthDeps = { installations, installKeys, clock, baseUrl: config.baseUrl, leewaySeconds: LEEWAY_SECONDS };
 
   const routes = new Hono<TallyEnv>();
   routes.get(CONNECT_ROUTES.descriptor, (c) => c.json(buildJiraDescriptor(config)));
-  routes.route('/', lifecycleRoutes({ auth, config, registry, events: host.events, audit: host.audit, logger: host.logger }));
+  routes.route('/', lifecycleRoutes({ auth, config, registry, installations, events: host.events, audit: host.audit, logger: host.logger }));
   routes.route('/', webhookRoutes({ auth, events: host.events, logger: host.logger }));
   routes.route('/', pageRoutes(auth));
 
   return {
     id: 'jira-connect',
     summary: `Connect app descriptor at ${config.baseUrl}${CONNECT_ROUTES.descriptor}`,
-    owns: (tenant) => (tenant.platform ?? CONNECT_PLATFORM) === CONNECT_PLATFORM,
+    owns: (tenant) => tenant.platform === CONNECT_PLATFORM,
     routes,
     api: {
       // Connect pages send `Authorization: JWT <token>` (AP.context.getToken() or a session token).
       recognises: (c) => /^\s*JWT\s/i.test(c.req.header('authorization') ?? ''),
       authenticate: connectAuth(auth, { tokenClass: 'context', issueSessionToken: true }),
     },
-    jiraCredentials: createConnectJiraCredentials({ registry, appKey: config.appKey, clock }),
-    personalDataCredentials: createConnectReportCredentials({ registry, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
+    jiraCredentials: createConnectJiraCredentials({ installations, appKey: config.appKey, clock }),
+    personalDataCredentials: createConnectReportCredentials({ installations, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
   };
 }
 
@@ -55,8 +57,13 @@ export const connectEdgeModule: EdgeModule = {
   requires: { secretKey: true, publicBaseUrl: true },
   dataStatement: ['the client key and the shared secret Jira sends on install (sealed with AES-256-GCM under TALLY_SECRET_KEY); the uninstall purge wipes the secret.'],
   isConfigured: (config) => config.baseUrlConfigured && (config.secretKey !== undefined || config.mode === 'demo'),
+  controlMigrations: CONNECT_INSTALLATION_MIGRATIONS,
+  controlCatalogue: CONNECT_INSTALLATION_CATALOGUE,
+  forgetTenant: forgetConnectSecret,
+  findTenantIdByKey: (db, key) => findConnectTenantId(db, key),
   create(host) {
-    if (!host.secretBox) throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY: required by the Connect edge (it seals each installation\'s shared secret)', { expose: true });
-    return createConnectEdge(host);
+    const { secretBox } = host;
+    if (!secretBox) throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY: required by the Connect edge (it seals each installation\'s shared secret)', { expose: true });
+    return createConnectEdge({ ...host, secretBox });
   },
 };

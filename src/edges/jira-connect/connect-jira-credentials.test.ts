@@ -9,8 +9,8 @@ async function setup() {
   bed = await createTallyTestbed();
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
-  const tenantId = (await bed.registry.findCredentialsByClientKey(result.clientKey))!.tenant.id;
-  const credentials = createConnectJiraCredentials({ registry: bed.registry, appKey: bed.config.appKey, clock: { nowMs: () => bed.sim.clock.now() } });
+  const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  const credentials = createConnectJiraCredentials({ installations: bed.connect, appKey: bed.config.appKey, clock: { nowMs: () => bed.sim.clock.now() } });
   return { tenantId, credentials };
 }
 

@@ -7,7 +7,7 @@ import { createConnectReportCredentials } from './connect-report-credentials.js'
 import { isAppError } from '../../platform/app-error.js';
 import type { Fetch } from '../../platform/fetch.js';
 import { newTenantId, type Tenant, type TenantId } from '../../tenants/tenant.js';
-import type { TenantCredentials } from '../../tenants/tenant-registry.js';
+import type { ConnectCredentials } from './connect-installation-store.js';
 import { createReportAccountsClient, parseRetryAfterMs, type ReportAccountsClient } from '../../privacy/personal-data/report-accounts-client.js';
 
 const API = 'https://api.atlassian.com';
@@ -22,7 +22,7 @@ function setup(options: { fetch?: (sim: Simulator) => Fetch; product?: Tenant['p
   sim.site.registerApp({ key: APP_KEY, clientKey: 'ck-acme', sharedSecret: secret, baseUrl: 'https://tally.test', descriptor: {} });
   const tenant: Tenant = {
     id: tenantId,
-    clientKey: 'ck-acme',
+    platform: 'connect',
     product: options.product ?? 'jira',
     baseUrl: sim.site.baseUrl,
     state: options.state ?? 'installed',
@@ -31,9 +31,9 @@ function setup(options: { fetch?: (sim: Simulator) => Fetch; product?: Tenant['p
     uninstalledAtMs: undefined,
     updatedAtMs: T0,
   };
-  const registry = { findCredentials: async (id: TenantId): Promise<TenantCredentials | undefined> => (id === tenantId ? { tenant, sharedSecret: secret } : undefined) };
+  const installations = { findCredentials: async (id: TenantId): Promise<ConnectCredentials | undefined> => (id === tenantId ? { tenant, clientKey: 'ck-acme', sharedSecret: secret } : undefined) };
   const clock = { nowMs: () => sim.clock.now() };
-  const credentials = createConnectReportCredentials({ registry, appKey: APP_KEY, clock, apiUrl: API });
+  const credentials = createConnectReportCredentials({ installations, appKey: APP_KEY, clock, apiUrl: API });
   const client: ReportAccountsClient = createReportAccountsClient({ apiUrl: API, credentials, fetch: options.fetch?.(sim) ?? sim.fetch, clock });
   return { sim, tenantId, client, credentials };
 }

@@ -1,14 +1,14 @@
 import { AppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ReportCredentials } from '../../privacy/personal-data/report-accounts-client.js';
-import type { TenantRegistry } from '../../tenants/tenant-registry.js';
+import type { ConnectInstallationStore } from './connect-installation-store.js';
 import { signSymmetricToken } from '../kit/atlassian-jwt.js';
 import { DEFAULT_JIRA_TOKEN_LIFETIME_SECONDS } from './jira-request-signer.js';
 import { queryStringHash } from '../kit/qsh.js';
 
 /** Dependencies of {@link createConnectReportCredentials}. */
 export interface ConnectReportCredentialsDeps {
-  registry: Pick<TenantRegistry, 'findCredentials'>;
+  installations: Pick<ConnectInstallationStore, 'findCredentials'>;
   appKey: string;
   clock: Clock;
   /** Origin (and optional path) of the Personal Data Reporting API, e.g. `https://api.atlassian.com`. */
@@ -34,12 +34,12 @@ export function createConnectReportCredentials(deps: ConnectReportCredentialsDep
       if (target.origin !== api.origin || (apiPath !== '' && !target.pathname.startsWith(`${apiPath}/`))) {
         throw new AppError('INTERNAL', 'refusing to sign a personal-data report for a URL outside the reporting API', { expose: false });
       }
-      const credentials = await deps.registry.findCredentials(tenantId);
+      const credentials = await deps.installations.findCredentials(tenantId);
       if (!credentials || credentials.tenant.state !== 'installed' || credentials.tenant.product !== 'jira') return undefined;
       const iat = Math.floor(deps.clock.nowMs() / 1000);
       const qsh = queryStringHash(request.method, target.pathname + target.search, apiPath);
       const token = signSymmetricToken({
-        claims: { iss: deps.appKey, iat, exp: iat + DEFAULT_JIRA_TOKEN_LIFETIME_SECONDS, qsh, aud: [credentials.tenant.clientKey] },
+        claims: { iss: deps.appKey, iat, exp: iat + DEFAULT_JIRA_TOKEN_LIFETIME_SECONDS, qsh, aud: [credentials.clientKey] },
         secret: credentials.sharedSecret,
       });
       return `JWT ${token}`;

@@ -8,7 +8,7 @@ import { createManualClock } from '../../platform/clock.js';
 import type { Fetch } from '../../platform/fetch.js';
 import { errorResponse } from '../../http/error-handler.js';
 import type { TallyEnv } from '../../http/tally-env.js';
-import type { TenantRegistry } from '../../tenants/tenant-registry.js';
+import type { ConnectInstallationStore } from './connect-installation-store.js';
 import { connectAuth } from './connect-auth.js';
 import { createInstallKeyProvider, DEFAULT_REFUSAL_TTL_MS, isValidInstallKeyId } from './install-keys.js';
 
@@ -291,7 +291,7 @@ describe('createInstallKeyProvider against the simulated key service', () => {
     const app = new Hono<TallyEnv>();
     app.onError((error, c) => (error instanceof AppError ? errorResponse(c, error) : c.text('unexpected', 500)));
     const auth = connectAuth(
-      { registry: {} as TenantRegistry, installKeys: provider, clock: { nowMs: () => sim.clock.now() }, baseUrl: 'https://tally.test', leewaySeconds: 30 },
+      { installations: {} as ConnectInstallationStore, installKeys: provider, clock: { nowMs: () => sim.clock.now() }, baseUrl: 'https://tally.test', leewaySeconds: 30 },
       { tokenClass: 'lifecycle' },
     );
     app.post('/installed', auth, (c) => c.body(null, 204));

@@ -3,6 +3,7 @@ import { AppError } from '../../platform/app-error.js';
 import type { Config } from '../../config/load-config.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TenantRegistry } from '../../tenants/tenant-registry.js';
+import type { ConnectInstallationStore } from './connect-installation-store.js';
 import type { TenantEvents } from '../../tenants/tenant-events.js';
 import type { AuditLog } from '../../tenants/audit-log.js';
 import type { TallyEnv } from '../../http/tally-env.js';
@@ -17,6 +18,7 @@ export interface LifecycleDeps {
   auth: ConnectAuthDeps;
   config: Pick<Config, 'appKey' | 'allowedHostSuffixes'>;
   registry: TenantRegistry;
+  installations: ConnectInstallationStore;
   events: TenantEvents;
   audit: AuditLog;
   logger: Logger;
@@ -43,7 +45,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
       await deps.audit.appendAudit('tenant.install_rejected', undefined, { reason: 'base_url_not_allowed' });
       throw new AppError('AUTH_FORBIDDEN', 'The site base URL is not an allowed Atlassian host');
     }
-    const outcome = await deps.registry.recordInstall({
+    const outcome = await deps.installations.recordInstall({
       clientKey: payload.clientKey,
       product: 'jira',
       baseUrl: payload.baseUrl.replace(/\/+$/, ''),
@@ -58,7 +60,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
   routes.post(CONNECT_ROUTES.uninstalled, lifecycleAuth, async (c) => {
     const payload = parseLifecyclePayload(await readJson(c), 'uninstalled');
     if (payload.clientKey !== c.get('lifecycleIssuer')) throw new AppError('AUTH_INVALID', 'Token issuer does not match clientKey');
-    const credentials = await deps.registry.findCredentialsByClientKey(payload.clientKey);
+    const credentials = await deps.installations.findCredentialsByClientKey(payload.clientKey);
     // An uninstall for a site Tally never recorded changes nothing; answering 204 stops retries.
     if (!credentials) return c.body(null, 204);
     const wasInstalled = credentials.tenant.state === 'installed';
@@ -75,7 +77,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
     routes.post(path, serverAuth, async (c) => {
       const payload = parseLifecyclePayload(await readJson(c), enabled ? 'enabled' : 'disabled');
       const tenant = c.get('tenant');
-      if (payload.clientKey !== tenant.clientKey) throw new AppError('AUTH_INVALID', 'Token issuer does not match clientKey');
+      if ((await deps.installations.findTenantIdByClientKey(payload.clientKey)) !== tenant.id) throw new AppError('AUTH_INVALID', 'Token issuer does not match clientKey');
       if (tenant.enabled !== enabled) {
         await deps.registry.setEnabled(tenant.id, enabled, deps.auth.clock.nowMs());
         await deps.audit.appendAudit(enabled ? 'tenant.enabled' : 'tenant.disabled', tenant.id);

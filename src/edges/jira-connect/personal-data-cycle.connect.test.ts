@@ -1,5 +1,7 @@
 // The personal-data reporting (src/privacy/personal-data) tested end to end with the Connect edge's credentials
 // against the simulator's API; it lives here because src/privacy/personal-data stays platform-neutral.
+import { CONNECT_INSTALLATION_MIGRATIONS } from './connect-installation-migrations.js';
+import { createConnectInstallationStore } from './connect-installation-store.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,8 +57,9 @@ async function createWorld(siteCount: number): Promise<World> {
   const others = Array.from({ length: siteCount - 1 }, (_, i) => createSimulator({ clock: 'manual', startMs: T0, generate: false, baseUrl: `https://site-${i}.atlassian.net` }));
   for (const other of others) sim.gdpr.addSite(other.site);
   const clock = { nowMs: () => sim.clock.now() };
-  const control = await openControlDb({ dataDir });
-  const registry = createSqlTenantRegistry({ db: control.db, secretBox: createSecretBox(randomBytes(32)), clock });
+  const control = await openControlDb({ dataDir, ownedMigrations: CONNECT_INSTALLATION_MIGRATIONS });
+  const registry = createSqlTenantRegistry({ db: control.db, clock });
+  const installations = createConnectInstallationStore({ db: control.db, registry, secretBox: createSecretBox(randomBytes(32)) });
   const stores = createSqliteStoreProvider({ dataDir });
   cleanups.push(async () => {
     await stores.close();
@@ -69,7 +72,7 @@ async function createWorld(siteCount: number): Promise<World> {
     const clientKey = `ck-site-${index}`;
     const sharedSecret = `secret-${index}-${randomBytes(16).toString('hex')}`;
     site.registerApp({ key: APP_KEY, clientKey, sharedSecret, baseUrl: 'https://tally.test', descriptor: {} });
-    const { tenant } = await registry.recordInstall({ clientKey, product: 'jira', baseUrl: site.baseUrl, sharedSecret });
+    const { tenant } = await installations.recordInstall({ clientKey, product: 'jira', baseUrl: site.baseUrl, sharedSecret });
     tenants.push(tenant.id);
     clientKeys.set(clientKey, tenant.id);
     sim.clock.advance(1000);
@@ -88,7 +91,7 @@ async function createWorld(siteCount: number): Promise<World> {
     deps: (overrides = {}) => ({
       registry,
       stores,
-      credentials: createConnectReportCredentials({ registry, appKey: APP_KEY, clock, apiUrl: 'https://api.atlassian.com' }),
+      credentials: createConnectReportCredentials({ installations, appKey: APP_KEY, clock, apiUrl: 'https://api.atlassian.com' }),
       fetch: sim.fetch,
       clock,
       sleep: async (ms) => {

@@ -4,10 +4,10 @@ import { createForgeEdge } from './forge-edge.js';
 import { createForgeJiraCredentials } from './forge-jira-credentials.js';
 import { createForgeReportCredentials } from './forge-report-credentials.js';
 import { FORGE_ROUTES } from './forge-routes.js';
-import { createSqlForgeTokenStore } from './forge-token-store.js';
+import { createSqlForgeTokenStore, forgetForgeToken } from './forge-token-store.js';
+import { FORGE_INSTALLATION_CATALOGUE, FORGE_INSTALLATION_MIGRATIONS } from './forge-installation-migrations.js';
+import { createForgeInstallationStore, FORGE_PLATFORM } from './forge-installation-store.js';
 
-/** The value the registry keeps in `platform` for tenants this edge installed. */
-export const FORGE_PLATFORM = 'forge';
 
 /**
  * The Forge Remote edge as the composition root lists it: on when `TALLY_FORGE_APP_ID` is set.
@@ -21,15 +21,20 @@ export const forgeEdgeModule: EdgeModule = {
   requires: { secretKey: true, publicBaseUrl: true },
   dataStatement: ['the installation id, the site\'s cloud id and API base URL, the time of the last scheduled tick, and the freshest app system token (sealed with AES-256-GCM under TALLY_SECRET_KEY); the uninstall purge deletes the token.'],
   isConfigured: (config) => config.forgeAppId !== undefined,
+  controlMigrations: FORGE_INSTALLATION_MIGRATIONS,
+  controlCatalogue: FORGE_INSTALLATION_CATALOGUE,
+  forgetTenant: forgetForgeToken,
   create(host): PlatformEdge {
     const { config, registry, clock } = host;
     const forgeAppId = config.forgeAppId;
     if (!forgeAppId) throw new AppError('CONFIG_INVALID', 'TALLY_FORGE_APP_ID: required by the Forge edge (the app ARI `forge register` prints)', { expose: true });
     if (!host.secretBox) throw new AppError('CONFIG_INVALID', 'TALLY_SECRET_KEY: required by the Forge edge (it seals the system tokens Forge delivers)', { expose: true });
     const tokens = createSqlForgeTokenStore({ db: host.control.db, secretBox: host.secretBox, clock });
+    const installations = createForgeInstallationStore({ db: host.control.db, registry, clock });
     const forge = createForgeEdge({
       config: { ...config, forgeAppId },
       registry,
+      installations,
       tokens,
       audit: host.audit,
       events: host.events,
@@ -49,7 +54,7 @@ export const forgeEdgeModule: EdgeModule = {
         recognises: (c) => /^\s*Bearer\s/i.test(c.req.header('authorization') ?? ''),
         authenticate: forge.apiAuthentication,
       },
-      jiraCredentials: createForgeJiraCredentials({ registry, tokens, clock }),
+      jiraCredentials: createForgeJiraCredentials({ installations, tokens, clock }),
       personalDataCredentials: createForgeReportCredentials({ registry, tokens, clock, apiUrl: config.gdprApiUrl }),
       schedules: [forge.uninstallCheck],
     };

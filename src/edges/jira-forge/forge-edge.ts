@@ -15,6 +15,7 @@ import { forgeRoutes } from './forge-routes.js';
 import { fetchSiteUrl } from './forge-site-url.js';
 import { createForgeTenants } from './forge-tenants.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
+import type { ForgeInstallationStore } from './forge-installation-store.js';
 import { createInvocationTokenVerifier, type InvocationTokenVerifier } from '../kit/invocation-token.js';
 import { suspectedUninstallTask, TICK_INTERVAL_MS } from './suspected-uninstall.js';
 
@@ -26,6 +27,7 @@ const SITE_URL_TIMEOUT_MS = 10_000;
 export interface ForgeEdgeDeps {
   config: Pick<Config, 'forgeJwksUrl' | 'forgeApiHosts' | 'forgeUninstallGraceHours'> & { forgeAppId: string };
   registry: TenantRegistry;
+  installations: ForgeInstallationStore;
   tokens: ForgeTokenStore;
   audit: AuditLog;
   events: TenantEvents;
@@ -63,13 +65,13 @@ export function createForgeEdge(deps: ForgeEdgeDeps): ForgeEdge {
     clock,
     logger,
   });
-  const tenants = createForgeTenants({ registry, audit: deps.audit, events: deps.events, clock, logger });
+  const tenants = createForgeTenants({ registry, installations: deps.installations, audit: deps.audit, events: deps.events, clock, logger });
 
   // Permissions arrive after the install (forge-migration.md §4): serverInfo is asked again from
   // the queue after later ticks, until it answers.
   deps.queue.register<{ tenantId: TenantId }>(SITE_URL_JOB, async ({ tenantId }) => {
-    const tenant = await registry.findTenant(tenantId);
-    if (!tenant?.forge || tenant.state !== 'installed' || tenant.baseUrl !== tenant.forge.apiBaseUrl) return;
+    const tenant = await deps.installations.findByTenant(tenantId);
+    if (!tenant || tenant.state !== 'installed' || tenant.baseUrl !== tenant.forge.apiBaseUrl) return;
     const token = await deps.tokens.findSystemToken(tenantId, clock.nowMs());
     if (!token) return;
     const answer = await fetchSiteUrl({ fetch: deps.fetch, apiBaseUrl: tenant.forge.apiBaseUrl, token: token.token, timeoutMs: SITE_URL_TIMEOUT_MS });
@@ -77,14 +79,14 @@ export function createForgeEdge(deps: ForgeEdgeDeps): ForgeEdge {
       logger.info({ event: 'forge_site_url_pending', tenantId, status: answer.status }, 'Forge site URL not readable yet; asked again after the next tick');
       return;
     }
-    await registry.setForgeSiteUrl(tenantId, answer.siteUrl, clock.nowMs());
+    await deps.installations.setSiteUrl(tenantId, answer.siteUrl, clock.nowMs());
   });
 
   return {
     verifier,
     routes: forgeRoutes({
       verifier,
-      registry,
+      installations: deps.installations,
       tenants,
       tokens: deps.tokens,
       audit: deps.audit,
@@ -100,7 +102,7 @@ export function createForgeEdge(deps: ForgeEdgeDeps): ForgeEdge {
       name: 'forge-uninstall-check',
       everyMs: TICK_INTERVAL_MS,
       task: suspectedUninstallTask({
-        registry,
+        installations: deps.installations,
         tokens: deps.tokens,
         tenants,
         audit: deps.audit,

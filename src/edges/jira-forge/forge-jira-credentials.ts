@@ -1,7 +1,7 @@
 import type { JiraCredentials } from '../../jira/jira-credentials.js';
 import { AppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
-import type { TenantRegistry } from '../../tenants/tenant-registry.js';
+import type { ForgeInstallationStore } from './forge-installation-store.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
 
 /** A token is not used in its last five minutes: a slow request must not outlive it. */
@@ -9,7 +9,7 @@ export const TOKEN_EXPIRY_MARGIN_MS = 5 * 60_000;
 
 /** What {@link createForgeJiraCredentials} needs. */
 export interface ForgeJiraCredentialsDeps {
-  registry: Pick<TenantRegistry, 'findTenant'>;
+  installations: Pick<ForgeInstallationStore, 'findByTenant'>;
   tokens: Pick<ForgeTokenStore, 'findSystemToken'>;
   clock: Clock;
   /** Default {@link TOKEN_EXPIRY_MARGIN_MS}. */
@@ -32,8 +32,8 @@ export function createForgeJiraCredentials(deps: ForgeJiraCredentialsDeps): Jira
   const usableToken = (tenantId: Parameters<JiraCredentials['forTenant']>[0]) => deps.tokens.findSystemToken(tenantId, deps.clock.nowMs() + marginMs);
   return {
     async forTenant(tenantId) {
-      const tenant = await deps.registry.findTenant(tenantId);
-      if (!tenant || tenant.platform !== 'forge' || !tenant.forge || tenant.state !== 'installed') return undefined;
+      const tenant = await deps.installations.findByTenant(tenantId);
+      if (!tenant || tenant.state !== 'installed') return undefined;
       if (!(await usableToken(tenantId))) return undefined;
       const { apiBaseUrl } = tenant.forge;
       return {
@@ -43,7 +43,7 @@ export function createForgeJiraCredentials(deps: ForgeJiraCredentialsDeps): Jira
             throw new AppError('INTERNAL', 'Refusing to send a Forge token outside the tenant API base URL', { expose: false });
           }
           // Re-read on every request: an uninstall stops the calls, a tick's newer token is used at once.
-          const now = await deps.registry.findTenant(tenantId);
+          const now = await deps.installations.findByTenant(tenantId);
           if (!now || now.state !== 'installed') throw new AppError('JIRA_AUTH_FAILED', 'The Forge site is no longer installed');
           const current = await usableToken(tenantId);
           if (!current) throw new AppError('JIRA_AUTH_FAILED', 'The Forge system token of this site has expired; the next scheduled tick brings a new one');

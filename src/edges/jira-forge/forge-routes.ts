@@ -6,12 +6,12 @@ import type { Logger } from '../../platform/logger.js';
 import { readJson } from '../../http/read-json.js';
 import type { AuditEvent, AuditLog } from '../../tenants/audit-log.js';
 import type { TenantEvents } from '../../tenants/tenant-events.js';
-import type { TenantRegistry } from '../../tenants/tenant-registry.js';
 import type { TenantId } from '../../tenants/tenant.js';
 import { forgeTriggerAuth, type ForgeEnv } from './forge-auth.js';
 import { assertSameInstallation, lifecycleEventOf, readWorklogDelivery, unwrapDelivery } from './forge-payloads.js';
 import { fetchSiteUrl } from './forge-site-url.js';
 import type { ForgeTenants } from './forge-tenants.js';
+import type { ForgeInstallationStore } from './forge-installation-store.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
 import type { InvocationTokenVerifier } from '../kit/invocation-token.js';
 
@@ -35,7 +35,7 @@ const INSTALL_SITE_URL_TIMEOUT_MS = 2_000;
 /** What the Forge routes need. */
 export interface ForgeRoutesDeps {
   verifier: InvocationTokenVerifier;
-  registry: TenantRegistry;
+  installations: Pick<ForgeInstallationStore, 'findByInstallationId' | 'recordInstall' | 'recordTick'>;
   tenants: ForgeTenants;
   tokens: ForgeTokenStore;
   audit: AuditLog;
@@ -83,11 +83,11 @@ export function forgeRoutes(deps: ForgeRoutesDeps): Hono<ForgeEnv> {
       deps.logger.info({ event: 'forge_lifecycle_ignored' }, 'Forge lifecycle event Tally does not act on');
       return c.body(null, 204);
     }
-    const known = await deps.registry.findForgeTenant(invocation.installationId);
-    if (known && known.forge?.cloudId !== invocation.cloudId) throw new AppError('AUTH_FORBIDDEN', 'This installation is registered for another site');
+    const known = await deps.installations.findByInstallationId(invocation.installationId);
+    if (known && known.forge.cloudId !== invocation.cloudId) throw new AppError('AUTH_FORBIDDEN', 'This installation is registered for another site');
     const systemToken = systemTokenOf(c);
     const site = systemToken ? await fetchSiteUrl({ fetch: deps.fetch, apiBaseUrl: invocation.apiBaseUrl, token: systemToken, timeoutMs: INSTALL_SITE_URL_TIMEOUT_MS }) : undefined;
-    const outcome = await deps.registry.recordForgeInstall({
+    const outcome = await deps.installations.recordInstall({
       installationId: invocation.installationId,
       cloudId: invocation.cloudId,
       apiBaseUrl: invocation.apiBaseUrl,
@@ -148,13 +148,13 @@ export function forgeRoutes(deps: ForgeRoutesDeps): Hono<ForgeEnv> {
     }
     const systemToken = systemTokenOf(c);
     if (systemToken) await deps.tokens.storeSystemToken(tenant.id, systemToken);
-    const tick = await deps.registry.recordForgeTick(tenant.id, deps.clock.nowMs());
+    const tick = await deps.installations.recordTick(tenant.id, deps.clock.nowMs());
     if (tick?.suspicionCleared) {
       deps.logger.info({ event: 'forge_suspicion_cleared', tenantId: tenant.id }, 'Forge tick arrived; suspected uninstall cleared');
       await deps.audit.appendAudit('tenant.uninstall_suspicion_cleared', tenant.id, { reason: 'tick_received' });
     }
     deps.requestSync(tenant.id);
-    if (tenant.forge && tenant.baseUrl === tenant.forge.apiBaseUrl) deps.requestSiteUrl(tenant.id);
+    if (tenant.baseUrl === tenant.forge.apiBaseUrl) deps.requestSiteUrl(tenant.id);
     return c.body(null, 204);
   });
 

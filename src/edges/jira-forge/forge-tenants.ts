@@ -5,11 +5,13 @@ import type { AuditLog } from '../../tenants/audit-log.js';
 import type { TenantEvents } from '../../tenants/tenant-events.js';
 import type { TenantRegistry } from '../../tenants/tenant-registry.js';
 import type { Tenant } from '../../tenants/tenant.js';
+import type { ForgeInstallationStore, ForgeTenant } from './forge-installation-store.js';
 import type { ForgeInvocation } from '../kit/invocation-token.js';
 
 /** What {@link createForgeTenants} needs. */
 export interface ForgeTenantsDeps {
-  registry: TenantRegistry;
+  registry: Pick<TenantRegistry, 'markUninstalled'>;
+  installations: Pick<ForgeInstallationStore, 'findByInstallationId' | 'relink'>;
   audit: AuditLog;
   events: TenantEvents;
   clock: Clock;
@@ -25,7 +27,7 @@ export interface ForgeTenants {
    * lifecycle events" (forge-migration.md §3.3), cloud ids do not. Throws `AUTH_FORBIDDEN` when
    * the known installation is bound to another site than the token names.
    */
-  findInstalled(invocation: ForgeInvocation): Promise<Tenant | undefined>;
+  findInstalled(invocation: ForgeInvocation): Promise<ForgeTenant | undefined>;
   /**
    * Marks the tenant uninstalled and, if it was installed, audits it and emits `uninstalled`: the
    * same purge as a Connect uninstall follows (src/privacy/purge/tenant-purge.ts). Idempotent.
@@ -37,12 +39,12 @@ export interface ForgeTenants {
 export function createForgeTenants(deps: ForgeTenantsDeps): ForgeTenants {
   return {
     async findInstalled(invocation) {
-      const known = await deps.registry.findForgeTenant(invocation.installationId);
+      const known = await deps.installations.findByInstallationId(invocation.installationId);
       if (known) {
-        if (known.forge?.cloudId !== invocation.cloudId) throw new AppError('AUTH_FORBIDDEN', 'This installation is registered for another site');
+        if (known.forge.cloudId !== invocation.cloudId) throw new AppError('AUTH_FORBIDDEN', 'This installation is registered for another site');
         return known.state === 'installed' ? known : undefined;
       }
-      const relinked = await deps.registry.relinkForgeInstallation(invocation);
+      const relinked = await deps.installations.relink(invocation);
       if (!relinked) return undefined;
       deps.logger.warn({ event: 'forge_rekeyed', tenantId: relinked.tenant.id }, 'Forge installation id changed without a lifecycle event; tenant re-keyed');
       await deps.audit.appendAudit('tenant.rekeyed', relinked.tenant.id, { product: relinked.tenant.product, reason: 'installation_id_changed' });

@@ -1,4 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { ALL_EDGE_MODULES } from '../all-edges.js';
+import { ownedDataOf } from '../edge.js';
+import { createConnectInstallationStore } from '../jira-connect/connect-installation-store.js';
+import { createForgeInstallationStore } from './forge-installation-store.js';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../platform/clock.js';
 import { isAppError } from '../../platform/app-error.js';
@@ -31,22 +36,24 @@ describe('readTokenExpiryMs', () => {
 });
 
 describe.each(controlDialects)('ForgeTokenStore (%s)', (dialect) => {
-  const kit = useControlDb(dialect);
+  const kit = useControlDb(dialect, ownedDataOf(ALL_EDGE_MODULES).migrations);
   const setup = async () => {
     const clock = createManualClock(T0);
     const secretBox = createSecretBox(randomBytes(32));
-    const { db } = kit.control();
-    const registry = createSqlTenantRegistry({ db, secretBox, clock });
+    const db = kit.control().db as unknown as Kysely<any>;
+    const registry = createSqlTenantRegistry({ db: kit.control().db, clock });
+    const installations = createForgeInstallationStore({ db, registry, clock });
+    const connect = createConnectInstallationStore({ db, registry, secretBox });
     const store = createSqlForgeTokenStore({ db, secretBox, clock });
-    const { tenant } = await registry.recordForgeInstall({ installationId: 'ari:cloud:ecosystem::installation/33333333-cccc-4ccc-8ccc-333333333333', cloudId: CLOUD, apiBaseUrl: API, product: 'jira', siteUrl: 'https://acme.atlassian.net' });
-    return { clock, secretBox, db, registry, store, tenant };
+    const { tenant } = await installations.recordInstall({ installationId: 'ari:cloud:ecosystem::installation/33333333-cccc-4ccc-8ccc-333333333333', cloudId: CLOUD, apiBaseUrl: API, product: 'jira', siteUrl: 'https://acme.atlassian.net' });
+    return { clock, secretBox, db, registry, installations, connect, store, tenant };
   };
 
   it('stores a token only sealed, bound to the tenant, and hands it back while valid', async () => {
     const { store, tenant, db, secretBox } = await setup();
     const token = systemToken(T0 + 3_600_000);
     expect(await store.storeSystemToken(tenant.id, token)).toBe(true);
-    const raw = await db.selectFrom('forge_system_tokens').selectAll().executeTakeFirstOrThrow();
+    const raw = await db.selectFrom('jira_forge_system_tokens').selectAll().executeTakeFirstOrThrow();
     expect(JSON.stringify(raw)).not.toContain(token.split('.')[1]);
     expect(secretBox.open(raw.token_sealed, tenant.id)).toBe(token);
     expect(await store.findSystemToken(tenant.id, T0)).toEqual({ token, expiresAtMs: T0 + 3_600_000 });
@@ -72,11 +79,11 @@ describe.each(controlDialects)('ForgeTokenStore (%s)', (dialect) => {
   });
 
   it("refuses a sealed token copied into another tenant's row", async () => {
-    const { store, tenant, db, registry } = await setup();
+    const { store, tenant, db, installations } = await setup();
     await store.storeSystemToken(tenant.id, systemToken(T0 + 3_600_000));
-    const other = (await registry.recordForgeInstall({ installationId: 'ari:cloud:ecosystem::installation/44444444-dddd-4ddd-8ddd-444444444444', cloudId: '22222222-bbbb-4bbb-8bbb-222222222222', apiBaseUrl: 'https://api.atlassian.com/ex/jira/22222222-bbbb-4bbb-8bbb-222222222222', product: 'jira', siteUrl: undefined })).tenant;
-    const { token_sealed } = await db.selectFrom('forge_system_tokens').select('token_sealed').executeTakeFirstOrThrow();
-    await db.insertInto('forge_system_tokens').values({ tenant_id: other.id, token_sealed, expires_at_ms: T0 + 3_600_000, received_at_ms: T0 }).execute();
+    const other = (await installations.recordInstall({ installationId: 'ari:cloud:ecosystem::installation/44444444-dddd-4ddd-8ddd-444444444444', cloudId: '22222222-bbbb-4bbb-8bbb-222222222222', apiBaseUrl: 'https://api.atlassian.com/ex/jira/22222222-bbbb-4bbb-8bbb-222222222222', product: 'jira', siteUrl: undefined })).tenant;
+    const { token_sealed } = await db.selectFrom('jira_forge_system_tokens').select('token_sealed').executeTakeFirstOrThrow();
+    await db.insertInto('jira_forge_system_tokens').values({ tenant_id: other.id, token_sealed, expires_at_ms: T0 + 3_600_000, received_at_ms: T0 }).execute();
     const error = await store.findSystemToken(other.id, T0).then(() => undefined, (caught: unknown) => caught);
     expect(isAppError(error, 'TENANT_SECRET_UNREADABLE')).toBe(true);
   });
@@ -91,8 +98,8 @@ describe.each(controlDialects)('ForgeTokenStore (%s)', (dialect) => {
 
   describe('Forge Jira credentials', () => {
     it("authorizes requests to the tenant's API base URL with the freshest token", async () => {
-      const { store, tenant, registry, clock } = await setup();
-      const credentials = createForgeJiraCredentials({ registry, tokens: store, clock });
+      const { store, tenant, registry, installations, clock } = await setup();
+      const credentials = createForgeJiraCredentials({ installations, tokens: store, clock });
       expect(await credentials.forTenant(tenant.id)).toBeUndefined();
       const first = systemToken(T0 + 3_600_000);
       await store.storeSystemToken(tenant.id, first);
@@ -106,8 +113,8 @@ describe.each(controlDialects)('ForgeTokenStore (%s)', (dialect) => {
     });
 
     it('stops using a token five minutes before it expires', async () => {
-      const { store, tenant, registry, clock } = await setup();
-      const credentials = createForgeJiraCredentials({ registry, tokens: store, clock });
+      const { store, tenant, registry, installations, clock } = await setup();
+      const credentials = createForgeJiraCredentials({ installations, tokens: store, clock });
       await store.storeSystemToken(tenant.id, systemToken(T0 + 3_600_000));
       const access = await credentials.forTenant(tenant.id);
       clock.setMs(T0 + 3_600_000 - 4 * 60_000);
@@ -116,8 +123,8 @@ describe.each(controlDialects)('ForgeTokenStore (%s)', (dialect) => {
     });
 
     it('never sends the token outside the API base URL, nor for an uninstalled tenant', async () => {
-      const { store, tenant, registry, clock } = await setup();
-      const credentials = createForgeJiraCredentials({ registry, tokens: store, clock });
+      const { store, tenant, registry, installations, clock } = await setup();
+      const credentials = createForgeJiraCredentials({ installations, tokens: store, clock });
       await store.storeSystemToken(tenant.id, systemToken(T0 + 3_600_000));
       const access = await credentials.forTenant(tenant.id);
       await expect(access?.authorize({ method: 'GET', url: 'https://evil.example.com/rest/api/3/myself' })).rejects.toMatchObject({ code: 'INTERNAL' });
@@ -128,9 +135,9 @@ describe.each(controlDialects)('ForgeTokenStore (%s)', (dialect) => {
     });
 
     it('answers nothing for a Connect tenant', async () => {
-      const { store, registry, clock } = await setup();
-      const connect = (await registry.recordInstall({ clientKey: 'ck', product: 'jira', baseUrl: 'https://acme.atlassian.net', sharedSecret: 'secret-0123456789' })).tenant;
-      expect(await createForgeJiraCredentials({ registry, tokens: store, clock }).forTenant(connect.id)).toBeUndefined();
+      const { store, installations, connect: connectStore, clock } = await setup();
+      const connect = (await connectStore.recordInstall({ clientKey: 'ck', product: 'jira', baseUrl: 'https://acme.atlassian.net', sharedSecret: 'secret-0123456789' })).tenant;
+      expect(await createForgeJiraCredentials({ installations, tokens: store, clock }).forTenant(connect.id)).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../platform/clock.js';
-import type { ControlSchema } from '../../tenants/control-schema.js';
 import type { SecretBox } from '../../tenants/secret-box.js';
 import type { TenantId } from '../../tenants/tenant.js';
 
@@ -34,7 +33,7 @@ export interface ForgeTokenStore {
   storeSystemToken(tenantId: TenantId, token: string): Promise<boolean>;
   /** The held token if it is still valid at `validAtMs` (callers pass now plus a margin); undefined otherwise. */
   findSystemToken(tenantId: TenantId, validAtMs: number): Promise<ForgeSystemToken | undefined>;
-  /** Deletes the tenant's token (the purge does it inside `finishPurge`; this is for tools and tests). */
+  /** Deletes the tenant's token (the purge does it with {@link forgetForgeToken}; this is for tools and tests). */
   deleteSystemToken(tenantId: TenantId): Promise<void>;
 }
 
@@ -55,9 +54,30 @@ export function readTokenExpiryMs(token: string, receivedAtMs: number): number {
   }
 }
 
+/** Row of `jira_forge_system_tokens` (jira-forge/001_installations). */
+interface SystemTokenRow {
+  tenant_id: string;
+  /** AES-GCM sealed with the tenant id as associated data (src/tenants/secret-box.ts). */
+  token_sealed: string;
+  /** The token's `exp` (epoch ms), read from its payload without verifying; 55 min after receipt when unreadable. */
+  expires_at_ms: number;
+  received_at_ms: number;
+}
+
+/** The table as this store sees it (the core's `ControlSchema` does not name edge tables). */
+interface TokenSchema {
+  jira_forge_system_tokens: SystemTokenRow;
+}
+
+/** Deletes the tenant's token in `db` (the purge's last step, in its transaction: `EdgeModule.forgetTenant`). Idempotent. */
+export async function forgetForgeToken(db: Kysely<any>, tenantId: TenantId): Promise<void> {
+  await (db as Kysely<TokenSchema>).deleteFrom('jira_forge_system_tokens').where('tenant_id', '=', tenantId).execute();
+}
+
 /** Builds the {@link ForgeTokenStore} over the control database; tokens sealed with the tenant id as associated data. */
-export function createSqlForgeTokenStore(deps: { db: Kysely<ControlSchema>; secretBox: SecretBox; clock: Clock }): ForgeTokenStore {
-  const { db, secretBox, clock } = deps;
+export function createSqlForgeTokenStore(deps: { db: Kysely<any>; secretBox: SecretBox; clock: Clock }): ForgeTokenStore {
+  const { secretBox, clock } = deps;
+  const db = deps.db as Kysely<TokenSchema>;
   return {
     async storeSystemToken(tenantId, token) {
       if (token === '' || token.length > MAX_TOKEN_CHARS || /\s/.test(token)) return false;
@@ -67,13 +87,13 @@ export function createSqlForgeTokenStore(deps: { db: Kysely<ControlSchema>; secr
       const row = { tenant_id: tenantId, token_sealed: secretBox.seal(token, tenantId), expires_at_ms: expiresAtMs, received_at_ms: receivedAtMs };
       // One statement decides a race between instances: the later `exp` wins whatever the order.
       const written = await db
-        .insertInto('forge_system_tokens')
+        .insertInto('jira_forge_system_tokens')
         .values(row)
         .onConflict((conflict) =>
           conflict
             .column('tenant_id')
             .doUpdateSet({ token_sealed: row.token_sealed, expires_at_ms: row.expires_at_ms, received_at_ms: row.received_at_ms })
-            .where('forge_system_tokens.expires_at_ms', '<', expiresAtMs),
+            .where('jira_forge_system_tokens.expires_at_ms', '<', expiresAtMs),
         )
         .returning('tenant_id')
         .executeTakeFirst();
@@ -81,13 +101,11 @@ export function createSqlForgeTokenStore(deps: { db: Kysely<ControlSchema>; secr
     },
 
     async findSystemToken(tenantId, validAtMs) {
-      const row = await db.selectFrom('forge_system_tokens').select(['token_sealed', 'expires_at_ms']).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const row = await db.selectFrom('jira_forge_system_tokens').select(['token_sealed', 'expires_at_ms']).where('tenant_id', '=', tenantId).executeTakeFirst();
       if (!row || row.expires_at_ms <= validAtMs) return undefined;
       return { token: secretBox.open(row.token_sealed, tenantId), expiresAtMs: row.expires_at_ms };
     },
 
-    async deleteSystemToken(tenantId) {
-      await db.deleteFrom('forge_system_tokens').where('tenant_id', '=', tenantId).execute();
-    },
+    deleteSystemToken: (tenantId) => forgetForgeToken(db, tenantId),
   };
 }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { ALL_EDGE_MODULES } from '../all-edges.js';
+import { ownedDataOf } from '../edge.js';
+import { createForgeInstallationStore } from './forge-installation-store.js';
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../platform/clock.js';
 import { createLogger } from '../../platform/logger.js';
@@ -22,28 +25,29 @@ function opaqueToken(expMs: number): string {
 }
 
 describe.each(controlDialects)('checkSuspectedUninstalls (%s)', (dialect) => {
-  const kit = useControlDb(dialect);
+  const kit = useControlDb(dialect, ownedDataOf(ALL_EDGE_MODULES).migrations);
 
   /** One installed Forge tenant with a 4-hour token, and a Jira that answers `jiraStatus` (or throws). */
   async function setup() {
     const clock = createManualClock(T0);
     const { db } = kit.control();
     const secretBox = createSecretBox(randomBytes(32));
-    const registry = createSqlTenantRegistry({ db, secretBox, clock });
+    const registry = createSqlTenantRegistry({ db, clock });
+    const installations = createForgeInstallationStore({ db, registry, clock });
     const tokens = createSqlForgeTokenStore({ db, secretBox, clock });
     const audit = createSqlAuditLog({ db, clock });
     const uninstalled: TenantId[] = [];
     const events = createTenantEvents(() => undefined);
     events.on('uninstalled', ({ tenantId }) => uninstalled.push(tenantId));
     const logger = createLogger({ level: 'silent' });
-    const tenants = createForgeTenants({ registry, audit, events, clock, logger });
+    const tenants = createForgeTenants({ registry, installations, audit, events, clock, logger });
     const cloudId = '11111111-aaaa-4aaa-8aaa-111111111111';
-    const { tenant } = await registry.recordForgeInstall({ installationId: 'ari:cloud:ecosystem::installation/33333333-cccc-4ccc-8ccc-333333333333', cloudId, apiBaseUrl: `https://api.atlassian.com/ex/jira/${cloudId}`, product: 'jira', siteUrl: 'https://acme.atlassian.net' });
+    const { tenant } = await installations.recordInstall({ installationId: 'ari:cloud:ecosystem::installation/33333333-cccc-4ccc-8ccc-333333333333', cloudId, apiBaseUrl: `https://api.atlassian.com/ex/jira/${cloudId}`, product: 'jira', siteUrl: 'https://acme.atlassian.net' });
     await tokens.storeSystemToken(tenant.id, opaqueToken(T0 + 4 * 3_600_000));
     const jira = { status: 200 as number | 'down', probes: [] as string[] };
     const check = () =>
       checkSuspectedUninstalls({
-        registry,
+        installations,
         tokens,
         tenants,
         audit,
@@ -57,26 +61,26 @@ describe.each(controlDialects)('checkSuspectedUninstalls (%s)', (dialect) => {
         },
       });
     const events_ = async () => (await audit.listAudit({ tenantId: tenant.id })).map((entry) => entry.event);
-    return { clock, registry, tenant, jira, check, uninstalled, auditEvents: events_ };
+    return { clock, registry, installations, tenant, jira, check, uninstalled, auditEvents: events_ };
   }
 
   it('leaves a tenant alone while its ticks arrive, without asking Jira', async () => {
-    const { clock, registry, tenant, jira, check } = await setup();
+    const { clock, installations, tenant, jira, check } = await setup();
     for (let i = 0; i < 10; i++) {
       clock.advanceMs(5 * MINUTE);
-      await registry.recordForgeTick(tenant.id, clock.nowMs());
+      await installations.recordTick(tenant.id, clock.nowMs());
       expect(await check()).toEqual({ checked: 1, suspected: [], uninstalled: [], failed: [] });
     }
     expect(jira.probes).toEqual([]);
   });
 
   it.each([[200], ['down' as const], [500]])('does not suspect a silent tenant whose Jira answers %s', async (status) => {
-    const { clock, tenant, jira, check, registry } = await setup();
+    const { clock, tenant, jira, check, installations } = await setup();
     jira.status = status;
     clock.advanceMs(16 * MINUTE);
     expect((await check()).suspected).toEqual([]);
     expect(jira.probes).toEqual([`https://api.atlassian.com/ex/jira/11111111-aaaa-4aaa-8aaa-111111111111/rest/api/3/serverInfo Bearer `]);
-    expect((await registry.findTenant(tenant.id))?.forge?.suspectedSinceMs).toBeUndefined();
+    expect((await installations.findByTenant(tenant.id))?.forge.suspectedSinceMs).toBeUndefined();
   });
 
   it('waits for three missed ticks before asking Jira', async () => {
@@ -112,11 +116,11 @@ describe.each(controlDialects)('checkSuspectedUninstalls (%s)', (dialect) => {
   });
 
   it('forgets a suspicion when a tick comes, and purges nothing', async () => {
-    const { clock, tenant, jira, check, registry, uninstalled } = await setup();
+    const { clock, tenant, jira, check, registry, installations, uninstalled } = await setup();
     jira.status = 401;
     clock.advanceMs(20 * MINUTE);
     await check();
-    await registry.recordForgeTick(tenant.id, clock.nowMs());
+    await installations.recordTick(tenant.id, clock.nowMs());
     clock.advanceMs(10 * MINUTE);
     await check();
     clock.advanceMs(GRACE_MS / 2);

@@ -2,8 +2,8 @@ import type { Clock } from '../../platform/clock.js';
 import type { Fetch } from '../../platform/fetch.js';
 import type { Logger } from '../../platform/logger.js';
 import type { AuditLog } from '../../tenants/audit-log.js';
-import type { TenantRegistry } from '../../tenants/tenant-registry.js';
-import type { Tenant, TenantId } from '../../tenants/tenant.js';
+import type { TenantId } from '../../tenants/tenant.js';
+import type { ForgeInstallationStore, ForgeTenant } from './forge-installation-store.js';
 import type { ForgeTenants } from './forge-tenants.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
 import { DONE, type Task } from '../../jobs/task.js';
@@ -24,7 +24,7 @@ const PROBE_TIMEOUT_MS = 10_000;
 
 /** What {@link checkSuspectedUninstalls} needs. */
 export interface SuspectedUninstallDeps {
-  registry: Pick<TenantRegistry, 'listInstalled' | 'markForgeSuspected'>;
+  installations: Pick<ForgeInstallationStore, 'listInstalled' | 'markSuspected'>;
   tokens: Pick<ForgeTokenStore, 'findSystemToken'>;
   tenants: Pick<ForgeTenants, 'uninstall'>;
   audit: AuditLog;
@@ -48,9 +48,9 @@ export interface SuspectedUninstallResult {
 /** How Jira answered the probe: refused (401/403/404), no token left to ask with, answered, or not at all. */
 type ProbeAnswer = 'refused' | 'no_token' | 'answered' | 'unreachable';
 
-async function probeJira(deps: SuspectedUninstallDeps, tenant: Tenant): Promise<ProbeAnswer> {
+async function probeJira(deps: SuspectedUninstallDeps, tenant: ForgeTenant): Promise<ProbeAnswer> {
   const token = await deps.tokens.findSystemToken(tenant.id, deps.clock.nowMs());
-  if (!token || !tenant.forge) return 'no_token';
+  if (!token) return 'no_token';
   try {
     const response = await deps.fetch(`${tenant.forge.apiBaseUrl}/rest/api/3/serverInfo`, {
       headers: { authorization: `Bearer ${token.token}`, accept: 'application/json' },
@@ -77,8 +77,7 @@ async function probeJira(deps: SuspectedUninstallDeps, tenant: Tenant): Promise<
 export async function checkSuspectedUninstalls(deps: SuspectedUninstallDeps): Promise<SuspectedUninstallResult> {
   const silenceMs = (deps.missedTicks ?? MISSED_TICKS) * (deps.tickIntervalMs ?? TICK_INTERVAL_MS);
   const result: SuspectedUninstallResult = { checked: 0, suspected: [], uninstalled: [], failed: [] };
-  for (const tenant of await deps.registry.listInstalled()) {
-    if (tenant.platform !== 'forge' || !tenant.forge) continue;
+  for (const tenant of await deps.installations.listInstalled()) {
     result.checked++;
     try {
       const nowMs = deps.clock.nowMs();
@@ -87,7 +86,7 @@ export async function checkSuspectedUninstalls(deps: SuspectedUninstallDeps): Pr
       if (tenant.forge.suspectedSinceMs === undefined) {
         const answer = await probeJira(deps, tenant);
         if (answer !== 'refused' && answer !== 'no_token') continue;
-        if (await deps.registry.markForgeSuspected(tenant.id, nowMs)) {
+        if (await deps.installations.markSuspected(tenant.id, nowMs)) {
           deps.logger.warn({ event: 'forge_uninstall_suspected', tenantId: tenant.id, answer }, 'Forge ticks stopped and Jira refuses: suspected uninstall');
           await deps.audit.appendAudit('tenant.uninstall_suspected', tenant.id, { reason: answer === 'refused' ? 'missed_ticks_jira_refused' : 'missed_ticks_no_token' });
           result.suspected.push(tenant.id);

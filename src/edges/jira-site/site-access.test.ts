@@ -19,7 +19,7 @@ const START_MS = Date.UTC(2026, 2, 2, 9, 0, 0);
 const HOUR_MS = 3_600_000;
 
 const VIEWER: SiteViewer = {
-  tenant: { id: 't_0123456789abcdef01234567' as TenantId, clientKey: 'site:acme', product: 'jira', baseUrl: 'https://acme.atlassian.net', state: 'installed', enabled: true, installedAtMs: START_MS, uninstalledAtMs: undefined, updatedAtMs: START_MS } as Tenant,
+  tenant: { id: 't_0123456789abcdef01234567' as TenantId, platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net', state: 'installed', enabled: true, installedAtMs: START_MS, uninstalledAtMs: undefined, updatedAtMs: START_MS } as Tenant,
   accountId: '5b10ac8d82e05b22cc7d4ef5',
   jiraAccess: { baseUrl: 'https://acme.atlassian.net', authorize: async () => 'Basic x' },
 };

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { JiraSiteConfig } from '../../config/load-config.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import type { TenantJiraAccess } from '../../jira/jira-credentials.js';
+import { AppError } from '../../platform/app-error.js';
 import type { Tenant, TenantId } from '../../tenants/tenant.js';
 import type { EdgeHost, EdgeTenantStatus, PlatformEdge } from '../edge.js';
 import { basicAuthorization } from './basic-authorization.js';
@@ -16,8 +17,6 @@ import { createTokenWatch, TOKEN_REJECTED_STATUS } from './token-watch.js';
 /** The value the registry keeps in `platform` for the site's tenant. */
 export const SITE_PLATFORM = 'site';
 
-/** The registry's key of the site's tenant: one tenant per cloud id, whatever the site's URL becomes (§1.3). */
-const tenantKeyOf = (cloudId: string) => `jira-site:${cloudId}`;
 
 /** The site edge, built; `viewer()` is what the page's API calls act as. */
 export interface SiteEdge extends PlatformEdge {
@@ -56,9 +55,27 @@ export function createSiteEdge(host: EdgeHost, site: JiraSiteConfig): SiteEdge {
 
   const accessOn = (apiBaseUrl: string) => createSiteJiraAccess({ apiBaseUrl, authorization, onRejected: (rejection) => watch.noteRejected(rejection) });
 
+  /**
+   * The site's tenant: one per cloud id, whatever the site's URL becomes (§1.3), created with its
+   * row in one transaction — the tenant insert first (SQLite's write lock at once), the unique
+   * cloud id deciding a race of two starts; a known site's tenant is returned whatever its state.
+   */
+  function recordSite(connection: SiteConnection): Promise<{ tenant: Tenant; created: boolean }> {
+    return host.registry.transaction(async (tx) => {
+      const minted = await tx.createTenant({ platform: SITE_PLATFORM, product: 'jira', baseUrl: site.siteUrl });
+      const rows = createSiteInstallationStore(tx.db);
+      if (await rows.insertNew({ tenantId: minted.id, cloudId: connection.cloudId, siteUrl: site.siteUrl, apiBaseUrl: connection.apiBaseUrl, checkedAtMs: clock.nowMs() })) return { tenant: minted, created: true };
+      await tx.discardTenant(minted.id);
+      const known = await rows.findByCloudId(connection.cloudId);
+      const tenant = known && (await tx.findTenant(known.tenantId));
+      if (!tenant) throw new AppError('INTERNAL', 'The site\'s installation names no tenant');
+      return { tenant, created: false };
+    });
+  }
+
   async function start(): Promise<void> {
     const connection = await connectToSite({ site, fetch: host.fetch, clock, timeoutMs: host.config.jiraTimeoutMs });
-    const { tenant, created } = await host.registry.createTenant({ platform: SITE_PLATFORM, product: 'jira', baseUrl: site.siteUrl, clientKey: tenantKeyOf(connection.cloudId) });
+    const { tenant, created } = await recordSite(connection);
     await store.recordChecked({ tenantId: tenant.id, cloudId: connection.cloudId, siteUrl: site.siteUrl, apiBaseUrl: connection.apiBaseUrl, checkedAtMs: clock.nowMs() });
     started = { connection, tenantId: tenant.id, access: accessOn(connection.apiBaseUrl) };
     watchedTenantId = tenant.id;

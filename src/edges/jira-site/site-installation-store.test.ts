@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../platform/clock.js';
 import { createControlDbTarget, controlDialects, type ControlDbTarget } from '../../tenants/control-db-test-kit.js';
 import { openControlDb, type ControlDb } from '../../tenants/control-db.js';
-import { createSecretBox } from '../../tenants/secret-box.js';
 import { createSqlTenantRegistry } from '../../tenants/sql-tenant-registry.js';
 import { SITE_INSTALLATION_MIGRATIONS } from './site-installation-migrations.js';
 import { createSiteInstallationStore } from './site-installation-store.js';
@@ -23,8 +21,8 @@ describe.each(controlDialects)('SiteInstallationStore (%s)', (dialect) => {
     const target = await createControlDbTarget(dialect);
     const control = await openControlDb({ ...target.options, ownedMigrations: SITE_INSTALLATION_MIGRATIONS });
     opened = { control, target };
-    const registry = createSqlTenantRegistry({ db: control.db, secretBox: createSecretBox(randomBytes(32)), clock: createManualClock(T0) });
-    const { tenant } = await registry.createTenant({ platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net', clientKey: `jira-site:${CLOUD}` });
+    const registry = createSqlTenantRegistry({ db: control.db, clock: createManualClock(T0) });
+    const tenant = await registry.transaction((tx) => tx.createTenant({ platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net' }));
     return { control, registry, tenant, store: createSiteInstallationStore(control.db) };
   }
 

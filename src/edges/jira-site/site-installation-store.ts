@@ -35,6 +35,8 @@ export interface SiteInstallationStore {
    * base, check time) and clears a recorded rejection. Idempotent; the cloud id decides a race.
    */
   recordChecked(installation: Omit<SiteInstallation, 'tokenRejectedAtMs'>): Promise<void>;
+  /** Inserts the row of a site not seen before; false (nothing written) when its cloud id is known. */
+  insertNew(installation: Omit<SiteInstallation, 'tokenRejectedAtMs'>): Promise<boolean>;
   /** Notes that Jira refused the token at `atMs` (the first refusal's time is kept). */
   recordRejected(tenantId: TenantId, atMs: number): Promise<void>;
 }
@@ -71,6 +73,15 @@ export function createSiteInstallationStore(control: Kysely<any>): SiteInstallat
         .values({ tenant_id: installation.tenantId, cloud_id: installation.cloudId, ...values })
         .onConflict((conflict) => conflict.column('cloud_id').doUpdateSet(values))
         .execute();
+    },
+    async insertNew(installation) {
+      const inserted = await db
+        .insertInto('jira_site_installations')
+        .values({ tenant_id: installation.tenantId, cloud_id: installation.cloudId, site_url: installation.siteUrl, api_base_url: installation.apiBaseUrl, checked_at_ms: installation.checkedAtMs, token_rejected_at_ms: null })
+        .onConflict((conflict) => conflict.column('cloud_id').doNothing())
+        .returning('tenant_id')
+        .executeTakeFirst();
+      return inserted !== undefined;
     },
     async recordRejected(tenantId, atMs) {
       await db.updateTable('jira_site_installations').set({ token_rejected_at_ms: atMs }).where('tenant_id', '=', tenantId).where('token_rejected_at_ms', 'is', null).execute();

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../platform/app-error.js';
 import { createManualClock } from '../../platform/clock.js';
 import { controlDialects, useControlDb } from '../../tenants/control-db-test-kit.js';
-import { createSecretBox } from '../../tenants/secret-box.js';
 import { createSqlTenantRegistry } from '../../tenants/sql-tenant-registry.js';
 import type { TenantId } from '../../tenants/tenant.js';
 import { createScheduleStore } from '../../jobs/schedule-store.js';
@@ -22,10 +20,10 @@ describe.each(controlDialects)('backup schedule (%s)', (dialect) => {
 
   async function setup(tenantCount: number) {
     const clock = createManualClock(T0);
-    const registry = createSqlTenantRegistry({ db: kit.control().db, secretBox: createSecretBox(randomBytes(32)), clock });
+    const registry = createSqlTenantRegistry({ db: kit.control().db, clock });
     const tenants: TenantId[] = [];
     for (let i = 0; i < tenantCount; i++) {
-      const { tenant } = await registry.recordInstall({ clientKey: `client-${i}`, product: 'jira', baseUrl: `https://site-${i}.atlassian.net`, sharedSecret: `secret-${i}-0123456789` });
+      const tenant = await registry.transaction((tx) => tx.createTenant({ platform: 'site', product: 'jira', baseUrl: `https://site-${i}.atlassian.net` }));
       tenants.push(tenant.id);
     }
     const calls: string[] = [];

@@ -331,7 +331,7 @@ describe('tenant backups', () => {
 });
 
 describe('isBackupAllowed', () => {
-  const tenant = { id: tenantA, clientKey: 'k', product: 'jira', baseUrl: 'https://a.atlassian.net', state: 'installed', enabled: true, installedAtMs: T0, uninstalledAtMs: undefined, updatedAtMs: T0 } as const;
+  const tenant = { id: tenantA, platform: 'site', product: 'jira', baseUrl: 'https://a.atlassian.net', state: 'installed', enabled: true, installedAtMs: T0, uninstalledAtMs: undefined, updatedAtMs: T0 } as const;
 
   it('allows installed tenants only, and none whose purge is unfinished', () => {
     expect(isBackupAllowed(tenant)).toBe(true);

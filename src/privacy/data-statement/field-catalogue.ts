@@ -178,10 +178,8 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
     retention: (s) => `While installed, and for ${s.accountRetentionDays} days after uninstall (TALLY_ACCOUNT_RETENTION_DAYS); then a daily job deletes the row.`,
     columns: {
       id: { description: 'Tally\'s own random id of the installation (`t_` and 24 hex digits); names its database file and backup folder.', personalData: 'no', source: 'tally' },
-      client_key: { description: 'The Atlassian Connect client key of the installation, or for Forge its installation id (`ari:cloud:ecosystem::installation/<uuid>`).', personalData: 'no', source: 'install' },
       product: { description: '`jira` or `bitbucket`.', personalData: 'no', source: 'install' },
       base_url: { description: 'The site\'s URL, e.g. `https://example.atlassian.net` (Forge: read from Jira\'s serverInfo; the API base URL until it answers).', personalData: 'no', source: 'install' },
-      shared_secret_sealed: { description: 'The installation\'s shared secret, encrypted (AES-256-GCM with TALLY_SECRET_KEY, bound to the tenant id). Wiped (null) by the uninstall purge.', personalData: 'no', source: 'install' },
       state: { description: '`installed` or `uninstalled`.', personalData: 'no', source: 'tally' },
       enabled: { description: 'False while the app is disabled on the site.', personalData: 'no', source: 'tally' },
       installed_at_ms: { description: 'When the app was (last) installed (epoch ms).', personalData: 'no', source: 'tally' },
@@ -189,25 +187,10 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
       updated_at_ms: { description: 'When the row last changed (epoch ms).', personalData: 'no', source: 'tally' },
       purge_step: { description: 'The last finished step of a pending uninstall purge, so a restart finishes it; null otherwise.', personalData: 'no', source: 'tally' },
       purged_at_ms: { description: 'When the uninstall purge finished (epoch ms).', personalData: 'no', source: 'tally' },
-      platform: { description: 'How the app reached the site.', personalData: 'no', source: 'tally', values: { connect: 'An Atlassian Connect installation.', forge: 'A Forge app installation with Tally as its remote.' } },
-      cloud_id: { description: 'Forge: the site\'s cloud id (stable across reinstalls); null for Connect.', personalData: 'no', source: 'install' },
-      api_base_url: { description: 'Forge: where Tally calls Jira, `https://api.atlassian.com/ex/jira/<cloud id>`; null for Connect.', personalData: 'no', source: 'install' },
-      last_tick_at_ms: { description: 'Forge: when the last scheduled tick arrived (epoch ms).', personalData: 'no', source: 'tally' },
-      suspected_since_ms: { description: 'Forge: since when the site is suspected uninstalled (ticks stopped, Jira refuses); null otherwise. After TALLY_FORGE_UNINSTALL_GRACE_HOURS without a tick its data is purged.', personalData: 'no', source: 'tally' },
+      platform: { description: 'The platform edge the installation came through; what that edge keeps about the installation is in its own table below, deleted with this row.', personalData: 'no', source: 'tally', values: { connect: 'An Atlassian Connect installation (`jira_connect_installations`).', forge: 'A Forge app installation with Tally as its remote (`jira_forge_installations`).', site: 'A team\'s own site reached with an API token (`jira_site_installations`).' } },
     },
     indexes: {
       tenants_state_installed_idx: 'Lists installed tenants, oldest first.',
-      tenants_platform_cloud_idx: 'One Forge tenant per cloud id: a new installation id for a known site is a reinstall.',
-    },
-  },
-  forge_system_tokens: {
-    purpose: 'The freshest Forge app system token of each Forge site: the OAuth token Forge delivers with every scheduled tick and Tally calls Jira with.',
-    retention: () => 'Replaced by each fresher delivery; deleted when the uninstall purge finishes (and with the account record). A token expires 2–4 hours after delivery anyway.',
-    columns: {
-      tenant_id: { description: 'Tally\'s id of the installation.', personalData: 'no', source: 'tally' },
-      token_sealed: { description: 'The token, encrypted (AES-256-GCM with TALLY_SECRET_KEY, bound to the tenant id). Never logged.', personalData: 'no', source: 'install' },
-      expires_at_ms: { description: 'When the token expires (epoch ms), read from the token; Tally stops using it 5 minutes before.', personalData: 'no', source: 'install' },
-      received_at_ms: { description: 'When Tally received it (epoch ms).', personalData: 'no', source: 'tally' },
     },
   },
   scheduled_jobs: {

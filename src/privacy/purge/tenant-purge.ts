@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { Scheduler } from '../../jobs/scheduler.js';
 import type { Clock } from '../../platform/clock.js';
@@ -39,6 +40,12 @@ export interface TenantPurgeDeps {
   audit: AuditLog;
   clock: Clock;
   logger: Logger;
+  /**
+   * Wipes the secrets the platform edges keep for the tenant (keys, tokens), in `db`: the
+   * transaction that ends the purge, and only while the tenant is still uninstalled (wired from
+   * every edge module's `forgetTenant`, on or off). Idempotent.
+   */
+  forgetSecrets(db: Kysely<any>, tenantId: TenantId): Promise<void>;
   /** Tests: called after each step is recorded; throwing there stands for the process dying. */
   afterStep?: (tenantId: TenantId, step: PurgeStep) => Promise<void> | void;
 }
@@ -83,7 +90,13 @@ export function createTenantPurge(deps: TenantPurgeDeps): TenantPurge {
         // resume rather than losing it.
         await audit.appendAudit('tenant.purge_step', tenantId, { step });
         await audit.appendAudit('tenant.purged', tenantId, { reason: tenant.state === 'installed' ? 'reinstalled_during_purge' : 'uninstalled' });
-        await registry.finishPurge(tenantId, deps.clock.nowMs());
+        // One transaction, the tenant row written first: a re-install that commits before it
+        // keeps its new secret (the tenant is installed again, nothing is wiped); one that
+        // commits after it finds the purge done and writes its secret afresh.
+        await registry.transaction(async (tx) => {
+          const finished = await tx.finishPurge(tenantId, deps.clock.nowMs());
+          if (finished?.state === 'uninstalled') await deps.forgetSecrets(tx.db, tenantId);
+        });
         await deps.afterStep?.(tenantId, step);
         logger.info({ event: 'tenant_purged', tenantId }, 'tenant data purged');
         return;
