@@ -87,7 +87,7 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
     return counts;
   };
 
-  async function migratedFromPreviousRelease(): Promise<ControlDb> {
+  async function migratedFromPreviousRelease(ownedMigrations = ownedDataOf(ALL_EDGE_MODULES).migrations, options: { forgeToken?: boolean } = {}): Promise<ControlDb> {
     const target = await createControlDbTarget(dialect);
     opened = { target };
     const raw = openRaw(target, dialect);
@@ -103,12 +103,12 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
           { ...common, id: SITE, platform: 'site', client_key: `jira-site:${SITE_CLOUD}`, base_url: 'https://site.atlassian.net', shared_secret_sealed: null },
         ])
         .execute();
-      await raw.insertInto('forge_system_tokens').values({ tenant_id: FORGE, token_sealed: secretBox.seal(TOKEN, FORGE), expires_at_ms: T0 + 3_600_000, received_at_ms: T0 }).execute();
+      if (options.forgeToken !== false) await raw.insertInto('forge_system_tokens').values({ tenant_id: FORGE, token_sealed: secretBox.seal(TOKEN, FORGE), expires_at_ms: T0 + 3_600_000, received_at_ms: T0 }).execute();
       await raw.insertInto('jira_site_installations').values({ tenant_id: SITE, cloud_id: SITE_CLOUD, site_url: 'https://site.atlassian.net', api_base_url: 'https://site.atlassian.net', checked_at_ms: T0, token_rejected_at_ms: null }).execute();
     } finally {
       await raw.destroy();
     }
-    const control = await openControlDb({ ...target.options, ownedMigrations: ownedDataOf(ALL_EDGE_MODULES).migrations });
+    const control = await openControlDb({ ...target.options, ownedMigrations });
     opened.control = control;
     return control;
   }
@@ -120,6 +120,18 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
     expect(tables).not.toContain('legacy_tenants');
     expect(tables).not.toContain('forge_system_tokens');
     expect(tables).toEqual(expect.arrayContaining(['tenants', ...EDGE_TABLES]));
+  });
+
+  it('refuses to drop the old table when opened without the edges\' migrations, and loses nothing', async () => {
+    // Only the site edge's migrations: the Connect and Forge rows have nowhere to go yet (and no
+    // Forge token holds the old table, so only the installation rows themselves can stop the drop).
+    const failed = await migratedFromPreviousRelease({ ...SITE_INSTALLATION_MIGRATIONS, ...SITE_ACCESS_MIGRATIONS }, { forgeToken: false }).catch((error: unknown) => error);
+    expect(failed).toMatchObject({ code: 'CONTROL_DB_MIGRATION_FAILED' });
+    const control = await openControlDb({ ...opened!.target.options, ownedMigrations: ownedDataOf(ALL_EDGE_MODULES).migrations });
+    opened!.control = control;
+    const { connect, forge } = storesOn(control);
+    expect(await connect.findCredentialsByClientKey('jira:connect-client')).toMatchObject({ sharedSecret: 'connect-secret-0123456789' });
+    expect(await forge.findByInstallationId(INSTALLATION)).toMatchObject({ id: FORGE, forge: { cloudId: CLOUD } });
   });
 
   it('keeps every tenant, its secret, its Forge facts and token, and the site\'s row', async () => {

@@ -266,6 +266,14 @@ function dropLegacyTenants(ddl: DdlCapabilities): Migration {
         if (left.length > 0) throw new Error(`${LEGACY_TOKENS_TABLE} still holds tokens: open the control database with every edge's migrations`);
         await db.schema.dropTable(LEGACY_TOKENS_TABLE).execute();
       }
+      // The rows' installation records must have reached the edges' tables first: a database opened
+      // without an edge's migrations (a forgotten `ownedMigrations`) would otherwise lose them here.
+      const tables = new Set((await db.introspection.getTables()).map((table) => table.name));
+      for (const [platform, ownTable] of [['connect', 'jira_connect_installations'], ['forge', 'jira_forge_installations']] as const) {
+        if (tables.has(ownTable)) continue;
+        const kept = await db.selectFrom(LEGACY_TENANTS_TABLE).select('id').where('platform', '=', platform).limit(1).execute();
+        if (kept.length > 0) throw new Error(`${LEGACY_TENANTS_TABLE} holds ${platform} installations not yet copied to ${ownTable}: open the control database with every edge's migrations`);
+      }
       const referencing = await ddl.tablesReferencing(db, LEGACY_TENANTS_TABLE);
       if (referencing.length > 0) throw new Error(`${LEGACY_TENANTS_TABLE} is still referenced by ${referencing.join(', ')}`);
       await db.schema.dropTable(LEGACY_TENANTS_TABLE).execute();
