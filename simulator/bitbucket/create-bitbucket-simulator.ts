@@ -1,0 +1,123 @@
+import { Hono } from 'hono';
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createSimClock, type SimClock } from '../sim-clock.js';
+import { BitbucketModel } from './bitbucket-model.js';
+import { generateWorkspace, type GeneratedWorkspace, type GenerateWorkspaceOptions } from './generate-workspace.js';
+import { createBitbucketAuth, type BearerAuthenticator, type BitbucketEnv } from './authenticate.js';
+import { BitbucketRateLimiter, type BitbucketRateLimitOptions } from './rate-limiter.js';
+import { bitbucketRoutes, type BitbucketBehaviour } from './bitbucket-routes.js';
+import { bitbucketError } from './bitbucket-error.js';
+import type { RenderContext } from './render.js';
+
+/** Everything configurable about a simulated Bitbucket Cloud; all optional. */
+export interface BitbucketSimulatorOptions {
+  /** `manual` for in-process tests, `real` over HTTP. Default manual. */
+  clock: 'real' | 'manual';
+  /** Where the clock starts (epoch ms); default now. */
+  startMs: number;
+  /** The API's base URL (`https://api.bitbucket.org` by default); `listen()` replaces it with the loopback address. */
+  baseUrl: string;
+  /** Base of HTML links (`links.html`); default `https://bitbucket.org`. */
+  htmlBaseUrl: string;
+  /** A workspace to generate on start; `false` for an empty model. */
+  generate: Partial<GenerateWorkspaceOptions> | false;
+  behaviour: Partial<BitbucketBehaviour>;
+  rateLimits: Partial<BitbucketRateLimitOptions>;
+  /** Clock skew tolerated on app JWTs; default 30 s. */
+  jwtLeewaySeconds: number;
+  /** Extension point for `Authorization: Bearer` (Forge remotes, access tokens); without it a bearer is a 401. */
+  bearer: BearerAuthenticator;
+  /** Sees every response the routes and the authentication produce (clone before reading the body). */
+  inspectResponse?: (request: Request, response: Response) => Promise<void>;
+}
+
+/** In-process fetch: the host part of the URL is ignored; a bare `/2.0/…` path is fine too. */
+export type BitbucketFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** A running simulated Bitbucket Cloud (REST 2.0). */
+export interface BitbucketSimulator {
+  readonly model: BitbucketModel;
+  readonly clock: SimClock;
+  readonly generated: GeneratedWorkspace | undefined;
+  /** Mutable switches (e.g. `behaviour.nextOnLastPage = true`). */
+  readonly behaviour: BitbucketBehaviour;
+  /** Rate limit switches (`limits.options.enabled`), call and 429 counters per endpoint. */
+  readonly limits: BitbucketRateLimiter;
+  readonly app: Hono<BitbucketEnv>;
+  /** The API base URL links and `next` point at; `listen()` sets it to the loopback address. */
+  readonly baseUrl: string;
+  readonly fetch: BitbucketFetch;
+  /** Serves over HTTP on 127.0.0.1 and a port the OS picks (or `port`). */
+  listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
+}
+
+/**
+ * Builds a simulated Bitbucket Cloud REST 2.0. Request path: response inspection → authentication
+ * on `/2.0/*` → per-endpoint counting and the `/2.0/repositories/*` rate limit → routes. Shares no
+ * protocol code with `src/`.
+ */
+export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOptions> = {}): BitbucketSimulator {
+  const clock = createSimClock(overrides.clock ?? 'manual', overrides.startMs ?? Date.now());
+  const model = new BitbucketModel(() => clock.now());
+  const generated = overrides.generate === false ? undefined : generateWorkspace(model, overrides.generate ?? {});
+  const behaviour: BitbucketBehaviour = { nextOnLastPage: false, ...overrides.behaviour };
+  const limits = new BitbucketRateLimiter(() => clock.now(), overrides.rateLimits);
+  let apiBaseUrl = (overrides.baseUrl ?? 'https://api.bitbucket.org').replace(/\/+$/, '');
+  const htmlBaseUrl = (overrides.htmlBaseUrl ?? 'https://bitbucket.org').replace(/\/+$/, '');
+  const render = (): RenderContext => ({ model, apiBaseUrl, htmlBaseUrl });
+
+  const app = new Hono<BitbucketEnv>();
+  const inspect = overrides.inspectResponse;
+  if (inspect) {
+    app.use('*', async (c, next) => {
+      await next();
+      await inspect(c.req.raw, c.res);
+    });
+  }
+  app.use(
+    '/2.0/*',
+    createBitbucketAuth({ model, nowMs: () => clock.now(), leewaySeconds: overrides.jwtLeewaySeconds ?? 30, ...(overrides.bearer ? { bearer: overrides.bearer } : {}) }),
+  );
+  app.route('/', bitbucketRoutes({ model, limiter: limits, behaviour, render }));
+  app.notFound(() => bitbucketError(404, 'Resource not found'));
+  app.onError((error) => {
+    console.error('[bitbucket simulator] unhandled error', error);
+    return bitbucketError(500, 'Something went wrong');
+  });
+
+  const inProcessFetch: BitbucketFetch = async (input, init) => {
+    // A bare `/2.0/…` path is taken relative to the API base URL.
+    const target = typeof input === 'string' && input.startsWith('/') ? `${apiBaseUrl}${input}` : input;
+    const request = target instanceof Request && init === undefined ? target : new Request(target, init);
+    return app.fetch(request);
+  };
+
+  return {
+    model,
+    clock,
+    generated,
+    behaviour,
+    limits,
+    app,
+    get baseUrl() {
+      return apiBaseUrl;
+    },
+    fetch: inProcessFetch,
+    listen: (port = 0) =>
+      new Promise((resolve) => {
+        const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+          const url = `http://127.0.0.1:${info.port}`;
+          apiBaseUrl = url;
+          resolve({
+            url,
+            close: () =>
+              new Promise<void>((done) => {
+                if ('closeAllConnections' in server) server.closeAllConnections();
+                server.close(() => done());
+              }),
+          });
+        });
+      }),
+  };
+}
