@@ -7,19 +7,9 @@
  * (1.00 is the minimum: each site's history read once), the points the whole fleet cost, and the
  * CPU time per stored worklog (simulators and Tally share this process and its cores).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSimulator, type Simulator } from '../simulator/create-simulator.js';
-import { composeTally } from '../src/compose.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { createConnectInstallationStore } from '../src/edges/jira-connect/connect-installation-store.js';
-import { createLogger } from '../src/platform/logger.js';
-import { createSecretBox } from '../src/tenants/secret-box.js';
-import type { TenantId } from '../src/tenants/tenant.js';
 import { printBench } from './bench-output.js';
+import { createSiteFleet } from '../test/support/site-fleet.js';
 
 const LIST = 'POST /rest/api/3/worklog/list';
 
@@ -41,50 +31,11 @@ if (![SITES, WORKLOGS, INTERVAL_SECONDS].every((n) => Number.isInteger(n) && n >
  * `full` that always restarts), the same-run baseline of what the double reads cost.
  */
 async function runFleet(variant: 'install' | 'restart'): Promise<Record<string, string | number>> {
-  const startMs = Date.UTC(2026, 10, 23, 8, 0, 0);
   const generateStarted = performance.now();
-  const sites = new Map<string, Simulator>();
-  const sims = Array.from({ length: SITES }, (_, i) => {
-    const sim = createSimulator({ clock: 'manual', startMs, baseUrl: `https://site-${i}.atlassian.net`, generate: { worklogs: WORKLOGS, seed: `fleet-${i}` }, rateLimits: { enabled: false } });
-    sites.set(new URL(sim.site.baseUrl).host, sim);
-    return sim;
-  });
+  const { sims, tally, tenantOf, advance, close } = await createSiteFleet({ sites: SITES, worklogsPerSite: WORKLOGS, intervalSeconds: INTERVAL_SECONDS, seedPrefix: 'fleet' });
+  // Generating the sites and registering their installations; the sync has not started.
   const generateSeconds = (performance.now() - generateStarted) / 1000;
-  const advance = (ms: number) => {
-    for (const sim of sims) sim.clock.advance(ms);
-  };
-
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-fleet-'));
-  const secretKey = randomBytes(32);
-  const config = loadConfig({
-    TALLY_BASE_URL: 'https://tally.bench',
-    TALLY_SECRET_KEY: secretKey.toString('base64'),
-    TALLY_DATA_DIR: dataDir,
-    TALLY_LOG_LEVEL: 'silent',
-    TALLY_SYNC_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
-    TALLY_PARSE_THREADS: '0',
-  });
-  const tally = await composeTally(config, {
-    clock: { nowMs: () => sims[0]!.clock.now() },
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      const sim = sites.get(new URL(request.url).host);
-      if (!sim) throw new TypeError(`fetch failed: unknown host ${new URL(request.url).host}`);
-      return sim.fetch(request);
-    },
-    sleep: async (ms) => advance(ms),
-    logger: createLogger({ level: 'silent' }),
-  });
   try {
-    const connect = createConnectInstallationStore({ db: tally.control.db, registry: tally.registry, secretBox: createSecretBox(secretKey) });
-    tally.sync.start();
-    const tenantOf = new Map<Simulator, TenantId>();
-    for (const sim of sims) {
-      const clientKey = `ck-${sim.site.baseUrl}`;
-      const sharedSecret = `secret-${sim.site.baseUrl}-0123456789abcdef`;
-      sim.site.registerApp({ key: config.appKey, clientKey, sharedSecret, baseUrl: config.baseUrl, descriptor: {} });
-      tenantOf.set(sim, (await connect.recordInstall({ clientKey, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret })).tenant.id);
-    }
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     // Every site installs at once; the interval comes round again and again while the queue drains.
@@ -145,8 +96,7 @@ async function runFleet(variant: 'install' | 'restart'): Promise<Record<string, 
       'generate s': Math.round(generateSeconds * 10) / 10,
     };
   } finally {
-    await tally.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await close();
   }
 }
 

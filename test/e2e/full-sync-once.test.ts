@@ -1,14 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { edgeStoresOf } from '../support/tally-testbed.js';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { composeTally, type Tally } from '../../src/compose.js';
-import { createLogger } from '../../src/platform/logger.js';
-import type { TenantId } from '../../src/tenants/tenant.js';
+import { createSiteFleet } from '../support/site-fleet.js';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => cleanup?.());
@@ -25,47 +16,9 @@ const LIST = 'POST /rest/api/3/worklog/list';
  */
 describe('full sync of many tenants installing at once', () => {
   it('reads every site’s worklogs exactly once, whatever the interval queues behind the install', { timeout: 120_000 }, async () => {
-    const sites = new Map<string, Simulator>();
-    const startMs = Date.UTC(2026, 10, 23, 8, 0, 0);
-    const sims = Array.from({ length: SITES }, (_, i) => {
-      const sim = createSimulator({ clock: 'manual', startMs, baseUrl: `https://site-${i}.atlassian.net`, generate: { worklogs: WORKLOGS, seed: `site-${i}` }, rateLimits: { enabled: false } });
-      sites.set(new URL(sim.site.baseUrl).host, sim);
-      return sim;
-    });
-    const advance = (ms: number) => {
-      for (const sim of sims) sim.clock.advance(ms);
-    };
-    const dataDir = mkdtempSync(join(tmpdir(), 'tally-once-'));
-    const config = loadConfig({
-      TALLY_BASE_URL: 'https://tally.test',
-      TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
-      TALLY_DATA_DIR: dataDir,
-      TALLY_LOG_LEVEL: 'silent',
-      TALLY_SYNC_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
-    });
-    const tally: Tally = await composeTally(config, {
-      clock: { nowMs: () => sims[0]!.clock.now() },
-      fetch: async (input, init) => {
-        const request = new Request(input, init);
-        const sim = sites.get(new URL(request.url).host);
-        if (!sim) throw new TypeError(`fetch failed: unknown host ${new URL(request.url).host}`);
-        return sim.fetch(request);
-      },
-      sleep: async (ms) => advance(ms),
-      logger: createLogger({ level: 'silent' }),
-    });
-    cleanup = async () => {
-      await tally.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    };
-    tally.sync.start();
-    const tenantOf = new Map<Simulator, TenantId>();
-    for (const sim of sims) {
-      const secret = `secret-${sim.site.baseUrl}-0123456789abcdef`;
-      sim.site.registerApp({ key: config.appKey, clientKey: `ck-${sim.site.baseUrl}`, sharedSecret: secret, baseUrl: config.baseUrl, descriptor: {} });
-      const { tenant } = await edgeStoresOf(tally, config, { nowMs: () => Date.now() }).connect.recordInstall({ clientKey: `ck-${sim.site.baseUrl}`, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret: secret });
-      tenantOf.set(sim, tenant.id);
-    }
+    const fleet = await createSiteFleet({ sites: SITES, worklogsPerSite: WORKLOGS, intervalSeconds: INTERVAL_SECONDS, seedPrefix: 'site' });
+    cleanup = fleet.close;
+    const { sims, tally, tenantOf, advance } = fleet;
     // Every site installs at once; the scheduler's first pass declares the interval.
     for (const sim of sims) tally.events.emit('installed', { tenantId: tenantOf.get(sim)!, created: true, reinstalled: false });
     await tally.scheduler.runDue();
