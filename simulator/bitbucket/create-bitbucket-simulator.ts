@@ -9,6 +9,8 @@ import { BitbucketRateLimiter, type BitbucketRateLimitOptions } from './rate-lim
 import { bitbucketRoutes, type BitbucketBehaviour } from './bitbucket-routes.js';
 import { bitbucketError } from './bitbucket-error.js';
 import type { RenderContext } from './render.js';
+import type { SimFetch } from '../http/remote-call.js';
+import { createBitbucketConnectHost, type BitbucketConnectHost } from './bitbucket-connect-host.js';
 
 /** Everything configurable about a simulated Bitbucket Cloud; all optional. */
 export interface BitbucketSimulatorOptions {
@@ -28,6 +30,8 @@ export interface BitbucketSimulatorOptions {
   jwtLeewaySeconds: number;
   /** Extension point for `Authorization: Bearer` (Forge remotes, access tokens); without it a bearer is a 401. */
   bearer: BearerAuthenticator;
+  /** How the simulated Bitbucket reaches an app (descriptor, lifecycle POSTs); default global fetch. */
+  appFetch: SimFetch;
   /** Sees every response the routes and the authentication produce (clone before reading the body). */
   inspectResponse?: (request: Request, response: Response) => Promise<void>;
 }
@@ -48,6 +52,8 @@ export interface BitbucketSimulator {
   /** The API base URL links and `next` point at; `listen()` sets it to the loopback address. */
   readonly baseUrl: string;
   readonly fetch: BitbucketFetch;
+  /** The Connect host: `install(descriptorUrl)`, `uninstall()`, the lifecycle calls sent. */
+  readonly connect: BitbucketConnectHost;
   /** Serves over HTTP on 127.0.0.1 and a port the OS picks (or `port`). */
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
 }
@@ -66,6 +72,13 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
   let apiBaseUrl = (overrides.baseUrl ?? 'https://api.bitbucket.org').replace(/\/+$/, '');
   const htmlBaseUrl = (overrides.htmlBaseUrl ?? 'https://bitbucket.org').replace(/\/+$/, '');
   const render = (): RenderContext => ({ model, apiBaseUrl, htmlBaseUrl });
+
+  const connect = createBitbucketConnectHost({
+    model,
+    nowMs: () => clock.now(),
+    render,
+    appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)),
+  });
 
   const app = new Hono<BitbucketEnv>();
   const inspect = overrides.inspectResponse;
@@ -104,6 +117,7 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
       return apiBaseUrl;
     },
     fetch: inProcessFetch,
+    connect,
     listen: (port = 0) =>
       new Promise((resolve) => {
         const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {
