@@ -61,6 +61,9 @@ export interface PausedTenant {
 
 /** Every installed tenant whose edge says it is paused. */
 export async function listPausedTenants(registry: Pick<TenantRegistry, 'listInstalled'>, edges: readonly PlatformEdge[]): Promise<PausedTenant[]> {
+  // `/readyz` asks this on every probe: with no edge that can pause a tenant (Connect, Forge), no
+  // tenant list is read at all.
+  if (!edges.some((edge) => edge.tenantStatus !== undefined)) return [];
   const paused: PausedTenant[] = [];
   for (const tenant of await registry.listInstalled()) {
     const edge = edges.find((candidate) => candidate.owns(tenant));
