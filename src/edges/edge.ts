@@ -4,7 +4,7 @@ import type { Config } from '../config/load-config.js';
 import type { TallyEnv } from '../http/tally-env.js';
 import type { JiraCredentials } from '../jira/jira-credentials.js';
 import type { JobQueue } from '../jobs/job-queue.js';
-import type { PeriodicTask } from '../jobs/periodic-tasks.js';
+import type { PeriodicSchedule } from '../jobs/scheduler.js';
 import type { Clock } from '../platform/clock.js';
 import type { Fetch } from '../platform/fetch.js';
 import type { Logger } from '../platform/logger.js';
@@ -84,7 +84,7 @@ export interface PlatformEdge {
   /** How this edge's tenants are reported to Atlassian's personal-data API, if they are. */
   readonly personalDataCredentials?: ReportCredentials;
   /** The edge's own periodic work (declared with the host's scheduler). */
-  readonly schedules?: readonly PeriodicTask[];
+  readonly schedules?: readonly PeriodicSchedule[];
   /** Runs once before the server listens (the site edge registers its site and checks its token). Throws to stop start-up. */
   start?(): Promise<void>;
   /** The edge's view of a tenant it owns, for `/readyz`, the CLI and the page; undefined when it has nothing to add. */

@@ -2,7 +2,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config/load-config.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import type { JobQueue } from '../../jobs/job-queue.js';
-import type { PeriodicTask } from '../../jobs/periodic-tasks.js';
+import type { PeriodicSchedule } from '../../jobs/scheduler.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Fetch } from '../../platform/fetch.js';
 import type { Logger } from '../../platform/logger.js';
@@ -46,7 +46,7 @@ export interface ForgeEdge {
   /** Authentication of `/api/*` for Custom UI calls (`Authorization: Bearer <FIT>`). */
   apiAuthentication: MiddlewareHandler<TallyEnv>;
   /** The periodic check for suspected uninstalls (every tick interval), to declare with the scheduler. */
-  uninstallCheck: PeriodicTask;
+  uninstallCheck: PeriodicSchedule;
   verifier: InvocationTokenVerifier;
 }
 
