@@ -36,7 +36,7 @@ export function credentialsByEdge(registry: Pick<TenantRegistry, 'findTenant'>, 
   return {
     async forTenant(tenantId) {
       const tenant = await registry.findTenant(tenantId);
-      return tenant && edges().find((edge) => edge.owns(tenant))?.jiraCredentials.forTenant(tenantId);
+      return tenant && edges().find((edge) => edge.owns(tenant))?.jiraCredentials?.forTenant(tenantId);
     },
   };
 }

@@ -53,6 +53,20 @@ export const configSchema = z.object({
   TALLY_FORGE_JWKS_URL: z.url({ protocol: /^https?$/ }).default('https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json'),
   TALLY_FORGE_UNINSTALL_GRACE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(72),
   TALLY_FORGE_API_HOSTS: hostList.default(['api.atlassian.com']),
+  // The Bitbucket edges (docs/bitbucket.md). Connect: on with the Jira Connect edge's conditions
+  // (a base URL and secret key); Forge: on when its app ARI is set.
+  TALLY_BITBUCKET_APP_KEY: z
+    .string()
+    .regex(/^[a-zA-Z0-9-._]{1,64}$/, 'letters, digits, - . _ only, at most 64 characters')
+    .default('io.tally.bitbucket'),
+  TALLY_BITBUCKET_BASE_URLS: z
+    .string()
+    .transform((raw) => raw.split(',').map((part) => part.trim().replace(/\/+$/, '')).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1))
+    .default(['https://bitbucket.org', 'https://api.bitbucket.org']),
+  TALLY_BITBUCKET_FORGE_APP_ID: z.string().regex(/^ari:cloud:ecosystem::app\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be the app ARI, ari:cloud:ecosystem::app/<uuid>').optional(),
+  TALLY_BITBUCKET_FORGE_API_HOSTS: hostList.default(['api.bitbucket.org']),
+  TALLY_BITBUCKET_PAIRING_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   // Which platform edges are on, e.g. `jira-site` or `jira-connect,jira-forge`; unset: every configured edge.
   TALLY_EDGES: z
     .string()

@@ -44,6 +44,19 @@ export interface Config {
   readonly forgeUninstallGraceHours: number;
   /** The only hosts an invocation token's `apiBaseUrl` may point to (Tally sends tokens there). */
   readonly forgeApiHosts: readonly string[];
+  /** The Bitbucket Connect app's key (its descriptor at `/bitbucket/atlassian-connect.json`). */
+  readonly bitbucketAppKey: string;
+  /**
+   * Bitbucket's own base URLs (`https://bitbucket.org`, `https://api.bitbucket.org`): the only
+   * `baseUrl`/`baseApiUrl` an unsigned first Connect install may carry; tests add the simulator's.
+   */
+  readonly bitbucketBaseUrls: readonly string[];
+  /** The Bitbucket Forge app's ARI (its invocation tokens' `aud`); undefined turns the Bitbucket Forge edge off. */
+  readonly bitbucketForgeAppId: string | undefined;
+  /** The only hosts a Bitbucket invocation token's `apiBaseUrl` may point to. */
+  readonly bitbucketForgeApiHosts: readonly string[];
+  /** How long a Jira admin's pairing code for a Bitbucket workspace stays valid. */
+  readonly bitbucketPairingMinutes: number;
   /** The edges `TALLY_EDGES` lists; undefined: every edge whose configuration is present is on. */
   readonly edges: readonly string[] | undefined;
   /** Whether `TALLY_BASE_URL` was set (edges Atlassian calls need a public URL; the site edge does not). */
@@ -199,6 +212,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     forgeJwksUrl: values.TALLY_FORGE_JWKS_URL,
     forgeUninstallGraceHours: values.TALLY_FORGE_UNINSTALL_GRACE_HOURS,
     forgeApiHosts: Object.freeze([...values.TALLY_FORGE_API_HOSTS]),
+    bitbucketAppKey: values.TALLY_BITBUCKET_APP_KEY,
+    bitbucketBaseUrls: Object.freeze([...values.TALLY_BITBUCKET_BASE_URLS]),
+    bitbucketForgeAppId: values.TALLY_BITBUCKET_FORGE_APP_ID,
+    bitbucketForgeApiHosts: Object.freeze([...values.TALLY_BITBUCKET_FORGE_API_HOSTS]),
+    bitbucketPairingMinutes: values.TALLY_BITBUCKET_PAIRING_MINUTES,
     edges: values.TALLY_EDGES === undefined ? undefined : Object.freeze([...values.TALLY_EDGES]),
     baseUrlConfigured: values.TALLY_BASE_URL !== undefined,
     jiraSite:

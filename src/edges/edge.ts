@@ -16,6 +16,8 @@ import type { OwnedData } from '../privacy/data-statement/data-statement.js';
 import type { SecretBox } from '../tenants/secret-box.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
+import type { BitbucketInstallations } from '../bitbucket/bitbucket-installations.js';
+import type { BitbucketApi, BitbucketAuthorizer, BitbucketTimeService } from '../bitbucket/bitbucket-time-ports.js';
 import type { Tenant, TenantId } from '../tenants/tenant.js';
 
 /*
@@ -44,6 +46,16 @@ export interface EdgeHost {
   queue: JobQueue;
   /** Queues an incremental sync of one tenant now (the sync service's, never run inline). */
   requestSync(tenantId: TenantId): void;
+  /** The core's Bitbucket side (issue 13), for the Bitbucket edges: installations, pairing, time answers. */
+  bitbucket: BitbucketHost;
+}
+
+/** What the core offers the Bitbucket edges (src/bitbucket/). */
+export interface BitbucketHost {
+  installations: BitbucketInstallations;
+  time: BitbucketTimeService;
+  /** A REST 2.0 client at `apiBaseUrl` (`https://api.bitbucket.org`) whose calls the edge signs. */
+  apiFor(apiBaseUrl: string, authorize: BitbucketAuthorizer): BitbucketApi;
 }
 
 /**
@@ -79,8 +91,12 @@ export interface PlatformEdge {
   readonly routes?: Hono<any>;
   /** Authentication of `/api/*` for this edge's page, if it has one. */
   readonly api?: EdgeApiAuthentication;
-  /** How Tally calls Jira as the app for this edge's tenants (sync, reports' app-level reads). */
-  readonly jiraCredentials: JiraCredentials;
+  /**
+   * How Tally calls Jira as the app for this edge's tenants (sync, reports' app-level reads).
+   * Absent on an edge that delivers no Jira tenant (the Bitbucket edges: a workspace is linked to
+   * a Jira tenant, never one itself).
+   */
+  readonly jiraCredentials?: JiraCredentials;
   /** How this edge's tenants are reported to Atlassian's personal-data API, if they are. */
   readonly personalDataCredentials?: ReportCredentials;
   /** The edge's own periodic work (declared with the host's scheduler). */

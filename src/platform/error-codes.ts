@@ -57,6 +57,41 @@ export const errorCodes = {
     retryable: false,
     description: 'The tenant is uninstalled (its data is being or has been deleted): no backup of it is taken or restored.',
   },
+  BITBUCKET_INSTALL_REFUSED: {
+    httpStatus: 401,
+    retryable: false,
+    description: 'A Bitbucket Connect lifecycle call was refused: a first install from a base URL that is not Bitbucket\'s, a re-install or uninstall of a known installation not signed with its stored shared secret, or a payload that is not Bitbucket\'s. Nothing was changed.',
+  },
+  BITBUCKET_INSTALLATION_PENDING: {
+    httpStatus: 409,
+    retryable: true,
+    description: 'The Bitbucket Connect installation is not confirmed yet: Tally has not yet made one call to Bitbucket with the secret it received. Reload in a few seconds; if it persists, reinstall the app.',
+  },
+  BITBUCKET_NOT_LINKED: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'This Bitbucket workspace is not linked to a Jira site in Tally (or the linked site was uninstalled): a workspace admin enters a pairing code from Tally\'s Jira admin page in the workspace settings.',
+  },
+  BITBUCKET_PAIRING_CODE_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'The pairing code is unknown, expired or already used; a Jira site admin creates a new one in Tally\'s Jira admin page (codes last 15 minutes and work once).',
+  },
+  BITBUCKET_PAIRING_RATE_LIMITED: {
+    httpStatus: 429,
+    retryable: true,
+    description: 'Too many wrong pairing codes were entered for this Bitbucket workspace; wait 15 minutes and enter a fresh code.',
+  },
+  BITBUCKET_UNAVAILABLE: {
+    httpStatus: 502,
+    retryable: true,
+    description: 'Bitbucket did not answer, answered with an error, or is rate-limiting the app; the page shows what it could and retries later.',
+  },
+  BITBUCKET_NOT_FOUND: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'Bitbucket does not know the repository or pull request named, or the app may not read it.',
+  },
   CONFIG_INVALID: {
     httpStatus: 500,
     retryable: false,
