@@ -40,17 +40,18 @@ export interface InvocationTokenVerifier {
   verify(token: string): Promise<ForgeInvocation>;
 }
 
-/** What {@link createInvocationTokenVerifier} needs. */
-export interface InvocationTokenVerifierDeps {
-  /** TALLY_FORGE_APP_ID: the expected `aud` and `app.id`. */
+/**
+ * What every Forge app's token check needs: the app, Forge's key set and how to reach it. Shared
+ * by the Jira verifier here and the Bitbucket one (bitbucket-invocation-token.ts).
+ */
+export interface SignedInvocationTokenDeps {
+  /** The expected `aud` and `app.id` (TALLY_FORGE_APP_ID, TALLY_BITBUCKET_FORGE_APP_ID). */
   appId: string;
   /** TALLY_FORGE_JWKS_URL. */
   jwksUrl: string;
   /** The runtime's fetch (tests: the simulator in-process). */
   fetch: Fetch;
   clock: Clock;
-  /** TALLY_FORGE_API_HOSTS: `host` or `host:port`, lower case. */
-  allowedApiHosts: readonly string[];
   logger?: Logger;
   /** Skew tolerated on `exp`/`nbf` (default 10 s: the token lives about 25 s). */
   leewaySeconds?: number;
@@ -60,6 +61,21 @@ export interface InvocationTokenVerifierDeps {
   maxKeySetAgeMs?: number;
   /** Timeout of one key-set fetch (default 5 s). */
   fetchTimeoutMs?: number;
+}
+
+/** What {@link createInvocationTokenVerifier} needs. */
+export interface InvocationTokenVerifierDeps extends SignedInvocationTokenDeps {
+  /** TALLY_FORGE_API_HOSTS: `host` or `host:port`, lower case. */
+  allowedApiHosts: readonly string[];
+}
+
+/**
+ * Checks a token's signature and envelope (everything before a claim is trusted) and returns its
+ * payload, still to be read by the product's own claims schema.
+ */
+export interface SignedInvocationTokenCheck {
+  /** The verified payload; throws `AUTH_INVALID` (401) or `FORGE_KEYS_UNAVAILABLE` (503) as {@link InvocationTokenVerifier.verify}. */
+  verifiedPayload(token: string): Promise<unknown>;
 }
 
 const MAX_TOKEN_CHARS = 16 * 1024;
@@ -91,8 +107,15 @@ const claimsSchema = z.object({
 
 const jwksSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.string().optional(), alg: z.string().optional(), use: z.string().optional() })).max(100) });
 
-function invalid(reason: string): AppError {
+/** The 401 of a token Tally refuses; `reason` names the check that failed, never a claim's value. */
+export function invocationTokenRefused(reason: string): AppError {
   return new AppError('AUTH_INVALID', `Forge invocation token refused: ${reason}`);
+}
+const invalid = invocationTokenRefused;
+
+/** Whether an API base URL may be plain http: loopback only (the simulator); Atlassian's are https. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
 }
 
 function keysUnavailable(reason: string, cause?: unknown): AppError {
@@ -115,19 +138,17 @@ interface KeySet {
 }
 
 /**
- * Builds the verifier. Checks, in order, before any claim is trusted: size, compact JWS shape,
- * `alg` RS256 (never `none`, never HMAC), a `kid`, `icLabel` (refused: no Isolated Cloud key set
- * is configured), the key named by `kid` (key set re-fetched for an unknown one), the signature,
- * `iss`, `aud`, `exp`/`nbf`; then the claims with zod and their agreement (installation id in both
- * places, one cloud id everywhere, `apiBaseUrl` on an allowed host).
+ * Builds the product-neutral part of a verifier, with its own key cache. Checks, in order, before
+ * any claim is trusted: size, compact JWS shape, `alg` RS256 (never `none`, never HMAC), a `kid`,
+ * `icLabel` (refused: no Isolated Cloud key set is configured), the key named by `kid` (key set
+ * re-fetched for an unknown one), the signature, `iss`, `aud`, `exp`/`nbf`.
  */
-export function createInvocationTokenVerifier(deps: InvocationTokenVerifierDeps): InvocationTokenVerifier {
+export function createSignedInvocationTokenCheck(deps: SignedInvocationTokenDeps): SignedInvocationTokenCheck {
   if (!/^ari:cloud:ecosystem::app\/[0-9a-f-]{36}$/.test(deps.appId)) throw new AppError('CONFIG_INVALID', 'The Forge app id must be ari:cloud:ecosystem::app/<uuid>');
   const leewaySeconds = deps.leewaySeconds ?? 10;
   const unknownKidRefetchMs = deps.unknownKidRefetchMs ?? 30_000;
   const maxKeySetAgeMs = deps.maxKeySetAgeMs ?? 3_600_000;
   const fetchTimeoutMs = deps.fetchTimeoutMs ?? 5_000;
-  const allowedHosts = new Set(deps.allowedApiHosts.map((host) => host.toLowerCase()));
   let keySet: KeySet | undefined;
   let refreshing: Promise<KeySet> | undefined;
   let lastUnknownKidFetchMs = Number.NEGATIVE_INFINITY;
@@ -179,21 +200,8 @@ export function createInvocationTokenVerifier(deps: InvocationTokenVerifierDeps)
     return keySet;
   }
 
-  function checkApiBaseUrl(raw: string): { apiBaseUrl: string; cloudId: string } {
-    if (!URL.canParse(raw)) throw invalid('apiBaseUrl is not a URL');
-    const url = new URL(raw);
-    const loopback = LOOPBACK_HOSTS.has(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw invalid('apiBaseUrl is not https');
-    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') throw invalid('apiBaseUrl carries more than a path');
-    const cloudId = JIRA_API_PATH.exec(url.pathname)?.[1];
-    if (!isCloudId(cloudId)) throw invalid('apiBaseUrl is not a Jira site API');
-    // Tally sends the site's tokens to this URL: a host outside the list is a policy refusal, not a bad token.
-    if (!allowedHosts.has(url.host.toLowerCase())) throw new AppError('AUTH_FORBIDDEN', 'The invocation token points to an API host Tally does not call (TALLY_FORGE_API_HOSTS)');
-    return { apiBaseUrl: `${url.origin}/ex/jira/${cloudId}`, cloudId };
-  }
-
   return {
-    async verify(token) {
+    async verifiedPayload(token) {
       if (token.length > MAX_TOKEN_CHARS) throw invalid('too long');
       if (token.split('.').length !== 3) throw invalid('not a compact JWS');
       let header: ReturnType<typeof decodeProtectedHeader>;
@@ -227,6 +235,36 @@ export function createInvocationTokenVerifier(deps: InvocationTokenVerifierDeps)
       } catch (error) {
         throw new AppError('AUTH_INVALID', `Forge invocation token refused: ${reasonOf(error)}`, { cause: error });
       }
+      return payload;
+    },
+  };
+}
+
+/**
+ * Builds the Jira verifier: {@link createSignedInvocationTokenCheck}, then the claims with zod and
+ * their agreement (installation id in both places, one cloud id everywhere, `apiBaseUrl` a Jira
+ * site API on an allowed host). A Bitbucket token has no Jira `apiBaseUrl`: refused.
+ */
+export function createInvocationTokenVerifier(deps: InvocationTokenVerifierDeps): InvocationTokenVerifier {
+  const signed = createSignedInvocationTokenCheck(deps);
+  const allowedHosts = new Set(deps.allowedApiHosts.map((host) => host.toLowerCase()));
+
+  function checkApiBaseUrl(raw: string): { apiBaseUrl: string; cloudId: string } {
+    if (!URL.canParse(raw)) throw invalid('apiBaseUrl is not a URL');
+    const url = new URL(raw);
+    const loopback = isLoopbackHost(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw invalid('apiBaseUrl is not https');
+    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') throw invalid('apiBaseUrl carries more than a path');
+    const cloudId = JIRA_API_PATH.exec(url.pathname)?.[1];
+    if (!isCloudId(cloudId)) throw invalid('apiBaseUrl is not a Jira site API');
+    // Tally sends the site's tokens to this URL: a host outside the list is a policy refusal, not a bad token.
+    if (!allowedHosts.has(url.host.toLowerCase())) throw new AppError('AUTH_FORBIDDEN', 'The invocation token points to an API host Tally does not call (TALLY_FORGE_API_HOSTS)');
+    return { apiBaseUrl: `${url.origin}/ex/jira/${cloudId}`, cloudId };
+  }
+
+  return {
+    async verify(token) {
+      const payload = await signed.verifiedPayload(token);
       const claims = claimsSchema.safeParse(payload);
       if (!claims.success) throw invalid(`claims unreadable (${claims.error.issues.map((issue) => issue.path.join('.')).join(', ')})`);
       const { app, context, principal } = claims.data;
