@@ -247,6 +247,48 @@ function tenantsCore(ddl: DdlCapabilities): Migration {
   };
 }
 
+/**
+ * Migration 007 (issue 13): the core's Bitbucket records (src/bitbucket/bitbucket-installations.ts).
+ * A Bitbucket workspace is not a tenant: `bitbucket_installations` keeps only who installed the app
+ * and which Jira tenant the workspace is linked to; each Bitbucket edge keeps how its platform
+ * names the installation in its own table (`bitbucket-connect/…`, `bitbucket-forge/…`, sorted
+ * after this one), referencing `bitbucket_installations(id)` with a cascading delete. Pairing codes
+ * are stored as SHA-256 hashes only. Both tables reference the new `tenants` of migration 005,
+ * which this sorts after on a new database and runs after (unordered) on an existing one.
+ */
+function bitbucketInstallations(): Migration {
+  return {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('bitbucket_installations')
+        .addColumn('id', 'text', (column) => column.primaryKey())
+        .addColumn('edge', 'text', (column) => column.notNull())
+        .addColumn('state', 'text', (column) => column.notNull())
+        .addColumn('installer_uuid', 'text', (column) => column.notNull())
+        .addColumn('installer_username', 'text')
+        .addColumn('installer_avatar_url', 'text')
+        // SET NULL, not CASCADE: the account-retention job deleting a Jira tenant's record must not
+        // delete a workspace's installation; the workspace just stops being linked.
+        .addColumn('jira_tenant_id', 'text', (column) => column.references('tenants.id').onDelete('set null'))
+        .addColumn('linked_at_ms', 'bigint')
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+      // listLinked and the uninstall's unlinking find a tenant's workspaces by this column.
+      await db.schema.createIndex('bitbucket_installations_tenant_idx').on('bitbucket_installations').column('jira_tenant_id').execute();
+      await db.schema
+        .createTable('bitbucket_pairing_codes')
+        .addColumn('code_hash', 'text', (column) => column.primaryKey())
+        .addColumn('tenant_id', 'text', (column) => column.notNull().references('tenants.id').onDelete('cascade'))
+        .addColumn('created_at_ms', 'bigint', (column) => column.notNull())
+        .addColumn('expires_at_ms', 'bigint', (column) => column.notNull())
+        .execute();
+      // The opportunistic sweep of expired codes, and the uninstall's deletion of a tenant's codes.
+      await db.schema.createIndex('bitbucket_pairing_codes_expiry_idx').on('bitbucket_pairing_codes').column('expires_at_ms').execute();
+      await db.schema.createIndex('bitbucket_pairing_codes_tenant_idx').on('bitbucket_pairing_codes').column('tenant_id').execute();
+    },
+  };
+}
+
 /** The token table migration 003 created in the core; its rows belong to the Forge edge's own table since. */
 const LEGACY_TOKENS_TABLE = 'forge_system_tokens';
 
@@ -295,6 +337,7 @@ export function controlMigrations(dialect: ControlDialect): Record<string, Migra
     '003_forge_tenants': addForgeTenants(),
     '004_schedules_by_tenant': schedulesByTenant(),
     '005_tenants_core': tenantsCore(ddl),
+    '007_bitbucket': bitbucketInstallations(),
     zz_006_drop_legacy_tenants: dropLegacyTenants(ddl),
   };
 }
