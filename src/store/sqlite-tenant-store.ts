@@ -90,6 +90,10 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
       ensureOpen();
       return reads.getWorklogsByIds(ids);
     },
+    async getWorklogsOfIssues(issueIds) {
+      ensureOpen();
+      return reads.getWorklogsOfIssues(issueIds);
+    },
     async *scanReportColumns(batchSize): AsyncIterable<ReportColumnRow[]> {
       yield* reads.scanReportColumns(batchSize, ensureOpen);
     },

@@ -301,6 +301,40 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
       expect(await store.getWorklogsByIds([Number.NaN, 2.5, 2 ** 53])).toEqual([]);
     });
 
+    it('reads the time columns of every worklog of the asked issues, each once, current versions only', async () => {
+      const store = await open();
+      // 300 issues with 0 to 3 worklogs each (issue n has n % 4), so several chunks and empty issues.
+      const rows = Array.from({ length: 300 }, (_, n) => n + 1).flatMap((issue) =>
+        Array.from({ length: issue % 4 }, (_, k) =>
+          makeWorklog(issue * 10 + k, { clientIssueId: 50_000 + issue, startedMs: T0 - issue * 60_000 - k, timeSpentSeconds: issue + k, accountId: k === 2 ? null : `acc-${k}` }),
+        ),
+      );
+      await store.applyBatch(batch({ upserts: rows }));
+      const edited = makeWorklog(71, { clientIssueId: 50_007, startedMs: T0, timeSpentSeconds: 5, accountId: 'acc-9' }, 1000);
+      const movedAway = makeWorklog(61, { clientIssueId: 49_999 }, 1000);
+      await store.applyBatch(batch({ upserts: [edited, movedAway], deletions: [{ clientWorklogId: 31, deletedAtMs: T0 + 1 }] }));
+      const current = new Map(rows.map((row) => [row.clientWorklogId, row]));
+      current.set(71, edited).set(61, movedAway).delete(31);
+
+      const asked = [...Array.from({ length: 300 }, (_, n) => 50_300 - n), 50_007, 50_013, 123, Number.NaN, 2 ** 53];
+      const askedSet = new Set(asked);
+      const time = (row: Pick<WorklogRow, 'clientIssueId' | 'accountId' | 'startedMs' | 'timeSpentSeconds'>) => ({
+        clientIssueId: row.clientIssueId,
+        accountId: row.accountId,
+        startedMs: row.startedMs,
+        timeSpentSeconds: row.timeSpentSeconds,
+      });
+      const order = (a: ReturnType<typeof time>, b: ReturnType<typeof time>) => a.clientIssueId - b.clientIssueId || a.startedMs - b.startedMs || a.timeSpentSeconds - b.timeSpentSeconds;
+      const expected = [...current.values()].filter((row) => askedSet.has(row.clientIssueId)).map(time).sort(order);
+      const read = await store.getWorklogsOfIssues(asked);
+      expect(read.map(time).sort(order)).toEqual(expected);
+      expect(read).toHaveLength(expected.length);
+      expect(read.find((row) => row.clientIssueId === 50_007 && row.accountId === 'acc-9')).toEqual(time(edited));
+      expect(await store.getWorklogsOfIssues([])).toEqual([]);
+      expect(await store.getWorklogsOfIssues([50_004, 50_008])).toEqual([]);
+      expect(await store.getWorklogsOfIssues([49_999])).toEqual([time(movedAway)]);
+    });
+
     it('scans the report columns of every row in id order, in batches no larger than asked', async () => {
       const store = await open();
       const rows = Array.from({ length: 1234 }, (_, i) => makeWorklog((i * 7919) % 1234 + 1, { startedMs: T0 - i * 60_000, timeSpentSeconds: i, accountId: i % 5 === 0 ? null : `acc-${i % 7}` }));

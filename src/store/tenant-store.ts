@@ -75,6 +75,17 @@ export type ReportColumnRow = readonly [
 ];
 
 /**
+ * The columns of one worklog that time sums read (the Bitbucket panels' `TimedWorklog`): no id,
+ * comment or text timestamps.
+ */
+export interface IssueWorklogTime {
+  clientIssueId: number;
+  accountId: string | null;
+  startedMs: number;
+  timeSpentSeconds: number;
+}
+
+/**
  * One account id a tenant's worklogs hold, for personal-data reporting (GDPR): the account and
  * the oldest `updated` (epoch ms, Jira's) among its stored worklogs — a lower bound of when Tally
  * retrieved that account's data, since no retrieval time is stored.
@@ -107,6 +118,15 @@ export interface TenantStore {
    * from one consistent read. Used for detail pages and to follow writes in the report cache.
    */
   getWorklogsByIds(ids: readonly number[]): Promise<WorklogRow[]>;
+  /**
+   * The time columns ({@link IssueWorklogTime}) of every stored worklog of the issues `issueIds`,
+   * in no particular order; each worklog once (duplicate ids are read once), issues without
+   * worklogs and ids that cannot be stored contribute nothing. Any number of ids (the provider
+   * chunks); all rows come from one consistent read. Answered from the `(client_issue_id, …)`
+   * report index, so it costs the issues' worklogs, not the table (a full scan only while a
+   * bulk load has dropped the index).
+   */
+  getWorklogsOfIssues(issueIds: readonly number[]): Promise<IssueWorklogTime[]>;
   /**
    * Every stored worklog's report columns ({@link ReportColumnRow}), in ascending id order, in
    * batches of at most `batchSize`. Bounded memory; each batch is one consistent read, but a write
