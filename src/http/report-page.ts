@@ -23,6 +23,12 @@ export interface ReportPageOptions {
    * web/src/api/token-source.ts. Omitted: no meta, and the page sends `JWT` as before.
    */
   authScheme?: string;
+  /**
+   * The view the page opens with, when not the report: `admin` writes
+   * `<meta name="tally-view" content="admin">`, read by web/src/components/admin/page-view.ts
+   * (Connect's admin page). Omitted: no meta, and the page is the report as before.
+   */
+  view?: 'admin';
   /** The document title (default "Time reports"). */
   title?: string;
   /** The built page's directory (default {@link WEB_DIST_DIR}; tests point it elsewhere). */
@@ -59,8 +65,8 @@ const AUTH_SCHEME = /^[A-Za-z][A-Za-z0-9-]{0,31}$/;
 
 /**
  * The report page's HTML for one viewer: the built `index.html` with
- * `<meta name="tally-token" content="…">` in its head (and `<meta name="tally-auth-scheme">`
- * when `authScheme` is given; throws INTERNAL when it is not a plain scheme word) and the given
+ * `<meta name="tally-token" content="…">` in its head (`<meta name="tally-view">` for the admin
+ * view, and `<meta name="tally-auth-scheme">` when `authScheme` is given; throws INTERNAL when it is not a plain scheme word) and the given
  * title, all escaped.
  * The file is read once and re-read only when it changes. Throws an `INTERNAL` AppError naming
  * the missing file (logged by the error handler, never shown) when the page was not built.
@@ -71,7 +77,8 @@ export function renderReportPage(options: ReportPageOptions): string {
     throw new AppError('INTERNAL', 'renderReportPage: authScheme must be one HTTP auth-scheme token such as TallySite');
   }
   const schemeMeta = options.authScheme === undefined ? '' : `<meta name="tally-auth-scheme" content="${escapeHtml(options.authScheme)}">\n  `;
-  const meta = `${schemeMeta}<meta name="tally-token" content="${escapeHtml(options.token)}">`;
+  const viewMeta = options.view === 'admin' ? '<meta name="tally-view" content="admin">\n  ' : '';
+  const meta = `${schemeMeta}${viewMeta}<meta name="tally-token" content="${escapeHtml(options.token)}">`;
   // Last in the head: `<meta charset>` stays first, and the page's module scripts run after parsing.
   const withToken = html.replace(/<\/head>/i, () => `  ${meta}\n  </head>`);
   const title = escapeHtml(options.title ?? 'Time reports');

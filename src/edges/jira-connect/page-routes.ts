@@ -4,28 +4,22 @@ import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
 import { CONNECT_ROUTES } from './descriptor.js';
 import { renderReportPage } from '../../http/report-page.js';
 
-function placeholderPage(title: string, body: string): string {
-  // No inline script and nothing from the request is echoed: the CSP and XSS rules of
-  // security-and-reliability.md §2.6 hold even for a placeholder.
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head>` +
-    `<body><main><h1>${title}</h1><p>${body}</p></main></body></html>`;
-}
-
 /**
- * The iframe pages Jira loads (`?jwt=` server tokens with the exact qsh). The report page is the
- * built React app with a session token for its API calls (session-token.ts); the admin page is
- * still a placeholder.
+ * The iframe pages Jira loads (`?jwt=` server tokens with the exact qsh). Both are the built
+ * React app with a session token for its API calls (session-token.ts): the report page, and the
+ * admin page, which opens the app's admin view (Bitbucket workspaces). Jira shows the admin page
+ * to site admins only, but the page holds nothing of its own: its API calls check the viewer again.
  */
 export function pageRoutes(auth: ConnectAuthDeps): Hono<TallyEnv> {
   const routes = new Hono<TallyEnv>();
-  const pageAuth = connectAuth(auth, { tokenClass: 'server', allowQueryToken: true });
-  const reportPageAuth = connectAuth(auth, { tokenClass: 'server', allowQueryToken: true, issueSessionToken: true });
-  routes.get(CONNECT_ROUTES.reportsPage, reportPageAuth, (c) => {
+  const pageAuth = connectAuth(auth, { tokenClass: 'server', allowQueryToken: true, issueSessionToken: true });
+  routes.get(CONNECT_ROUTES.reportsPage, pageAuth, (c) => {
     c.header('cache-control', 'no-store');
     return c.html(renderReportPage({ token: c.get('sessionToken') }));
   });
-  routes.get(CONNECT_ROUTES.adminPage, pageAuth, (c) =>
-    c.html(placeholderPage('Tally sync status', 'Synchronisation status will be shown here.')),
-  );
+  routes.get(CONNECT_ROUTES.adminPage, pageAuth, (c) => {
+    c.header('cache-control', 'no-store');
+    return c.html(renderReportPage({ token: c.get('sessionToken'), view: 'admin', title: 'Tally settings' }));
+  });
   return routes;
 }

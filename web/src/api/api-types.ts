@@ -91,3 +91,25 @@ export interface ExportedFile {
   blob: Blob;
   filename: string;
 }
+
+/** `POST /api/bitbucket/pairing-codes`: a one-time code, shown once (only its hash is stored). */
+export interface PairingCode {
+  /** `XXXX-XXXX-XXXX-XXXX`. */
+  code: string;
+  /** ISO instant after which the code no longer links anything. */
+  expiresAt: string;
+}
+
+/** The Bitbucket apps a workspace can have installed Tally as. */
+export type BitbucketEdge = 'bitbucket-connect' | 'bitbucket-forge';
+
+/** One Bitbucket workspace linked to this Jira site (`GET /api/bitbucket/workspaces`). */
+export interface LinkedWorkspace {
+  /** Tally's id of the installation (`bb_…`), never a platform key. */
+  id: string;
+  edge: BitbucketEdge;
+  /** Who installed the app, as Bitbucket named them; both may be unknown. */
+  installer: { username: string | null; avatarUrl: string | null };
+  /** ISO instant of the link. */
+  linkedAt: string;
+}

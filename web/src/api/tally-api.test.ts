@@ -61,4 +61,28 @@ describe('Tally API client', () => {
     expect(filenameFromDisposition("attachment; filename=\"x.xlsx\"; filename*=UTF-8''Zeit%C3%BCbersicht.xlsx")).toBe('Zeitübersicht.xlsx');
     expect(filenameFromDisposition(null)).toBeUndefined();
   });
+
+  it('creates pairing codes, lists linked workspaces and unlinks one by its id as a single path segment', async () => {
+    const workspace = { id: 'bb_0123', edge: 'bitbucket-forge', installer: { username: 'ana', avatarUrl: null }, linkedAt: '2026-03-05T14:17:00.000Z' };
+    const { calls, fetchFn } = recordingFetch([
+      new Response(JSON.stringify({ code: 'ABCD-EFGH-JKMN-PQRS', expiresAt: '2026-03-05T14:32:00.000Z' }), { status: 201 }),
+      new Response(JSON.stringify({ workspaces: [workspace] })),
+      new Response(null, { status: 204 }),
+    ]);
+    const api = createTallyApi({ fetch: fetchFn, tokens: createTokenSource({ initialToken: 't', findAp: () => undefined }) });
+    expect((await api.createPairingCode()).code).toBe('ABCD-EFGH-JKMN-PQRS');
+    expect(await api.listLinkedWorkspaces()).toEqual([workspace]);
+    await api.unlinkWorkspace('bb_0123/../x');
+    expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toEqual([
+      'POST /api/bitbucket/pairing-codes',
+      'GET /api/bitbucket/workspaces',
+      'DELETE /api/bitbucket/workspaces/bb_0123%2F..%2Fx',
+    ]);
+  });
+
+  it('rejects an unlink Tally refuses with its error code', async () => {
+    const { fetchFn } = recordingFetch([new Response(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'Not linked to this site' } }), { status: 404 })]);
+    const api = createTallyApi({ fetch: fetchFn, tokens: createTokenSource({ initialToken: 't', findAp: () => undefined }) });
+    await expect(api.unlinkWorkspace('bb_9')).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+  });
 });

@@ -1,5 +1,5 @@
 import { ApiError, apiErrorFrom } from './api-error.js';
-import type { DetailsPage, ExportedFile, ExportFormat, ExportKind, ReportQuestion, Session, SummaryReport, SyncStatus } from './api-types.js';
+import type { DetailsPage, ExportedFile, ExportFormat, ExportKind, LinkedWorkspace, PairingCode, ReportQuestion, Session, SummaryReport, SyncStatus } from './api-types.js';
 import { DEFAULT_AUTH_SCHEME, type TokenSource } from './token-source.js';
 import { hydrateSummary, type WireSummary } from './summary-wire.js';
 
@@ -10,6 +10,12 @@ export interface TallyApi {
   summary(question: ReportQuestion, signal?: AbortSignal): Promise<SummaryReport>;
   details(question: ReportQuestion, page: { limit: number; cursor: string | null }, signal?: AbortSignal): Promise<DetailsPage>;
   exportFile(question: ReportQuestion, kind: ExportKind, format: ExportFormat, signal?: AbortSignal): Promise<ExportedFile>;
+  /** A new one-time pairing code for a Bitbucket workspace (Jira site admins only: 403 otherwise). */
+  createPairingCode(signal?: AbortSignal): Promise<PairingCode>;
+  /** The Bitbucket workspaces linked to this Jira site (Jira site admins only). */
+  listLinkedWorkspaces(signal?: AbortSignal): Promise<LinkedWorkspace[]>;
+  /** Unlinks a workspace from this Jira site; `NOT_FOUND` when it is not linked to it. */
+  unlinkWorkspace(id: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** The file name from `Content-Disposition` (RFC 6266 `filename*` first), or undefined. */
@@ -40,7 +46,7 @@ export function createTallyApi(deps: { fetch: typeof fetch; tokens?: TokenSource
   const base = deps.baseUrl ?? '';
   const scheme = deps.authScheme ?? DEFAULT_AUTH_SCHEME;
 
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+  async function call(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (deps.tokens) headers.authorization = `${scheme} ${await deps.tokens.current()}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -71,6 +77,12 @@ export function createTallyApi(deps: { fetch: typeof fetch; tokens?: TokenSource
       const response = await call('POST', '/api/reports/export', { ...question, kind, format }, signal);
       const blob = await response.blob();
       return { blob, filename: filenameFromDisposition(response.headers.get('content-disposition')) ?? `tally-${kind}.${format}` };
+    },
+    createPairingCode: (signal) => json<PairingCode>('POST', '/api/bitbucket/pairing-codes', undefined, signal),
+    listLinkedWorkspaces: async (signal) => (await json<{ workspaces: LinkedWorkspace[] }>('GET', '/api/bitbucket/workspaces', undefined, signal)).workspaces,
+    async unlinkWorkspace(id, signal) {
+      // The id goes into the path as one segment, whatever it holds.
+      await call('DELETE', `/api/bitbucket/workspaces/${encodeURIComponent(id)}`, undefined, signal);
     },
   };
 }
