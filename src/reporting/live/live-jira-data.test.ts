@@ -225,6 +225,48 @@ describe('filters resolved to issue ids', () => {
     expect(await live.issueIdsForKeys(t, ['nothing at all'])).toEqual([]);
   });
 
+  it('maps each key to its issue, a moved issue’s old key included, and remembers the answers', async () => {
+    // Jira finds a moved issue by its old key (bulkfetch answers with the current key); the
+    // simulator forgets old keys, so this test's fetch rewrites them to the current key, as Jira resolves them.
+    const oldKeys = new Map<string, string>();
+    const { h, t } = setup();
+    const jiraFetch = h.fetch;
+    const client = h.client({
+      fetch: (input, init) => {
+        if (String(input).endsWith('/rest/api/3/issue/bulkfetch')) {
+          const body = JSON.parse(String(init?.body)) as { issueIdsOrKeys: string[] };
+          body.issueIdsOrKeys = body.issueIdsOrKeys.map((ref) => oldKeys.get(ref.toUpperCase()) ?? ref);
+          return jiraFetch(input, { ...init, body: JSON.stringify(body) });
+        }
+        return jiraFetch(input, init);
+      },
+    });
+    const keyed = createLiveJiraData({ clientFor: async () => client, clock: h.clock });
+    const [moved, b, gone] = [...h.sim.site.issues.values()] as [SimIssue, SimIssue, SimIssue];
+    const target = [...h.sim.site.projects.values()].find((p) => p.id !== moved.projectId)!;
+    const oldKey = moved.key;
+    h.sim.site.moveIssue(moved.id, target.id);
+    oldKeys.set(oldKey, moved.key);
+    h.sim.site.deleteIssue(gone.id);
+
+    const asked = [oldKey.toLowerCase(), moved.key, b.key, gone.key, 'NOPE-99999', 'not a key', String(b.id)];
+    const found = await keyed.issuesForKeys(t, asked);
+    expect(new Map([...found].map(([key, issue]) => [key, issue.id]))).toEqual(
+      new Map([
+        [oldKey, moved.id],
+        [moved.key, moved.id],
+        [b.key, b.id],
+      ]),
+    );
+    expect(found.get(oldKey)).toEqual(expectedIssue(h, moved));
+    const fetches = calls(h, 'issue/bulkfetch');
+    // One bulk fetch, then the three keys it did not name by their current key, one by one.
+    expect(fetches).toBe(4);
+    expect(await keyed.issuesForKeys(t, asked)).toEqual(found);
+    expect(calls(h, 'issue/bulkfetch')).toBe(fetches);
+    expect(await keyed.issuesForKeys(t, [])).toEqual(new Map());
+  });
+
   it('resolves projects by key or id to every issue in them; unknown projects match nothing', async () => {
     const { h, live, t } = setup();
     const [p1, p2] = [...h.sim.site.projects.values()] as [SimProject, SimProject];

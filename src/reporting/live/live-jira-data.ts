@@ -10,10 +10,11 @@ import {
   type CallOptions,
   type JiraClient,
   type JiraIssue,
+  type JiraIssuesResult,
   type JiraUser,
 } from '../../jira/jira-client.js';
 import { createBatchLoader, type BatchLoader } from './batch-loader.js';
-import { normalizeIssueRefs, normalizeProjectRefs } from './issue-refs.js';
+import { normalizeIssueRef, normalizeIssueRefs, normalizeProjectRefs } from './issue-refs.js';
 import { checkUserJql, searchAllIssueIds } from './search-issue-ids.js';
 import { createTtlLruCache } from './ttl-lru-cache.js';
 
@@ -108,6 +109,12 @@ export interface LiveJiraData {
   issueIdsForJql(tenantId: TenantId, jql: string, asViewer?: ViewerJiraAccess): Promise<number[]>;
   /** Ids of the named issues that exist (keys case-insensitive, a moved issue's old key finds it), sorted. */
   issueIdsForKeys(tenantId: TenantId, keysOrIds: readonly string[]): Promise<number[]>;
+  /**
+   * The issues the keys name, by key as asked (upper-cased; values that are not keys are
+   * dropped): a moved issue's old key finds it, the value carrying the current key; keys Jira
+   * does not know (or hides from the app) are absent. Several keys may map to one issue.
+   */
+  issuesForKeys(tenantId: TenantId, keys: readonly string[]): Promise<Map<string, LiveIssue>>;
   /** Ids of every issue in the named projects (ids or keys; unknown ones match nothing), sorted. */
   issueIdsForProjects(tenantId: TenantId, projectKeysOrIds: readonly string[]): Promise<number[]>;
   /** What `accountId` may see of the tenant's worklogs. Ask per request: the answer ages with `viewerMs`. */
@@ -180,6 +187,7 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
   const issues = loader<LiveIssue>(issuesMs, positiveInteger('maxEntries.issues', bounds.issues, 50_000), MAX_ISSUES_PER_FETCH);
   const users = loader<LiveUser>(usersMs, positiveInteger('maxEntries.users', bounds.users, 20_000), MAX_USERS_PER_FETCH);
   const resolved = loader<readonly number[]>(resolutionsMs, positiveInteger('maxEntries.resolvedIssueIds', bounds.resolvedIssueIds, 1_000_000), 1, (ids) => ids?.length ?? 1);
+  const keyIds = loader<number>(resolutionsMs, positiveInteger('maxEntries.issues', bounds.issues, 50_000), MAX_ISSUES_PER_FETCH);
   const admins = loader<boolean>(viewerMs, 10_000, 1);
   const browse = loader<boolean>(viewerMs, positiveInteger('maxEntries.browseDecisions', bounds.browseDecisions, 500_000), MAX_IDS_PER_PERMISSION_CHECK);
   const tenantPrefix = (tenantId: TenantId) => `${tenantId}\u0000`;
@@ -209,7 +217,7 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
     };
   }
 
-  return {
+  const data: LiveJiraData = {
     async issues(tenantId, ids) {
       if (!ids.every(isIssueId)) throw new AppError('INTERNAL', 'issues() takes non-negative integer issue ids only');
       const found = await issues.load(tenantPrefix(tenantId), ids.map(String), async (batch) => {
@@ -254,6 +262,46 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
       });
     },
 
+    async issuesForKeys(tenantId, keys) {
+      const refs = [...new Set(keys.map((key) => normalizeIssueRef(key)).filter((ref): ref is string => ref !== undefined && !/^\d+$/.test(ref)))];
+      const prefix = tenantPrefix(tenantId);
+      const ids = await keyIds.load(prefix, refs, async (batch) => {
+        const client = await clientFor(tenantId);
+        const version = issues.version;
+        const found = new Map<string, number>();
+        const transient = new Set<string>();
+        const take = (result: JiraIssuesResult) => {
+          for (const issue of result.issues) issues.prime(prefix, String(issue.id), liveIssue(issue), version);
+          for (const failed of result.failedIdsOrKeys) transient.add(failed.toUpperCase());
+        };
+        const bulk = await client.getIssues(batch, INTERACTIVE);
+        take(bulk);
+        const asked = new Set(batch);
+        for (const issue of bulk.issues) if (asked.has(issue.key)) found.set(issue.key, issue.id);
+        // The bulk answer names issues by their current key only: an old key (a moved issue)
+        // cannot be told from the others there, so each leftover key is asked alone.
+        const leftovers = batch.filter((key) => !found.has(key) && !transient.has(key));
+        for (const group of chunks(leftovers, concurrency)) {
+          await Promise.all(
+            group.map(async (key) => {
+              const single = await client.getIssues([key], INTERACTIVE);
+              take(single);
+              const issue = single.issues[0];
+              if (issue) found.set(key, issue.id);
+            }),
+          );
+        }
+        return { found, transient };
+      });
+      const details = await data.issues(tenantId, [...new Set(ids.values())]);
+      const byKey = new Map<string, LiveIssue>();
+      for (const [key, id] of ids) {
+        const issue = details.get(id);
+        if (issue) byKey.set(key, issue);
+      }
+      return byKey;
+    },
+
     async issueIdsForProjects(tenantId, projectKeysOrIds) {
       const refs = normalizeProjectRefs(projectKeysOrIds);
       if (refs.ids.length === 0 && refs.keys.length === 0) return [];
@@ -284,7 +332,8 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
 
     evictTenant(tenantId) {
       const prefix = tenantPrefix(tenantId);
-      for (const each of [issues, users, resolved, admins, browse] as const) each.evict(prefix);
+      for (const each of [issues, users, resolved, keyIds, admins, browse] as const) each.evict(prefix);
     },
   };
+  return data;
 }
