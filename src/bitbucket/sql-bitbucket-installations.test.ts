@@ -38,7 +38,7 @@ describe.each(controlDialects)('SqlBitbucketInstallations (%s)', (dialect) => {
     const db = kit.control().db as unknown as Kysely<any>;
     const registry = createSqlTenantRegistry({ db: kit.control().db, clock });
     const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: PAIRING_MINUTES });
-    const site = () => registry.transaction((tx) => tx.createTenant({ platform: 'connect', product: 'jira', baseUrl: 'https://acme.atlassian.net' }));
+    const site = () => registry.transaction((tx) => tx.createTenant({ platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net' }));
     const workspace = (state: 'pending' | 'active' = 'active', clientKey = `key-${Math.random()}`) =>
       installations.transaction(async (tx) => {
         const created = await tx.create({ edge: 'bitbucket-test', state, installer: ANA });

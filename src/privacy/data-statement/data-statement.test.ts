@@ -49,10 +49,11 @@ describe('data statement against the real schema', () => {
     const [tenant, control] = statement.databases;
     const described = (tables: readonly StatementTable[]) => tables.flatMap((table) => table.columns.map((column) => `${table.name}.${column.name}`)).sort();
     expect(described(tenant?.tables ?? [])).toEqual(columnsOf(real.tenant));
-    expect(described(control?.tables ?? [])).toEqual(columnsOf(real.control));
+    // The Bitbucket app's tables live in the control database and are shown in their own section.
+    expect(described([...(control?.tables ?? []), ...statement.bitbucket.tables])).toEqual(columnsOf(real.control));
     expect(real.tenant.tables.map((table) => table.name)).toContain('worklogs');
     expect(real.control.tables.map((table) => table.name)).toEqual(expect.arrayContaining(['tenants', 'audit_log', 'scheduled_jobs']));
-    for (const table of [...(tenant?.tables ?? []), ...(control?.tables ?? [])]) {
+    for (const table of [...(tenant?.tables ?? []), ...(control?.tables ?? []), ...statement.bitbucket.tables]) {
       for (const column of table.columns) expect(column.description.length, `${table.name}.${column.name}`).toBeGreaterThan(10);
     }
   });
@@ -94,6 +95,16 @@ describe('data statement against the real schema', () => {
       await sql`alter table tenants add column owner_email text`.execute(controlDb.db);
       const error = await buildFailure({ tenant: real.tenant, control: await readSqliteSchema(controlDb.db) });
       expect(error.details).toEqual(['control database: column tenants.owner_email is not described']);
+      await sql`alter table tenants drop column owner_email`.execute(controlDb.db);
+    });
+
+    it('names a column added to a Bitbucket table, and a Bitbucket edge\'s table nobody describes', async () => {
+      await sql`alter table bitbucket_installations add column installer_email text`.execute(controlDb.db);
+      await sql`create table bitbucket_other_installations (installation_id text primary key references bitbucket_installations (id) on delete cascade, phone text)`.execute(controlDb.db);
+      const error = await buildFailure({ tenant: real.tenant, control: await readSqliteSchema(controlDb.db) });
+      expect([...error.details].sort()).toEqual(['control database: column bitbucket_installations.installer_email is not described', 'control database: table bitbucket_other_installations is not described']);
+      await sql`drop table bitbucket_other_installations`.execute(controlDb.db);
+      await sql`alter table bitbucket_installations drop column installer_email`.execute(controlDb.db);
     });
   });
 
@@ -116,7 +127,10 @@ describe('data statement against the real schema', () => {
     expect(text).toContain('checked every 5 days');
     expect(text).toMatch(/## Never stored\n\n- Issue keys, summaries/);
     expect(text).toContain('## In memory only');
-    expect(text).toContain('no Bitbucket Cloud integration yet');
+    const bitbucketSection = text.slice(text.indexOf('## Bitbucket Cloud app'), text.indexOf('## In memory only'));
+    expect(bitbucketSection).toContain('No e-mail address or phone number is collected');
+    for (const table of ['bitbucket_installations', 'bitbucket_pairing_codes']) expect(bitbucketSection).toContain(`### \`${table}\``);
+    expect(bitbucketSection).toMatch(/^\| `installer_uuid` \| .+ \| yes \| Atlassian install \| .{20,} \|$/m);
   });
 
   it('shows the directories by variable name, never the configured paths, when asked to', async () => {

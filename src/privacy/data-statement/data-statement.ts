@@ -11,7 +11,7 @@ import {
 import { introspectControlSchema, introspectTenantSchema, type DatabaseSchema } from './introspect-schema.js';
 import type { OwnedMigrations } from '../../tenants/control-db.js';
 import {
-  bitbucketStatement,
+  bitbucketSummary,
   inMemoryData,
   listDeletionRules,
   listStoredPlaces,
@@ -58,6 +58,16 @@ export interface StatementDatabase {
   tables: StatementTable[];
 }
 
+/**
+ * The Bitbucket Cloud app's part: what it keeps in a few sentences, and its tables (they live in
+ * the control database, and are listed here rather than there).
+ */
+export interface BitbucketSection {
+  title: string;
+  summary: string[];
+  tables: StatementTable[];
+}
+
 /** The whole data statement: plain JSON, the same content the text form shows. */
 export interface DataStatement {
   title: string;
@@ -70,7 +80,7 @@ export interface DataStatement {
   /** What each platform edge that Tally ships keeps (its own words; its tables are listed above). */
   edges: string[];
   neverStored: string[];
-  bitbucket: string;
+  bitbucket: BitbucketSection;
 }
 
 /** The real schemas the statement is checked against. */
@@ -162,6 +172,30 @@ function describeTables(catalogue: DatabaseCatalogue, schema: DatabaseSchema, re
   });
 }
 
+/**
+ * The tables of the Bitbucket Cloud app: those the catalogue marks `product: 'bitbucket'`, and
+ * every table whose foreign key references one of them, transitively (a Bitbucket edge's own
+ * installation table references the core's `bitbucket_installations`). Read from the schema, so
+ * an edge's table lands in the Bitbucket section without a naming rule or a mark of its own.
+ */
+export function listBitbucketTables(catalogue: DatabaseCatalogue, schema: DatabaseSchema): Set<string> {
+  const tables = new Set(Object.entries(catalogue).flatMap(([name, entry]) => (entry.product === 'bitbucket' ? [name] : [])));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const table of schema.tables) {
+      if (tables.has(table.name) || !table.references.some((referenced) => tables.has(referenced))) continue;
+      tables.add(table.name);
+      grew = true;
+    }
+  }
+  return tables;
+}
+
+/** The catalogue's entries whose table is (`inSet` true) or is not in `names`, in catalogue order. */
+function pickTables(catalogue: DatabaseCatalogue, names: ReadonlySet<string>, inSet: boolean): DatabaseCatalogue {
+  return Object.fromEntries(Object.entries(catalogue).filter(([name]) => names.has(name) === inSet));
+}
+
 /** Reads the real schemas from scratch databases migrated exactly as Tally migrates its own. */
 export async function introspectRealSchemas(options: { scratchDir?: string; ownedMigrations?: OwnedMigrations } = {}): Promise<RealSchemas> {
   const scratch = options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir };
@@ -191,6 +225,7 @@ export async function buildDataStatement(config: DataStatementConfig, options: B
     });
   }
 
+  const bitbucketTables = listBitbucketTables(controlCatalogue, schemas.control);
   const variables = options.paths === 'variables';
   const settings: StorageSettings = {
     dataDir: variables ? '$TALLY_DATA_DIR' : config.dataDir.replace(/(.)\/+$/, '$1'),
@@ -207,12 +242,12 @@ export async function buildDataStatement(config: DataStatementConfig, options: B
     storedPlaces: listStoredPlaces(settings),
     databases: [
       { name: 'tenant', title: 'Tenant database (one per Atlassian product instance)', tables: describeTables(tenantDatabaseCatalogue, schemas.tenant, settings) },
-      { name: 'control', title: 'Control database (shared by all installations)', tables: describeTables(controlCatalogue, schemas.control, settings) },
+      { name: 'control', title: 'Control database (shared by all installations)', tables: describeTables(pickTables(controlCatalogue, bitbucketTables, false), schemas.control, settings) },
     ],
     deletionRules: listDeletionRules(settings),
     inMemory: [...inMemoryData],
     edges: [...(owned?.notes ?? [])],
     neverStored: [...neverStored],
-    bitbucket: bitbucketStatement,
+    bitbucket: { title: 'Bitbucket Cloud app', summary: [...bitbucketSummary], tables: describeTables(pickTables(controlCatalogue, bitbucketTables, true), schemas.control, settings) },
   };
 }

@@ -1,6 +1,8 @@
 import type { SyncState } from '../../store/tenant-store.js';
 import type { syncStateKeys } from '../../store/sync-state-json.js';
 import type { AuditDetail, AuditEvent } from '../../tenants/audit-log.js';
+import type { Product } from '../../tenants/tenant.js';
+import { BITBUCKET_CATALOGUE } from '../../bitbucket/bitbucket-catalogue.js';
 
 /**
  * Where a stored value comes from: `jira` as Jira's REST API sent it, `derived` computed only from
@@ -36,6 +38,13 @@ export interface ColumnEntry {
 
 /** What the statement says about one table. */
 export interface TableEntry {
+  /**
+   * Which Atlassian product's app the table serves: `bitbucket` puts it in the statement's
+   * Bitbucket Cloud app section; absent means Jira. A table whose foreign key references a
+   * `bitbucket` table belongs to that section too (read from the schema), so a Bitbucket edge's
+   * own table need not say so.
+   */
+  product?: Product;
   purpose: string;
   /** How long its rows live, in words, with the configured numbers filled in. */
   retention(settings: RetentionSettings): string;
@@ -216,5 +225,7 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
     },
     indexes: { audit_log_tenant_idx: 'One installation\'s history without scanning the others.' },
   },
+  // Core migration 007: the Bitbucket Cloud app's installations and pairing codes.
+  ...BITBUCKET_CATALOGUE,
   ...migrationTables,
 };

@@ -31,6 +31,8 @@ export interface SchemaTable {
   name: string;
   columns: readonly SchemaColumn[];
   indexes: readonly SchemaIndex[];
+  /** The tables its foreign keys reference, sorted, each once (what ties an edge's table to the core's). */
+  references: readonly string[];
 }
 
 /** Every table of one database, sorted by name. The engine's own tables are not included. */
@@ -57,6 +59,7 @@ export async function readSqliteSchema(db: Kysely<any>): Promise<DatabaseSchema>
       select name, type, "notnull", pk from pragma_table_xinfo(${name}) order by cid`.execute(db);
     const indexList = await sql<{ name: string; unique: number; origin: string }>`
       select name, "unique", origin from pragma_index_list(${name})`.execute(db);
+    const foreignKeys = await sql<{ table: string }>`select distinct "table" from pragma_foreign_key_list(${name}) order by 1`.execute(db);
     const indexes: SchemaIndex[] = [];
     for (const index of indexList.rows) {
       const indexed = await sql<{ name: string | null }>`select name from pragma_index_info(${index.name}) order by seqno`.execute(db);
@@ -78,6 +81,7 @@ export async function readSqliteSchema(db: Kysely<any>): Promise<DatabaseSchema>
         primaryKey: column.pk > 0,
       })),
       indexes: indexes.sort(byName),
+      references: foreignKeys.rows.map((row) => row.table),
     });
   }
   return { dialect: 'sqlite', tables };
@@ -113,6 +117,14 @@ export async function readPostgresSchema(db: Kysely<any>): Promise<DatabaseSchem
     join pg_class t on t.oid = i.indrelid
     join pg_namespace n on n.oid = t.relnamespace
     where n.nspname = current_schema()`.execute(db);
+  const foreignKeys = await sql<{ table_name: string; referenced: string }>`
+    select distinct t.relname as table_name, r.relname as referenced
+    from pg_constraint k
+    join pg_class t on t.oid = k.conrelid
+    join pg_class r on r.oid = k.confrelid
+    join pg_namespace n on n.oid = t.relnamespace
+    where k.contype = 'f' and n.nspname = current_schema()
+    order by 1, 2`.execute(db);
 
   const primaryKeys = new Set(keys.rows.map((row) => `${row.table_name}.${row.column_name}`));
   const tables = new Map<string, { columns: SchemaColumn[]; indexes: SchemaIndex[] }>();
@@ -132,7 +144,14 @@ export async function readPostgresSchema(db: Kysely<any>): Promise<DatabaseSchem
   }
   return {
     dialect: 'postgres',
-    tables: [...tables].map(([name, table]) => ({ name, columns: table.columns, indexes: table.indexes.sort(byName) })).sort(byName),
+    tables: [...tables]
+      .map(([name, table]) => ({
+        name,
+        columns: table.columns,
+        indexes: table.indexes.sort(byName),
+        references: foreignKeys.rows.filter((row) => row.table_name === name).map((row) => row.referenced),
+      }))
+      .sort(byName),
   };
 }
 

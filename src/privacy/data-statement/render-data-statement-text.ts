@@ -56,6 +56,7 @@ export function renderDataStatementText(statement: DataStatement): string {
     '- Per worklog it stores the eight fields Jira reports (`client_worklog_id`, `account_id`, `client_issue_id`, `comment`, `created`, `updated`, `started`, `time_spent_seconds`) and two instants derived from them. Nothing else about issues or people.',
     '- The data is stored unencrypted, in the form received from Atlassian. A worklog comment may contain sensitive information: we recommend not writing personal or sensitive information into worklog comments.',
     `- Uninstalling the app deletes the site's data and every backup of it. The account record is kept ${s.accountRetentionDays} days after uninstall, then deleted for good.`,
+    '- Tally\'s Bitbucket Cloud app keeps no data of a workspace: only who installed it (UUID, username, avatar URL) and its link to a Jira site, deleted on uninstall. No e-mail address or phone number ([Bitbucket Cloud app](#bitbucket-cloud-app)).',
     '',
     '## Where data lives',
     '',
@@ -70,6 +71,10 @@ export function renderDataStatementText(statement: DataStatement): string {
     lines.push(`## ${database.title}`, '');
     for (const table of database.tables) lines.push(...renderTable(table));
   }
+  lines.push(`## ${statement.bitbucket.title}`, '');
+  for (const sentence of statement.bitbucket.summary) lines.push(`- ${sentence}`);
+  lines.push('');
+  for (const table of statement.bitbucket.tables) lines.push(...renderTable(table));
   lines.push('## In memory only', '', 'Never written to disk, so never in a database, backup or log:', '');
   for (const place of statement.inMemory) lines.push(`- **${place.name}:** ${place.holds} Lifetime: ${place.lifetime}`);
   if (statement.edges.length > 0) {
@@ -78,7 +83,7 @@ export function renderDataStatementText(statement: DataStatement): string {
   }
   lines.push('', '## Never stored', '');
   for (const item of statement.neverStored) lines.push(`- ${item}`);
-  lines.push('', '## Bitbucket Cloud', '', statement.bitbucket, '');
+  lines.push('');
   lines.push(
     '## Configuration this statement was written with',
     '',

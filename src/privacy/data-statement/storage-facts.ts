@@ -46,7 +46,7 @@ export function listStoredPlaces(s: StorageSettings): StoredPlace[] {
         s.controlDb === 'postgres'
           ? 'The PostgreSQL database named by `DATABASE_URL`.'
           : `\`${s.dataDir}/control.sqlite\` (with \`-wal\` and \`-shm\`), or the PostgreSQL database named by \`DATABASE_URL\` when it is set.`,
-      holds: 'Account records of installations, the schedule of periodic jobs and the audit log (tables below). Shared secrets are encrypted (AES-256-GCM).',
+      holds: 'Account records of installations, the schedule of periodic jobs, the audit log, and the Bitbucket Cloud app\'s installations and pairing-code hashes (tables below). Shared secrets are encrypted (AES-256-GCM).',
       retention: `Account records: ${s.accountRetentionDays} days after uninstall. Audit log: without time limit.`,
     },
     {
@@ -77,7 +77,12 @@ export function listDeletionRules(s: StorageSettings): DeletionRule[] {
       when: 'The app is uninstalled (a signed `uninstalled` from Atlassian)',
       what:
         'Tally deletes the tenant database (the file with its `-wal` and `-shm`) and every backup of it, wipes the shared secret, cancels the tenant\'s jobs and drops its in-memory caches. ' +
-        'A sync running at that moment stops and writes nothing afterwards. The purge records each finished step (`tenants.purge_step`): interrupted at any step, it finishes on restart.',
+        'A sync running at that moment stops and writes nothing afterwards. The purge records each finished step (`tenants.purge_step`): interrupted at any step, it finishes on restart. ' +
+        'Its links to Bitbucket workspaces are cut and its pairing codes deleted at once.',
+    },
+    {
+      when: 'The Bitbucket Cloud app is uninstalled from a workspace',
+      what: 'Tally deletes the installation\'s rows (the installer\'s UUID, username and avatar URL, the link, and the edge\'s keys and secret) at once, in one transaction. Nothing of it stays: there is no database, file or backup of a workspace.',
     },
     {
       when: `${s.accountRetentionDays} days after uninstall (TALLY_ACCOUNT_RETENTION_DAYS)`,
@@ -118,11 +123,21 @@ export const inMemoryData: readonly MemoryPlace[] = [
 export const neverStored: readonly string[] = [
   'Issue keys, summaries, descriptions or any other issue data besides the issue id.',
   'Project names or keys.',
-  'People\'s display names, avatars, e-mail addresses, phone numbers or time zones: the account id is the only personal identifier stored.',
+  'People\'s display names, avatars, e-mail addresses, phone numbers or time zones from Jira: the account id is the only personal identifier stored of a Jira user.',
+  'E-mail addresses or phone numbers from Bitbucket, even when an install event carries them. Of Bitbucket users only the installer\'s UUID, username and avatar URL are kept (Bitbucket Cloud app, below).',
+  'Repositories, pull requests, branch names, commit messages or code from Bitbucket: they are read when a panel is shown and not kept.',
   'Atlassian user tokens or passwords. Requests to Jira are signed with the installation\'s shared secret.',
 ];
 
-/** The Bitbucket Cloud part of the statement, as it stands today. */
-export const bitbucketStatement =
-  'Tally has no Bitbucket Cloud integration yet: it does not accept Bitbucket installations and stores nothing from Bitbucket. ' +
-  'The `tenants.product` column can already say `bitbucket`; when the integration arrives, this statement will list what it stores.';
+/**
+ * The Bitbucket Cloud app in a few sentences (the second data statement's promises, kept): what
+ * it stores, what it never collects, what the data is used for, and when it is deleted. Its tables
+ * follow these sentences in the statement.
+ */
+export const bitbucketSummary: readonly string[] = [
+  'Tally for Bitbucket Cloud (a Forge app, and a Connect app for existing installations) shows, beside a pull request, the time logged in Jira on the issues it mentions. It stores only what an installation needs: how Bitbucket names the installation (Connect: the clientKey and its shared secret, encrypted; Forge: the installation and workspace ids), the UUID, username and avatar URL of the user who installed it, and which Jira site the workspace is linked to.',
+  'No e-mail address or phone number is collected: an install event may carry them, and Tally reads only the fields named here and writes the rest nowhere — not to a database, a file, a backup or a log.',
+  'This data is used only to talk to Bitbucket for the installation and to show the linked Jira site\'s time; it is never added to the Jira site\'s data. A workspace has no database, file or backup of its own: times are read from the linked Jira site\'s synced worklogs, and people\'s names and issue details are fetched live from Jira and never stored.',
+  'Uninstalling the app from the workspace deletes all of it (the rows below) at once and for good. Either side can unlink, which clears only the link. Uninstalling the Jira site cuts its links and deletes its pairing codes: installed again, it must pair again.',
+  'Where: the control database (the tables below).',
+];
