@@ -1,16 +1,17 @@
 import type { MiddlewareHandler } from 'hono';
-import type { BbUser, BitbucketModel } from './bitbucket-model.js';
+import type { BbAppUser, BbUser, BitbucketModel } from './bitbucket-model.js';
 import { verifyBitbucketAppJwt } from './connect-jwt.js';
 import { bitbucketError } from './bitbucket-error.js';
 
 /**
- * Who a request speaks for. `user`: an Atlassian account (API token). `app`: an app acting for
- * the workspace it is installed in — Connect JWT today; a Forge bearer will produce the same kind
- * with `via: 'forge'`. `rateKey` is what the rate limiter counts against.
+ * Who a request speaks for. `user`: an Atlassian account (API token, Forge user token). `app`: an
+ * app acting for the workspace it is installed in — a Connect JWT (`GET /2.0/user` answers the
+ * workspace's team account) or a Forge system token (`appUser`: the Forge app's bot account).
+ * `rateKey` is what the rate limiter counts against.
  */
 export type BitbucketPrincipal =
   | { readonly kind: 'user'; readonly user: BbUser; readonly rateKey: string }
-  | { readonly kind: 'app'; readonly via: 'connect' | 'forge'; readonly workspaceUuid: string; readonly rateKey: string };
+  | { readonly kind: 'app'; readonly via: 'connect' | 'forge'; readonly workspaceUuid: string; readonly rateKey: string; readonly appUser?: BbAppUser };
 
 /**
  * The extension point for `Authorization: Bearer …` (Forge remotes, OAuth access tokens): returns

@@ -2,7 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createQueryStringHash, encodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { callRemote, outcomeStatus, type SimFetch } from '../http/remote-call.js';
 import type { BbConnectInstallation, BbUser, BbWorkspace, BitbucketModel } from './bitbucket-model.js';
-import { bitbucketDate, renderUser, renderWorkspaceAccount, type RenderContext } from './render.js';
+import { renderPullRequest, renderRepository, renderUser, renderWorkspace, renderWorkspaceAccount, type RenderContext } from './render.js';
+import { appUrl, findModuleUrl, grantsScope, parseBitbucketDescriptor, webhooksFor, type BbDescriptor } from './connect-descriptor.js';
+import { lifecyclePayload } from './connect-lifecycle-payload.js';
+import { buildConnectPageUrl, type BbPageSubject } from './connect-page-url.js';
+import { pullRequestWebhookBody, webhookHeaders, type BbPullRequestWebhookEvent, type BbWebhookCall } from './connect-webhooks.js';
+import { uuidFromText } from '../forge/forge-ids.js';
+
+export { BB_INSTALL_CANARY_PHONE } from './connect-lifecycle-payload.js';
+export { parseBitbucketDescriptor } from './connect-descriptor.js';
+export type { BbPageSubject } from './connect-page-url.js';
+export type { BbPullRequestWebhookEvent, BbWebhookCall } from './connect-webhooks.js';
 
 /**
  * A forged lifecycle call, for security tests. The model never changes on a tampered call:
@@ -24,6 +34,12 @@ export interface BbInstallOptions {
   tamper?: BbInstallTamper;
   /** HTML base URL of the forger for `foreign-base-url` (default `https://bitbucket.attacker.example`). */
   foreignBaseUrl?: string;
+  /**
+   * Install as if Bitbucket had never seen the app in this workspace: a new clientKey, unsigned.
+   * Without it, the first install after an uninstall reuses the old clientKey and is signed with
+   * the old secret (§1.3).
+   */
+  fresh?: boolean;
 }
 
 /** Options of `uninstall()`; without `appKey`/`workspace` the only installation. */
@@ -54,14 +70,55 @@ export interface BbLifecycleCall {
   status: number;
 }
 
-/** The Bitbucket side of Connect: install/uninstall apps into workspaces (bitbucket-cloud.md §1.3). */
+
+/** What `pageUrl()` builds: a module's iframe URL as Bitbucket loads it for `viewer`. */
+export interface BbPageUrlInput {
+  /** The installed app; default the only one installed in the workspace. */
+  appKey?: string;
+  /** A module of the descriptor (any list: `webPanels`, `repoPages`, `configurePage`, …) whose `url` is the template. */
+  moduleKey?: string;
+  /** Or the template itself (absolute, or relative to the app's baseUrl). */
+  url?: string;
+  /** Workspace slug or `{uuid}`; default the only installation's. */
+  workspace?: string;
+  /** Repository slug or `{uuid}` in the workspace: fills `{repository.*}`. */
+  repository?: string;
+  /** Fills `{pullrequest.*}`; needs `repository`. */
+  pullRequestId?: number;
+  /** The user looking at the page (uuid or account id): fills `{user.*}`. */
+  viewer?: string;
+  /** The JWT's `sub`: the viewer's uuid by default ([UNVERIFIED], §6). */
+  subject?: BbPageSubject;
+  /** Default 180 s. */
+  tokenLifetimeSeconds?: number;
+}
+
+/** What `emitPullRequestEvent()` sends to every app in the repository's workspace that subscribed. */
+export interface BbPullRequestEventInput {
+  event: BbPullRequestWebhookEvent;
+  /** Workspace slug or `{uuid}`; default the repository's uuid decides. */
+  workspace?: string;
+  /** Repository slug or `{uuid}`. */
+  repository: string;
+  pullRequestId: number;
+  /** Who did it (uuid or account id); default the pull request's author. */
+  actor?: string;
+}
+
+/** The Bitbucket side of Connect: install/uninstall apps into workspaces (bitbucket-cloud.md §1.3), iframes, webhooks. */
 export interface BitbucketConnectHost {
   install(descriptorUrl: string, options?: BbInstallOptions): Promise<BbConnectResult>;
   uninstall(options?: BbUninstallOptions): Promise<BbConnectResult>;
   /** The live installation of `appKey` in `workspace` (with its current secret), if any. */
   findInstallation(appKey: string, workspace: string): BbConnectInstallation | undefined;
+  /** The iframe URL of a module with context parameters substituted and `jwt=` appended. Throws on unknown names. */
+  pageUrl(input: BbPageUrlInput): string;
+  /** POSTs the webhook to each installed app whose descriptor subscribes (one attempt each); resolves with the calls made. */
+  emitPullRequestEvent(input: BbPullRequestEventInput): Promise<BbWebhookCall[]>;
   /** Every lifecycle POST so far, oldest first. */
   readonly calls: readonly BbLifecycleCall[];
+  /** Every webhook POST so far, oldest first. */
+  readonly webhookCalls: readonly BbWebhookCall[];
 }
 
 /** What the host needs from the simulator. */
@@ -71,50 +128,22 @@ export interface BitbucketConnectHostDeps {
   /** Read on every call: `listen()` moves the API base URL. */
   render: () => RenderContext;
   appFetch: SimFetch;
-  /** Real-time limit on a lifecycle POST; default 10 s. */
+  /** Real-time limit on a lifecycle or webhook POST; default 10 s. */
   requestTimeoutMs?: number;
   /** Lifetime of lifecycle JWTs; default 180 s. */
   tokenLifetimeSeconds?: number;
 }
 
 /**
- * A fixed phone number put on the payload's `principal` and `user` on purpose (with the
- * installer's e-mail): a canary that the app must neither log nor store. Bitbucket's documented
- * objects carry no phone; the e-mail is [UNVERIFIED] too.
+ * What Bitbucket remembers of an app in a workspace, installed or not: the clientKey and the
+ * secret of the last accepted `installed` outlive an uninstall, so the next install can reuse the
+ * one and be signed with the other (§1.3).
  */
-export const BB_INSTALL_CANARY_PHONE = '+1-202-555-0147';
-
-interface BbDescriptor {
-  key: string;
-  baseUrl: string;
-  lifecycle: { installed: string; uninstalled?: string };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The minimum Bitbucket needs: `key`, https-or-loopback `baseUrl`, `authentication.type: jwt`, `lifecycle.installed`. */
-export function parseBitbucketDescriptor(value: unknown): { ok: true; descriptor: BbDescriptor } | { ok: false; reason: string } {
-  if (!isRecord(value)) return { ok: false, reason: 'descriptor is not an object' };
-  const { key, baseUrl, authentication, lifecycle } = value;
-  if (typeof key !== 'string' || !/^[a-zA-Z0-9-._]+$/.test(key)) return { ok: false, reason: 'descriptor key missing or invalid' };
-  if (typeof baseUrl !== 'string' || !URL.canParse(baseUrl)) return { ok: false, reason: 'descriptor baseUrl missing or invalid' };
-  if (!isRecord(authentication) || authentication.type !== 'jwt') return { ok: false, reason: 'descriptor authentication.type is not jwt' };
-  if (!isRecord(lifecycle) || typeof lifecycle.installed !== 'string') return { ok: false, reason: 'descriptor declares no lifecycle.installed' };
-  const uninstalled = typeof lifecycle.uninstalled === 'string' ? lifecycle.uninstalled : undefined;
-  return { ok: true, descriptor: { key, baseUrl, lifecycle: { installed: lifecycle.installed, ...(uninstalled ? { uninstalled } : {}) } } };
-}
-
-/** A lifecycle path (absolute, or relative to the app's baseUrl) as an absolute URL. */
-function lifecycleUrl(baseUrl: string, path: string): string {
-  if (/^https?:\/\//i.test(path)) return path;
-  return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
-}
-
 interface Known {
   descriptor: BbDescriptor;
-  installation: BbConnectInstallation;
+  clientKey: string;
+  sharedSecret: string;
+  workspaceUuid: string;
   installerUuid: string;
 }
 
@@ -124,10 +153,11 @@ export function createBitbucketConnectHost(deps: BitbucketConnectHostDeps): Bitb
   const lifetime = deps.tokenLifetimeSeconds ?? 180;
   const known = new Map<string, Known>();
   const calls: BbLifecycleCall[] = [];
+  const webhookCalls: BbWebhookCall[] = [];
   const id = (appKey: string, workspaceUuid: string) => `${appKey} ${workspaceUuid}`;
 
-  const live = (entry: Known | undefined): Known | undefined =>
-    entry && deps.model.findInstallation(entry.installation.clientKey) === entry.installation ? entry : undefined;
+  const isLive = (entry: Known): boolean => deps.model.findInstallation(entry.clientKey) !== undefined;
+  const liveEntries = () => [...known.values()].filter(isLive);
 
   const pickWorkspace = (ref: string | undefined): BbWorkspace => {
     if (ref !== undefined) return deps.model.getWorkspace(ref);
@@ -138,7 +168,7 @@ export function createBitbucketConnectHost(deps: BitbucketConnectHostDeps): Bitb
 
   const pickInstaller = (workspace: BbWorkspace, uuid: string | undefined): BbUser => {
     const wanted = uuid ?? [...workspace.memberUuids][0] ?? deps.model.listUsers()[0]?.uuid;
-    const user = wanted === undefined ? undefined : deps.model.findUser(wanted);
+    const user = wanted === undefined ? undefined : deps.model.findUserByRef(wanted);
     if (!user) throw new Error(`no installer ${wanted ?? '(no users)'}`);
     return user;
   };
@@ -148,33 +178,6 @@ export function createBitbucketConnectHost(deps: BitbucketConnectHostDeps): Bitb
     const iat = Math.floor(deps.nowMs() / 1000);
     const qsh = createQueryStringHash(fromMethodAndUrl('POST', url), false, appBaseUrl);
     return `JWT ${encodeSymmetric({ iss: clientKey, iat, exp: iat + lifetime, qsh }, secret, SymmetricAlgorithm.HS256)}`;
-  };
-
-  const payload = (input: {
-    event: 'installed' | 'uninstalled';
-    appKey: string;
-    clientKey: string;
-    sharedSecret?: string;
-    workspace: BbWorkspace;
-    installer: BbUser;
-    foreignBaseUrl?: string;
-  }): Record<string, unknown> => {
-    const ctx = deps.render();
-    const principal = { ...renderWorkspaceAccount(ctx, input.workspace), created_on: bitbucketDate(input.workspace.createdOnMs) };
-    const user = { ...renderUser(ctx, input.installer), username: input.installer.nickname };
-    const canary = { email: input.installer.email, phone: BB_INSTALL_CANARY_PHONE };
-    const foreign = input.foreignBaseUrl?.replace(/\/+$/, '');
-    return {
-      key: input.appKey,
-      eventType: input.event,
-      clientKey: input.clientKey,
-      ...(input.sharedSecret !== undefined ? { sharedSecret: input.sharedSecret } : {}),
-      baseUrl: foreign ?? ctx.htmlBaseUrl,
-      baseApiUrl: foreign ? foreign.replace(/^(https?:\/\/)/, '$1api.') : ctx.apiBaseUrl,
-      productType: 'bitbucket',
-      principal: { ...principal, ...canary },
-      user: { ...user, ...canary },
-    };
   };
 
   const post = async (event: BbLifecycleCall['event'], url: string, authorization: string | undefined, body: Record<string, unknown>): Promise<number> => {
@@ -187,6 +190,7 @@ export function createBitbucketConnectHost(deps: BitbucketConnectHostDeps): Bitb
   };
 
   const accepted = (status: number) => status === 200 || status === 204;
+  const newSecret = () => randomBytes(32).toString('base64url');
 
   const fetchDescriptor = async (url: string) => {
     try {
@@ -198,12 +202,24 @@ export function createBitbucketConnectHost(deps: BitbucketConnectHostDeps): Bitb
     }
   };
 
+  /** The one live installation matching the filters; throws unless exactly one does. */
+  const pickLive = (appKey: string | undefined, workspaceUuid: string | undefined): Known => {
+    const candidates = liveEntries().filter(
+      (entry) => (appKey === undefined || entry.descriptor.key === appKey) && (workspaceUuid === undefined || entry.workspaceUuid === workspaceUuid),
+    );
+    const [target] = candidates;
+    if (!target || candidates.length > 1) throw new Error(`expected exactly one matching installation, found ${candidates.length}`);
+    return target;
+  };
+
   return {
     calls,
+    webhookCalls,
 
     findInstallation(appKey, workspace) {
       const found = deps.model.findWorkspace(workspace);
-      return found ? live(known.get(id(appKey, found.uuid)))?.installation : undefined;
+      const entry = found ? known.get(id(appKey, found.uuid)) : undefined;
+      return entry ? deps.model.findInstallation(entry.clientKey) : undefined;
     },
 
     async install(descriptorUrl, options = {}) {
@@ -212,79 +228,135 @@ export function createBitbucketConnectHost(deps: BitbucketConnectHostDeps): Bitb
       const { descriptor } = fetched;
       const workspace = pickWorkspace(options.workspace);
       const installer = pickInstaller(workspace, options.installer);
-      const url = lifecycleUrl(descriptor.baseUrl, descriptor.lifecycle.installed);
-      const previous = live(known.get(id(descriptor.key, workspace.uuid)));
-      const newSecret = randomBytes(32).toString('base64url');
+      const url = appUrl(descriptor.baseUrl, descriptor.lifecycle.installed);
+      const key = id(descriptor.key, workspace.uuid);
+      const previous = options.fresh ? undefined : known.get(key);
+      const secret = newSecret();
       const tamper = options.tamper;
+      const body = (clientKey: string, extra: { foreignBaseUrl?: string; sharedSecret?: string } = {}) =>
+        lifecyclePayload(deps.render(), { event: 'installed', appKey: descriptor.key, clientKey, sharedSecret: secret, workspace, installer, ...extra });
 
       if (tamper === 'foreign-base-url') {
         const clientKey = `connection:${randomBytes(8).toString('hex')}`;
-        const body = payload({ event: 'installed', appKey: descriptor.key, clientKey, sharedSecret: newSecret, workspace, installer, foreignBaseUrl: options.foreignBaseUrl ?? 'https://bitbucket.attacker.example' });
-        const status = await post('installed', url, undefined, body);
+        const status = await post('installed', url, undefined, body(clientKey, { foreignBaseUrl: options.foreignBaseUrl ?? 'https://bitbucket.attacker.example' }));
         return { ok: accepted(status), status, clientKey };
       }
 
       if (tamper === 'unsigned-reinstall' || tamper === 'wrong-secret') {
         if (!previous) return { ok: false, status: 0, clientKey: undefined, reason: `${tamper} needs a known installation` };
-        const { clientKey } = previous.installation;
-        const body = payload({ event: 'installed', appKey: descriptor.key, clientKey, sharedSecret: newSecret, workspace, installer });
-        const authorization = tamper === 'wrong-secret' ? sign(url, descriptor.baseUrl, clientKey, randomBytes(32).toString('base64url')) : undefined;
-        const status = await post('installed', url, authorization, body);
+        const { clientKey } = previous;
+        const authorization = tamper === 'wrong-secret' ? sign(url, descriptor.baseUrl, clientKey, newSecret()) : undefined;
+        const status = await post('installed', url, authorization, body(clientKey));
         return { ok: accepted(status), status, clientKey };
       }
 
-      if (previous) {
+      if (previous && isLive(previous)) {
         // Second and later installs: HS256 with the secret of the preceding `installed` (§1.3).
-        const { installation } = previous;
-        const body = payload({ event: 'installed', appKey: descriptor.key, clientKey: installation.clientKey, sharedSecret: newSecret, workspace, installer });
-        const status = await post('installed', url, sign(url, descriptor.baseUrl, installation.clientKey, installation.sharedSecret), body);
-        if (!accepted(status)) return { ok: false, status, clientKey: installation.clientKey, reason: 'app refused the installation' };
-        // The model has no way to replace a secret under the same clientKey; its record is this object.
-        (installation as { sharedSecret: string }).sharedSecret = newSecret;
-        previous.descriptor = descriptor;
-        previous.installerUuid = installer.uuid;
-        return { ok: true, status, clientKey: installation.clientKey };
+        const { clientKey } = previous;
+        const status = await post('installed', url, sign(url, descriptor.baseUrl, clientKey, previous.sharedSecret), body(clientKey));
+        if (!accepted(status)) return { ok: false, status, clientKey, reason: 'app refused the installation' };
+        deps.model.replaceSharedSecret(clientKey, secret);
+        Object.assign(previous, { descriptor, sharedSecret: secret, installerUuid: installer.uuid });
+        return { ok: true, status, clientKey };
       }
 
-      // First install: no previous secret, so no JWT at all (§1.3).
-      const installation = deps.model.installConnectApp(descriptor.key, workspace.uuid);
-      const body = payload({ event: 'installed', appKey: descriptor.key, clientKey: installation.clientKey, sharedSecret: installation.sharedSecret, workspace, installer });
-      const status = await post('installed', url, undefined, body);
+      // A first install — or the first after an uninstall, which keeps the clientKey and is signed
+      // with the old secret (§1.3). Registered before the POST, so the app can confirm the new
+      // secret with a REST call while it handles it; dropped again if the app refuses.
+      const installation = deps.model.installConnectApp(descriptor.key, workspace.uuid, previous ? { clientKey: previous.clientKey, sharedSecret: secret } : undefined);
+      const { clientKey, sharedSecret } = installation;
+      const authorization = previous ? sign(url, descriptor.baseUrl, clientKey, previous.sharedSecret) : undefined;
+      const status = await post('installed', url, authorization, body(clientKey, { sharedSecret }));
       if (!accepted(status)) {
-        deps.model.uninstallConnectApp(installation.clientKey);
-        return { ok: false, status, clientKey: installation.clientKey, reason: 'app refused the installation' };
+        deps.model.uninstallConnectApp(clientKey);
+        return { ok: false, status, clientKey, reason: 'app refused the installation' };
       }
-      known.set(id(descriptor.key, workspace.uuid), { descriptor, installation, installerUuid: installer.uuid });
-      return { ok: true, status, clientKey: installation.clientKey };
+      known.set(key, { descriptor, clientKey, sharedSecret, workspaceUuid: workspace.uuid, installerUuid: installer.uuid });
+      return { ok: true, status, clientKey };
     },
 
     async uninstall(options = {}) {
       const workspaceUuid = options.workspace === undefined ? undefined : deps.model.getWorkspace(options.workspace).uuid;
-      const candidates = [...known.values()].filter(
-        (entry) =>
-          live(entry) &&
-          (options.appKey === undefined || entry.descriptor.key === options.appKey) &&
-          (workspaceUuid === undefined || entry.installation.workspaceUuid === workspaceUuid),
-      );
-      const [target] = candidates;
-      if (!target || candidates.length > 1) throw new Error(`expected exactly one matching installation, found ${candidates.length}`);
-      const { installation, descriptor } = target;
-      const workspace = deps.model.getWorkspace(installation.workspaceUuid);
+      const target = pickLive(options.appKey, workspaceUuid);
+      const { descriptor, clientKey } = target;
+      const workspace = deps.model.getWorkspace(target.workspaceUuid);
       const installer = pickInstaller(workspace, target.installerUuid);
       let status = 0;
       const path = descriptor.lifecycle.uninstalled;
       if (path !== undefined) {
-        const url = lifecycleUrl(descriptor.baseUrl, path);
-        const body = payload({ event: 'uninstalled', appKey: descriptor.key, clientKey: installation.clientKey, workspace, installer });
-        const secret = options.tamper === 'wrong-secret' ? randomBytes(32).toString('base64url') : installation.sharedSecret;
-        const authorization = options.tamper === 'unsigned' ? undefined : sign(url, descriptor.baseUrl, installation.clientKey, secret);
+        const url = appUrl(descriptor.baseUrl, path);
+        const body = lifecyclePayload(deps.render(), { event: 'uninstalled', appKey: descriptor.key, clientKey, workspace, installer });
+        const secret = options.tamper === 'wrong-secret' ? newSecret() : target.sharedSecret;
+        const authorization = options.tamper === 'unsigned' ? undefined : sign(url, descriptor.baseUrl, clientKey, secret);
         status = await post('uninstalled', url, authorization, body);
       }
-      if (options.tamper !== undefined) return { ok: accepted(status), status, clientKey: installation.clientKey };
-      // Bitbucket removes the installation whatever the app answers; its secret stops working at once.
-      deps.model.uninstallConnectApp(installation.clientKey);
-      known.delete(id(descriptor.key, installation.workspaceUuid));
-      return { ok: path === undefined || accepted(status), status, clientKey: installation.clientKey };
+      if (options.tamper !== undefined) return { ok: accepted(status), status, clientKey };
+      // Bitbucket removes the installation whatever the app answers; its secret stops working at
+      // once, but Bitbucket keeps the clientKey and secret for the next install (§1.3).
+      deps.model.uninstallConnectApp(clientKey);
+      return { ok: path === undefined || accepted(status), status, clientKey };
+    },
+
+    pageUrl(input) {
+      const ctx = deps.render();
+      const target = pickLive(input.appKey, input.workspace === undefined ? undefined : deps.model.getWorkspace(input.workspace).uuid);
+      const workspace = deps.model.getWorkspace(target.workspaceUuid);
+      const template = input.url ?? (input.moduleKey === undefined ? undefined : findModuleUrl(target.descriptor, input.moduleKey));
+      if (template === undefined) throw new Error(`pageUrl: no module ${input.moduleKey ?? '(none given)'} with a url in ${target.descriptor.key}`);
+      const context: Record<string, unknown> = { workspace: renderWorkspace(ctx, workspace), principal: renderWorkspaceAccount(ctx, workspace) };
+      const viewer = input.viewer === undefined ? undefined : deps.model.findUserByRef(input.viewer);
+      if (input.viewer !== undefined && !viewer) throw new Error(`pageUrl: no user ${input.viewer}`);
+      if (viewer) context.user = renderUser(ctx, viewer);
+      if (input.repository !== undefined) {
+        const repository = deps.model.findRepository(workspace.uuid, input.repository);
+        if (!repository) throw new Error(`pageUrl: no repository ${input.repository} in ${workspace.slug}`);
+        context.repository = { ...renderRepository(ctx, repository), owner: renderWorkspaceAccount(ctx, workspace) };
+        if (input.pullRequestId !== undefined) {
+          const pr = deps.model.findPullRequest(repository.uuid, input.pullRequestId);
+          if (!pr) throw new Error(`pageUrl: no pull request ${input.pullRequestId} in ${repository.slug}`);
+          context.pullrequest = renderPullRequest(ctx, pr, false);
+        }
+      }
+      const subjectKind = input.subject ?? 'user-uuid';
+      const subject = !viewer || subjectKind === 'none' ? undefined : subjectKind === 'user-uuid' ? viewer.uuid : viewer.accountId;
+      return buildConnectPageUrl({
+        descriptor: target.descriptor,
+        template,
+        clientKey: target.clientKey,
+        sharedSecret: target.sharedSecret,
+        context,
+        subject,
+        nowMs: deps.nowMs(),
+        tokenLifetimeSeconds: input.tokenLifetimeSeconds ?? lifetime,
+      });
+    },
+
+    async emitPullRequestEvent(input) {
+      const workspace = input.workspace === undefined ? undefined : deps.model.getWorkspace(input.workspace);
+      const repository = workspace
+        ? deps.model.findRepository(workspace.uuid, input.repository)
+        : deps.model.listWorkspaces().map((w) => deps.model.findRepository(w.uuid, input.repository)).find((r) => r !== undefined);
+      if (!repository) throw new Error(`emitPullRequestEvent: no repository ${input.repository}`);
+      const pr = deps.model.findPullRequest(repository.uuid, input.pullRequestId);
+      if (!pr) throw new Error(`emitPullRequestEvent: no pull request ${input.pullRequestId} in ${repository.slug}`);
+      const actor = deps.model.findUserByRef(input.actor ?? pr.authorUuid);
+      if (!actor) throw new Error(`emitPullRequestEvent: no user ${input.actor ?? pr.authorUuid}`);
+      const sent: BbWebhookCall[] = [];
+      for (const entry of liveEntries().filter((e) => e.workspaceUuid === repository.workspaceUuid)) {
+        // Since 2020-07-01 Bitbucket filters webhooks by the app's scopes (jira-connect-protocol.md §8).
+        if (!grantsScope(entry.descriptor, 'pullrequest')) continue;
+        for (const hook of webhooksFor(entry.descriptor, input.event)) {
+          const url = appUrl(entry.descriptor.baseUrl, hook.url);
+          const body = pullRequestWebhookBody(deps.render(), repository, pr, actor);
+          const headers = { ...webhookHeaders(input.event, `{${uuidFromText(`${entry.clientKey} ${hook.event} ${hook.url}`)}}`), authorization: sign(url, entry.descriptor.baseUrl, entry.clientKey, entry.sharedSecret) };
+          // Best effort: one attempt, no retries (Bitbucket's retry policy for Connect webhooks is not modelled).
+          const outcome = await callRemote(deps.appFetch, { url, method: 'POST', headers, body: JSON.stringify(body) }, timeoutMs);
+          const call: BbWebhookCall = { event: input.event, clientKey: entry.clientKey, url, headers, body, status: outcomeStatus(outcome) };
+          webhookCalls.push(call);
+          sent.push(call);
+        }
+      }
+      return sent;
     },
   };
 }

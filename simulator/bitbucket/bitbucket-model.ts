@@ -11,6 +11,16 @@ export interface BbUser {
   readonly email: string;
 }
 
+/**
+ * An app's bot account (a Forge app's system token acts as it). Not a workspace member and not
+ * listed with users; REST renders it as `type: "app_user"` ([UNVERIFIED] for Forge).
+ */
+export interface BbAppUser {
+  readonly uuid: string;
+  readonly accountId: string;
+  readonly displayName: string;
+}
+
 /** A workspace: the owner of repositories, and what a Connect app is installed into. */
 export interface BbWorkspace {
   readonly uuid: string;
@@ -159,6 +169,13 @@ export class BitbucketModel {
     return this.users.get(uuid);
   }
 
+  /** By Atlassian account id, or by `{uuid}` (braces required, any case), as `{selected_user}` in a URL. */
+  findUserByRef(ref: string): BbUser | undefined {
+    const key = asUuidKey(ref);
+    if (key) return this.users.get(key);
+    return [...this.users.values()].find((u) => u.accountId === ref);
+  }
+
   findUserByEmail(email: string): BbUser | undefined {
     const wanted = email.toLowerCase();
     return [...this.users.values()].find((u) => u.email.toLowerCase() === wanted);
@@ -254,17 +271,31 @@ export class BitbucketModel {
     return user;
   }
 
-  /** Installs a Connect app into a workspace; a new client key and secret each time. */
-  installConnectApp(appKey: string, workspaceRef: string): BbConnectInstallation {
+  /**
+   * Installs a Connect app into a workspace: a new client key and secret, or — for the first
+   * install after an uninstall, which Bitbucket treats as the same installation (bitbucket-cloud.md
+   * §1.3) — the `reuse`d client key with the new secret. Refuses a client key that is installed.
+   */
+  installConnectApp(appKey: string, workspaceRef: string, reuse?: { clientKey: string; sharedSecret: string }): BbConnectInstallation {
     const workspace = this.getWorkspace(workspaceRef);
+    if (reuse && this.installations.has(reuse.clientKey)) throw new RangeError(`client key ${reuse.clientKey} is installed`);
     const installation: BbConnectInstallation = {
       appKey,
-      clientKey: `connection:${randomBytes(8).toString('hex')}`,
-      sharedSecret: randomBytes(32).toString('base64url'),
+      clientKey: reuse?.clientKey ?? `connection:${randomBytes(8).toString('hex')}`,
+      sharedSecret: reuse?.sharedSecret ?? randomBytes(32).toString('base64url'),
       workspaceUuid: workspace.uuid,
     };
     this.installations.set(installation.clientKey, installation);
     return installation;
+  }
+
+  /** A re-install's new secret: from now on only it verifies. Returns the new record; throws when not installed. */
+  replaceSharedSecret(clientKey: string, sharedSecret: string): BbConnectInstallation {
+    const found = this.installations.get(clientKey);
+    if (!found) throw new RangeError(`client key ${clientKey} is not installed`);
+    const replaced = { ...found, sharedSecret };
+    this.installations.set(clientKey, replaced);
+    return replaced;
   }
 
   /** Uninstalls; its JWTs stop working at once. False when unknown. */

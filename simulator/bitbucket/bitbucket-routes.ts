@@ -1,10 +1,10 @@
 import { Hono, type Context } from 'hono';
 import type { BitbucketEnv, BitbucketPrincipal } from './authenticate.js';
 import { bitbucketError } from './bitbucket-error.js';
-import { PULL_REQUEST_STATES, type BbPullRequestState, type BbRepository, type BbWorkspace, type BitbucketModel } from './bitbucket-model.js';
+import { PULL_REQUEST_STATES, type BbPullRequest, type BbPullRequestState, type BbRepository, type BbWorkspace, type BitbucketModel } from './bitbucket-model.js';
 import type { BitbucketRateLimiter } from './rate-limiter.js';
 import { readPageRequest, renderPage, type PageRules } from './paging.js';
-import { renderCommit, renderPullRequest, renderRepository, renderUser, renderWorkspace, renderWorkspaceAccount, type RenderContext } from './render.js';
+import { renderAppUser, renderCommit, renderPullRequest, renderRepository, renderUser, renderWorkspace, renderWorkspaceAccount, type RenderContext } from './render.js';
 
 /** Unverified Bitbucket facts, as switches; mutable at run time. */
 export interface BitbucketBehaviour {
@@ -29,6 +29,31 @@ const PR_PAGE: PageRules = { maxPagelen: 50, withSize: true };
 const COMMIT_PAGE: PageRules = { maxPagelen: 100, withSize: false };
 
 const RATE_LIMITED = 'Rate limit for this resource has been exceeded';
+
+/** Fields `sort` takes on pull request lists; Bitbucket sorts on any field, these are the ones modelled. */
+const PR_SORT_FIELDS: Record<string, (pr: BbPullRequest) => number | string> = {
+  id: (pr) => pr.id,
+  created_on: (pr) => pr.createdOnMs,
+  updated_on: (pr) => pr.updatedOnMs,
+  title: (pr) => pr.title,
+};
+
+/**
+ * Bitbucket's `sort` query parameter (its filtering and sorting language): a field name, `-` for
+ * descending. Ties keep id order. Undefined when absent; a 400 for a field not modelled here.
+ */
+function readPullRequestSort(sort: string | undefined): ((a: BbPullRequest, b: BbPullRequest) => number) | undefined | Response {
+  if (sort === undefined || sort === '') return undefined;
+  const descending = sort.startsWith('-');
+  const field = PR_SORT_FIELDS[descending ? sort.slice(1) : sort];
+  if (!field) return bitbucketError(400, `Invalid sort field: ${sort}`);
+  return (a, b) => {
+    const x = field(a);
+    const y = field(b);
+    const order = x < y ? -1 : x > y ? 1 : 0;
+    return (descending ? -order : order) || a.id - b.id;
+  };
+}
 
 function canReadWorkspace(principal: BitbucketPrincipal | undefined, workspace: BbWorkspace): boolean {
   if (!workspace.isPrivate) return true;
@@ -89,7 +114,16 @@ export function bitbucketRoutes(deps: BitbucketRouteDeps): Hono<BitbucketEnv> {
   get('/2.0/user', (_c, principal) => {
     if (!principal) return bitbucketError(401, 'Authentication required');
     if (principal.kind === 'user') return json(renderUser(deps.render(), principal.user));
+    if (principal.appUser) return json(renderAppUser(deps.render(), principal.appUser));
     return json(renderWorkspaceAccount(deps.render(), model.getWorkspace(principal.workspaceUuid)));
+  });
+
+  // Public profile (spec: "the public information associated with a user account"), anonymous
+  // callers included; a team, a workspace or an app's bot account is a 404 as the spec says for teams.
+  get('/2.0/users/{selected_user}', (c) => {
+    const ref = c.req.param('selected_user') ?? '';
+    const user = model.findUserByRef(ref);
+    return user ? json(renderUser(deps.render(), user)) : bitbucketError(404, `User ${ref} not found`);
   });
 
   get('/2.0/workspaces/{workspace}', (c, principal) => {
@@ -120,8 +154,10 @@ export function bitbucketRoutes(deps: BitbucketRouteDeps): Hono<BitbucketEnv> {
     if (bad !== undefined) return bitbucketError(400, `Invalid state: ${bad}`);
     // Without `state`, Bitbucket lists open pull requests only.
     const states = new Set(requested.length === 0 ? ['OPEN'] : requested.map((s) => s.toUpperCase()));
+    const order = readPullRequestSort(c.req.query('sort'));
+    if (order instanceof Response) return order;
     const prs = model.listPullRequests(repository.uuid).filter((pr) => states.has(pr.state));
-    return page(c, prs, PR_PAGE, (pr) => renderPullRequest(deps.render(), pr, false));
+    return page(c, order ? [...prs].sort(order) : prs, PR_PAGE, (pr) => renderPullRequest(deps.render(), pr, false));
   });
 
   function pullRequestOf(c: C, repository: BbRepository) {

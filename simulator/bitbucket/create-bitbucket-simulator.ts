@@ -11,6 +11,9 @@ import { bitbucketError } from './bitbucket-error.js';
 import type { RenderContext } from './render.js';
 import type { SimFetch } from '../http/remote-call.js';
 import { createBitbucketConnectHost, type BitbucketConnectHost } from './bitbucket-connect-host.js';
+import { createBitbucketForgeHost, type BitbucketForgeHost } from './forge/bitbucket-forge-host.js';
+import type { BbForgeOptionsInput } from './forge/bb-forge-options.js';
+import { FORGE_JWKS_PATH } from '../forge/fit-signer.js';
 
 /** Everything configurable about a simulated Bitbucket Cloud; all optional. */
 export interface BitbucketSimulatorOptions {
@@ -28,9 +31,14 @@ export interface BitbucketSimulatorOptions {
   rateLimits: Partial<BitbucketRateLimitOptions>;
   /** Clock skew tolerated on app JWTs; default 30 s. */
   jwtLeewaySeconds: number;
-  /** Extension point for `Authorization: Bearer` (Forge remotes, access tokens); without it a bearer is a 401. */
+  /**
+   * Extension point for `Authorization: Bearer` (access tokens), asked after the Forge host's
+   * tokens; without it, a bearer that is no live Forge token is a 401.
+   */
   bearer: BearerAuthenticator;
-  /** How the simulated Bitbucket reaches an app (descriptor, lifecycle POSTs); default global fetch. */
+  /** The Forge platform's side (`bb.forge`): app id, remote URL and paths, token lifetimes, event context form. */
+  forge: BbForgeOptionsInput;
+  /** How the simulated Bitbucket reaches an app (descriptor, lifecycle POSTs, webhooks, Forge deliveries); default global fetch. */
   appFetch: SimFetch;
   /** Sees every response the routes and the authentication produce (clone before reading the body). */
   inspectResponse?: (request: Request, response: Response) => Promise<void>;
@@ -52,8 +60,10 @@ export interface BitbucketSimulator {
   /** The API base URL links and `next` point at; `listen()` sets it to the loopback address. */
   readonly baseUrl: string;
   readonly fetch: BitbucketFetch;
-  /** The Connect host: `install(descriptorUrl)`, `uninstall()`, the lifecycle calls sent. */
+  /** The Connect host: `install(descriptorUrl)`, `uninstall()`, `pageUrl()`, `emitPullRequestEvent()`, the calls sent. */
   readonly connect: BitbucketConnectHost;
+  /** The Forge platform: per-workspace installations, FITs (JWKS at `/.well-known/jwks.json`), tokens, deliveries. */
+  readonly forge: BitbucketForgeHost;
   /** Serves over HTTP on 127.0.0.1 and a port the OS picks (or `port`). */
   listen(port?: number): Promise<{ url: string; close(): Promise<void> }>;
 }
@@ -73,12 +83,11 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
   const htmlBaseUrl = (overrides.htmlBaseUrl ?? 'https://bitbucket.org').replace(/\/+$/, '');
   const render = (): RenderContext => ({ model, apiBaseUrl, htmlBaseUrl });
 
-  const connect = createBitbucketConnectHost({
-    model,
-    nowMs: () => clock.now(),
-    render,
-    appFetch: overrides.appFetch ?? ((input, init) => fetch(input, init)),
-  });
+  const appFetch: SimFetch = overrides.appFetch ?? ((input, init) => fetch(input, init));
+  const connect = createBitbucketConnectHost({ model, nowMs: () => clock.now(), render, appFetch });
+  const forge = createBitbucketForgeHost({ model, clock, render, appFetch, ...(overrides.forge ? { options: overrides.forge } : {}) });
+  const extraBearer = overrides.bearer;
+  const bearer: BearerAuthenticator = (token, request) => forge.bearer(token, request) ?? extraBearer?.(token, request);
 
   const app = new Hono<BitbucketEnv>();
   const inspect = overrides.inspectResponse;
@@ -90,8 +99,10 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
   }
   app.use(
     '/2.0/*',
-    createBitbucketAuth({ model, nowMs: () => clock.now(), leewaySeconds: overrides.jwtLeewaySeconds ?? 30, ...(overrides.bearer ? { bearer: overrides.bearer } : {}) }),
+    createBitbucketAuth({ model, nowMs: () => clock.now(), leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer }),
   );
+  // Forge's key set, where the Jira simulator serves it too; Tally's TALLY_FORGE_JWKS_URL can point here.
+  app.get(FORGE_JWKS_PATH, (c) => c.json(forge.jwks()));
   app.route('/', bitbucketRoutes({ model, limiter: limits, behaviour, render }));
   app.notFound(() => bitbucketError(404, 'Resource not found'));
   app.onError((error) => {
@@ -118,6 +129,7 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
     },
     fetch: inProcessFetch,
     connect,
+    forge,
     listen: (port = 0) =>
       new Promise((resolve) => {
         const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {

@@ -1,4 +1,4 @@
-import type { BbCommit, BbPullRequest, BbRepository, BbUser, BbWorkspace, BitbucketModel } from './bitbucket-model.js';
+import type { BbAppUser, BbCommit, BbPullRequest, BbRepository, BbUser, BbWorkspace, BitbucketModel } from './bitbucket-model.js';
 
 /** Links are absolute: the API base (`baseUrl`) for REST links, bitbucket.org-style for HTML ones. */
 export interface RenderContext {
@@ -28,6 +28,24 @@ export function renderUser(ctx: RenderContext, user: BbUser): Json {
       self: href(`${ctx.apiBaseUrl}/2.0/users/${encodeURIComponent(user.uuid)}`),
       html: href(`${ctx.htmlBaseUrl}/${encodeURIComponent(user.uuid)}/`),
       avatar: href(`https://avatar-management.services.atlassian.com/default/${user.accountId.replace(/\W/g, '')}/128`),
+    },
+  };
+}
+
+/**
+ * An app's bot account as `GET /2.0/user` shows it to the app's own system token: `type:
+ * "app_user"` as Bitbucket types bot accounts (access tokens); the Forge form is [UNVERIFIED].
+ */
+export function renderAppUser(ctx: RenderContext, appUser: BbAppUser): Json {
+  return {
+    type: 'app_user',
+    uuid: appUser.uuid,
+    account_id: appUser.accountId,
+    display_name: appUser.displayName,
+    links: {
+      self: href(`${ctx.apiBaseUrl}/2.0/users/${encodeURIComponent(appUser.uuid)}`),
+      html: href(`${ctx.htmlBaseUrl}/${encodeURIComponent(appUser.uuid)}/`),
+      avatar: href(`https://avatar-management.services.atlassian.com/default/${appUser.accountId.replace(/\W/g, '')}/128`),
     },
   };
 }

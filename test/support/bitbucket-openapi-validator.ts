@@ -120,7 +120,7 @@ export function createBitbucketOpenApiValidator(options: { referenceDir?: string
   };
 }
 
-/** Collects validations of every response a simulator hands to `inspect` (its `inspectResponse` option). */
+/** Collects validations of every `/2.0/…` response a simulator hands to `inspect` (its `inspectResponse` option). */
 export interface BitbucketResponseCheck {
   readonly inspect: (request: Request, response: Response) => Promise<void>;
   /** Mismatches since the last call, emptied. */
@@ -145,6 +145,8 @@ export function createBitbucketResponseCheck(): BitbucketResponseCheck {
       return out;
     },
     inspect: async (request, response) => {
+      // Only the REST API has a schema; the simulator's other routes (the Forge JWKS) are not Bitbucket's API.
+      if (!new URL(request.url).pathname.startsWith('/2.0/')) return;
       const text = await response.clone().text();
       const contentType = response.headers.get('content-type') ?? '';
       if (!/json/i.test(contentType)) {
