@@ -221,7 +221,7 @@ describe('Bitbucket time service: pull-request panel', () => {
     expect(panel.time.issues.map((i) => i.key)).toEqual([s.a.key]);
   });
 
-  it('refuses a pending installation, an unlinked one and one linked to an uninstalled site, before calling Bitbucket', async () => {
+  it('refuses a pending installation, an unlinked one and one linked to a disabled or uninstalled site, before calling Bitbucket', async () => {
     const s = await setup();
     const ask = (installation: BitbucketInstallation) =>
       s.service.pullRequestPanel({ installation, viewerAccountId: s.viewer.accountId, api: s.api, repository: { workspace: 'w', repository: 'r' }, pullRequestId: 1 }).then(
@@ -231,6 +231,9 @@ describe('Bitbucket time service: pull-request panel', () => {
     expect(await ask({ ...s.installation, state: 'pending' })).toBe('BITBUCKET_INSTALLATION_PENDING');
     expect(await ask({ ...s.installation, jiraTenantId: null, linkedAtMs: null })).toBe('BITBUCKET_NOT_LINKED');
     expect(await ask({ ...s.installation, jiraTenantId: 't_00000000000000000000ffff' as Tenant['id'] })).toBe('BITBUCKET_NOT_LINKED');
+    await s.registry.setEnabled(s.tenant.id, false, s.h.clock.nowMs());
+    expect(await ask(s.installation)).toBe('BITBUCKET_NOT_LINKED');
+    await s.registry.setEnabled(s.tenant.id, true, s.h.clock.nowMs());
     await s.registry.markUninstalled(s.tenant.id, s.h.clock.nowMs());
     expect(await ask(s.installation)).toBe('BITBUCKET_NOT_LINKED');
     expect(s.bitbucketCalls).toEqual([]);
