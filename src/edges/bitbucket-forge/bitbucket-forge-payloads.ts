@@ -37,7 +37,11 @@ export function assertSameInstallation(event: JsonObject, invocation: BitbucketF
   const workspaces: (string | undefined)[] = [];
   if (event.id !== undefined && typeof event.eventType === 'string' && event.eventType.startsWith('avi:forge:')) installations.push(event.id);
   if (event.installationId !== undefined) installations.push(event.installationId);
-  if (typeof event.context === 'string' && event.context.startsWith('ari:cloud:')) workspaces.push(workspaceOfAri(event.context));
+  // The lifecycle `context` is a workspace ARI or the braced workspace uuid (its form is unverified, §2.2).
+  if (typeof event.context === 'string') {
+    const named = event.context.startsWith('ari:cloud:bitbucket::workspace/') ? workspaceOfAri(event.context) : normaliseBitbucketUuid(event.context);
+    if (named !== undefined || event.context.startsWith('ari:cloud:bitbucket::workspace/')) workspaces.push(named);
+  }
   if (isObject(event.context) && event.context.workspaceId !== undefined) workspaces.push(normaliseBitbucketUuid(event.context.workspaceId));
   if (event.workspaceId !== undefined) workspaces.push(normaliseBitbucketUuid(event.workspaceId));
   if (isObject(event.workspace) && event.workspace.uuid !== undefined) workspaces.push(normaliseBitbucketUuid(event.workspace.uuid));
