@@ -140,6 +140,11 @@ export interface CreatePullRequestInput {
   reviewers?: readonly BbUser[];
   /** Creation time; commits are an hour apart before it. Default: the repository's last update plus a day. */
   createdOnMs?: number;
+  /**
+   * When a merged, declined or superseded one was closed: its `updated_on` (Bitbucket has no
+   * `closed_on`) and a merge commit's date. Default an hour after creation. Ignored while OPEN.
+   */
+  closedOnMs?: number;
 }
 
 function defaultPlacement(keys: readonly string[]): KeyPlacement {
@@ -182,6 +187,8 @@ export function createPullRequest(model: BitbucketModel, random: Random, input: 
     parent = commit.hash;
   });
   const state = input.state ?? 'OPEN';
+  const closedOnMs = input.closedOnMs ?? createdOnMs + 3_600_000;
+  if (state !== 'OPEN' && closedOnMs < createdOnMs) throw new RangeError('a pull request cannot close before it was created');
   const title = mention(placement.title, topic);
   // Bitbucket's merge commit message: "Merged in <branch> (pull request #<id>)" then the title.
   const merge =
@@ -189,7 +196,7 @@ export function createPullRequest(model: BitbucketModel, random: Random, input: 
       ? addCommit(model, random, repository, {
           message: `Merged in ${sourceBranch} (pull request #${model.listPullRequests(repository.uuid).length + 1})\n\n${title}`,
           author,
-          dateMs: createdOnMs + 3_600_000,
+          dateMs: closedOnMs,
           parents: [destinationHash, parent],
         })
       : undefined;
@@ -206,7 +213,7 @@ export function createPullRequest(model: BitbucketModel, random: Random, input: 
     destinationHash,
     ...(merge ? { mergeCommitHash: merge.hash } : {}),
     createdOnMs,
-    updatedOnMs: merge ? merge.dateMs : createdOnMs,
+    updatedOnMs: state === 'OPEN' ? createdOnMs : closedOnMs,
   });
   if (merge) repository.mainHash = merge.hash;
   repository.updatedOnMs = Math.max(repository.updatedOnMs, pullRequest.updatedOnMs);
