@@ -124,7 +124,7 @@ describe('Bitbucket REST client', () => {
     expect(new Set(all.pullRequests.map((pr) => pr.state))).toEqual(new Set(states));
     const first = await api.listPullRequests(ref, 60);
     expect(first.truncated).toBe(true);
-    expect(first.pullRequests).toHaveLength(60);
+    expect(first.pullRequests.map((pr) => pr.id)).toEqual(newestFirst.slice(0, 60));
   });
 
   it('answers an unknown pull request or repository, and another workspace’s private one, with BITBUCKET_NOT_FOUND', async () => {
@@ -191,6 +191,15 @@ describe('Bitbucket REST client', () => {
   it('reads the installation’s own account as the current user', async () => {
     const { sim, api } = setup();
     expect(await api.getCurrentUser()).toEqual({ uuid: sim.generated!.workspace.uuid, accountId: null, displayName: sim.generated!.workspace.name });
+  });
+
+  it('reads a user’s public profile by uuid or account id', async () => {
+    const { sim, api } = setup();
+    const user = sim.generated!.users[1]!;
+    const expected = { uuid: user.uuid, username: user.nickname, displayName: user.displayName, avatarUrl: expect.stringMatching(/^https:\/\//) };
+    expect(await api.getUser(user.uuid)).toEqual(expected);
+    expect(await api.getUser(user.accountId)).toEqual(expected);
+    expect((await rejection(api.getUser('{00000000-0000-4000-a000-000000000000}'))).code).toBe('BITBUCKET_NOT_FOUND');
   });
 
   it('gives up after the timeout with a retryable BITBUCKET_UNAVAILABLE', async () => {
