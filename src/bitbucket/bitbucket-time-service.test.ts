@@ -278,6 +278,25 @@ describe('Bitbucket time service: repository page', () => {
     expect([page.pullRequestsRead, page.truncated, page.viewerMatched, page.fromMs, page.toMs]).toEqual([3, false, true, fromMs, toMs]);
   });
 
+  it('reads the 200 most recently updated pull requests and at most 300 keys, and says it stopped there', async () => {
+    const s = await setup();
+    const repository = s.bb.generated!.repositories[1]!;
+    const ref = refOf(s, repository);
+    const period = { fromMs: 0, toMs: 366 * DAY_MS };
+    // The oldest pull request names A; 200 newer ones name B: A is beyond the 200 read.
+    pullRequest(s, { branch: [s.a.key], title: [], commits: [[]] }, 0, 1, repository);
+    for (let i = 0; i < 200; i++) pullRequest(s, { branch: [], title: [s.b.key], commits: [[]] }, 10 + i, 11 + i, repository);
+    const page = await s.service.repositoryPage({ installation: s.installation, viewerAccountId: s.viewer.accountId, api: s.api, repository: ref, ...period });
+    expect([page.pullRequestsRead, page.truncated, page.time.issues.map((i) => i.key)]).toEqual([200, true, [s.b.key]]);
+
+    // Four newer pull requests naming 100 keys each (none on the site): only the first 300 distinct keys are resolved.
+    const many = Array.from({ length: 400 }, (_, i) => `ZZ-${i + 1}`);
+    for (let p = 0; p < 4; p++) pullRequest(s, { branch: [], title: [], summary: many.slice(p * 100, p * 100 + 100), commits: [[]] }, 1_000 - p, 1_001 - p, repository);
+    const capped = await s.service.repositoryPage({ installation: s.installation, viewerAccountId: s.viewer.accountId, api: s.api, repository: ref, ...period });
+    expect(capped.truncated).toBe(true);
+    expect(capped.time.unknownKeys).toEqual(many.slice(0, 300));
+  });
+
   it('refuses an empty, reversed or longer than 366-day period with REQUEST_INVALID, before calling Bitbucket', async () => {
     const s = await setup();
     const repository = refOf(s, s.bb.generated!.repositories[1]!);
