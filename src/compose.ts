@@ -26,6 +26,9 @@ import { openControlPlane } from './compose/control-plane.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, reportCredentialsByEdge } from './compose/edges.js';
 import { createJiraClients } from './compose/jira-clients.js';
 import type { Runtime } from './compose/runtime.js';
+import { createBitbucketHost, createBitbucketLinks, cutBitbucketLinksOnUninstall } from './compose/bitbucket.js';
+import { cutBitbucketLinks } from './bitbucket/sql-bitbucket-installations.js';
+import type { TenantId } from './tenants/tenant.js';
 
 export type { Runtime } from './compose/runtime.js';
 
@@ -64,15 +67,20 @@ export async function composeTally(
   const jira = createJiraClients(config, runtime);
   const { coordinator } = jira;
   const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor };
+  /** Jira as the app for a tenant, through the tenant's edge. */
+  const appJiraClientFor = async (tenantId: TenantId) => {
+    const access = await credentials.forTenant(tenantId);
+    if (!access) throw new AppError('JIRA_AUTH_FAILED', `No credentials to call Jira for tenant ${tenantId}`);
+    return syncDeps.jiraClientFor(tenantId, access);
+  };
   const live = createLiveJiraData({
     clock,
     clientForViewer: (tenantId, access) => syncDeps.jiraClientFor(tenantId, access),
-    clientFor: async (tenantId) => {
-      const access = await credentials.forTenant(tenantId);
-      if (!access) throw new AppError('JIRA_AUTH_FAILED', `No credentials to call Jira for tenant ${tenantId}`);
-      return syncDeps.jiraClientFor(tenantId, access);
-    },
+    clientFor: appJiraClientFor,
   });
+  // The core's Bitbucket side (issue 13): installations and pairing, time answers from the linked
+  // Jira tenant's store and live data, REST 2.0 clients the Bitbucket edges sign.
+  const bitbucket = createBitbucketHost({ config, control, registry, stores, live, clock, fetch: runtime.fetch });
   const reports = createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live });
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   // Every schedule — sync interval, reconciliation, backups, retention, personal data, the edges'
@@ -104,7 +112,11 @@ export async function composeTally(
     clock,
     logger,
     // Every edge's, on or off: a tenant of an edge switched off since still has its secret wiped.
-    forgetSecrets: forgetTenantInEdges(knownEdges),
+    // Its Bitbucket links go here too, in the purge's last transaction (see cutBitbucketLinksOnUninstall).
+    forgetSecrets: async (db, tenantId) => {
+      await forgetTenantInEdges(knownEdges)(db, tenantId);
+      await cutBitbucketLinks(db, tenantId);
+    },
     ...(hooks.afterPurgeStep ? { afterStep: hooks.afterPurgeStep } : {}),
   });
   // A verified uninstall stops the tenant's work at once (the running job is aborted, waiting ones
@@ -113,6 +125,7 @@ export async function composeTally(
     queue.cancel(tenantId);
     purge.request(tenantId);
   });
+  cutBitbucketLinksOnUninstall(events, control.db, (error, tenantId) => logger.error({ err: error, tenantId }, 'cutting the Bitbucket links of an uninstalled site failed; the purge cuts them'));
   // The platform edges that are on, each built from core ports only (src/edges/edge.ts).
   const host: EdgeHost = {
     config,
@@ -126,6 +139,7 @@ export async function composeTally(
     events,
     queue,
     requestSync: (tenantId) => sync.requestSync(tenantId, 'auto'),
+    bitbucket,
   };
   edges = await buildEdges(config, knownEdges, host);
   for (const schedule of edges.flatMap((edge) => edge.schedules ?? [])) scheduler.declarePeriodic(schedule);
@@ -171,6 +185,7 @@ export async function composeTally(
       };
     },
     reports,
+    bitbucketLinks: createBitbucketLinks(bitbucket, { appClientFor: appJiraClientFor, clock }),
     readiness: async () => {
       await sql`select 1`.execute(control.db);
       const paused = await listPausedTenants(registry, edges);
@@ -197,6 +212,7 @@ export async function composeTally(
     scheduler,
     periodic,
     edges,
+    bitbucket,
     app,
     listPausedTenants: () => listPausedTenants(registry, edges),
     /** Runs each edge's start (the site edge registers its site and checks its token); throws to stop start-up. */

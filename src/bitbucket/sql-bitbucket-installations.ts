@@ -208,13 +208,17 @@ export function createSqlBitbucketInstallations({ db, clock, pairingMinutes }: S
 }
 
 /**
- * Cuts every link of a Jira tenant and deletes its pairing codes, in one transaction: what an
- * uninstall of the Jira site does, so a site installed again must pair again. Idempotent.
+ * Cuts every link of a Jira tenant and deletes its pairing codes: what an uninstall of the Jira
+ * site does, so a site installed again must pair again. Two statements on `db` — pass a
+ * transaction (the purge's last one) or use {@link forgetBitbucketLinksOf}. Idempotent.
  */
+export async function cutBitbucketLinks(db: Kysely<any>, tenantId: TenantId): Promise<{ unlinked: number }> {
+  const rows = await db.updateTable('bitbucket_installations').set({ jira_tenant_id: null, linked_at_ms: null }).where('jira_tenant_id', '=', tenantId).returning('id').execute();
+  await db.deleteFrom('bitbucket_pairing_codes').where('tenant_id', '=', tenantId).execute();
+  return { unlinked: rows.length };
+}
+
+/** {@link cutBitbucketLinks} in a transaction of its own. Idempotent. */
 export async function forgetBitbucketLinksOf(db: Kysely<any>, tenantId: TenantId): Promise<{ unlinked: number }> {
-  return db.transaction().execute(async (trx) => {
-    const rows = await trx.updateTable('bitbucket_installations').set({ jira_tenant_id: null, linked_at_ms: null }).where('jira_tenant_id', '=', tenantId).returning('id').execute();
-    await trx.deleteFrom('bitbucket_pairing_codes').where('tenant_id', '=', tenantId).execute();
-    return { unlinked: rows.length };
-  });
+  return db.transaction().execute((trx) => cutBitbucketLinks(trx, tenantId));
 }

@@ -16,6 +16,9 @@ import { openControlPlane } from './control-plane.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, type PausedTenant } from './edges.js';
 import { createJiraClients } from './jira-clients.js';
 import type { Runtime } from './runtime.js';
+import { createBitbucketHost } from './bitbucket.js';
+import { createLiveJiraData } from '../reporting/live/live-jira-data.js';
+import { AppError } from '../platform/app-error.js';
 
 /*
  * What the `tally` commands get: only what each needs, never the server's graph (no report
@@ -72,6 +75,17 @@ export async function openSyncTools(config: Config, runtime: Runtime, edgeModule
   const queue = createInProcessJobQueue({ concurrency: 1, logger: runtime.logger });
   let edges: readonly PlatformEdge[] = [];
   const credentials = credentialsByEdge(data.registry, () => edges);
+  // The edges get the same Bitbucket side as in the server; no command of theirs asks it for time.
+  const live = createLiveJiraData({
+    clock: runtime.clock,
+    clientForViewer: (tenantId, access) => jira.clientFor(tenantId, access),
+    clientFor: async (tenantId) => {
+      const access = await credentials.forTenant(tenantId);
+      if (!access) throw new AppError('JIRA_AUTH_FAILED', `No credentials to call Jira for tenant ${tenantId}`);
+      return jira.clientFor(tenantId, access);
+    },
+  });
+  const bitbucket = createBitbucketHost({ config, control: data.control, registry: data.registry, stores: data.stores, live, clock: runtime.clock, fetch: runtime.fetch });
   try {
     edges = await buildEdges(config, edgeModules, {
       config,
@@ -85,6 +99,7 @@ export async function openSyncTools(config: Config, runtime: Runtime, edgeModule
       events: createTenantEvents((error, event) => runtime.logger.error({ err: error, event }, 'tenant event listener failed')),
       queue,
       requestSync: () => {},
+      bitbucket,
     });
   } catch (error) {
     await queue.stop();

@@ -6,6 +6,7 @@ import type { ReportService } from '../reporting/report-service.js';
 import { reportRoutes } from './report-routes.js';
 import { AppError } from '../platform/app-error.js';
 import type { PlatformEdge } from '../edges/edge.js';
+import { bitbucketLinkRoutes, type BitbucketLinkDeps } from './bitbucket-link-routes.js';
 
 /**
  * The authentication of `/api/*` over the platform edges: the first edge that recognises the
@@ -27,7 +28,10 @@ export function authenticateByEdge(edges: readonly Pick<PlatformEdge, 'api'>[]):
  * by the composition root from the platform edges: it sets the verified `tenant` and `accountId`
  * (and may add headers to the answer, e.g. a fresh session token).
  */
-export function apiRoutes(authenticate: MiddlewareHandler<TallyEnv>, deps: { syncStatus(tenantId: TenantId): Promise<unknown>; reports: ReportService; clock: Clock }): Hono<TallyEnv> {
+export function apiRoutes(
+  authenticate: MiddlewareHandler<TallyEnv>,
+  deps: { syncStatus(tenantId: TenantId): Promise<unknown>; reports: ReportService; clock: Clock; bitbucketLinks?: BitbucketLinkDeps },
+): Hono<TallyEnv> {
   const routes = new Hono<TallyEnv>();
   routes.use('/api/*', authenticate);
   /** Who and where the caller is, as Tally sees it: never the shared secret or the client key. */
@@ -43,5 +47,7 @@ export function apiRoutes(authenticate: MiddlewareHandler<TallyEnv>, deps: { syn
   routes.route('/', reportRoutes(deps.reports, deps.clock));
   /** Where this site's synchronisation stands: phase, progress, an honest ETA, the points budget. */
   routes.get('/api/sync/status', async (c) => c.json(await deps.syncStatus(c.get('tenant').id)));
+  /** Linking Bitbucket workspaces to this site (Jira site admins only; docs/api.md). */
+  if (deps.bitbucketLinks) routes.route('/', bitbucketLinkRoutes(deps.bitbucketLinks));
   return routes;
 }

@@ -14,6 +14,7 @@ import type { ReportService } from '../reporting/report-service.js';
 import { createErrorHandler, errorResponse } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import type { TallyEnv } from './tally-env.js';
+import type { BitbucketLinkDeps } from './bitbucket-link-routes.js';
 
 /** Everything the HTTP app needs; wired in `src/main.ts` (or a test). */
 export interface AppDeps {
@@ -33,6 +34,8 @@ export interface AppDeps {
    * (e.g. an edge's tenant paused on a revoked token); `/readyz` reports it.
    */
   readiness(): Promise<{ ready: boolean; detail?: unknown }>;
+  /** The Jira side of linking Bitbucket workspaces (`/api/bitbucket/*`); absent: those routes are not mounted. */
+  bitbucketLinks?: BitbucketLinkDeps;
 }
 
 /** Lifecycle and webhook bodies are a few kilobytes; anything near this is hostile. */
@@ -64,7 +67,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
   app.route('/', dataStatementRoutes(deps.config, deps.ownedData ? { owned: deps.ownedData } : {}));
   app.route('/', reportAssetRoutes());
   for (const edge of deps.edges) if (edge.routes) app.route('/', edge.routes);
-  app.route('/', apiRoutes(authenticateByEdge(deps.edges), { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock }));
+  app.route('/', apiRoutes(authenticateByEdge(deps.edges), { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock, ...(deps.bitbucketLinks ? { bitbucketLinks: deps.bitbucketLinks } : {}) }));
 
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError(createErrorHandler(deps.logger));

@@ -37,7 +37,7 @@ describe.each(controlDialects)('openControlDb (%s)', (dialect) => {
 
   it('applies the migrations to a new database', () => {
     expect(kit.control().dialect).toBe(dialect);
-    expect(kit.control().appliedMigrations).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant', '005_tenants_core', 'zz_006_drop_legacy_tenants']);
+    expect(kit.control().appliedMigrations).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant', '005_tenants_core', '007_bitbucket', 'zz_006_drop_legacy_tenants']);
   });
 
   it('applies nothing when reopened, and keeps the rows', async () => {
@@ -118,7 +118,7 @@ describe('openControlDb on PostgreSQL', () => {
     try {
       const both = await Promise.all([openControlDb({ databaseUrl: database.url }), openControlDb({ databaseUrl: database.url })]);
       // One instance applies every migration; the other finds them applied.
-      expect(both.flatMap((control) => control.appliedMigrations)).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant', '005_tenants_core', 'zz_006_drop_legacy_tenants']);
+      expect(both.flatMap((control) => control.appliedMigrations)).toEqual(['001_tenants_and_audit_log', '002_purge_and_schedules', '003_forge_tenants', '004_schedules_by_tenant', '005_tenants_core', '007_bitbucket', 'zz_006_drop_legacy_tenants']);
       await Promise.all(both.map((control) => control.close()));
     } finally {
       await database.drop();

@@ -51,7 +51,7 @@ describe('the data statement\'s Bitbucket Cloud app section', () => {
     const statement = await buildDataStatement(defaultConfig, { schemas, owned: PLANTED_EDGE });
     expect(statement.bitbucket.tables.map((table) => table.name)).toEqual(['bitbucket_installations', 'bitbucket_pairing_codes', 'planted_workspace_keys']);
     const control = statement.databases.find((database) => database.name === 'control')!;
-    expect(control.tables.map((table) => table.name)).toEqual(expect.arrayContaining(['tenants', 'audit_log', 'scheduled_jobs']));
+    expect(control.tables.map((table) => table.name)).toEqual(expect.arrayContaining(['tenants', 'audit_log']));
     expect(control.tables.map((table) => table.name).filter((name) => name.startsWith('bitbucket_') || name.startsWith('planted_'))).toEqual([]);
     expect(statement.bitbucket.summary.join(' ')).toContain('No e-mail address or phone number is collected');
   });
