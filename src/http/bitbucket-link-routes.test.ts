@@ -194,3 +194,35 @@ describe('createSiteAdminCheck', () => {
     expect(asked).toHaveLength(6);
   });
 });
+
+describe('the uninstall purge', () => {
+  it('cuts a link the uninstall event left behind (a crash between the uninstall and its listener)', async () => {
+    const relinkDuringPurge: { run?: () => Promise<void> } = {};
+    const purgeBed = await createTallyTestbed({
+      hooks: {
+        afterPurgeStep: async (_tenantId, step) => {
+          if (step === 'caches_evicted') await relinkDuringPurge.run?.();
+        },
+      },
+    });
+    try {
+      const result = await purgeBed.sim.connect.install(purgeBed.descriptorUrl);
+      if (!result.ok) throw new Error('install failed');
+      await purgeBed.tally.queue.idle();
+      const site = (await purgeBed.connect.findTenantIdByClientKey(result.clientKey))!;
+      const { installations } = purgeBed.tally.bitbucket;
+      const workspace = await installations.transaction((tx) => tx.create({ edge: 'bitbucket-test', state: 'active', installer: INSTALLER }));
+      await installations.redeemPairingCode(workspace.id, (await installations.createPairingCode(site)).code);
+      // The link as it would still be had the listener never run.
+      relinkDuringPurge.run = async () => {
+        await purgeBed.control.db.updateTable('bitbucket_installations' as never).set({ jira_tenant_id: site, linked_at_ms: 1 } as never).where('id' as never, '=', workspace.id as never).execute();
+      };
+      await purgeBed.sim.connect.uninstall();
+      await purgeBed.tally.queue.idle();
+      expect(await purgeBed.registry.findTenant(site)).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
+      expect(await installations.find(workspace.id)).toMatchObject({ jiraTenantId: null, linkedAtMs: null });
+    } finally {
+      await purgeBed.close();
+    }
+  }, 60_000);
+});
