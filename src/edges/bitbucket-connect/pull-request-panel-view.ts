@@ -22,7 +22,7 @@ function isVisible(issue: VisiblePullRequestIssue | HiddenIssue): issue is Visib
 
 /**
  * The pull-request panel: per issue (linked to Jira) the time logged and the part logged while
- * the pull request was open; the total; the total per person (names fetched live); issues the
+ * the pull request was open; the total (each time cell carries its exact `data-seconds`); the total per person (names fetched live); issues the
  * viewer may not browse listed without any time; keys Jira does not know.
  */
 export function renderPullRequestPanel(panel: PullRequestPanel): string {
@@ -30,16 +30,16 @@ export function renderPullRequestPanel(panel: PullRequestPanel): string {
   const visible = time.issues.filter(isVisible);
   const hidden = time.issues.filter((issue) => !issue.visible);
   const issueRows = visible.map(
-    (issue) => html`<tr><th scope="row">${issueCell(panel, issue)}</th><td class="num">${formatSeconds(issue.seconds)}</td><td class="num">${formatSeconds(issue.secondsWhileOpen)}</td></tr>`,
+    (issue) => html`<tr><th scope="row">${issueCell(panel, issue)}</th><td class="num" data-seconds="${issue.seconds}">${formatSeconds(issue.seconds)}</td><td class="num" data-seconds="${issue.secondsWhileOpen}">${formatSeconds(issue.secondsWhileOpen)}</td></tr>`,
   );
   const personRows = time.total.byAccount.map(
-    (entry) => html`<tr><th scope="row">${personName(panel.people, entry.accountId)}</th><td class="num">${formatSeconds(entry.seconds)}</td><td class="num">${formatSeconds(entry.secondsWhileOpen)}</td></tr>`,
+    (entry) => html`<tr><th scope="row">${personName(panel.people, entry.accountId)}</th><td class="num" data-seconds="${entry.seconds}">${formatSeconds(entry.seconds)}</td><td class="num" data-seconds="${entry.secondsWhileOpen}">${formatSeconds(entry.secondsWhileOpen)}</td></tr>`,
   );
   const body = html`<h1>Time logged on pull request #${panel.pullRequest.id}</h1>
 ${time.issues.length === 0 && time.unknownKeys.length === 0 ? html`<p>No Jira issue key was found in this pull request's branch, title, description or commits.</p>` : ''}
 ${visible.length > 0
     ? html`<table><caption>Time per issue</caption><thead><tr><th scope="col">Issue</th><th scope="col" class="num">Total</th><th scope="col" class="num">While open</th></tr></thead>
-<tbody>${issueRows}</tbody><tfoot><tr><th scope="row">Total</th><td class="num">${formatSeconds(time.total.seconds)}</td><td class="num">${formatSeconds(time.total.secondsWhileOpen)}</td></tr></tfoot></table>`
+<tbody>${issueRows}</tbody><tfoot><tr><th scope="row">Total</th><td class="num" data-seconds="${time.total.seconds}">${formatSeconds(time.total.seconds)}</td><td class="num" data-seconds="${time.total.secondsWhileOpen}">${formatSeconds(time.total.secondsWhileOpen)}</td></tr></tfoot></table>`
     : ''}
 ${personRows.length > 0
     ? html`<table><caption>Time per person</caption><thead><tr><th scope="col">Person</th><th scope="col" class="num">Total</th><th scope="col" class="num">While open</th></tr></thead><tbody>${personRows}</tbody></table>`

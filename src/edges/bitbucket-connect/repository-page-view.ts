@@ -36,14 +36,14 @@ export function renderRepositoryPage(answer: RepositoryPage, form: SafeHtml, per
   const issueRows = visible.map((issue) => {
     const detail = answer.issueDetails[String(issue.issueId)];
     const url = detail?.url ?? `${answer.siteUrl}/browse/${encodeURIComponent(issue.key)}`;
-    return html`<tr><th scope="row"><a href="${url}" target="_blank" rel="noopener noreferrer">${issue.key}</a>${detail ? html` ${detail.summary}` : ''}</th><td class="num">${formatSeconds(issue.seconds)}</td></tr>`;
+    return html`<tr><th scope="row"><a href="${url}" target="_blank" rel="noopener noreferrer">${issue.key}</a>${detail ? html` ${detail.summary}` : ''}</th><td class="num" data-seconds="${issue.seconds}">${formatSeconds(issue.seconds)}</td></tr>`;
   });
-  const personRows = time.total.byAccount.map((entry) => html`<tr><th scope="row">${personName(answer.people, entry.accountId)}</th><td class="num">${formatSeconds(entry.seconds)}</td></tr>`);
+  const personRows = time.total.byAccount.map((entry) => html`<tr><th scope="row">${personName(answer.people, entry.accountId)}</th><td class="num" data-seconds="${entry.seconds}">${formatSeconds(entry.seconds)}</td></tr>`);
   const body = html`<h1>Time logged on ${name}</h1>${form}
 <p class="muted">From ${period.fromDate} to ${period.toDate} (UTC), for the Jira issues named in the ${answer.pullRequestsRead} most recently updated pull requests.</p>
 ${visible.length > 0
     ? html`<table><caption>Time per issue</caption><thead><tr><th scope="col">Issue</th><th scope="col" class="num">Time</th></tr></thead><tbody>${issueRows}</tbody>
-<tfoot><tr><th scope="row">Total</th><td class="num">${formatSeconds(time.total.seconds)}</td></tr></tfoot></table>`
+<tfoot><tr><th scope="row">Total</th><td class="num" data-seconds="${time.total.seconds}">${formatSeconds(time.total.seconds)}</td></tr></tfoot></table>`
     : html`<p>No time visible to you was logged in this period on the issues of this repository's pull requests.</p>`}
 ${personRows.length > 0 ? html`<table><caption>Time per person</caption><thead><tr><th scope="col">Person</th><th scope="col" class="num">Time</th></tr></thead><tbody>${personRows}</tbody></table>` : ''}
 ${hidden.length > 0 ? html`<h2>Not visible to you</h2><p>Jira does not let you browse these issues, so their time is not shown:</p><ul>${hidden.map((issue) => html`<li>${issue.key}</li>`)}</ul>` : ''}
