@@ -13,7 +13,7 @@ import type { SimFetch } from '../http/remote-call.js';
 import { createBitbucketConnectHost, type BitbucketConnectHost } from './bitbucket-connect-host.js';
 import { createBitbucketForgeHost, type BitbucketForgeHost } from './forge/bitbucket-forge-host.js';
 import type { BbForgeOptionsInput } from './forge/bb-forge-options.js';
-import { FORGE_JWKS_PATH } from '../forge/fit-signer.js';
+import { FORGE_JWKS_PATH, type ForgeJwk } from '../forge/fit-signer.js';
 
 /** Everything configurable about a simulated Bitbucket Cloud; all optional. */
 export interface BitbucketSimulatorOptions {
@@ -36,6 +36,12 @@ export interface BitbucketSimulatorOptions {
    * tokens; without it, a bearer that is no live Forge token is a 401.
    */
   bearer: BearerAuthenticator;
+  /**
+   * More keys for the served JWKS, e.g. `() => jiraSim.forge.jwks()`: one Tally has one
+   * `TALLY_FORGE_JWKS_URL` (on Atlassian both apps' FITs come from one key set), so an end-to-end
+   * run with both simulators points it here and both kinds of FIT verify.
+   */
+  alsoServeJwks?: () => { keys: readonly ForgeJwk[] };
   /** The Forge platform's side (`bb.forge`): app id, remote URL and paths, token lifetimes, event context form. */
   forge: BbForgeOptionsInput;
   /** How the simulated Bitbucket reaches an app (descriptor, lifecycle POSTs, webhooks, Forge deliveries); default global fetch. */
@@ -102,7 +108,8 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
     createBitbucketAuth({ model, nowMs: () => clock.now(), leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer }),
   );
   // Forge's key set, where the Jira simulator serves it too; Tally's TALLY_FORGE_JWKS_URL can point here.
-  app.get(FORGE_JWKS_PATH, (c) => c.json(forge.jwks()));
+  const alsoServeJwks = overrides.alsoServeJwks;
+  app.get(FORGE_JWKS_PATH, (c) => c.json({ keys: [...forge.jwks().keys, ...(alsoServeJwks?.().keys ?? [])] }));
   app.route('/', bitbucketRoutes({ model, limiter: limits, behaviour, render }));
   app.notFound(() => bitbucketError(404, 'Resource not found'));
   app.onError((error) => {

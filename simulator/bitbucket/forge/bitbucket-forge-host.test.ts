@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeProtectedHeader } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createForgeTestbed } from '../../forge/testing/forge-testbed.js';
 import { createBitbucketForgeTestbed, type BitbucketForgeTestbed } from '../testing/bitbucket-forge-testbed.js';
 import { createBitbucketResponseCheck } from '../../../test/support/bitbucket-openapi-validator.js';
 import { generateWorkspace } from '../generate-workspace.js';
@@ -227,6 +228,19 @@ describe('Bitbucket Forge host', () => {
     bb.clock.advance(60_000);
     await bb.forge.idle();
     expect(bed.calls).toHaveLength(4);
+  });
+
+  it('serves another key set beside its own, so one JWKS URL verifies Jira and Bitbucket FITs', async () => {
+    const jira = createForgeTestbed();
+    const bed = testbed({ alsoServeJwks: () => jira.sim.forge.jwks() });
+    await jira.sim.forge.install();
+    await bed.bb.forge.install();
+    const served = (await (await bed.bb.fetch('/.well-known/jwks.json')).json()) as Parameters<typeof createLocalJWKSet>[0];
+    expect(served.keys).toHaveLength(2);
+    const jiraFit = jira.fitOf(jira.calls[0]!);
+    const { payload } = await jwtVerify(jiraFit, createLocalJWKSet(served), { audience: jira.sim.forge.appId, currentDate: new Date(jira.sim.clock.now()) });
+    expect(payload.aud).toBe(jira.sim.forge.appId);
+    await expect(bed.verifyFit(bed.fitOf(bed.calls[0]!))).resolves.toBeDefined();
   });
 
   describe('tampers', () => {
