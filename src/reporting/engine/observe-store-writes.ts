@@ -74,6 +74,7 @@ export function observeStoreWrites(
       listWorklogIds: () => store.listWorklogIds(),
       streamWorklogs: (batchSize) => store.streamWorklogs(batchSize),
       getWorklogsByIds: (ids) => store.getWorklogsByIds(ids),
+      getWorklogsOfIssues: (issueIds) => store.getWorklogsOfIssues(issueIds),
       scanReportColumns: (batchSize) => store.scanReportColumns(batchSize),
       countWorklogs: () => store.countWorklogs(),
       listAccountIds: () => store.listAccountIds(),
