@@ -15,6 +15,7 @@
 import { loadForgeInvokeRemote } from '../../host/forge-host.js';
 import type { PageHostKind } from '../../host/page-host.js';
 
+/** The page's views: the time reports, or the admin view (Bitbucket workspaces). */
 export type PageView = 'report' | 'admin';
 
 /** The marker Tally's Connect admin page carries (src/http/report-page.ts `view`). */
