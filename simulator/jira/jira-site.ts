@@ -94,6 +94,8 @@ export class JiraSite {
   readonly users = new Map<string, SimUser>();
   readonly projects = new Map<string, SimProject>();
   readonly issues = new Map<number, SimIssue>();
+  /** Keys issues had before a move, to the issue's id: Jira still finds a moved issue by its old key. */
+  private readonly formerKeys = new Map<string, number>();
   readonly worklogs = new Map<number, SimWorklog>();
   /** Worklog ids per issue, for the per-issue endpoint and limits. */
   readonly worklogsByIssue = new Map<number, Set<number>>();
@@ -307,6 +309,8 @@ export class JiraSite {
     const used = new Set([...this.issues.values()].filter((i) => i.projectId === project.id).map((i) => i.key));
     let n = used.size + 1;
     while (used.has(`${project.key}-${n}`)) n++;
+    // Jira keeps answering the old key with the moved issue (bulk fetch, GET issue, JQL).
+    this.formerKeys.set(issue.key, issue.id);
     issue.projectId = project.id;
     issue.key = `${project.key}-${n}`;
     return issue;
@@ -343,7 +347,8 @@ export class JiraSite {
     if (/^\d+$/.test(idOrKey)) return this.issues.get(Number(idOrKey));
     const upper = idOrKey.toUpperCase();
     for (const issue of this.issues.values()) if (issue.key === upper) return issue;
-    return undefined;
+    const formerOwner = this.formerKeys.get(upper);
+    return formerOwner === undefined ? undefined : this.issues.get(formerOwner);
   }
 
   /**
