@@ -249,6 +249,24 @@ describe('Bitbucket Forge edge: forged requests', () => {
     expect(await tb.dumpControl()).toBe(before);
   });
 
+  it('refuses a delivery whose body names another installation or workspace, and a page call without the system token', async () => {
+    const tb = await start();
+    await tb.bb.forge.install();
+    const before = await tb.dumpControl();
+    const token = await tb.bb.forge.signFit();
+    const post = (path: string, body: unknown) =>
+      fetch(`${tb.tallyUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const other = 'c0ffee00-1111-4aaa-8aaa-000000000000';
+    expect((await post('/bitbucket/forge/pre-uninstall', { context: { workspaceId: `{${other}}` } })).status).toBe(401);
+    expect((await post('/bitbucket/forge/lifecycle', { eventType: 'avi:forge:installed:app', id: other, context: `ari:cloud:bitbucket::workspace/${other}` })).status).toBe(401);
+    expect(await tb.dumpControl()).toBe(before);
+    const workspace = tb.bb.model.listWorkspaces()[0]!;
+    const viewer = tb.bb.forge.findInstallation(workspace.uuid)!.installerAccountId;
+    const { repository, pullRequest } = firstPullRequest(tb, workspace.uuid);
+    const answer = await tb.bb.forge.invokeRemote({ path: 'pull-request-time', viewer, extension: { type: PR_PANEL, repository: { uuid: repository.uuid }, pullRequest: { id: pullRequest.id } }, body: {}, tamper: 'missing-token' });
+    expect(answer).toMatchObject({ status: 403, body: { error: { code: 'AUTH_FORBIDDEN' } } });
+  });
+
   it('refuses trigger routes called from a page (a user can make Forge call any path)', async () => {
     const tb = await start();
     await tb.bb.forge.install();
