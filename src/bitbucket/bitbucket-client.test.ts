@@ -14,7 +14,7 @@ afterEach(() => expect(check.takeMismatches()).toEqual([]));
 
 const API = 'https://api.bitbucket.org';
 
-/** A simulated workspace with the app installed through Connect, and Tally's client signing as that installation. */
+/** A simulated workspace with the app installed (JWT-signed app calls), and Tally's client signing as that installation. */
 function setup(options: Partial<BitbucketSimulatorOptions> = {}, clientApiBaseUrl = API) {
   const sim = createBitbucketSimulator({ baseUrl: API, inspectResponse: check.inspect, generate: { pullRequestsPerRepository: 0 }, ...options });
   const installation = sim.model.installConnectApp('tally-bb', sim.generated!.workspace.slug);

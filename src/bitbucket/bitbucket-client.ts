@@ -12,7 +12,7 @@ import type { BitbucketApi, BitbucketAuthorizer, BitbucketPullRequest, Repositor
 
 /** What {@link createBitbucketApi} needs. */
 export interface BitbucketApiOptions {
-  /** `https://api.bitbucket.org` (Connect: the install's `baseApiUrl`; Forge: the context's `apiBaseUrl`). */
+  /** `https://api.bitbucket.org` (the edge says which: from the install payload or the invocation context). */
   apiBaseUrl: string;
   authorize: BitbucketAuthorizer;
   fetch: Fetch;

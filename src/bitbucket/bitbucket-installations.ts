@@ -3,8 +3,7 @@
  * tenant registry. A Bitbucket workspace is not a tenant: Tally keeps no database, no file and no
  * backup for it, only the record the second data statement allows — who installed the app
  * (UUID, username, avatar URL) and which Jira tenant the workspace is linked to. How the platform
- * names the installation (a Connect clientKey and its sealed secret; a Forge installation id and
- * workspace id) lives in the edge's own table, keyed by this record's id and deleted with it by
+ * names the installation (a client key and its sealed secret; an installation id and workspace id) lives in the edge's own table, keyed by this record's id and deleted with it by
  * cascade. Pairing codes (created on the Jira side, redeemed on the Bitbucket side) live here too.
  *
  * Owned tables (core control migration `007_bitbucket`): `bitbucket_installations`,
@@ -25,15 +24,15 @@ export interface BitbucketInstaller {
 }
 
 /**
- * `pending`: a Connect first install not yet confirmed by one authenticated call to Bitbucket
+ * `pending`: an unsigned first install not yet confirmed by one authenticated call to Bitbucket
  * with the received secret (it shows nothing and can be replaced by another unsigned install);
- * `active`: confirmed (a Forge installation is active at once: its install event is signed).
+ * `active`: confirmed (an edge whose install event is signed creates it active at once).
  */
 export type BitbucketInstallationState = 'pending' | 'active';
 
 export interface BitbucketInstallation {
   id: BitbucketInstallationId;
-  /** The edge that created it (`bitbucket-connect`, `bitbucket-forge`); only that edge reads its own row. */
+  /** The edge that created it (its id, e.g. `bitbucket-…`); only that edge reads its own row. */
   edge: string;
   state: BitbucketInstallationState;
   installer: BitbucketInstaller;

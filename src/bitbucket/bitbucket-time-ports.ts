@@ -1,6 +1,6 @@
 /**
  * The ports between the Bitbucket edges and the core's Bitbucket time service (issue 13). An edge
- * verifies a request its own way (Connect JWT, Forge invocation token), builds a `BitbucketApi`
+ * verifies a request its own way (a signed page token, an invocation token), builds a `BitbucketApi`
  * that signs calls for its installation, and asks the service; the service reads pull requests
  * through that port, the linked Jira tenant's synced worklogs from its store, and names, issue
  * keys and browse permissions live from Jira. Answers are JSON-ready and hold account ids and
@@ -40,9 +40,9 @@ export interface BitbucketApi {
   getPullRequestCommitMessages(repo: RepositoryRef, id: number, limit: number): Promise<{ messages: string[]; truncated: boolean }>;
   /** The repository's pull requests in every state, most recently updated first, at most `limit`. */
   listPullRequests(repo: RepositoryRef, limit: number): Promise<{ pullRequests: BitbucketPullRequest[]; truncated: boolean }>;
-  /** `GET /2.0/user` as the installation (Connect: proves the received secret works). */
+  /** `GET /2.0/user` as the installation (proves a just-received secret works). */
   getCurrentUser(): Promise<{ uuid: string; accountId: string | null; displayName: string | null }>;
-  /** `GET /2.0/users/{selected_user}` (Forge: the installer's username and avatar). */
+  /** `GET /2.0/users/{selected_user}` (the installer's username and avatar when the install event names an account only). */
   getUser(uuidOrAccountId: string): Promise<{ uuid: string; username: string | null; displayName: string | null; avatarUrl: string | null }>;
 }
 

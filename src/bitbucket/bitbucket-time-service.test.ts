@@ -65,7 +65,7 @@ async function setup() {
     rmSync(dataDir, { recursive: true, force: true });
   });
   const registry = createSqlTenantRegistry({ db: control.db, clock: h.clock });
-  const tenant: Tenant = await registry.transaction((tx) => tx.createTenant({ platform: 'jira-connect', product: 'jira', baseUrl: `${h.sim.site.baseUrl}/` }));
+  const tenant: Tenant = await registry.transaction((tx) => tx.createTenant({ platform: 'test-edge', product: 'jira', baseUrl: `${h.sim.site.baseUrl}/` }));
   const synced = h.visibleWorklogs();
   await (await stores.open(tenant.id)).applyBatch({ upserts: synced.map(syncedRow), deletions: [] });
   const live = createLiveJiraData({ clientFor: async () => h.client(), clock: h.clock });
@@ -85,7 +85,7 @@ async function setup() {
   });
   const installation: BitbucketInstallation = {
     id: 'bb_0123456789abcdef01234567' as BitbucketInstallationId,
-    edge: 'bitbucket-connect',
+    edge: 'bitbucket-test',
     state: 'active',
     installer: { uuid: bb.generated!.users[0]!.uuid, username: null, avatarUrl: null },
     jiraTenantId: tenant.id,
