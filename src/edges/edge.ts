@@ -89,6 +89,11 @@ export interface PlatformEdge {
   owns(tenant: Pick<Tenant, 'platform'>): boolean;
   /** Routes mounted at the root of Tally's app; each authenticates its own requests. */
   readonly routes?: Hono<any>;
+  /**
+   * The hosts that frame this edge's pages (CSP `frame-ancestors`, e.g. `https://*.atlassian.net`
+   * for Jira's Connect iframes). Tally's pages may be framed only by the edges that are on.
+   */
+  readonly frameAncestors?: readonly string[];
   /** Authentication of `/api/*` for this edge's page, if it has one. */
   readonly api?: EdgeApiAuthentication;
   /**

@@ -55,7 +55,9 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
     await next();
     deps.logger.debug({ method: c.req.method, path: redactUrl(c.req.path), status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
   });
-  app.use('*', securityHeaders({ baseUrl: deps.config.baseUrl }));
+  // Framing is allowed to the hosts of the edges that are on, and to nobody else.
+  const frameAncestors = [...new Set(deps.edges.flatMap((edge) => edge.frameAncestors ?? []))];
+  app.use('*', securityHeaders({ baseUrl: deps.config.baseUrl, frameAncestors }));
   app.use('*', limitBody({ maxBytes: MAX_BODY_BYTES, onTooLarge: (c) => errorResponse(c, new AppError('REQUEST_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes`)) }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));

@@ -21,6 +21,8 @@ const PROBES: Readonly<Record<string, { method: string; path: string }>> = {
   'jira-connect': { method: 'GET', path: '/atlassian-connect.json' },
   'jira-forge': { method: 'POST', path: '/forge/tick' },
   'jira-site': { method: 'POST', path: '/site/webhooks/worklog' },
+  'bitbucket-connect': { method: 'GET', path: '/bitbucket/atlassian-connect.json' },
+  'bitbucket-forge': { method: 'POST', path: '/bitbucket/forge/tick' },
 };
 
 function subsets<T>(items: readonly T[]): T[][] {
@@ -41,6 +43,7 @@ function configFor(edgeIds: readonly string[]): Config {
     TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
     TALLY_DATA_DIR: dataDir,
     TALLY_FORGE_APP_ID: 'ari:cloud:ecosystem::app/0b6e8d1c-2f4a-4c3e-9a1b-7d5e6f8a9b0c',
+    TALLY_BITBUCKET_FORGE_APP_ID: 'ari:cloud:ecosystem::app/5c2d9e4f-8a7b-4d6c-b1e2-3f4a5b6c7d8e',
     TALLY_JIRA_SITE: 'https://acme.atlassian.net',
     TALLY_JIRA_EMAIL: 'reports@acme.example',
     TALLY_JIRA_API_TOKEN: 'not-used-no-edge-is-started',

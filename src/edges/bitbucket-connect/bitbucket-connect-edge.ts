@@ -73,6 +73,8 @@ export function createBitbucketConnectEdge(host: EdgeHost & { secretBox: SecretB
     // A Bitbucket workspace is never a Tally tenant.
     owns: () => false,
     routes,
+    // Bitbucket shows the panel, repository page and configure page in iframes from its own origin.
+    frameAncestors: [...new Set(config.bitbucketBaseUrls.map((url) => new URL(url).origin))],
     schedules: [{ name: 'bitbucket-connect-confirm-pending', everyMs: RETRY_PENDING_EVERY_MS, firstRunAfterMs: RETRY_PENDING_EVERY_MS, task: retryPending }],
   };
 }

@@ -13,6 +13,7 @@ import { createInstallKeyProvider } from './install-keys.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { pageRoutes } from './page-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
+import { DEFAULT_FRAME_ANCESTORS } from '../../http/security-headers.js';
 
 
 /** Clock skew tolerated on every Connect token Tally verifies. */
@@ -40,6 +41,8 @@ export function createConnectEdge(host: EdgeHost & { secretBox: SecretBox }): Pl
     summary: `Connect app descriptor at ${config.baseUrl}${CONNECT_ROUTES.descriptor}`,
     owns: (tenant) => tenant.platform === CONNECT_PLATFORM,
     routes,
+    // Jira Cloud shows Connect pages in iframes from the site's own host.
+    frameAncestors: DEFAULT_FRAME_ANCESTORS,
     api: {
       // Connect pages send `Authorization: JWT <token>` (AP.context.getToken() or a session token).
       recognises: (c) => /^\s*JWT\s/i.test(c.req.header('authorization') ?? ''),
