@@ -52,6 +52,13 @@ describe('report page', () => {
     expect(renderReportPage({ token: 't', title: 'Ben & Jerry <reports>', distDir })).toContain('<title>Ben &#38; Jerry &#60;reports&#62;</title>');
   });
 
+  it('names the admin view in the head only when asked to', () => {
+    const admin = renderReportPage({ token: 't', view: 'admin', distDir });
+    expect(admin).toContain('<meta name="tally-view" content="admin">');
+    expect(admin.indexOf('tally-view')).toBeLessThan(admin.indexOf('</head>'));
+    expect(renderReportPage({ token: 't', distDir })).not.toContain('tally-view');
+  });
+
   it('serves a rebuilt page without a restart', () => {
     expect(renderReportPage({ token: 't', distDir })).toContain('index-abc.js');
     writeFileSync(join(distDir, 'index.html'), TEMPLATE.replace('index-abc.js', 'index-def.js'));

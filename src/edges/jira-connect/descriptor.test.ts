@@ -67,7 +67,7 @@ describe('buildJiraDescriptor', () => {
     expect(descriptor.modules.generalPages).toEqual([
       { key: 'tally-reports', name: { value: 'Time reports' }, url: '/pages/reports', location: 'system.top.navigation.bar' },
     ]);
-    expect(descriptor.modules.adminPages).toEqual([{ key: 'tally-admin', name: { value: 'Tally sync status' }, url: '/pages/admin' }]);
+    expect(descriptor.modules.adminPages).toEqual([{ key: 'tally-admin', name: { value: 'Tally settings' }, url: '/pages/admin' }]);
   });
 
   it('strips trailing slashes from baseUrl so the install aud has one spelling', () => {

@@ -80,7 +80,7 @@ export function buildJiraDescriptor(config: Pick<Config, 'baseUrl' | 'appKey' | 
       generalPages: [
         { key: 'tally-reports', name: { value: 'Time reports' }, url: CONNECT_ROUTES.reportsPage, location: 'system.top.navigation.bar' },
       ],
-      adminPages: [{ key: 'tally-admin', name: { value: 'Tally sync status' }, url: CONNECT_ROUTES.adminPage }],
+      adminPages: [{ key: 'tally-admin', name: { value: 'Tally settings' }, url: CONNECT_ROUTES.adminPage }],
     },
   };
 }
