@@ -219,3 +219,34 @@ describe('Bitbucket Connect host: webhooks', () => {
     expect(bb.connect.webhookCalls).toEqual([]);
   });
 });
+
+describe('the page host (Bitbucket pages around the app iframes)', () => {
+  it('redirects a pull-request page to the panel URL signed now, and names unknown things 404', async () => {
+    const { app, secrets } = recordingApp(descriptorWith());
+    const bb = createBitbucketSimulator({ appFetch: async (input, init) => app.fetch(new Request(input, init)) });
+    const installed = await bb.connect.install(DESCRIPTOR_URL);
+    expect(installed.ok).toBe(true);
+    const workspace = bb.generated!.workspace;
+    const repository = bb.model.listRepositories(workspace.uuid)[0]!;
+    const pr = bb.model.listPullRequests(repository.uuid)[0]!;
+    const viewer = bb.model.findUser([...workspace.memberUuids][0]!)!;
+
+    const page = await bb.fetch(`/${workspace.slug}/${repository.slug}/pull-requests/${pr.id}?module=tally-pr&as=${encodeURIComponent(viewer.accountId)}`);
+    expect(page.status).toBe(302);
+    const target = new URL(page.headers.get('location')!);
+    expect(`${target.origin}${target.pathname}`).toBe(`${APP_BASE}/bb/pr-panel`);
+    expect(target.searchParams.get('pr')).toBe(String(pr.id));
+    expect(target.searchParams.get('user')).toBe(viewer.accountId);
+    const claims = decodeSymmetric(target.searchParams.get('jwt')!, secrets.get(installed.clientKey!)!, SymmetricAlgorithm.HS256) as Record<string, unknown>;
+    expect(claims.iss).toBe(installed.clientKey);
+    target.searchParams.delete('jwt');
+    expect(claims.qsh).toBe(createQueryStringHash(fromMethodAndUrl('GET', `${target.pathname.slice('/app'.length)}${target.search}`), false, ''));
+
+    expect((await bb.fetch(`/${workspace.slug}/${repository.slug}/pull-requests/${pr.id}`)).status).toBe(404);
+    expect((await bb.fetch(`/${workspace.slug}/${repository.slug}/pull-requests/999999?module=tally-pr`)).status).toBe(404);
+    expect((await bb.fetch(`/${workspace.slug}/${repository.slug}/pull-requests/${pr.id}?module=nope`)).status).toBe(404);
+    const repoPage = await bb.fetch(`/${workspace.slug}/${repository.slug}/addon/tally-repo`);
+    expect(repoPage.status).toBe(302);
+    expect(new URL(repoPage.headers.get('location')!).pathname).toBe(`/app/bb/repo/${encodeURIComponent(repository.uuid)}`);
+  });
+});

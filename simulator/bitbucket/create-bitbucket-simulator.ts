@@ -11,6 +11,7 @@ import { bitbucketError } from './bitbucket-error.js';
 import type { RenderContext } from './render.js';
 import type { SimFetch } from '../http/remote-call.js';
 import { createBitbucketConnectHost, type BitbucketConnectHost } from './bitbucket-connect-host.js';
+import { connectPageHostRoutes } from './connect-page-host.js';
 import { createBitbucketForgeHost, type BitbucketForgeHost } from './forge/bitbucket-forge-host.js';
 import type { BbForgeOptionsInput } from './forge/bb-forge-options.js';
 import { FORGE_JWKS_PATH, type ForgeJwk } from '../forge/fit-signer.js';
@@ -111,6 +112,8 @@ export function createBitbucketSimulator(overrides: Partial<BitbucketSimulatorOp
   const alsoServeJwks = overrides.alsoServeJwks;
   app.get(FORGE_JWKS_PATH, (c) => c.json({ keys: [...forge.jwks().keys, ...(alsoServeJwks?.().keys ?? [])] }));
   app.route('/', bitbucketRoutes({ model, limiter: limits, behaviour, render }));
+  // Bitbucket's own pages around the app's iframes: 302 to a freshly signed iframe URL.
+  app.route('/', connectPageHostRoutes(connect));
   app.notFound(() => bitbucketError(404, 'Resource not found'));
   app.onError((error) => {
     console.error('[bitbucket simulator] unhandled error', error);
