@@ -22,7 +22,7 @@ export interface DemoTally {
  * Starts Tally in demo mode on loopback (a throw-away data directory, install keys served by the
  * simulator) and lets the simulated Jira install it through the real, signed Connect lifecycle.
  */
-export async function startDemoTally(running: RunningSimulator, options: { pointsPerHour?: number } = {}): Promise<DemoTally> {
+export async function startDemoTally(running: RunningSimulator, options: { pointsPerHour?: number; env?: Record<string, string> } = {}): Promise<DemoTally> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tally-demo-'));
   const port = await findFreePort();
   const config = loadConfig({
@@ -36,6 +36,7 @@ export async function startDemoTally(running: RunningSimulator, options: { point
     TALLY_ALLOWED_HOSTS: '127.0.0.1',
     TALLY_LOG_LEVEL: 'warn',
     ...(options.pointsPerHour ? { TALLY_JIRA_POINTS_PER_HOUR: String(options.pointsPerHour) } : {}),
+    ...options.env,
   });
   const server = await startServer(config, { hostname: '127.0.0.1' });
   const result = await running.sim.connect.install(`${server.url}/atlassian-connect.json`);

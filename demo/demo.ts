@@ -13,6 +13,7 @@ import { describeSyncStatus } from '../src/sync/sync-status.js';
 import { startDemoTally, type DemoTally } from './demo-install.js';
 import { startSiteDemoTally } from './site-demo-install.js';
 import { renderProgress } from '../src/cli/sync-progress.js';
+import { installBitbucketDemo, startDemoBitbucket, type DemoBitbucket } from './bitbucket-demo-install.js';
 
 /** The demo site's size when no flag says otherwise (the issue's "about 200,000 worklogs"). */
 const DEMO_DEFAULTS = { worklogs: 200_000, users: 150, issues: 5_000 };
@@ -68,6 +69,18 @@ async function showWebhook(tally: DemoTally, running: RunningSimulator): Promise
   const author = running.sim.generated?.users[0];
   if (issue && author) site.createWorklog({ issueId: issue.id, authorId: author.accountId, comment: undefined, startedMs: site.clock.now(), timeSpentSeconds: 1800 });
   return received;
+}
+
+/** The Bitbucket Cloud app: a workspace whose pull requests name the site's issues, installed and paired. */
+async function showBitbucket(bitbucket: DemoBitbucket, running: RunningSimulator, tally: DemoTally) {
+  process.stdout.write(`\nTally for Bitbucket Cloud — a simulated workspace at ${bitbucket.url}:\n`);
+  const installed = await installBitbucketDemo(bitbucket, running, { url: tally.server.url, appKey: tally.server.tally.config.appKey });
+  process.stdout.write(`  installed the Bitbucket Connect app (descriptor ${tally.server.url}/bitbucket/atlassian-connect.json), confirmed with one signed call to Bitbucket\n`);
+  process.stdout.write(`  paired with the Jira site: a pairing code from Tally's Jira admin page, entered on the workspace's configure page\n`);
+  process.stdout.write(`  pull request #${installed.pullRequestId} mentions ${installed.keys.join(', ')} in its branch, title and commits: ${installed.check}\n`);
+  process.stdout.write(`Pull-request panel (opens as the site admin, the way Bitbucket's iframe would load it):\n  ${installed.panelUrl}\n`);
+  process.stdout.write(`  repository page: ${installed.repositoryUrl}\n  configure page (link, unlink): ${installed.configureUrl}\n`);
+  return installed;
 }
 
 /** `--once`: prints what `checkPage` found and stops both; otherwise serves until Ctrl-C. */
@@ -142,7 +155,9 @@ async function main(): Promise<void> {
     await runSiteDemo(running, once);
     return;
   }
-  const tally = await startDemoTally(running, { pointsPerHour: DEMO_POINTS_PER_HOUR });
+  // Tally accepts an unsigned first Bitbucket install only from Bitbucket's own URL: here the simulator's.
+  const bitbucket = await startDemoBitbucket();
+  const tally = await startDemoTally(running, { pointsPerHour: DEMO_POINTS_PER_HOUR, env: { TALLY_BITBUCKET_BASE_URLS: bitbucket.url } });
   process.stdout.write(`Tally at ${tally.server.url} (demo mode; descriptor at ${tally.server.url}/atlassian-connect.json)\n`);
   process.stdout.write(`  installed by the simulated site: tenant ${tally.tenantId}; its shared secret is stored encrypted (AES-256-GCM)\n`);
   process.stdout.write('  full synchronisation into the tenant\'s own SQLite database:\n');
@@ -156,10 +171,14 @@ async function main(): Promise<void> {
   const pageUrl = `${running.url}/plugins/servlet/ac/${tally.server.tally.config.appKey}/tally-reports`;
   process.stdout.write(`Report page (opens as the site admin, the way Jira's iframe would load it):\n  ${pageUrl}\n`);
   process.stdout.write(`  as another user: ${pageUrl}?as=<accountId>\n`);
+  const bb = await showBitbucket(bitbucket, running, tally);
   process.stdout.write(`What Tally stores, and how it deletes it: ${tally.server.url}/data-statement\n`);
-  await finish(once, tally, running, async () => {
+  const closeAll = { ...tally, close: async () => (await tally.close(), await bitbucket.close()) };
+  await finish(once, closeAll, running, async () => {
     const page = await fetch(pageUrl);
-    return `Report page answered ${page.status} (${(await page.text()).includes('tally-token') ? 'with a session token' : 'without a session token'}).`;
+    const panel = await fetch(bb.panelUrl);
+    return `Report page answered ${page.status} (${(await page.text()).includes('tally-token') ? 'with a session token' : 'without a session token'}); ` +
+      `pull-request panel answered ${panel.status} (${(await panel.text()).includes('Time per issue') ? 'with time per issue' : 'without time'}).`;
   });
 }
 

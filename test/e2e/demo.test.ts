@@ -17,6 +17,10 @@ describe('npm run demo', () => {
     expect(Number(synced?.[1])).toBeGreaterThan(700);
     expect(stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/plugins\/servlet\/ac\/io\.tally\.time-reports\/tally-reports/);
     expect(stdout).toContain('Report page answered 200 (with a session token)');
+    // The Bitbucket app: installed into a simulated workspace, paired through both pages, its panel showing time.
+    expect(stdout).toMatch(/pull request #\d+ mentions [A-Z][A-Z0-9]+-\d+, [A-Z][A-Z0-9]+-\d+, [A-Z][A-Z0-9]+-\d+ in its branch, title and commits: panel answered 200, \d+\.\d h logged/);
+    expect(stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/tally-demo\/tally-service\/pull-requests\/\d+\?module=tally-pull-request-time&as=/);
+    expect(stdout).toContain('pull-request panel answered 200 (with time per issue)');
   });
 
   it('runs Tally for "your own site" with an API token, and the printed access link opens the page (--site)', async () => {
