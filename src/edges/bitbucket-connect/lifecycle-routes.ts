@@ -39,7 +39,7 @@ function refused(reason: string, cause?: unknown): AppError {
  *   uninstall with a secret Tally no longer has), but only from Bitbucket's base URLs; it stays
  *   pending until one call to Bitbucket with the received secret succeeds (confirm-installation.ts);
  * - `installed` of an ACTIVE installation must be HS256-signed with the stored secret (`iss` =
- *   clientKey, qsh, exp); the secret is then replaced and confirmed again;
+ *   clientKey, qsh, exp); the secret is then replaced and the installation stays active;
  * - `uninstalled` must be signed with the stored secret, and deletes the installation at once.
  */
 export function bitbucketLifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
@@ -76,18 +76,27 @@ export function bitbucketLifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
     const knownInstallation = known && (await deps.installations.find(known.installationId));
     if (known && knownInstallation?.state === 'active') await verifySigned(c, payload.clientKey);
 
+    // A re-install of an active installation came signed with the stored secret: Bitbucket itself
+    // hands over the new one, so it stays active. Making it pending again would open a window in
+    // which an unsigned install (accepted for pending ones) could replace the secret and get the
+    // confirmed, linked installation deleted by the failing confirmation.
+    const signedReinstall = known !== undefined && knownInstallation?.state === 'active';
     const installationId = await deps.installations.transaction(async (tx) => {
       if (known) {
         await deps.rows.replaceSecret(tx.db, known.installationId, { sharedSecret, baseApiUrl });
-        await tx.update(known.installationId, { state: 'pending', installer });
+        await tx.update(known.installationId, { state: signedReinstall ? 'active' : 'pending', installer });
         return known.installationId;
       }
       const created = await tx.create({ edge: 'bitbucket-connect', state: 'pending', installer });
       await deps.rows.insert(tx.db, { installationId: created.id, clientKey: payload.clientKey, sharedSecret, baseApiUrl });
       return created.id;
     });
-    deps.logger.info({ event: 'bitbucket_install_received', installationId, reinstall: known !== undefined }, 'Bitbucket installation pending confirmation');
-    deps.requestConfirmation(installationId);
+    if (signedReinstall) {
+      deps.logger.info({ event: 'bitbucket_reinstalled', installationId }, 'Bitbucket installation re-installed with a signed call');
+    } else {
+      deps.logger.info({ event: 'bitbucket_install_received', installationId, reinstall: known !== undefined }, 'Bitbucket installation pending confirmation');
+      deps.requestConfirmation(installationId);
+    }
     return c.body(null, 204);
   });
 

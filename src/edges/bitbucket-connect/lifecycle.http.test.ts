@@ -68,8 +68,11 @@ describe.each(controlDialects)('Bitbucket Connect lifecycle over HTTP (%s)', (di
     expect(dump).not.toContain(BB_INSTALL_CANARY_PHONE);
   });
 
-  it('re-installs only when signed with the stored secret, then replaces the secret and confirms it again', async () => {
+  it('re-installs only when signed with the stored secret, then replaces the secret and stays active', async () => {
     const first = await bed.install();
+    await bed.queue.idle();
+    // Bitbucket unreachable: a re-install signed with the stored secret needs no confirming call.
+    bed.network.bitbucketDown = true;
     const oldSecret = bed.bb.connect.findInstallation(bed.config.bitbucketAppKey, 'tally-sim')!.sharedSecret;
     const second = await bed.install();
     expect(second).toMatchObject({ ok: true, status: 204, clientKey: first.clientKey });
@@ -77,6 +80,13 @@ describe.each(controlDialects)('Bitbucket Connect lifecycle over HTTP (%s)', (di
     const newSecret = bed.bb.connect.findInstallation(bed.config.bitbucketAppKey, 'tally-sim')!.sharedSecret;
     expect(newSecret).not.toBe(oldSecret);
     expect(await stateOf(first.clientKey as string)).toBe('active');
+    await bed.queue.idle();
+    expect(await stateOf(first.clientKey as string)).toBe('active');
+    // So an unsigned install cannot slip in behind it (it would be accepted for a pending one).
+    const before = await bed.dumpControl();
+    expect(await bed.bb.connect.install(`${bed.tallyUrl}/bitbucket/atlassian-connect.json`, { tamper: 'unsigned-reinstall' })).toMatchObject({ ok: false, status: 401 });
+    expect(await bed.dumpControl()).toBe(before);
+    bed.network.bitbucketDown = false;
     // Bitbucket now signs with the new secret; the old one opens nothing.
     expect((await configurePage(first.clientKey as string, newSecret)).status).toBe(200);
     expect((await configurePage(first.clientKey as string, oldSecret)).status).toBe(401);
