@@ -5,36 +5,40 @@
  *   npm run forge:bitbucket-manifest -- --from-env --out path/to/manifest.yml   (TALLY_BITBUCKET_FORGE_APP_ID, TALLY_BASE_URL)
  *   npm run forge:bitbucket-manifest -- --app-id ari:cloud:ecosystem::app/<uuid> --base-url https://tally.example.com
  *   npm run forge:bitbucket-manifest -- --check   exits 1 when the file differs from what would be written
+ *   npm run forge:bitbucket-manifest -- --lint    also lints the result with Atlassian's @forge/manifest
  *
- * The lint with `@forge/manifest` runs in the manifest's test (bitbucket-forge-manifest.test.ts).
+ * Parsing, writing, checking and linting are the kit's (src/edges/kit/forge-manifest-command.ts).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import type { CliIo, ExitCode } from '../../../cli/cli-io.js';
-import { isAppError } from '../../../platform/app-error.js';
-import { EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS, renderBitbucketForgeManifest, type BitbucketForgeManifestOptions } from './bitbucket-forge-manifest.js';
+import type { ExitCode } from '../../../cli/cli-io.js';
+import {
+  runForgeManifestCommand,
+  type ForgeManifestCommand,
+  type ForgeManifestCommandDeps,
+  type ForgeManifestFlags,
+  type ForgeManifestLintResources,
+} from '../../kit/forge-manifest-command.js';
+import { BITBUCKET_UI_RESOURCE_PATH, EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS, renderBitbucketForgeManifest, type BitbucketForgeManifestOptions } from './bitbucket-forge-manifest.js';
 
 /** The Bitbucket Forge app's directory at the repository root (manifest and Custom UI). */
 export const BITBUCKET_FORGE_APP_DIR = fileURLToPath(new URL('../../../../forge-bitbucket/', import.meta.url));
 /** The checked-in manifest: the example configuration's output. */
 export const BITBUCKET_FORGE_MANIFEST_PATH = `${BITBUCKET_FORGE_APP_DIR}manifest.yml`;
 
-const USAGE = `usage: npm run forge:bitbucket-manifest -- [--from-env | --app-id <ari> --base-url <https origin>] [--out <file>] [--check]
+const USAGE = `usage: npm run forge:bitbucket-manifest -- [--from-env | --app-id <ari> --base-url <https origin>] [--out <file>] [--check] [--lint]
   without options: writes forge-bitbucket/manifest.yml for the documented example configuration
   --from-env      take the app id and base URL from TALLY_BITBUCKET_FORGE_APP_ID and TALLY_BASE_URL
   --out           where to write (default forge-bitbucket/manifest.yml)
   --check         write nothing; exit 1 when the file differs from the generated manifest
+  --lint          lint the generated manifest with @forge/manifest (offline) and fail on errors
 `;
 
 /** What the command reads besides its arguments. */
-export interface BitbucketForgeManifestCliDeps {
-  io: CliIo;
-  env: Readonly<Record<string, string | undefined>>;
-}
+export type BitbucketForgeManifestCliDeps = ForgeManifestCommandDeps;
 
-function optionsFrom(values: Record<string, string | boolean | undefined>, env: BitbucketForgeManifestCliDeps['env']): BitbucketForgeManifestOptions | string {
+function optionsFrom(values: ForgeManifestFlags, env: BitbucketForgeManifestCliDeps['env']): BitbucketForgeManifestOptions | string {
   const fromEnv = values['from-env'] === true;
   const appId = (values['app-id'] as string | undefined) ?? (fromEnv ? env.TALLY_BITBUCKET_FORGE_APP_ID : undefined);
   const baseUrl = (values['base-url'] as string | undefined) ?? (fromEnv ? env.TALLY_BASE_URL : undefined);
@@ -44,52 +48,33 @@ function optionsFrom(values: Record<string, string | boolean | undefined>, env: 
   return { appId, baseUrl };
 }
 
-/** Runs the command; never throws for bad input (exit 2) or a differing file (exit 1). */
-export async function runBitbucketForgeManifestCli(argv: readonly string[], deps: BitbucketForgeManifestCliDeps): Promise<ExitCode> {
-  const { io, env } = deps;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { 'from-env': { type: 'boolean' }, 'app-id': { type: 'string' }, 'base-url': { type: 'string' }, out: { type: 'string' }, check: { type: 'boolean' }, help: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  const options = optionsFrom(values, env);
-  if (typeof options === 'string') {
-    io.stderr.write(`${options}\n${USAGE}`);
-    return 2;
-  }
-  let yaml: string;
-  try {
-    yaml = renderBitbucketForgeManifest(options);
-  } catch (error) {
-    if (!isAppError(error, 'CONFIG_INVALID')) throw error;
-    io.stderr.write(`${error.details.join('\n')}\n`);
-    return 2;
-  }
-  const out = (values.out as string | undefined) ?? BITBUCKET_FORGE_MANIFEST_PATH;
-  const shown = relative(process.cwd(), out) || out;
-  if (values.check) {
-    if ((existsSync(out) ? readFileSync(out, 'utf8') : undefined) !== yaml) {
-      io.stderr.write(`${shown} is out of date: run npm run forge:bitbucket-manifest\n`);
-      return 1;
-    }
-    io.stdout.write(`${shown} is up to date\n`);
-    return 0;
-  }
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, yaml);
-  io.stdout.write(`wrote ${shown}\n`);
-  return 0;
+/**
+ * The Custom UI beside the manifest when there is one. Otherwise the checked-in one: unlike the
+ * Jira page it is static and needs no build, so a manifest written elsewhere is linted with the
+ * very files `forge deploy` would upload once they are copied beside it.
+ */
+function lintResources(out: string): ForgeManifestLintResources {
+  const beside = join(dirname(out), BITBUCKET_UI_RESOURCE_PATH);
+  if (existsSync(beside)) return { resourceSources: { [BITBUCKET_UI_RESOURCE_PATH]: beside }, notes: [] };
+  return {
+    resourceSources: { [BITBUCKET_UI_RESOURCE_PATH]: join(BITBUCKET_FORGE_APP_DIR, BITBUCKET_UI_RESOURCE_PATH) },
+    notes: [`${BITBUCKET_UI_RESOURCE_PATH} is not beside the manifest; linted with forge-bitbucket/${BITBUCKET_UI_RESOURCE_PATH} (copy it beside the manifest before forge deploy)`],
+  };
+}
+
+const BITBUCKET_FORGE_MANIFEST_COMMAND: ForgeManifestCommand<BitbucketForgeManifestOptions> = {
+  script: 'npm run forge:bitbucket-manifest',
+  usage: USAGE,
+  flags: { 'from-env': { type: 'boolean' }, 'app-id': { type: 'string' }, 'base-url': { type: 'string' } },
+  defaultOut: BITBUCKET_FORGE_MANIFEST_PATH,
+  optionsFrom,
+  render: renderBitbucketForgeManifest,
+  lintResources,
+};
+
+/** Runs the command; never throws for bad input (exit 2) or a differing/invalid file (exit 1). */
+export function runBitbucketForgeManifestCli(argv: readonly string[], deps: BitbucketForgeManifestCliDeps): Promise<ExitCode> {
+  return runForgeManifestCommand(BITBUCKET_FORGE_MANIFEST_COMMAND, argv, deps);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../platform/app-error.js';
-// Test files may use another edge's helpers (test/architecture checks production files only): the
-// same offline @forge/manifest lint the Jira manifest passes.
-import { lintForgeManifest, type ForgeLintResult } from '../../jira-forge/manifest/lint-forge-manifest.js';
-import { renderYaml as jiraRenderYaml } from '../../jira-forge/manifest/render-yaml.js';
+import { lintForgeManifest, type ForgeLintResult } from '../../kit/forge-manifest-lint.js';
+import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
 import { BITBUCKET_UI_MODULE_TYPES } from '../bitbucket-forge-auth.js';
 import { BITBUCKET_FORGE_ROUTES } from '../bitbucket-forge-trigger-routes.js';
 import { BITBUCKET_FORGE_APP_DIR, BITBUCKET_FORGE_MANIFEST_PATH, runBitbucketForgeManifestCli } from './bitbucket-forge-manifest-cli.js';
@@ -18,7 +16,6 @@ import {
   EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS,
   renderBitbucketForgeManifest,
 } from './bitbucket-forge-manifest.js';
-import { renderYaml, type YamlValue } from './render-yaml.js';
 
 /**
  * The Bitbucket Forge manifest against Atlassian's own `@forge/manifest`, offline: the checked-in
@@ -50,11 +47,6 @@ describe('Bitbucket Forge manifest', () => {
     expect(result.warnings).toEqual([]);
     expect(result.parsed).toEqual(buildBitbucketForgeManifest(EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS));
   }, 30_000);
-
-  it('writes YAML exactly as the Jira manifest writer does (the copy has not drifted)', () => {
-    const manifest = buildBitbucketForgeManifest(EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS);
-    expect(renderYaml(manifest, ['a'])).toBe(jiraRenderYaml(manifest, ['a']));
-  });
 
   it('points Forge at the routes the edge serves, with the system token only, and the three pages at the UI endpoint', () => {
     const manifest = exampleManifest();
@@ -118,6 +110,22 @@ describe('npm run forge:bitbucket-manifest', () => {
     expect(await runBitbucketForgeManifestCli(['--from-env', '--out', out], { io: io().io, env })).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(renderBitbucketForgeManifest({ appId: env.TALLY_BITBUCKET_FORGE_APP_ID, baseUrl: env.TALLY_BASE_URL }));
   });
+
+  it('lints the checked-in manifest with its Custom UI with --check --lint, writing nothing', async () => {
+    const before = readFileSync(BITBUCKET_FORGE_MANIFEST_PATH, 'utf8');
+    const { io: cliIo, out, err } = io();
+    expect(await runBitbucketForgeManifestCli(['--check', '--lint'], { io: cliIo, env: {} })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.join('')).toMatch(/is up to date\nthe manifest passes @forge\/manifest's validation\n$/);
+    expect(readFileSync(BITBUCKET_FORGE_MANIFEST_PATH, 'utf8')).toBe(before);
+  }, 30_000);
+
+  it('lints a manifest written elsewhere with the checked-in Custom UI, and says so', async () => {
+    const { io: cliIo, out, err } = io();
+    expect(await runBitbucketForgeManifestCli(['--out', join(scratch, 'elsewhere', 'manifest.yml'), '--lint'], { io: cliIo, env: {} })).toBe(0);
+    expect(err).toEqual([]);
+    expect(out.join('')).toMatch(/not beside the manifest; linted with forge-bitbucket\/static\/tally-bitbucket[\s\S]*passes @forge\/manifest's validation/);
+  }, 30_000);
 
   it('reports a stale file with --check and changes nothing; usage errors exit 2', async () => {
     const out = join(scratch, 'stale.yml');

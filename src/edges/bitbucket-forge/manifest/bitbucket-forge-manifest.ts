@@ -10,7 +10,7 @@ import { AppError } from '../../../platform/app-error.js';
 // The routes and module types the edge serves: one definition for the server and its manifest.
 import { BITBUCKET_UI_MODULE_TYPES } from '../bitbucket-forge-auth.js';
 import { BITBUCKET_FORGE_ROUTES } from '../bitbucket-forge-trigger-routes.js';
-import { renderYaml, type YamlValue } from './render-yaml.js';
+import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
 
 /** What the manifest is generated from; checked by {@link buildBitbucketForgeManifest}. */
 export interface BitbucketForgeManifestOptions {

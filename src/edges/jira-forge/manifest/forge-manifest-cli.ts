@@ -6,13 +6,14 @@
  *   npm run forge:manifest -- --app-id ari:cloud:ecosystem::app/<uuid> --base-url https://tally.example.com
  *   npm run forge:manifest -- --check   exits 1 when the file differs from what would be written
  *   npm run forge:manifest -- --lint    also lints the result with Atlassian's @forge/manifest
+ *
+ * Parsing, writing, checking and linting are the kit's (src/edges/kit/forge-manifest-command.ts).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { CliIo, ExitCode } from '../../../cli/cli-io.js';
-import { isAppError } from '../../../platform/app-error.js';
+import type { ExitCode } from '../../../cli/cli-io.js';
+import { runForgeManifestCommand, type ForgeManifestCommand, type ForgeManifestCommandDeps, type ForgeManifestFlags, type ForgeManifestLintResources } from '../../kit/forge-manifest-command.js';
 import { EXAMPLE_FORGE_MANIFEST_OPTIONS, FORGE_PAGE_RESOURCE_PATH, renderForgeManifest, type ForgeManifestOptions } from './forge-manifest.js';
 import { FORGE_APP_DIR } from './forge-page-build.js';
 
@@ -30,12 +31,9 @@ const USAGE = `usage: npm run forge:manifest -- [--from-env | --app-id <ari> --b
 `;
 
 /** What the command reads besides its arguments; the process's in production, fakes in tests. */
-export interface ForgeManifestCliDeps {
-  io: CliIo;
-  env: Readonly<Record<string, string | undefined>>;
-}
+export type ForgeManifestCliDeps = ForgeManifestCommandDeps;
 
-function optionsFrom(values: Record<string, string | boolean | undefined>, env: ForgeManifestCliDeps['env']): ForgeManifestOptions | string {
+function optionsFrom(values: ForgeManifestFlags, env: ForgeManifestCliDeps['env']): ForgeManifestOptions | string {
   const fromEnv = values['from-env'] === true;
   const appId = (values['app-id'] as string | undefined) ?? (fromEnv ? env.TALLY_FORGE_APP_ID : undefined);
   const baseUrl = (values['base-url'] as string | undefined) ?? (fromEnv ? env.TALLY_BASE_URL : undefined);
@@ -50,77 +48,26 @@ function optionsFrom(values: Record<string, string | boolean | undefined>, env: 
   return { appId, baseUrl, ...extras };
 }
 
-async function lint(yaml: string, out: string, io: CliIo): Promise<boolean> {
-  // Imported here: @forge/manifest is a devDependency, needed only for linting.
-  const { lintForgeManifest } = await import('./lint-forge-manifest.js');
+/** The built report page beside the manifest when there is one; otherwise the lint uses a placeholder page. */
+function lintResources(out: string): ForgeManifestLintResources {
   const built = join(dirname(out), FORGE_PAGE_RESOURCE_PATH);
-  const result = await lintForgeManifest(yaml, existsSync(built) ? { resourceSources: { [FORGE_PAGE_RESOURCE_PATH]: built } } : {});
-  for (const problem of [...result.errors, ...result.warnings]) {
-    io.stderr.write(`${problem.level}: ${problem.message}${problem.line ? ` (line ${problem.line})` : ''}\n`);
-  }
-  if (!existsSync(built)) io.stdout.write(`note: ${FORGE_PAGE_RESOURCE_PATH} is not built yet (npm run forge:page); linted with a placeholder page\n`);
-  io.stdout.write(result.valid ? 'the manifest passes @forge/manifest\'s validation\n' : 'the manifest fails @forge/manifest\'s validation\n');
-  return result.valid;
+  if (existsSync(built)) return { resourceSources: { [FORGE_PAGE_RESOURCE_PATH]: built }, notes: [] };
+  return { resourceSources: {}, notes: [`${FORGE_PAGE_RESOURCE_PATH} is not built yet (npm run forge:page); linted with a placeholder page`] };
 }
 
+const FORGE_MANIFEST_COMMAND: ForgeManifestCommand<ForgeManifestOptions> = {
+  script: 'npm run forge:manifest',
+  usage: USAGE,
+  flags: { 'from-env': { type: 'boolean' }, 'app-id': { type: 'string' }, 'base-url': { type: 'string' }, 'connect-key': { type: 'string' }, licensing: { type: 'boolean' } },
+  defaultOut: FORGE_MANIFEST_PATH,
+  optionsFrom,
+  render: renderForgeManifest,
+  lintResources,
+};
+
 /** Runs the command; never throws for bad input (exit 2) or a differing/invalid file (exit 1). */
-export async function runForgeManifestCli(argv: readonly string[], deps: ForgeManifestCliDeps): Promise<ExitCode> {
-  const { io, env } = deps;
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        'from-env': { type: 'boolean' },
-        'app-id': { type: 'string' },
-        'base-url': { type: 'string' },
-        'connect-key': { type: 'string' },
-        licensing: { type: 'boolean' },
-        out: { type: 'string' },
-        check: { type: 'boolean' },
-        lint: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  const options = optionsFrom(values, env);
-  if (typeof options === 'string') {
-    io.stderr.write(`${options}\n${USAGE}`);
-    return 2;
-  }
-  let yaml: string;
-  try {
-    yaml = renderForgeManifest(options);
-  } catch (error) {
-    if (!isAppError(error, 'CONFIG_INVALID')) throw error;
-    io.stderr.write(`${error.details.join('\n')}\n`);
-    return 2;
-  }
-  const out = (values.out as string | undefined) ?? FORGE_MANIFEST_PATH;
-  const shown = relative(process.cwd(), out) || out;
-  if (values.check) {
-    const current = existsSync(out) ? readFileSync(out, 'utf8') : undefined;
-    if (current !== yaml) {
-      io.stderr.write(`${shown} is out of date: run npm run forge:manifest\n`);
-      return 1;
-    }
-    io.stdout.write(`${shown} is up to date\n`);
-  } else {
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, yaml);
-    io.stdout.write(`wrote ${shown}\n`);
-  }
-  if (values.lint && !(await lint(yaml, out, io))) return 1;
-  return 0;
+export function runForgeManifestCli(argv: readonly string[], deps: ForgeManifestCliDeps): Promise<ExitCode> {
+  return runForgeManifestCommand(FORGE_MANIFEST_COMMAND, argv, deps);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

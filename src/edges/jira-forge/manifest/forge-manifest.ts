@@ -8,7 +8,7 @@
 import { AppError } from '../../../platform/app-error.js';
 // The routes the Forge edge serves: one definition for the server and its manifest.
 import { FORGE_ROUTES } from '../forge-routes.js';
-import { renderYaml, type YamlValue } from './render-yaml.js';
+import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
 
 /** What the manifest is generated from; every value is checked by {@link buildForgeManifest}. */
 export interface ForgeManifestOptions {

@@ -1,11 +1,8 @@
-/*
- * A copy of src/edges/jira-forge/manifest/render-yaml.ts: edges never import each other, and the
- * writer is not in src/edges/kit/ yet (the lead's move; see docs/bitbucket-forge.md). Keep the two equal.
- */
 /**
  * A small, deterministic YAML writer for plain data (objects, arrays, strings, numbers,
  * booleans): enough for a Forge manifest, with no dependency. Strings that YAML could read as
  * anything but the same string are written as JSON strings, which YAML 1.2 reads verbatim.
+ * Shared by the Jira and the Bitbucket Forge edges, whose checked-in manifests are its output.
  */
 
 /** A value {@link renderYaml} can write. */

@@ -1,7 +1,7 @@
 /**
  * Lints a Forge manifest with Atlassian's own `@forge/manifest` package (a devDependency): its
- * JSON schema and validator classes, offline. Used by the manifest test and by
- * `npm run forge:manifest -- --lint`.
+ * JSON schema and validator classes, offline. Used by both Forge edges' manifest tests and by
+ * their commands' `--lint` (`npm run forge:manifest`, `npm run forge:bitbucket-manifest`).
  *
  * What runs, and why it needs no network and no credentials:
  * - `ValidationTypes.FULL`, the package's default chain (`validate()`), which the Forge CLI's

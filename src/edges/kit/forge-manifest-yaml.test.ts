@@ -1,6 +1,6 @@
 import forgeManifestPackage from '@forge/manifest';
 import { describe, expect, it } from 'vitest';
-import { renderYaml, type YamlValue } from './render-yaml.js';
+import { renderYaml, type YamlValue } from './forge-manifest-yaml.js';
 
 /** Reads YAML back with the parser Atlassian's manifest tooling uses (no interpolation). */
 function readBack(text: string): unknown {
