@@ -37,7 +37,7 @@ describe.each(controlDialects)('SqlBitbucketInstallations (%s)', (dialect) => {
     const clock = createManualClock(T0);
     const db = kit.control().db as unknown as Kysely<any>;
     const registry = createSqlTenantRegistry({ db: kit.control().db, clock });
-    const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: PAIRING_MINUTES });
+    const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: PAIRING_MINUTES, dialect: kit.control().dialect });
     const site = () => registry.transaction((tx) => tx.createTenant({ platform: 'site', product: 'jira', baseUrl: 'https://acme.atlassian.net' }));
     const workspace = (state: 'pending' | 'active' = 'active', clientKey = `key-${Math.random()}`) =>
       installations.transaction(async (tx) => {

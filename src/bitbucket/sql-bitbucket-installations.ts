@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError } from '../platform/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import type { TenantId } from '../tenants/tenant.js';
@@ -19,6 +19,12 @@ export interface SqlBitbucketInstallationsDeps {
   clock: Clock;
   /** How long a pairing code is valid (`TALLY_BITBUCKET_PAIRING_MINUTES`). */
   pairingMinutes: number;
+  /**
+   * The control database's engine. On SQLite a deleted installation's bytes would stay in the
+   * write-ahead log until the next automatic checkpoint: every removal is followed by a
+   * `wal_checkpoint(TRUNCATE)` (with `secure_delete` on, the freed pages are zeroed too).
+   */
+  dialect: 'sqlite' | 'postgres';
 }
 
 /** Row of `bitbucket_installations` (times in epoch ms; the control pool parses `bigint` to numbers). */
@@ -123,9 +129,21 @@ function transactionOn(trx: Transaction<any>, clock: Clock): BitbucketInstallati
  * whenever a code is made or redeemed. The link's tenant row is locked while linking, so an
  * uninstall that commits meanwhile is seen (see {@link BitbucketInstallations.redeemPairingCode}).
  */
-export function createSqlBitbucketInstallations({ db, clock, pairingMinutes }: SqlBitbucketInstallationsDeps): BitbucketInstallations {
+export function createSqlBitbucketInstallations({ db, clock, pairingMinutes, dialect }: SqlBitbucketInstallationsDeps): BitbucketInstallations {
   const limiter = createWrongCodeLimiter(clock);
-  const transaction = <T>(work: (tx: BitbucketInstallationTransaction) => Promise<T>) => db.transaction().execute((trx) => work(transactionOn(trx, clock)));
+  /** Uninstall means "for good": on SQLite, the deleted rows leave the WAL too (see the deps). */
+  const eraseDeletedBytes = async () => {
+    if (dialect === 'sqlite') await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
+  };
+  const transaction = async <T>(work: (tx: BitbucketInstallationTransaction) => Promise<T>) => {
+    let removed = false;
+    const result = await db.transaction().execute((trx) => {
+      const tx = transactionOn(trx, clock);
+      return work({ ...tx, db: tx.db, remove: async (id) => ((removed = true), await tx.remove(id)) });
+    });
+    if (removed) await eraseDeletedBytes();
+    return result;
+  };
   const find = async (id: BitbucketInstallationId) => {
     const row = (await db.selectFrom('bitbucket_installations').selectAll().where('id', '=', id).executeTakeFirst()) as InstallationRow | undefined;
     return row && toInstallation(row);
@@ -138,6 +156,7 @@ export function createSqlBitbucketInstallations({ db, clock, pairingMinutes }: S
 
     async remove(id) {
       await db.deleteFrom('bitbucket_installations').where('id', '=', id).execute();
+      await eraseDeletedBytes();
     },
 
     async createPairingCode(tenantId) {

@@ -28,7 +28,7 @@ export interface BitbucketCoreDeps {
 export function createBitbucketHost(deps: BitbucketCoreDeps): BitbucketHost {
   const { control, clock, fetch } = deps;
   return {
-    installations: createSqlBitbucketInstallations({ db: control.db as unknown as Kysely<any>, clock, pairingMinutes: deps.config.bitbucketPairingMinutes }),
+    installations: createSqlBitbucketInstallations({ db: control.db as unknown as Kysely<any>, clock, pairingMinutes: deps.config.bitbucketPairingMinutes, dialect: control.dialect }),
     time: createBitbucketTimeService({ registry: deps.registry, stores: deps.stores, live: deps.live, clock }),
     apiFor: (apiBaseUrl, authorize) => createBitbucketApi({ apiBaseUrl, authorize, fetch }),
   };

@@ -95,7 +95,7 @@ export async function startConnectEdgeTestbed(options: ConnectEdgeTestbedOptions
   const clock = systemClock;
   const logger = createLogger({ level: 'silent' });
   const registry = createSqlTenantRegistry({ db: control.db, clock });
-  const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: config.bitbucketPairingMinutes });
+  const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: config.bitbucketPairingMinutes, dialect: control.dialect });
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   const host: EdgeHost = {
     config,

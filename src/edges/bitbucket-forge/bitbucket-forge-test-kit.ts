@@ -91,7 +91,7 @@ export async function startBitbucketForgeTestbed(options: BitbucketForgeTestbedO
   const clock = createManualClock(Date.now());
   const logger = createLogger({ level: 'silent' });
   const registry = createSqlTenantRegistry({ db: control.db, clock });
-  const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: config.bitbucketPairingMinutes });
+  const installations = createSqlBitbucketInstallations({ db, clock, pairingMinutes: config.bitbucketPairingMinutes, dialect: control.dialect });
   const httpFetch: typeof fetch = (input, init) => fetch(input, init);
   const host: EdgeHost = {
     config,
