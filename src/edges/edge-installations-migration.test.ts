@@ -115,7 +115,16 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
 
   it('runs the core split, then each edge\'s copy, then drops the old table', async () => {
     const control = await migratedFromPreviousRelease();
-    expect(control.appliedMigrations).toEqual(['005_tenants_core', 'jira-connect/001_installations', 'jira-forge/001_installations', 'zz_006_drop_legacy_tenants']);
+    expect(control.appliedMigrations).toEqual([
+      '005_tenants_core',
+      // Issue 13's tables, new in this release: the core's first, then each Bitbucket edge's (they reference it).
+      '007_bitbucket',
+      'bitbucket-connect/001_installations',
+      'bitbucket-forge/001_installations',
+      'jira-connect/001_installations',
+      'jira-forge/001_installations',
+      'zz_006_drop_legacy_tenants',
+    ]);
     const tables = (await control.db.introspection.getTables()).map((table) => table.name);
     expect(tables).not.toContain('legacy_tenants');
     expect(tables).not.toContain('forge_system_tokens');
