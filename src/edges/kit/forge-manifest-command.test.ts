@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../platform/app-error.js';
 import { runForgeManifestCommand, type ForgeManifestCommand } from './forge-manifest-command.js';
+import { captureCliIo, scratchDirectory } from './forge-manifest-test-kit.js';
 import { renderYaml } from './forge-manifest-yaml.js';
 
 /**
@@ -12,8 +12,7 @@ import { renderYaml } from './forge-manifest-yaml.js';
  * such as a rendered manifest that fails the lint.
  */
 
-const scratch = mkdtempSync(join(tmpdir(), 'tally-forge-manifest-command-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDirectory('forge-manifest-command-test');
 
 function render({ appId }: { appId: string }): string {
   if (!appId.startsWith('ari:')) throw new AppError('CONFIG_INVALID', 'bad app id', { details: ['appId: must be an ari'] });
@@ -37,9 +36,7 @@ const command: ForgeManifestCommand<{ appId: string }> = {
 };
 
 function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } };
+  const { io, out, err } = captureCliIo();
   return runForgeManifestCommand(command, argv, { io, env: {} }).then((code) => ({ code, out: out.join(''), err: err.join('') }));
 }
 

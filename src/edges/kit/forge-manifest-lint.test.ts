@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lintForgeManifest } from './forge-manifest-lint.js';
+import { scratchDirectory } from './forge-manifest-test-kit.js';
 import { renderYaml, type YamlValue } from './forge-manifest-yaml.js';
 
 /**
@@ -19,8 +19,7 @@ function smallestApp(resourcePath = 'static/page'): { [key: string]: YamlValue }
   };
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'tally-forge-lint-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDirectory('forge-lint-test');
 
 describe('lintForgeManifest', () => {
   it('passes a valid app with a placeholder page and returns the manifest as parsed', async () => {

@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../platform/app-error.js';
-import { lintForgeManifest, type ForgeLintResult } from '../../kit/forge-manifest-lint.js';
-import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
+import { lintForgeManifest } from '../../kit/forge-manifest-lint.js';
+import { captureCliIo, lintManifestData, mutableManifest, scratchDirectory } from '../../kit/forge-manifest-test-kit.js';
 import { BITBUCKET_UI_MODULE_TYPES } from '../bitbucket-forge-auth.js';
 import { BITBUCKET_FORGE_ROUTES } from '../bitbucket-forge-trigger-routes.js';
 import { BITBUCKET_FORGE_APP_DIR, BITBUCKET_FORGE_MANIFEST_PATH, runBitbucketForgeManifestCli } from './bitbucket-forge-manifest-cli.js';
@@ -25,16 +24,9 @@ import {
 
 const RESOURCES = { [BITBUCKET_UI_RESOURCE_PATH]: join(BITBUCKET_FORGE_APP_DIR, BITBUCKET_UI_RESOURCE_PATH) };
 
-function exampleManifest(): Record<string, any> {
-  return structuredClone(buildBitbucketForgeManifest(EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS)) as Record<string, any>;
-}
-
-function lintObject(manifest: Record<string, any>): Promise<ForgeLintResult> {
-  return lintForgeManifest(renderYaml(manifest as { [key: string]: YamlValue }), { resourceSources: RESOURCES });
-}
-
-const scratch = mkdtempSync(join(tmpdir(), 'tally-bb-forge-manifest-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const exampleManifest = () => mutableManifest(buildBitbucketForgeManifest(EXAMPLE_BITBUCKET_FORGE_MANIFEST_OPTIONS));
+const lintObject = (manifest: object) => lintManifestData(manifest, { resourceSources: RESOURCES });
+const scratch = scratchDirectory('bb-forge-manifest-test');
 
 describe('Bitbucket Forge manifest', () => {
   it('is checked in exactly as the example configuration generates it', () => {
@@ -98,22 +90,16 @@ describe('Bitbucket Forge manifest', () => {
 });
 
 describe('npm run forge:bitbucket-manifest', () => {
-  const io = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } } };
-  };
-
   it('writes the manifest for the app id and URL in the environment', async () => {
     const out = join(scratch, 'env', 'manifest.yml');
     const env = { TALLY_BITBUCKET_FORGE_APP_ID: 'ari:cloud:ecosystem::app/0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', TALLY_BASE_URL: 'https://tally.vendor.example' };
-    expect(await runBitbucketForgeManifestCli(['--from-env', '--out', out], { io: io().io, env })).toBe(0);
+    expect(await runBitbucketForgeManifestCli(['--from-env', '--out', out], { io: captureCliIo().io, env })).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(renderBitbucketForgeManifest({ appId: env.TALLY_BITBUCKET_FORGE_APP_ID, baseUrl: env.TALLY_BASE_URL }));
   });
 
   it('lints the checked-in manifest with its Custom UI with --check --lint, writing nothing', async () => {
     const before = readFileSync(BITBUCKET_FORGE_MANIFEST_PATH, 'utf8');
-    const { io: cliIo, out, err } = io();
+    const { io: cliIo, out, err } = captureCliIo();
     expect(await runBitbucketForgeManifestCli(['--check', '--lint'], { io: cliIo, env: {} })).toBe(0);
     expect(err).toEqual([]);
     expect(out.join('')).toMatch(/is up to date\nthe manifest passes @forge\/manifest's validation\n$/);
@@ -121,7 +107,7 @@ describe('npm run forge:bitbucket-manifest', () => {
   }, 30_000);
 
   it('lints a manifest written elsewhere with the checked-in Custom UI, and says so', async () => {
-    const { io: cliIo, out, err } = io();
+    const { io: cliIo, out, err } = captureCliIo();
     expect(await runBitbucketForgeManifestCli(['--out', join(scratch, 'elsewhere', 'manifest.yml'), '--lint'], { io: cliIo, env: {} })).toBe(0);
     expect(err).toEqual([]);
     expect(out.join('')).toMatch(/not beside the manifest; linted with forge-bitbucket\/static\/tally-bitbucket[\s\S]*passes @forge\/manifest's validation/);
@@ -130,7 +116,7 @@ describe('npm run forge:bitbucket-manifest', () => {
   it('reports a stale file with --check and changes nothing; usage errors exit 2', async () => {
     const out = join(scratch, 'stale.yml');
     writeFileSync(out, 'app: {}\n');
-    const { io: cliIo, err } = io();
+    const { io: cliIo, err } = captureCliIo();
     expect(await runBitbucketForgeManifestCli(['--check', '--out', out], { io: cliIo, env: {} })).toBe(1);
     expect(readFileSync(out, 'utf8')).toBe('app: {}\n');
     expect(await runBitbucketForgeManifestCli(['--check'], { io: cliIo, env: {} })).toBe(0);

@@ -10,6 +10,7 @@ import { AppError } from '../../../platform/app-error.js';
 // The routes and module types the edge serves: one definition for the server and its manifest.
 import { BITBUCKET_UI_MODULE_TYPES } from '../bitbucket-forge-auth.js';
 import { BITBUCKET_FORGE_ROUTES } from '../bitbucket-forge-trigger-routes.js';
+import { checkForgeAppIdentity } from '../../kit/forge-manifest-options.js';
 import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
 
 /** What the manifest is generated from; checked by {@link buildBitbucketForgeManifest}. */
@@ -67,20 +68,8 @@ export interface BitbucketForgeManifest {
   readonly [section: string]: YamlValue;
 }
 
-const APP_ID = /^ari:cloud:ecosystem::app\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 function checkOptions(options: BitbucketForgeManifestOptions): { baseUrl: string } {
-  const problems: string[] = [];
-  if (!APP_ID.test(options.appId)) problems.push('appId: must be ari:cloud:ecosystem::app/<uuid> (lower-case), as `forge register` prints it');
-  let baseUrl = '';
-  if (!URL.canParse(options.baseUrl)) problems.push('baseUrl: not a URL');
-  else {
-    const url = new URL(options.baseUrl);
-    // Forge calls remotes over https only; Tally serves at the root of its base URL.
-    if (url.protocol !== 'https:') problems.push('baseUrl: must be https (Forge calls remotes over https only)');
-    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') problems.push('baseUrl: must be an origin without a path, query, fragment or credentials');
-    baseUrl = url.origin;
-  }
+  const { origin: baseUrl, problems } = checkForgeAppIdentity(options);
   if (problems.length > 0) throw new AppError('CONFIG_INVALID', `Invalid Bitbucket Forge manifest options: ${problems.join('; ')}`, { details: problems });
   return { baseUrl };
 }

@@ -1,11 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../platform/app-error.js';
-import { lintForgeManifest, type ForgeLintResult } from '../../kit/forge-manifest-lint.js';
-import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
+import { lintForgeManifest } from '../../kit/forge-manifest-lint.js';
+import { captureCliIo, lintManifestData, mutableManifest, scratchDirectory } from '../../kit/forge-manifest-test-kit.js';
 import { FORGE_ROUTES } from '../forge-routes.js';
 import {
   EXAMPLE_FORGE_MANIFEST_OPTIONS,
@@ -36,16 +35,9 @@ interface Endpoint {
 }
 
 /** The example manifest as mutable plain data, for breaking it on purpose. */
-function exampleManifest(): Record<string, any> {
-  return structuredClone(buildForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS)) as Record<string, any>;
-}
-
-function lintObject(manifest: Record<string, any>): Promise<ForgeLintResult> {
-  return lintForgeManifest(renderYaml(manifest as { [key: string]: YamlValue }), { resourceSources: RESOURCES });
-}
-
-const scratch = mkdtempSync(join(tmpdir(), 'tally-forge-manifest-test-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const exampleManifest = () => mutableManifest(buildForgeManifest(EXAMPLE_FORGE_MANIFEST_OPTIONS));
+const lintObject = (manifest: object) => lintManifestData(manifest, { resourceSources: RESOURCES });
+const scratch = scratchDirectory('forge-manifest-test');
 
 describe('Forge manifest', () => {
   it('is checked in exactly as the example configuration generates it', () => {
@@ -146,16 +138,10 @@ describe('Forge manifest', () => {
 });
 
 describe('npm run forge:manifest', () => {
-  function io() {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } } };
-  }
-
   it('writes the manifest for the app id and URL in the environment', async () => {
     const out = join(scratch, 'from-env', 'manifest.yml');
     const env = { TALLY_FORGE_APP_ID: 'ari:cloud:ecosystem::app/0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', TALLY_BASE_URL: 'https://tally.vendor.example' };
-    const { io: cliIo } = io();
+    const { io: cliIo } = captureCliIo();
     expect(await runForgeManifestCli(['--from-env', '--out', out], { io: cliIo, env })).toBe(0);
     const written = readFileSync(out, 'utf8');
     expect(written).toBe(renderForgeManifest({ appId: env.TALLY_FORGE_APP_ID, baseUrl: env.TALLY_BASE_URL }));
@@ -164,13 +150,13 @@ describe('npm run forge:manifest', () => {
 
   it('lints what it writes with --lint, with the built page beside the manifest or else a placeholder page', async () => {
     const out = join(scratch, 'linted', 'manifest.yml');
-    const unbuilt = io();
+    const unbuilt = captureCliIo();
     expect(await runForgeManifestCli(['--out', out, '--lint'], { io: unbuilt.io, env: {} })).toBe(0);
     expect(unbuilt.err).toEqual([]);
     expect(unbuilt.out.join('')).toMatch(/not built yet \(npm run forge:page\)[\s\S]*passes @forge\/manifest's validation/);
 
     cpSync(WEB_DIST, join(scratch, 'linted', FORGE_PAGE_RESOURCE_PATH), { recursive: true });
-    const built = io();
+    const built = captureCliIo();
     expect(await runForgeManifestCli(['--out', out, '--lint'], { io: built.io, env: {} })).toBe(0);
     expect(built.out.join('')).not.toMatch(/not built yet/);
     expect(built.out.join('')).toMatch(/passes @forge\/manifest's validation/);
@@ -179,14 +165,14 @@ describe('npm run forge:manifest', () => {
   it('reports a stale file with --check and changes nothing', async () => {
     const out = join(scratch, 'stale.yml');
     writeFileSync(out, 'app: {}\n');
-    const { io: cliIo, err } = io();
+    const { io: cliIo, err } = captureCliIo();
     expect(await runForgeManifestCli(['--check', '--out', out], { io: cliIo, env: {} })).toBe(1);
     expect(err.join('')).toMatch(/out of date/);
     expect(readFileSync(out, 'utf8')).toBe('app: {}\n');
   });
 
   it('refuses a bad app id or a missing environment as usage errors', async () => {
-    const { io: cliIo, err } = io();
+    const { io: cliIo, err } = captureCliIo();
     expect(await runForgeManifestCli(['--app-id', 'nope', '--base-url', 'https://x.example', '--out', join(scratch, 'x.yml')], { io: cliIo, env: {} })).toBe(2);
     expect(await runForgeManifestCli(['--from-env'], { io: cliIo, env: {} })).toBe(2);
     expect(err.join('')).toMatch(/appId: must be ari:cloud:ecosystem::app/);

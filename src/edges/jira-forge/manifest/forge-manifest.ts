@@ -8,6 +8,7 @@
 import { AppError } from '../../../platform/app-error.js';
 // The routes the Forge edge serves: one definition for the server and its manifest.
 import { FORGE_ROUTES } from '../forge-routes.js';
+import { checkForgeAppIdentity } from '../../kit/forge-manifest-options.js';
 import { renderYaml, type YamlValue } from '../../kit/forge-manifest-yaml.js';
 
 /** What the manifest is generated from; every value is checked by {@link buildForgeManifest}. */
@@ -96,25 +97,11 @@ export interface ForgeManifest {
   readonly [section: string]: YamlValue;
 }
 
-const APP_ID = /^ari:cloud:ecosystem::app\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const CONNECT_KEY = /^[a-zA-Z0-9-._]{1,64}$/;
 const RESOURCE_PATH = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_.-]+)*$/;
 
 function checkOptions(options: ForgeManifestOptions): { baseUrl: string } {
-  const problems: string[] = [];
-  if (!APP_ID.test(options.appId)) problems.push('appId: must be ari:cloud:ecosystem::app/<uuid> (lower-case), as `forge register` prints it');
-  let baseUrl = '';
-  try {
-    const url = new URL(options.baseUrl);
-    // Forge calls remotes over https only; Tally serves at the root of its base URL.
-    if (url.protocol !== 'https:') problems.push('baseUrl: must be https (Forge calls remotes over https only)');
-    if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
-      problems.push('baseUrl: must be an origin without a path, query, fragment or credentials');
-    }
-    baseUrl = url.origin;
-  } catch {
-    problems.push('baseUrl: not a URL');
-  }
+  const { origin: baseUrl, problems } = checkForgeAppIdentity(options);
   if (options.connectKey !== undefined && !CONNECT_KEY.test(options.connectKey)) problems.push('connectKey: letters, digits, - . _ only, at most 64 characters');
   const resourcePath = options.resourcePath ?? FORGE_PAGE_RESOURCE_PATH;
   if (!RESOURCE_PATH.test(resourcePath) || resourcePath.split('/').includes('..')) {
