@@ -301,7 +301,7 @@ describe('Tally for Bitbucket Cloud, both apps end to end', () => {
 
     // Deleted for good: no byte of them is left in any file either (the control database's WAL
     // and freed pages included) — SQLite keeps deleted rows in the WAL until a checkpoint.
-    const installerNames = [connect.installer.nickname, forge.installer.username].filter((name): name is string => typeof name === 'string' && name.length > 3);
+    const installerNames = [connect.installer.nickname, forge.installer.nickname].filter((name): name is string => typeof name === 'string' && name.length > 3);
     for (const id of [...connectIds(), ...forgeIds(), ...installerNames]) expect(filesHolding(bed, id), id).toEqual([]);
 
     // No file ever named them, and every file that appeared since belongs to the Jira tenant.
