@@ -268,6 +268,7 @@ describe('Tally for Bitbucket Cloud, both apps end to end', () => {
     const connectAfter = await connectPanel();
     expect(connectAfter.status).toBe(200);
     expect(connectAfter.text).toContain('Not linked yet');
+    expect(connectAfter.text).toContain('BITBUCKET_NOT_LINKED');
     expect(connectAfter.text).not.toContain('data-seconds');
 
     const fromBitbucket = await forgeSettings('unlink');

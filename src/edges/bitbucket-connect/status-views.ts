@@ -9,7 +9,7 @@ export function renderPendingPage(): string {
 /** What a workspace that is not linked to a Jira site sees, and how to link it. */
 export function notLinkedMessage(): SafeHtml {
   return html`<h1>Not linked yet</h1>
-<p>This Bitbucket workspace is not linked to a Jira site in Tally yet, so no time can be shown.</p>
+<p>This Bitbucket workspace is not linked to a Jira site in Tally yet, so no time can be shown (BITBUCKET_NOT_LINKED).</p>
 <p>To link it: a Jira site admin opens Tally's admin page in Jira and creates a pairing code; a workspace admin then enters it in this workspace's settings, under <strong>Tally</strong>.</p>`;
 }
 
