@@ -67,6 +67,18 @@ export const configSchema = z.object({
   TALLY_BITBUCKET_FORGE_APP_ID: z.string().regex(/^ari:cloud:ecosystem::app\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be the app ARI, ari:cloud:ecosystem::app/<uuid>').optional(),
   TALLY_BITBUCKET_FORGE_API_HOSTS: hostList.default(['api.bitbucket.org']),
   TALLY_BITBUCKET_PAIRING_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  // Scale (issue 14, docs/operations.md). Tenant stores: `sqlite` (a file per site) or `postgres`
+  // (a database per site on DATABASE_URL's server, or on TALLY_PG_SERVERS); unset: postgres when
+  // DATABASE_URL is set, else sqlite.
+  TALLY_TENANT_STORE: z.enum(['sqlite', 'postgres']).optional(),
+  TALLY_PG_SERVERS: z
+    .string()
+    .transform((raw) => raw.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ })).min(1))
+    .optional(),
+  TALLY_PG_MAX_CONNECTIONS: z.coerce.number().int().min(2).max(10_000).default(40),
+  TALLY_OPEN_STORES: z.coerce.number().int().min(1).max(100_000).default(256),
+  TALLY_REPORT_MEMORY_MB: z.coerce.number().int().min(16).max(1_000_000).default(1024),
   // Which platform edges are on, e.g. `jira-site` or `jira-connect,jira-forge`; unset: every configured edge.
   TALLY_EDGES: z
     .string()

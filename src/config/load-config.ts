@@ -44,6 +44,16 @@ export interface Config {
   readonly forgeUninstallGraceHours: number;
   /** The only hosts an invocation token's `apiBaseUrl` may point to (Tally sends tokens there). */
   readonly forgeApiHosts: readonly string[];
+  /** Where tenant stores live: a SQLite file per site, or a PostgreSQL database per site (issue 14). */
+  readonly tenantStore: 'sqlite' | 'postgres';
+  /** The PostgreSQL servers tenant databases are placed on (default: DATABASE_URL's server). */
+  readonly pgServers: readonly string[];
+  /** Most connections Tally opens to PostgreSQL for tenant databases, over all tenants and servers. */
+  readonly pgMaxConnections: number;
+  /** Most tenant stores kept open at once; the least recently used idle one is closed beyond it. */
+  readonly openStores: number;
+  /** Memory the in-memory report columns may take before the least recently used tenant's are evicted. */
+  readonly reportMemoryMb: number;
   /** The Bitbucket Connect app's key (its descriptor at `/bitbucket/atlassian-connect.json`). */
   readonly bitbucketAppKey: string;
   /**
@@ -175,6 +185,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
 
   if (values?.TALLY_BASE_URL !== undefined) problems.push(...checkBaseUrl(values.TALLY_BASE_URL, mode));
+  if (values?.TALLY_TENANT_STORE === 'postgres' && values.DATABASE_URL === undefined && values.TALLY_PG_SERVERS === undefined) {
+    problems.push('TALLY_TENANT_STORE: postgres needs DATABASE_URL or TALLY_PG_SERVERS (the servers tenant databases are created on)');
+  }
 
   if (problems.length > 0 || !values) {
     throw new AppError('CONFIG_INVALID', `Invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -212,6 +225,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     forgeJwksUrl: values.TALLY_FORGE_JWKS_URL,
     forgeUninstallGraceHours: values.TALLY_FORGE_UNINSTALL_GRACE_HOURS,
     forgeApiHosts: Object.freeze([...values.TALLY_FORGE_API_HOSTS]),
+    tenantStore: values.TALLY_TENANT_STORE ?? (values.DATABASE_URL !== undefined ? 'postgres' : 'sqlite'),
+    pgServers: Object.freeze([...(values.TALLY_PG_SERVERS ?? (values.DATABASE_URL !== undefined ? [values.DATABASE_URL] : []))]),
+    pgMaxConnections: values.TALLY_PG_MAX_CONNECTIONS,
+    openStores: values.TALLY_OPEN_STORES,
+    reportMemoryMb: values.TALLY_REPORT_MEMORY_MB,
     bitbucketAppKey: values.TALLY_BITBUCKET_APP_KEY,
     bitbucketBaseUrls: Object.freeze([...values.TALLY_BITBUCKET_BASE_URLS]),
     bitbucketForgeAppId: values.TALLY_BITBUCKET_FORGE_APP_ID,
