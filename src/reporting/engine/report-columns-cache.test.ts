@@ -23,9 +23,13 @@ const query: ResolvedReportQuery = {
 
 const batch = (parts: Partial<SyncBatch>): SyncBatch => ({ upserts: [], deletions: [], ...parts });
 
-/** A provider whose stores count their scans and can hold a scan after its first batch until `release()`. */
+/**
+ * A provider whose stores count their scans and can hold a scan after its first batch until
+ * `release()`. Like every provider, it hands out the same store while the underlying one is open.
+ */
 function instrumented(inner: StoreProvider) {
   const counts = { scans: 0, opens: 0 };
+  const wrappers = new WeakMap<TenantStore, TenantStore>();
   let gate: Promise<void> | undefined;
   let release = () => {};
   let reachedGate = () => {};
@@ -35,7 +39,9 @@ function instrumented(inner: StoreProvider) {
     async open(tenantId) {
       counts.opens++;
       const store = await inner.open(tenantId);
-      return {
+      const known = wrappers.get(store);
+      if (known !== undefined) return known;
+      const wrapper = {
         ...store,
         tenantId: store.tenantId,
         async *scanReportColumns(): AsyncIterable<ReportColumnRow[]> {
@@ -52,6 +58,8 @@ function instrumented(inner: StoreProvider) {
         },
         countWorklogs: () => store.countWorklogs(),
       } as TenantStore;
+      wrappers.set(store, wrapper);
+      return wrapper;
     },
     destroy: (tenantId) => inner.destroy(tenantId),
     release: (tenantId) => inner.release(tenantId),
