@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 
-/** The app and site a FIT speaks for. */
-export interface FitSubject {
+/** The app and installation every FIT speaks for, whichever product installed the app. */
+export interface FitApp {
   appId: string;
   appVersion: string;
   environmentId: string;
   /** ARI form, `ari:cloud:ecosystem::installation/<uuid>`. */
   installationId: string;
-  cloudId: string;
   apiBaseUrl: string;
+}
+
+/** The app and site a Jira FIT speaks for. */
+export interface FitSubject extends FitApp {
+  cloudId: string;
 }
 
 /** Who is invoking: a trigger/event endpoint, or a Custom UI module on behalf of a user. */
@@ -19,33 +23,50 @@ export type FitInvocation =
 /** The FIT issuer (`remote/essentials`). */
 export const FIT_ISSUER = 'forge/invocation-token';
 
+/** `app.module.type` of a trigger, event or lifecycle endpoint (`remote/essentials`). */
+export const ENDPOINT_MODULE_TYPE = 'core:endpoint';
+
 /**
- * The claims of a Forge Invocation Token as `remote/essentials` lists them (§3.3): `app.*` always,
- * `context` and `principal` for frontend invocations only ("When invoked from a backend function,
- * no context is currently provided"). Times in seconds from `nowMs`. Pure apart from `jti`.
+ * The claims every FIT carries, for Jira and Bitbucket alike (`remote/essentials`, §3.3): the
+ * envelope (`iss`, `aud` = the app's ARI, times in seconds from `nowMs`, a fresh `jti`) and
+ * `app.*`, whose `installation.contexts` holds the one product `context` given. The product adds
+ * its `context` and `principal`. Pure apart from `jti`.
  */
-export function buildFitClaims(subject: FitSubject, invocation: FitInvocation, nowMs: number, fitTtlMs: number): Record<string, unknown> {
+export function buildFitEnvelope(
+  app: FitApp,
+  installationContext: Record<string, unknown>,
+  module: { type: string; key: string },
+  nowMs: number,
+  fitTtlMs: number,
+): Record<string, unknown> {
   const iat = Math.floor(nowMs / 1000);
-  const claims: Record<string, unknown> = {
+  return {
     iss: FIT_ISSUER,
-    aud: subject.appId,
+    aud: app.appId,
     iat,
     nbf: iat,
     exp: iat + Math.ceil(fitTtlMs / 1000),
     jti: randomUUID(),
     app: {
-      id: subject.appId,
-      appVersion: subject.appVersion,
-      environment: { type: 'PRODUCTION', id: subject.environmentId },
-      installationId: subject.installationId,
-      apiBaseUrl: subject.apiBaseUrl,
-      installation: {
-        id: subject.installationId,
-        contexts: [{ name: 'jira', apiBaseUrl: subject.apiBaseUrl, cloudId: subject.cloudId }],
-      },
-      module: invocation.kind === 'endpoint' ? { type: 'core:endpoint', key: invocation.endpointKey } : { type: invocation.moduleType, key: invocation.moduleKey },
+      id: app.appId,
+      appVersion: app.appVersion,
+      environment: { type: 'PRODUCTION', id: app.environmentId },
+      installationId: app.installationId,
+      apiBaseUrl: app.apiBaseUrl,
+      installation: { id: app.installationId, contexts: [installationContext] },
+      module,
     },
   };
+}
+
+/**
+ * The claims of a Jira Forge Invocation Token as `remote/essentials` lists them (§3.3): `app.*`
+ * always, `context` and `principal` for frontend invocations only ("When invoked from a backend
+ * function, no context is currently provided"). Times in seconds from `nowMs`. Pure apart from `jti`.
+ */
+export function buildFitClaims(subject: FitSubject, invocation: FitInvocation, nowMs: number, fitTtlMs: number): Record<string, unknown> {
+  const module = invocation.kind === 'endpoint' ? { type: ENDPOINT_MODULE_TYPE, key: invocation.endpointKey } : { type: invocation.moduleType, key: invocation.moduleKey };
+  const claims = buildFitEnvelope(subject, { name: 'jira', apiBaseUrl: subject.apiBaseUrl, cloudId: subject.cloudId }, module, nowMs, fitTtlMs);
   if (invocation.kind === 'ui') {
     claims.context = { cloudId: subject.cloudId, siteUrl: invocation.siteUrl, moduleKey: invocation.moduleKey, localId: invocation.localId };
     claims.principal = invocation.accountId;

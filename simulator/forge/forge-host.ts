@@ -7,15 +7,15 @@ import type { JiraSite } from '../jira/jira-site.js';
 import { createForgeApiGateway } from './api-gateway.js';
 import { createForgeBearerAuthority } from './forge-bearer.js';
 import type { ForgeInstallation } from './forge-installation.js';
-import { createDeliveryQueue, type DeliveryResult } from './delivery-queue.js';
+import type { DeliveryResult } from './delivery-queue.js';
 import { buildFitClaims, mergeClaims, type FitInvocation, type FitSubject } from './fit-claims.js';
-import { createFitSigner, type FitSignOptions, type ForgeJwk } from './fit-signer.js';
-import { invocationHeaders, triggerDeliveryJob, type ForgeDelivery, type TriggerDelivery } from './forge-delivery.js';
-import { ariOfInstallation, uuidFromText, uuidOfAri } from './forge-ids.js';
-import { FORGE_RETRY_DELAY_MS, resolveForgeOptions, type ForgeOptions } from './forge-options.js';
-import { installedBody, preUninstallBody, tickBody, upgradedBody, worklogEventBody, type LifecycleApp } from './forge-payloads.js';
-import { createOAuthTokenIssuer } from './oauth-tokens.js';
-import { invokeRemoteOnce, type InvokeRemoteInput, type InvokeRemoteResult } from './invoke-remote.js';
+import type { FitSignOptions } from './fit-signer.js';
+import { createForgeAppPlatform, SIMULATED_APP_NAME, type ForgeKeysAndDeliveries } from './forge-app-platform.js';
+import { invocationHeaders, type TriggerDelivery } from './forge-delivery.js';
+import { ariOfInstallation, uuidFromText } from './forge-ids.js';
+import { resolveForgeOptions, type ForgeOptions } from './forge-options.js';
+import { installedBody, preUninstallBody, tickBody, upgradedBody, worklogEventBody } from './forge-payloads.js';
+import type { InvokeRemoteInput, InvokeRemoteResult } from './invoke-remote.js';
 
 export type { ForgeOptions } from './forge-options.js';
 export type { DeliveryResult } from './delivery-queue.js';
@@ -31,13 +31,11 @@ const ENDPOINTS = {
   preUninstall: { path: '/forge/pre-uninstall', key: 'uninstall-ep', moduleKey: 'cleanup' },
 } as const;
 
-/** The simulated app's display name and its developer's account. */
-const APP_NAME = 'Tally';
 /** Groups the app user gets, as a Connect app user does. */
 const APP_USER_GROUPS = ['jira-software-users', 'atlassian-addons-project-access'];
 
 /** The Forge platform's side of the simulated site: installations, FITs, tokens, deliveries, the API gateway. */
-export interface ForgeHost {
+export interface ForgeHost extends ForgeKeysAndDeliveries {
   readonly appId: string;
   /** Stable uuid of the site (survives reinstall). */
   readonly cloudId: string;
@@ -71,16 +69,6 @@ export interface ForgeHost {
   signFit(claims?: Record<string, unknown>, options?: FitSignOptions): Promise<string>;
   /** The system token deliveries carry now (rotated once less than half its lifetime is left). Throws when not installed. */
   systemToken(): string;
-  /** A new signing key and kid; the JWKS keeps serving older keys unless `retirePrevious`. Returns the new kid. */
-  rotateSigningKey(options?: { retirePrevious?: boolean }): string;
-  /** The JWKS document the simulator serves. */
-  jwks(): { keys: ForgeJwk[] };
-  /** Every delivery attempt and `invokeRemote` call, in order (a live array). */
-  readonly deliveries: ForgeDelivery[];
-  /** Sends what is due by the site clock and resolves once nothing is in flight or due. Move the clock first to let retries come due. */
-  idle(): Promise<void>;
-  /** Attempts waiting for the clock, earliest first. */
-  pending(): { dueMs: number; attempt: number }[];
   /** Changes options from now on (not `cloudId`); validated like the constructor's. */
   configure(changes: Partial<Omit<ForgeOptions, 'cloudId'>>): void;
   /** Wiring for the simulator: the JWKS route, the `/ex/jira` gateway middleware, the bearer authority. */
@@ -110,29 +98,18 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
   const clock = site.clock;
   let options = resolveForgeOptions(deps.options);
   const cloudId = options.cloudId ?? randomUUID();
-  const signer = createFitSigner();
-  const tokens = createOAuthTokenIssuer(clock, () => options.tokenTtlMs);
-  const queue = createDeliveryQueue(clock, FORGE_RETRY_DELAY_MS);
+  const platform = createForgeAppPlatform({ clock, appFetch: deps.appFetch, options: () => options });
+  const { signer, tokens } = platform;
   const gateway = createForgeApiGateway({ cloudId, dispatch: deps.dispatch });
-  const deliveries: ForgeDelivery[] = [];
-  let appVersion = 1;
   let current: ForgeInstallation | undefined;
   let last: ForgeInstallation | undefined;
 
   const appUserAccountId = () => `557058:${uuidFromText(`app-user:${options.appId}`)}`;
-  const environmentId = () => uuidFromText(`environment:${options.appId}`);
   const apiBaseUrl = () => `${options.apiOrigin}/ex/jira/${cloudId}`;
-  const lifecycleApp = (): LifecycleApp => ({
-    appId: options.appId,
-    name: APP_NAME,
-    ownerAccountId: `712020:${uuidFromText(`owner:${options.appId}`)}`,
-    version: `${appVersion}.0.0`,
-    environmentId: environmentId(),
-  });
   const subject = (installation: ForgeInstallation): FitSubject => ({
     appId: options.appId,
-    appVersion: `${appVersion}.0.0`,
-    environmentId: environmentId(),
+    appVersion: platform.appVersion(),
+    environmentId: platform.environmentId(),
     installationId: installation.ari,
     cloudId,
     apiBaseUrl: apiBaseUrl(),
@@ -147,40 +124,25 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
   const ensureAppUser = (): string => {
     const accountId = appUserAccountId();
     if (!site.users.has(accountId)) {
-      site.addUser({ accountId, displayName: APP_NAME, active: true, timeZone: 'UTC', accountType: 'app', groups: [...APP_USER_GROUPS] });
+      site.addUser({ accountId, displayName: SIMULATED_APP_NAME, active: true, timeZone: 'UTC', accountType: 'app', groups: [...APP_USER_GROUPS] });
     }
     return accountId;
   };
 
   const defaultInstaller = (): string =>
-    [...site.users.values()].find((user) => user.siteAdmin && user.active && user.accountType === 'atlassian')?.accountId ?? lifecycleApp().ownerAccountId;
+    [...site.users.values()].find((user) => user.siteAdmin && user.active && user.accountType === 'atlassian')?.accountId ?? platform.lifecycleApp().ownerAccountId;
 
   /** Queues a POST to a trigger endpoint of `installation`; pre-uninstall goes out even after removal began. */
   const deliver = (installation: ForgeInstallation, endpointKey: string, delivery: TriggerDelivery, systemToken: boolean): Promise<DeliveryResult> =>
-    queue.enqueue(
-      triggerDeliveryJob(delivery, {
-        appFetch: deps.appFetch,
-        nowMs: () => clock.now(),
-        envelope: () => options.retryEnvelope,
-        log: (entry) => deliveries.push(entry),
-        async target() {
-          const live = delivery.kind === 'pre-uninstall' || current?.uuid === installation.uuid;
-          if (!live) return undefined;
-          const headers = invocationHeaders(await signer.sign(claimsFor(installation, { kind: 'endpoint', endpointKey })));
-          if (systemToken) headers['x-forge-oauth-system'] = tokens.deliver('system', installation.uuid, installation.asApp.appUserAccountId);
-          const url = `${installation.remoteBaseUrl.replace(/\/+$/, '')}${delivery.path}`;
-          return { url, installationId: installation.ari, headers };
-        },
-      }),
-    );
-
-  const triggerDelivery = (kind: TriggerDelivery['kind'], path: string, body: Record<string, unknown>): TriggerDelivery => ({
-    kind,
-    path,
-    body,
-    maxRetries: options.deliveryRetries,
-    timeoutMs: options.deliveryTimeoutMs,
-  });
+    platform.deliver(installation, delivery, {
+      isLive: () => current?.uuid === installation.uuid,
+      async headers() {
+        const headers = invocationHeaders(await signer.sign(claimsFor(installation, { kind: 'endpoint', endpointKey })));
+        if (systemToken) headers['x-forge-oauth-system'] = tokens.deliver('system', installation.uuid, installation.asApp.appUserAccountId);
+        return headers;
+      },
+    });
+  const triggerDelivery = platform.triggerDelivery;
 
   const unsubscribe = site.onWorklogEvent((event) => {
     const installation = current;
@@ -215,6 +177,8 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
       return options;
     },
 
+    ...platform.keysAndDeliveries,
+
     async install(installOptions = {}) {
       if (current) throw new Error('The Forge app is already installed; uninstall() first');
       const uuid = randomUUID();
@@ -231,14 +195,14 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
       };
       current = installation;
       last = installation;
-      const body = installedBody(lifecycleApp(), cloudId, uuid, installation.installerAccountId);
+      const body = installedBody(platform.lifecycleApp(), cloudId, uuid, installation.installerAccountId);
       return deliver(installation, ENDPOINTS.lifecycle.key, triggerDelivery('installed', ENDPOINTS.lifecycle.path, body), true);
     },
 
     async upgrade(upgradeOptions = {}) {
       const installation = requireInstalled();
-      appVersion++;
-      const body = upgradedBody(lifecycleApp(), cloudId, installation.uuid, installation.installerAccountId, upgradeOptions.upgraderAccountId ?? defaultInstaller());
+      platform.upgradeAppVersion();
+      const body = upgradedBody(platform.lifecycleApp(), cloudId, installation.uuid, installation.installerAccountId, upgradeOptions.upgraderAccountId ?? defaultInstaller());
       return deliver(installation, ENDPOINTS.lifecycle.key, triggerDelivery('upgraded', ENDPOINTS.lifecycle.path, body), true);
     },
 
@@ -248,8 +212,7 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
       if (uninstallOptions.preUninstall ?? true) {
         const body = preUninstallBody(cloudId, ENDPOINTS.preUninstall.moduleKey);
         // Non-blocking in Forge ("the uninstallation process will still continue"); retries unverified, none sent.
-        const delivery = { ...triggerDelivery('pre-uninstall', ENDPOINTS.preUninstall.path, body), maxRetries: 0, timeoutMs: options.preUninstallTimeoutMs };
-        result = await deliver(installation, ENDPOINTS.preUninstall.key, delivery, false);
+        result = await deliver(installation, ENDPOINTS.preUninstall.key, platform.preUninstallDelivery(ENDPOINTS.preUninstall.path, body), false);
       }
       if (current === installation) current = undefined;
       tokens.forget(installation.uuid);
@@ -267,7 +230,7 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
       const user = site.users.get(input.accountId);
       if (!user) throw new Error(`invokeRemote: no user ${input.accountId} on the simulated site`);
       const moduleKey = input.moduleKey ?? 'tally-report';
-      const localId = `ari:cloud:ecosystem::extension/${uuidOfAri(options.appId)}/${environmentId()}/static/${moduleKey}`;
+      const localId = platform.localIdOf(moduleKey);
       const fit = await signer.sign(claimsFor(installation, { kind: 'ui', moduleType: 'jira:globalPage', moduleKey, localId, siteUrl: site.baseUrl, accountId: user.accountId }));
       // Custom headers pass through (`remote/essentials`) but cannot stand in for the platform's.
       const custom = Object.entries(input.headers ?? {}).filter(([name]) => !/^(authorization|x-forge-|x-b3-)/i.test(name));
@@ -277,12 +240,7 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
         'x-forge-oauth-user': tokens.deliver('user', installation.uuid, user.accountId),
         'x-forge-oauth-system': tokens.deliver('system', installation.uuid, installation.asApp.appUserAccountId),
       };
-      return invokeRemoteOnce({ appFetch: deps.appFetch, nowMs: () => clock.now(), log: (entry) => deliveries.push(entry) }, {
-        baseUrl: installation.remoteBaseUrl,
-        installationId: installation.ari,
-        input,
-        headers,
-      });
+      return platform.invokeRemote(installation, input, headers);
     },
 
     async signFit(claims = {}, signOptions = {}) {
@@ -296,11 +254,6 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
       const installation = requireInstalled();
       return tokens.deliver('system', installation.uuid, installation.asApp.appUserAccountId);
     },
-    rotateSigningKey: (rotateOptions) => signer.rotate(rotateOptions),
-    jwks: () => signer.jwks(),
-    deliveries,
-    idle: () => queue.idle(),
-    pending: () => queue.pending(),
     configure(changes) {
       if ('cloudId' in changes) throw new RangeError('forge.cloudId cannot change after the site exists');
       options = resolveForgeOptions(changes, options);
@@ -310,7 +263,7 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
     bearer,
     close() {
       unsubscribe();
-      queue.close();
+      platform.close();
     },
   };
 }

@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { FIT_ISSUER } from '../../forge/fit-claims.js';
+import { buildFitEnvelope, ENDPOINT_MODULE_TYPE, type FitApp } from '../../forge/fit-claims.js';
 
-/** The app and installation a Bitbucket FIT speaks for. */
-export interface BbFitSubject {
-  appId: string;
-  appVersion: string;
-  environmentId: string;
-  /** `ari:cloud:ecosystem::installation/<uuid>`. */
-  installationId: string;
+/** The app and installation a Bitbucket FIT speaks for; `apiBaseUrl` is Bitbucket's (`https://api.bitbucket.org`, or the simulator's loopback address). */
+export interface BbFitSubject extends FitApp {
   /** The workspace, braced as Bitbucket writes it (`{…}`). */
   workspaceUuid: string;
-  /** The Bitbucket API base (`https://api.bitbucket.org`, or the simulator's loopback address). */
-  apiBaseUrl: string;
 }
 
 /** What a Custom UI module tells the remote about where it is shown (`context.extension`, §2.2). */
@@ -35,32 +27,13 @@ export type BbFitInvocation =
  * `moduleKey`, `localId`, `extension`, and `principal` = the viewer's account id.
  */
 export function buildBbFitClaims(subject: BbFitSubject, invocation: BbFitInvocation, nowMs: number, fitTtlMs: number): Record<string, unknown> {
-  const iat = Math.floor(nowMs / 1000);
   const bareWorkspace = subject.workspaceUuid.replace(/^\{|\}$/g, '');
-  const claims: Record<string, unknown> = {
-    iss: FIT_ISSUER,
-    aud: subject.appId,
-    iat,
-    nbf: iat,
-    exp: iat + Math.ceil(fitTtlMs / 1000),
-    jti: randomUUID(),
-    app: {
-      id: subject.appId,
-      appVersion: subject.appVersion,
-      environment: { type: 'PRODUCTION', id: subject.environmentId },
-      installationId: subject.installationId,
-      apiBaseUrl: subject.apiBaseUrl,
-      installation: {
-        id: subject.installationId,
-        contexts: [{ name: 'bitbucket', apiBaseUrl: subject.apiBaseUrl, workspaceId: bareWorkspace }],
-      },
-      module: invocation.kind === 'endpoint' ? { type: 'core:endpoint', key: invocation.endpointKey } : { type: invocation.extension.type, key: invocation.moduleKey },
-    },
-    context: { workspaceId: subject.workspaceUuid },
+  const module = invocation.kind === 'endpoint' ? { type: ENDPOINT_MODULE_TYPE, key: invocation.endpointKey } : { type: invocation.extension.type, key: invocation.moduleKey };
+  const claims = buildFitEnvelope(subject, { name: 'bitbucket', apiBaseUrl: subject.apiBaseUrl, workspaceId: bareWorkspace }, module, nowMs, fitTtlMs);
+  if (invocation.kind === 'endpoint') return { ...claims, context: { workspaceId: subject.workspaceUuid } };
+  return {
+    ...claims,
+    context: { workspaceId: subject.workspaceUuid, moduleKey: invocation.moduleKey, localId: invocation.localId, extension: invocation.extension },
+    principal: invocation.accountId,
   };
-  if (invocation.kind === 'ui') {
-    claims.context = { workspaceId: subject.workspaceUuid, moduleKey: invocation.moduleKey, localId: invocation.localId, extension: invocation.extension };
-    claims.principal = invocation.accountId;
-  }
-  return claims;
 }

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { SimFetch } from '../../http/remote-call.js';
 import type { SimClock } from '../../sim-clock.js';
-import { createDeliveryQueue, type DeliveryResult } from '../../forge/delivery-queue.js';
+import type { DeliveryResult } from '../../forge/delivery-queue.js';
 import { mergeClaims } from '../../forge/fit-claims.js';
-import { createFitSigner, type FitSignOptions, type ForgeJwk } from '../../forge/fit-signer.js';
-import { invocationHeaders, triggerDeliveryJob, type ForgeDelivery, type TriggerDelivery } from '../../forge/forge-delivery.js';
-import { ariOfInstallation, uuidFromText, uuidOfAri } from '../../forge/forge-ids.js';
-import { FORGE_RETRY_DELAY_MS } from '../../forge/forge-options.js';
-import { invokeRemoteOnce, type InvokeRemoteResult } from '../../forge/invoke-remote.js';
-import { createOAuthTokenIssuer } from '../../forge/oauth-tokens.js';
+import type { FitSignOptions } from '../../forge/fit-signer.js';
+import { createForgeAppPlatform, SIMULATED_APP_NAME, type ForgeKeysAndDeliveries } from '../../forge/forge-app-platform.js';
+import { invocationHeaders, type TriggerDelivery } from '../../forge/forge-delivery.js';
+import { ariOfInstallation, uuidFromText } from '../../forge/forge-ids.js';
+import type { InvokeRemoteResult } from '../../forge/invoke-remote.js';
 import type { BearerAuthenticator } from '../authenticate.js';
 import type { BbAppUser, BbUser, BbWorkspace, BitbucketModel } from '../bitbucket-model.js';
 import { bracedUuid } from '../bitbucket-model.js';
@@ -17,7 +16,7 @@ import { buildBbFitClaims, type BbFitInvocation, type BbForgeExtension } from '.
 import { createBbForgeBearer } from './bb-forge-bearer.js';
 import type { BbForgeInstallation } from './bb-forge-installation.js';
 import { resolveBbForgeOptions, type BbForgeOptions, type BbForgeOptionsInput, type BbForgePullRequestEvent } from './bb-forge-options.js';
-import { bbInstalledBody, bbPreUninstallBody, bbPullRequestEventBody, bbTickBody, bbUpgradedBody, type BbLifecycleApp } from './bb-forge-payloads.js';
+import { bbInstalledBody, bbPreUninstallBody, bbPullRequestEventBody, bbTickBody, bbUpgradedBody } from './bb-forge-payloads.js';
 
 export type { BbForgeInstallation } from './bb-forge-installation.js';
 export type { BbForgeExtension } from './bb-fit-claims.js';
@@ -33,7 +32,6 @@ export type BbForgeTamper = 'expired-fit' | 'wrong-aud' | 'wrong-key' | 'missing
 const ENDPOINT_KEYS = { lifecycle: 'lifecycle-ep', events: 'events-ep', tick: 'tick-ep', preUninstall: 'uninstall-ep' } as const;
 const TICK_TRIGGER_KEY = 'sync-tick';
 const PRE_UNINSTALL_MODULE_KEY = 'cleanup';
-const APP_NAME = 'Tally';
 
 /** A Custom UI `invokeRemote` as Bitbucket makes it for `viewer`. */
 export interface BbInvokeRemoteInput {
@@ -69,7 +67,7 @@ export interface BbForgePullRequestEventInput {
 export type BbForgeInstallResult = DeliveryResult & { installationId: string };
 
 /** The Forge platform's side of the simulated Bitbucket (`bb.forge`): installations per workspace, FITs, tokens, deliveries. */
-export interface BitbucketForgeHost {
+export interface BitbucketForgeHost extends ForgeKeysAndDeliveries {
   readonly appId: string;
   readonly jwksUrl: string;
   readonly options: Readonly<BbForgeOptions>;
@@ -101,13 +99,6 @@ export interface BitbucketForgeHost {
   systemToken(installation?: string): string;
   /** A FIT for an installation (default the only live one, else the last) with `claims` deep-merged over an endpoint FIT's. */
   signFit(claims?: Record<string, unknown>, options?: FitSignOptions & { installation?: string }): Promise<string>;
-  rotateSigningKey(options?: { retirePrevious?: boolean }): string;
-  jwks(): { keys: ForgeJwk[] };
-  /** Every delivery attempt and `invokeRemote` call, in order (a live array). */
-  readonly deliveries: ForgeDelivery[];
-  /** Sends what is due by the clock; resolves once nothing is in flight or due. */
-  idle(): Promise<void>;
-  pending(): { dueMs: number; attempt: number }[];
   configure(changes: BbForgeOptionsInput): void;
   /** Wiring for the simulator's `bearer` extension point. */
   readonly bearer: BearerAuthenticator;
@@ -128,32 +119,21 @@ export interface BitbucketForgeHostDeps {
 export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): BitbucketForgeHost {
   const { model, clock } = deps;
   let options = resolveBbForgeOptions(deps.options);
-  const signer = createFitSigner();
-  const tokens = createOAuthTokenIssuer(clock, () => options.tokenTtlMs);
-  const queue = createDeliveryQueue(clock, FORGE_RETRY_DELAY_MS);
-  const deliveries: ForgeDelivery[] = [];
+  const platform = createForgeAppPlatform({ clock, appFetch: deps.appFetch, options: () => options });
+  const { signer, tokens } = platform;
   const live = new Map<string, BbForgeInstallation>(); // by workspace uuid
   const all: BbForgeInstallation[] = [];
-  let appVersion = 1;
 
   const appUser = (): BbAppUser => {
     const seed = `bitbucket-app-user:${options.appId}`;
-    return { uuid: bracedUuid(uuidFromText(seed).replace(/-/g, '')), accountId: `557058:${uuidFromText(seed)}`, displayName: APP_NAME };
+    return { uuid: bracedUuid(uuidFromText(seed).replace(/-/g, '')), accountId: `557058:${uuidFromText(seed)}`, displayName: SIMULATED_APP_NAME };
   };
-  const environmentId = () => uuidFromText(`environment:${options.appId}`);
-  const lifecycleApp = (): BbLifecycleApp => ({
-    appId: options.appId,
-    name: APP_NAME,
-    ownerAccountId: `712020:${uuidFromText(`owner:${options.appId}`)}`,
-    version: `${appVersion}.0.0`,
-    environmentId: environmentId(),
-  });
   const eventContext = (workspaceUuid: string) =>
     options.eventContext === 'workspace-ari' ? `ari:cloud:bitbucket::workspace/${workspaceUuid.replace(/^\{|\}$/g, '')}` : workspaceUuid;
 
   const claimsFor = (installation: BbForgeInstallation, invocation: BbFitInvocation) =>
     buildBbFitClaims(
-      { appId: options.appId, appVersion: `${appVersion}.0.0`, environmentId: environmentId(), installationId: installation.ari, workspaceUuid: installation.workspaceUuid, apiBaseUrl: deps.render().apiBaseUrl },
+      { appId: options.appId, appVersion: platform.appVersion(), environmentId: platform.environmentId(), installationId: installation.ari, workspaceUuid: installation.workspaceUuid, apiBaseUrl: deps.render().apiBaseUrl },
       invocation,
       clock.now(),
       options.fitTtlMs,
@@ -200,34 +180,20 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
 
   /** Queues a POST to a backend endpoint; fresh FIT and token per attempt; abandoned once the installation is gone (pre-uninstall excepted). */
   const deliver = (installation: BbForgeInstallation, endpointKey: string, delivery: TriggerDelivery, withToken: boolean, tamper?: BbForgeTamper): Promise<DeliveryResult> =>
-    queue.enqueue(
-      triggerDeliveryJob(delivery, {
-        appFetch: deps.appFetch,
-        nowMs: () => clock.now(),
-        envelope: () => options.retryEnvelope,
-        log: (entry) => deliveries.push(entry),
-        async target() {
-          const isLive = live.get(installation.workspaceUuid)?.uuid === installation.uuid;
-          if (!isLive && delivery.kind !== 'pre-uninstall') return undefined;
-          const headers = await fitHeaders(installation, { kind: 'endpoint', endpointKey }, tamper);
-          if (withToken && tamper !== 'missing-token') headers['x-forge-oauth-system'] = systemTokenOf(installation);
-          return { url: `${installation.remoteBaseUrl.replace(/\/+$/, '')}${delivery.path}`, installationId: installation.ari, headers };
-        },
-      }),
-    );
-
-  const triggerDelivery = (kind: TriggerDelivery['kind'], path: string, body: Record<string, unknown>): TriggerDelivery => ({
-    kind,
-    path,
-    body,
-    maxRetries: options.deliveryRetries,
-    timeoutMs: options.deliveryTimeoutMs,
-  });
+    platform.deliver(installation, delivery, {
+      isLive: () => live.get(installation.workspaceUuid)?.uuid === installation.uuid,
+      async headers() {
+        const headers = await fitHeaders(installation, { kind: 'endpoint', endpointKey }, tamper);
+        if (withToken && tamper !== 'missing-token') headers['x-forge-oauth-system'] = systemTokenOf(installation);
+        return headers;
+      },
+    });
+  const triggerDelivery = platform.triggerDelivery;
 
   const defaultInstaller = (workspace: BbWorkspace): string => {
     const uuid = [...workspace.memberUuids][0];
     const user = uuid === undefined ? undefined : model.findUser(uuid);
-    return user?.accountId ?? lifecycleApp().ownerAccountId;
+    return user?.accountId ?? platform.lifecycleApp().ownerAccountId;
   };
 
   const bearer = createBbForgeBearer({
@@ -250,6 +216,7 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
     get appUser() {
       return appUser();
     },
+    ...platform.keysAndDeliveries,
 
     async install(installOptions = {}) {
       const workspace = installOptions.workspace === undefined ? model.listWorkspaces()[0] : model.getWorkspace(installOptions.workspace);
@@ -268,16 +235,16 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
       };
       live.set(workspace.uuid, installation);
       all.push(installation);
-      const body = bbInstalledBody(lifecycleApp(), eventContext(workspace.uuid), uuid, installation.installerAccountId);
+      const body = bbInstalledBody(platform.lifecycleApp(), eventContext(workspace.uuid), uuid, installation.installerAccountId);
       const result = await deliver(installation, ENDPOINT_KEYS.lifecycle, triggerDelivery('installed', options.paths.lifecycle, body), true, installOptions.tamper);
       return { ...result, installationId: installation.ari };
     },
 
     async upgrade(upgradeOptions = {}) {
       const installation = requireInstallation(upgradeOptions.workspace);
-      appVersion++;
+      platform.upgradeAppVersion();
       const upgrader = upgradeOptions.upgrader === undefined ? installation.installerAccountId : resolveUser(upgradeOptions.upgrader, 'upgrade').accountId;
-      const body = bbUpgradedBody(lifecycleApp(), eventContext(installation.workspaceUuid), installation.uuid, installation.installerAccountId, upgrader);
+      const body = bbUpgradedBody(platform.lifecycleApp(), eventContext(installation.workspaceUuid), installation.uuid, installation.installerAccountId, upgrader);
       return deliver(installation, ENDPOINT_KEYS.lifecycle, triggerDelivery('upgraded', options.paths.lifecycle, body), true);
     },
 
@@ -287,8 +254,7 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
       if (uninstallOptions.preUninstall ?? true) {
         const body = bbPreUninstallBody(installation.workspaceUuid, PRE_UNINSTALL_MODULE_KEY);
         // Non-blocking in Forge: one attempt, and the uninstall goes on whatever the answer.
-        const delivery = { ...triggerDelivery('pre-uninstall', options.paths.preUninstall, body), maxRetries: 0, timeoutMs: options.preUninstallTimeoutMs };
-        result = await deliver(installation, ENDPOINT_KEYS.preUninstall, delivery, false);
+        result = await deliver(installation, ENDPOINT_KEYS.preUninstall, platform.preUninstallDelivery(options.paths.preUninstall, body), false);
       }
       live.delete(installation.workspaceUuid);
       tokens.forget(installation.uuid);
@@ -308,20 +274,12 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
       const installation = requireInstallation(input.installation);
       const viewer = resolveUser(input.viewer, 'invokeRemote');
       const moduleKey = input.moduleKey ?? `tally-${input.extension.type.split(':').pop() ?? 'ui'}`;
-      const localId = `ari:cloud:ecosystem::extension/${uuidOfAri(options.appId)}/${environmentId()}/static/${moduleKey}`;
+      const localId = platform.localIdOf(moduleKey);
       const headers = await fitHeaders(installation, { kind: 'ui', moduleKey, localId, extension: input.extension, accountId: viewer.accountId }, input.tamper);
       if (input.tamper !== 'missing-token') headers['x-forge-oauth-system'] = systemTokenOf(installation);
       headers['x-forge-oauth-user'] = tokens.deliver('user', installation.uuid, viewer.accountId);
       const path = input.path.startsWith('/') ? input.path : `${options.paths.ui}/${input.path}`;
-      return invokeRemoteOnce(
-        { appFetch: deps.appFetch, nowMs: () => clock.now(), log: (entry) => deliveries.push(entry) },
-        {
-          baseUrl: installation.remoteBaseUrl,
-          installationId: installation.ari,
-          input: { accountId: viewer.accountId, path, body: input.body, ...(input.method ? { method: input.method } : {}) },
-          headers,
-        },
-      );
+      return platform.invokeRemote(installation, { accountId: viewer.accountId, path, body: input.body, ...(input.method ? { method: input.method } : {}) }, headers);
     },
 
     async emitPullRequestEvent(input) {
@@ -353,15 +311,10 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
       if (!installation) throw new Error('signFit needs an installation: install() first');
       return signer.sign(mergeClaims(claimsFor(installation, { kind: 'endpoint', endpointKey: ENDPOINT_KEYS.tick }), claims), fitOptions);
     },
-    rotateSigningKey: (rotateOptions) => signer.rotate(rotateOptions),
-    jwks: () => signer.jwks(),
-    deliveries,
-    idle: () => queue.idle(),
-    pending: () => queue.pending(),
     configure(changes) {
       options = resolveBbForgeOptions(changes, options);
     },
     bearer,
-    close: () => queue.close(),
+    close: () => platform.close(),
   };
 }
