@@ -8,7 +8,8 @@ import type { ReportColumnRow, StoreProvider, SyncBatch, TenantStore } from '../
 import type { WorklogRow } from '../../store/worklog-row.js';
 import { newTenantId, type TenantId } from '../../tenants/tenant.js';
 import type { ResolvedReportQuery } from '../report-model.js';
-import { columnsContent, FIXTURE_ACCOUNTS, FIXTURE_ISSUES, fixtureIssueInfo, fixtureWorklogs, seededRandom } from './engine-fixtures.js';
+import { estimateColumnsBytes } from './columns-byte-size.js';
+import { columnsContent, FIXTURE_ACCOUNTS, FIXTURE_ISSUES, fixtureIssueInfo, fixtureWorklogs, referenceSummary, seededRandom } from './engine-fixtures.js';
 import { observeStoreWrites } from './observe-store-writes.js';
 import { createReportColumnsCache, type ReportColumnsCache } from './report-columns-cache.js';
 import { loadWorklogColumns } from './worklog-columns.js';
@@ -186,5 +187,140 @@ describe('report columns cache over a SQLite store, following writes', () => {
     expect(failing.isTracking(tenant)).toBe(false);
     await cache.close();
     await expect(cache.columnsFor(tenant)).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+  });
+});
+
+describe('report columns cache under a byte budget, with other instances writing', () => {
+  let dataDir: string;
+  let raw: StoreProvider;
+  let caches: ReportColumnsCache[];
+  const byMonth: ResolvedReportQuery = { ...query, groupBy: ['user', 'month'], timeZone: 'Europe/Berlin' };
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'tally-engine-budget-'));
+    raw = createSqliteStoreProvider({ dataDir });
+    caches = [];
+  });
+  afterEach(async () => {
+    for (const cache of caches) await cache.close();
+    await raw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  /** A cache wired the way compose wires it: writes through `stores` reach the loaded columns. */
+  const observedCache = (options: { maxBytes?: number; maxTenants?: number } = {}) => {
+    const tool = instrumented(raw);
+    const cache = createReportColumnsCache({ stores: tool.provider, ...options });
+    caches.push(cache);
+    const stores = observeStoreWrites(raw, cache.applyWrite, { isObserving: cache.isTracking, onDiscard: cache.evict });
+    return { cache, stores, counts: tool.counts };
+  };
+
+  /** Independent truth: the reference summary over every row the store holds now. */
+  const truth = async (stores: StoreProvider, tenantId: TenantId, q: ResolvedReportQuery = byMonth) => {
+    const rows: WorklogRow[] = [];
+    for await (const page of (await stores.open(tenantId)).streamWorklogs(500)) rows.push(...page);
+    return referenceSummary(rows, q, fixtureIssueInfo);
+  };
+
+  /** Three tenants of 3,000, 4,000 and 5,000 rows, and the bytes each one's columns take alone. */
+  const threeTenants = async (stores: StoreProvider) => {
+    const tenants = [newTenantId(), newTenantId(), newTenantId()];
+    const bytes: number[] = [];
+    for (const [i, tenantId] of tenants.entries()) {
+      await (await stores.open(tenantId)).applyBatch(batch({ upserts: fixtureWorklogs(3000 + 1000 * i, 20 + i) }));
+      bytes.push(estimateColumnsBytes(await loadWorklogColumns(await stores.open(tenantId))));
+    }
+    return { tenants, bytes };
+  };
+
+  it('evicts the least recently used tenant beyond the byte budget; it reloads right on its next report', async () => {
+    const { tenants, bytes } = await threeTenants(raw);
+    const [a, b, c] = tenants as [TenantId, TenantId, TenantId];
+    const [bytesA, bytesB, bytesC] = bytes as [number, number, number];
+    // Room for any two (also b once it gained 200 rows), never all three.
+    const maxBytes = 2 * bytesC + 1024;
+    expect(bytesA + bytesB + bytesC).toBeGreaterThan(maxBytes);
+    const { cache, stores, counts } = observedCache({ maxBytes });
+
+    for (const tenantId of [a, b, a, c]) expect((await cache.columnsFor(tenantId)).summarize(byMonth, fixtureIssueInfo)).toEqual(await truth(raw, tenantId));
+    expect([a, b, c].map((tenantId) => cache.isTracking(tenantId))).toEqual([true, false, true]);
+    expect(cache.usage()).toEqual({ tenants: 2, bytes: bytesA + bytesC });
+
+    // b changes while nobody holds its columns; its next report loads it again, with the change.
+    await (await stores.open(b)).applyBatch(batch({ upserts: fixtureWorklogs(200, 9, 50_000), deletions: [{ clientWorklogId: 17, deletedAtMs: Date.UTC(2027, 5, 1) }] }));
+    expect((await cache.columnsFor(b)).summarize(byMonth, fixtureIssueInfo)).toEqual(await truth(raw, b));
+    expect(counts.scans).toBe(4);
+    // Now a is the least recently used: b's load pushed it out.
+    expect([a, b, c].map((tenantId) => cache.isTracking(tenantId))).toEqual([false, true, true]);
+    expect(cache.usage().bytes).toBeLessThanOrEqual(maxBytes);
+  });
+
+  it('counts growth from writes and drops the least recently used tenant when a write outgrows the budget', async () => {
+    const { tenants, bytes } = await threeTenants(raw);
+    const [a, b] = tenants as [TenantId, TenantId];
+    const { cache, stores } = observedCache({ maxBytes: (bytes[0] as number) + (bytes[1] as number) + 1024 });
+    await cache.columnsFor(a);
+    const columnsB = await cache.columnsFor(b);
+    // a is now the least recently used; b's sync adds 20,000 rows and its arrays grow.
+    await (await stores.open(b)).applyBatch(batch({ upserts: fixtureWorklogs(20_000, 4, 100_000) }));
+    expect(cache.isTracking(a)).toBe(false);
+    expect(cache.usage()).toEqual({ tenants: 1, bytes: estimateColumnsBytes(columnsB) });
+    expect(columnsB.summarize(byMonth, fixtureIssueInfo)).toEqual(await truth(raw, b));
+  });
+
+  it('keeps serving a tenant larger than the whole budget, without reloading it', async () => {
+    const { tenants } = await threeTenants(raw);
+    const [a, b] = tenants as [TenantId, TenantId];
+    const { cache, counts } = observedCache({ maxBytes: 4096 });
+    await cache.columnsFor(a);
+    const columnsB = await cache.columnsFor(b);
+    expect(await cache.columnsFor(b)).toBe(columnsB);
+    expect([cache.isTracking(a), cache.isTracking(b)]).toEqual([false, true]);
+    expect(counts.scans).toBe(2);
+  });
+
+  it("sees another instance's writes on the next report, and follows its own without reloading", async () => {
+    const tenant = newTenantId();
+    const { cache, stores, counts } = observedCache({ maxBytes: 64 * 2 ** 20 });
+    await (await stores.open(tenant)).applyBatch(batch({ upserts: fixtureWorklogs(2000, 5) }));
+    const first = await cache.columnsFor(tenant);
+    // A second instance: its own provider and connection on the same database file.
+    const otherInstance = createSqliteStoreProvider({ dataDir });
+    try {
+      await (await otherInstance.open(tenant)).applyBatch(
+        batch({ upserts: [{ ...fixtureWorklogs(1, 5)[0]!, timeSpentSeconds: 7, updatedMs: Date.UTC(2028, 0, 1) }, ...fixtureWorklogs(50, 6, 90_000)], deletions: [{ clientWorklogId: 2, deletedAtMs: Date.UTC(2028, 0, 1) }] }),
+      );
+    } finally {
+      await otherInstance.close();
+    }
+    const second = await cache.columnsFor(tenant);
+    expect(second).not.toBe(first);
+    expect(second.summarize(byMonth, fixtureIssueInfo)).toEqual(await truth(raw, tenant));
+    expect(counts.scans).toBe(2);
+    // This instance's own writes reach the loaded copy in place.
+    await (await stores.open(tenant)).applyBatch(batch({ upserts: fixtureWorklogs(30, 7, 95_000) }));
+    expect(await cache.columnsFor(tenant)).toBe(second);
+    expect(second.summarize(byMonth, fixtureIssueInfo)).toEqual(await truth(raw, tenant));
+    expect(counts.scans).toBe(2);
+  });
+
+  it('treats a store closed and opened again as stale: the new connection cannot tell what it missed', async () => {
+    const tenant = newTenantId();
+    const { cache, stores } = observedCache();
+    await (await stores.open(tenant)).applyBatch(batch({ upserts: fixtureWorklogs(500, 8) }));
+    const first = await cache.columnsFor(tenant);
+    // Closed when idle (as a bounded set of open stores does), then another instance writes.
+    await (await raw.open(tenant)).close();
+    const otherInstance = createSqliteStoreProvider({ dataDir });
+    try {
+      await (await otherInstance.open(tenant)).applyBatch(batch({ upserts: fixtureWorklogs(40, 9, 70_000) }));
+    } finally {
+      await otherInstance.close();
+    }
+    const second = await cache.columnsFor(tenant);
+    expect(second).not.toBe(first);
+    expect(second.size).toBe(540);
+    expect(second.summarize(byMonth, fixtureIssueInfo)).toEqual(await truth(raw, tenant));
   });
 });
