@@ -1,0 +1,204 @@
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isAppError } from '../platform/app-error.js';
+import { newTenantId, type TenantId } from '../tenants/tenant.js';
+import { createOpenStorePool, type OpenStorePool } from './open-store-pool.js';
+import { createSqliteStoreProvider } from './sqlite-store-provider.js';
+import { describeTenantStoreContract, makeWorklog } from './tenant-store.contract.js';
+import type { ReportColumnRow, StoreProvider } from './tenant-store.js';
+
+const makeDataDir = () => mkdtempSync(join(tmpdir(), 'tally-pool-'));
+
+// The whole store contract holds through a pool that can keep a single store open.
+describeTenantStoreContract('sqlite behind an open-store pool of 1', async () => {
+  const dataDir = makeDataDir();
+  const pooled = () => createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 1 });
+  return { provider: pooled(), reopen: async () => pooled(), cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+});
+
+/**
+ * The tenants whose SQLite files this process holds open right now, read from the kernel's own
+ * list of the process's descriptors (`/proc/self/fd`), not from the pool.
+ */
+function tenantsWithOpenFiles(dataDir: string): Set<string> {
+  const tenantsDir = join(dataDir, 'tenants');
+  const open = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    const match = target.startsWith(tenantsDir) ? /(t_[0-9a-f]{24})\.sqlite/.exec(target) : null;
+    if (match) open.add(match[1] as string);
+  }
+  return open;
+}
+
+const rowsOf = (tenantIndex: number, round: number) =>
+  Array.from({ length: 3 }, (_, i) => makeWorklog(tenantIndex * 1000 + round * 10 + i, { accountId: `acc-${tenantIndex}` }));
+
+describe('OpenStorePool', () => {
+  let dataDir: string;
+  let pool: OpenStorePool;
+  let tenants: TenantId[];
+  /** The most tenant files ever seen open at once, and the pool's own most, sampled as the test runs. */
+  let peakFiles: number;
+  let peakPool: number;
+  let sampler: NodeJS.Timeout;
+
+  const sample = () => {
+    peakFiles = Math.max(peakFiles, tenantsWithOpenFiles(dataDir).size);
+    peakPool = Math.max(peakPool, pool.stats().open);
+  };
+
+  /** A provider that samples the descriptors right after every real open, when the count is highest. */
+  const sampling = (provider: StoreProvider): StoreProvider => ({
+    ...provider,
+    kind: provider.kind,
+    async open(tenantId) {
+      const store = await provider.open(tenantId);
+      sample();
+      return store;
+    },
+    destroy: (tenantId) => provider.destroy(tenantId),
+    release: (tenantId) => provider.release(tenantId),
+    close: () => provider.close(),
+  });
+
+  beforeEach(() => {
+    dataDir = makeDataDir();
+    peakFiles = 0;
+    peakPool = 0;
+    pool = createOpenStorePool(sampling(createSqliteStoreProvider({ dataDir })), { maxOpen: 5 });
+    tenants = Array.from({ length: 30 }, () => newTenantId());
+    sampler = setInterval(sample, 1);
+  });
+  afterEach(async () => {
+    clearInterval(sampler);
+    await pool.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves 30 tenants with at most 5 databases open, and every reopened store holds all its data', async () => {
+    const handles = await Promise.all(tenants.map((tenantId) => pool.open(tenantId)));
+    // Three rounds of writes to every tenant at once: each round re-opens stores closed by the last.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(handles.map((store, index) => store.applyBatch({ upserts: rowsOf(index, round), deletions: [], state: { updatedCursorMs: round } })));
+    }
+    for (const [index, store] of handles.entries()) {
+      const expected = [0, 1, 2].flatMap((round) => rowsOf(index, round)).sort((a, b) => a.clientWorklogId - b.clientWorklogId);
+      expect(await store.getWorklogsByIds(expected.map((row) => row.clientWorklogId))).toEqual(expect.arrayContaining(expected));
+      expect(await store.countWorklogs()).toBe(9);
+      expect((await store.getSyncState()).updatedCursorMs).toBe(2);
+    }
+    sample();
+    expect(peakFiles).toBeGreaterThan(0);
+    expect(peakFiles).toBeLessThanOrEqual(5);
+    expect(peakPool).toBeLessThanOrEqual(5);
+    expect(tenantsWithOpenFiles(dataDir).size).toBeLessThanOrEqual(5);
+    expect(pool.stats().evictions).toBeGreaterThanOrEqual(25);
+    // The files themselves, read without the pool: what a restart would find.
+    for (const [index, tenantId] of tenants.entries()) {
+      const db = new Database(join(dataDir, 'tenants', `${tenantId}.sqlite`), { readonly: true });
+      const ids = db.prepare('SELECT client_worklog_id FROM worklogs ORDER BY 1').pluck().all();
+      db.close();
+      expect(ids).toEqual([0, 1, 2].flatMap((round) => rowsOf(index, round).map((row) => row.clientWorklogId)).sort((a, b) => a - b));
+    }
+  });
+
+  it('never closes a store while a call on it is in flight', async () => {
+    const [held, ...others] = tenants as [TenantId, ...TenantId[]];
+    const heldStore = await pool.open(held);
+    await heldStore.applyBatch({ upserts: Array.from({ length: 30 }, (_, i) => makeWorklog(i + 1)), deletions: [] });
+    const pages: ReportColumnRow[][] = [];
+    const scan = heldStore.scanReportColumns(10)[Symbol.asyncIterator]();
+    pages.push((await scan.next()).value as ReportColumnRow[]);
+    // While the scan is between pages, every other tenant is used: 29 stores through 4 free slots.
+    for (const tenantId of others) await (await pool.open(tenantId)).applyBatch({ upserts: [makeWorklog(1)], deletions: [] });
+    expect(tenantsWithOpenFiles(dataDir)).toContain(held);
+    for (let next = await scan.next(); !next.done; next = await scan.next()) pages.push(next.value);
+    expect(pages.flat().map((row) => row[0])).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(peakFiles).toBeLessThanOrEqual(5);
+    // Once the scan is over the held store is idle like any other, and the next newcomer may close it.
+    expect(pool.stats().busy).toBe(0);
+  });
+
+  it('makes a call wait for a slot when every open store is busy, instead of opening a sixth', async () => {
+    const busy = await Promise.all(tenants.slice(0, 5).map(async (tenantId) => {
+      const store = await pool.open(tenantId);
+      await store.applyBatch({ upserts: [makeWorklog(1), makeWorklog(2)], deletions: [] });
+      const scan = store.scanReportColumns(1)[Symbol.asyncIterator]();
+      await scan.next();
+      return scan;
+    }));
+    let sixthDone = false;
+    const sixth = pool.open(tenants[5] as TenantId).then(async (store) => {
+      await store.countWorklogs();
+      sixthDone = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(sixthDone).toBe(false);
+    expect(pool.stats()).toMatchObject({ open: 5, busy: 5, waiting: 1 });
+    expect(tenantsWithOpenFiles(dataDir).size).toBe(5);
+    // Finishing one scan frees its slot.
+    await busy[0]?.return?.();
+    await sixth;
+    expect(sixthDone).toBe(true);
+    for (const scan of busy.slice(1)) await scan.return?.();
+    expect(peakFiles).toBeLessThanOrEqual(5);
+  });
+
+  it('keeps a handle working across the closes that make room, and ends it on destroy', async () => {
+    const [first, ...others] = tenants as [TenantId, ...TenantId[]];
+    const handle = await pool.open(first);
+    await handle.applyBatch({ upserts: [makeWorklog(7)], deletions: [] });
+    for (const tenantId of others.slice(0, 10)) await (await pool.open(tenantId)).countWorklogs();
+    expect(tenantsWithOpenFiles(dataDir)).not.toContain(first);
+    expect(await handle.listWorklogIds()).toEqual([7]);
+    expect(await pool.open(first)).toBe(handle);
+
+    await pool.destroy(first);
+    expect(existsSync(join(dataDir, 'tenants', `${first}.sqlite`))).toBe(false);
+    // An old handle must not re-create a destroyed tenant's database.
+    await expect(handle.countWorklogs()).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+    expect(existsSync(join(dataDir, 'tenants', `${first}.sqlite`))).toBe(false);
+    const fresh = await pool.open(first);
+    expect(fresh).not.toBe(handle);
+    expect(await fresh.countWorklogs()).toBe(0);
+  });
+
+  it("changes othersWriteVersion on another connection's commit and on every re-open, never on its own writes", async () => {
+    const [first, ...others] = tenants as [TenantId, ...TenantId[]];
+    const handle = await pool.open(first);
+    const v0 = await handle.othersWriteVersion?.();
+    await handle.applyBatch({ upserts: [makeWorklog(1)], deletions: [] });
+    expect(await handle.othersWriteVersion?.()).toBe(v0);
+
+    const other = new Database(join(dataDir, 'tenants', `${first}.sqlite`));
+    other.prepare("INSERT INTO sync_state (key, value) VALUES ('x', 'y')").run();
+    other.close();
+    const v1 = await handle.othersWriteVersion?.();
+    expect(v1).not.toBe(v0);
+
+    // Closed to make room, then re-opened: whatever was committed meanwhile could not be seen.
+    for (const tenantId of others.slice(0, 5)) await (await pool.open(tenantId)).countWorklogs();
+    expect(await handle.othersWriteVersion?.()).not.toBe(v1);
+  });
+
+  it('refuses every call once closed', async () => {
+    const handle = await pool.open(tenants[0] as TenantId);
+    await pool.close();
+    await expect(handle.countWorklogs()).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+    await expect(pool.open(tenants[1] as TenantId)).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+    expect(tenantsWithOpenFiles(dataDir).size).toBe(0);
+  });
+
+  it('refuses a maxOpen below 1', () => {
+    expect(() => createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 0 })).toThrow(RangeError);
+  });
+});
