@@ -1,0 +1,300 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../test/support/postgres.js';
+import { createPgKeyLease } from './pgboss-key-lease.js';
+import type { PgBossJobQueue } from './pgboss-job-queue.js';
+import { createTestPgBossQueue } from './pgboss-test-kit.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** [start, end] of each run, to prove two runs of one key never overlapped anywhere. */
+interface Run {
+  key: string;
+  instance: string;
+  startMs: number;
+  endMs: number;
+}
+function overlappingRuns(runs: Run[]): [Run, Run][] {
+  const overlaps: [Run, Run][] = [];
+  for (const a of runs) for (const b of runs) if (a !== b && a.key === b.key && a.startMs < b.endMs && b.startMs < a.endMs && a.startMs <= b.startMs) overlaps.push([a, b]);
+  return overlaps;
+}
+
+describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
+  let database: TestPostgresDatabase;
+  const queues: PgBossJobQueue[] = [];
+  const instance = (concurrency = 2) => {
+    const queue = createTestPgBossQueue(database.url, concurrency);
+    queues.push(queue);
+    return queue;
+  };
+
+  beforeEach(async (context) => {
+    database = await createTestPostgresDatabase();
+    context.onTestFinished(async ({ task }) => {
+      if (task.result?.state === 'fail') console.warn(`Kept the database of a failed pg-boss test: ${database.name}`);
+      else await database.drop();
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(queues.splice(0).map((queue) => queue.stop()));
+  });
+
+  it('never runs two jobs of one key at once on any instance, and a key queued five times while it runs runs once more', async () => {
+    const [a, b] = [instance(), instance()];
+    const runs: Run[] = [];
+    const ranPayloads: string[] = [];
+    for (const [label, queue] of [['a', a], ['b', b]] as const) {
+      const work = async (payload: string) => {
+        const startMs = performance.now();
+        await sleep(40);
+        ranPayloads.push(payload);
+        runs.push({ key: payload.split('/')[0]!, instance: label, startMs, endMs: performance.now() });
+      };
+      queue.register<string>('sync', work);
+      queue.register<string>('webhook', work);
+    }
+    // Six tenants, three kinds of work each, sent from both instances: 36 jobs.
+    for (let t = 0; t < 6; t++) {
+      for (const queue of [a, b]) {
+        queue.enqueue({ kind: 'webhook', key: `t${t}`, priority: 0, payload: `t${t}/webhook` });
+        queue.enqueue({ kind: 'sync', key: `t${t}`, priority: 1, payload: `t${t}/sync-a` });
+        queue.enqueue({ kind: 'sync', key: `t${t}`, priority: 5, payload: `t${t}/sync-b` });
+      }
+    }
+    await Promise.all([a.start(), b.start()]);
+    await a.idle();
+    expect(runs).toHaveLength(36);
+    expect(new Set(runs.map((r) => r.instance))).toEqual(new Set(['a', 'b']));
+    expect(overlappingRuns(runs)).toEqual([]);
+
+    const gate = deferred();
+    let runsOfHeld = 0;
+    a.register<string>('held', async () => {
+      runsOfHeld++;
+      await gate.promise;
+    });
+    b.register<string>('held', async () => {
+      runsOfHeld++;
+      await gate.promise;
+    });
+    a.enqueue({ kind: 'held', key: 'x', priority: 1, payload: 'first', dedupe: 'auto' });
+    await waitFor('the first held job to run', () => runsOfHeld === 1);
+    for (let i = 0; i < 5; i++) (i % 2 ? a : b).enqueue({ kind: 'held', key: 'x', priority: 1, payload: `again ${i}`, dedupe: 'auto' });
+    await sleep(300);
+    expect(runsOfHeld).toBe(1);
+    expect((await a.inspect()).queued).toEqual(['held:x']);
+    gate.resolve();
+    await a.idle();
+    expect(runsOfHeld).toBe(2);
+  });
+
+  it('runs lower priority numbers first and every job without a dedupe value', async () => {
+    const queue = instance(1);
+    const order: string[] = [];
+    queue.register<string>('work', async (name) => {
+      order.push(name);
+    });
+    queue.enqueue({ kind: 'work', key: 'a', priority: 5, payload: 'backfill' });
+    queue.enqueue({ kind: 'work', key: 'b', priority: 1, payload: 'incremental' });
+    queue.enqueue({ kind: 'work', key: 'c', priority: -1, payload: 'purge' });
+    for (const n of [1, 2, 3]) queue.enqueue({ kind: 'work', key: 'd', priority: 0, payload: `hint ${n}` });
+    await sleep(200);
+    await queue.start();
+    await queue.idle();
+    expect(order).toEqual(['purge', 'hint 1', 'hint 2', 'hint 3', 'incremental', 'backfill']);
+  });
+
+  it('aborts a cancelled key’s job on the instance running it and drops its waiting jobs; a job queued after the cancel starts once the aborted one has settled', async () => {
+    const [a, b] = [instance(), instance()];
+    const log: string[] = [];
+    let abortedEndMs = 0;
+    b.register('sync', async (_payload, { signal }) => {
+      log.push('sync started');
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      // The page in hand still commits after the abort.
+      await sleep(300);
+      abortedEndMs = performance.now();
+      log.push('sync stopped');
+    });
+    const purgeStarts: number[] = [];
+    for (const queue of [a, b]) {
+      queue.register('backfill', async () => {
+        log.push('backfill ran');
+      });
+      queue.register('purge', async () => {
+        purgeStarts.push(performance.now());
+        log.push('purge ran');
+      });
+    }
+    await b.start();
+    a.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: null });
+    await waitFor('the sync to start on b', () => log.includes('sync started'));
+    a.enqueue({ kind: 'backfill', key: 't1', priority: 5, payload: null, dedupe: 'auto' });
+    const cancelledAtMs = performance.now();
+    a.cancel('t1');
+    a.enqueue({ kind: 'purge', key: 't1', priority: -1, payload: null, dedupe: 'purge' });
+    await a.start();
+    await a.idle();
+    await b.idle();
+    expect(log).toEqual(['sync started', 'sync stopped', 'purge ran']);
+    // b noticed the cancel at a heartbeat (every 0.5 s here), not at the end of the job.
+    expect(abortedEndMs - cancelledAtMs).toBeLessThan(0.5 * 1000 + 300 + 700);
+    expect(purgeStarts[0]).toBeGreaterThanOrEqual(abortedEndMs);
+  });
+
+  it('releases a running job on stop, after the handler returns, to another instance', async () => {
+    const [a, b] = [instance(), instance()];
+    const log: string[] = [];
+    a.register<number>('sync', async (page, { signal }) => {
+      log.push(`a started at page ${page}`);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      log.push('a committed its page and returned');
+    });
+    b.register<number>('sync', async (page) => {
+      log.push(`b ran from page ${page}`);
+    });
+    a.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: 7 });
+    await a.start();
+    await waitFor('a to run the job', () => log.length === 1);
+    await a.stop();
+    expect(log).toEqual(['a started at page 7', 'a committed its page and returned']);
+    await b.start();
+    await b.idle();
+    expect(log).toEqual(['a started at page 7', 'a committed its page and returned', 'b ran from page 7']);
+  });
+
+  it('fails a job whose handler throws without retrying it, and keeps going', async () => {
+    const queue = instance(1);
+    let attempts = 0;
+    const ran: string[] = [];
+    queue.register('fail', async () => {
+      attempts++;
+      throw new Error('boom');
+    });
+    queue.register<string>('ok', async (name) => {
+      ran.push(name);
+    });
+    queue.enqueue({ kind: 'fail', key: 'x', priority: 1, payload: null });
+    queue.enqueue({ kind: 'ok', key: 'x', priority: 1, payload: 'after' });
+    await queue.start();
+    await queue.idle();
+    await sleep(300);
+    expect(attempts).toBe(1);
+    expect(ran).toEqual(['after']);
+  });
+
+  it('takes over the job of an instance killed with SIGKILL in the middle of it', { timeout: 60_000 }, async () => {
+    const survivor = instance();
+    const ran: string[] = [];
+    survivor.register<string>('hold', async (payload) => {
+      ran.push(payload);
+    });
+    survivor.enqueue({ kind: 'hold', key: 't1', priority: 1, payload: 'full sync of t1' });
+    await waitFor('the job to be queued', async () => (await survivor.inspect()).queued.length === 1);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/jobs/pgboss-worker-fixture.ts', database.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = once(child, 'exit');
+    const lines = createInterface({ input: child.stdout! });
+    const seen: string[] = [];
+    lines.on('line', (line) => seen.push(line));
+    try {
+      await waitFor('the child to start the job', () => seen.includes('started full sync of t1'), 30_000);
+      const lease = createPgKeyLease({ connectionString: database.url });
+      expect(await lease.isHeld('t1')).toBe(true);
+      child.kill('SIGKILL');
+      await exited;
+      // PostgreSQL ends the killed process's session, and with it the key's lease.
+      await waitFor('the lease to be released', async () => !(await lease.isHeld('t1')), 5_000);
+      await lease.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect(ran).toEqual([]);
+    await survivor.start();
+    // Heartbeat deadline (10 s) plus a supervisor pass (1 s) and a poll.
+    await waitFor('the survivor to run the job', () => ran.length === 1, 30_000);
+    expect(ran).toEqual(['full sync of t1']);
+    await survivor.idle();
+    expect(ran).toHaveLength(1);
+  });
+});
+
+describe('the key lease (`tally sync` beside a running server)', () => {
+  let database: TestPostgresDatabase;
+  const closers: (() => Promise<void>)[] = [];
+  beforeEach(async (context) => {
+    database = await createTestPostgresDatabase();
+    context.onTestFinished(async ({ task }) => {
+      await Promise.all(closers.splice(0).map((close) => close()));
+      if (task.result?.state === 'fail') console.warn(`Kept the database of a failed lease test: ${database.name}`);
+      else await database.drop();
+    });
+  });
+
+  it('holds the server’s jobs of a key while a CLI runs under its lease, and makes the CLI wait while a job of the key runs', async () => {
+    const server = createTestPgBossQueue(database.url);
+    closers.push(() => server.stop());
+    const cli = createPgKeyLease({ connectionString: database.url, attemptMs: 100 });
+    closers.push(() => cli.close());
+    const runs: Run[] = [];
+    const record = async (who: string, ms: number) => {
+      const startMs = performance.now();
+      await sleep(ms);
+      runs.push({ key: 't1', instance: who, startMs, endMs: performance.now() });
+    };
+    server.register('sync', () => record('server', 400));
+    await server.start();
+
+    // The CLI first: the server's job waits for the lease.
+    const cliRun = cli.runExclusive('t1', () => record('cli', 500));
+    await waitFor('the CLI to hold the lease', () => cli.isHeld('t1'));
+    server.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: null });
+    await cliRun;
+    await server.idle();
+
+    // The server first: the CLI is told it waits, then runs after the job.
+    server.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: null });
+    await waitFor('the server job to hold the lease', () => cli.isHeld('t1'));
+    let waited = false;
+    await cli.runExclusive('t1', () => record('cli', 100), { onWait: () => (waited = true) });
+    await server.idle();
+
+    expect(runs.map((r) => r.instance)).toEqual(['cli', 'server', 'server', 'cli']);
+    expect(waited).toBe(true);
+    expect(overlappingRuns(runs)).toEqual([]);
+  });
+
+  it('stops waiting when the waiter’s signal aborts, and releases a lease whose work throws', async () => {
+    const lease = createPgKeyLease({ connectionString: database.url, attemptMs: 100 });
+    closers.push(() => lease.close());
+    const gate = deferred();
+    const holding = lease.runExclusive('t1', () => gate.promise);
+    await waitFor('the lease to be held', () => lease.isHeld('t1'));
+    const controller = new AbortController();
+    const waiting = lease.runExclusive('t1', async () => 'ran', { signal: controller.signal });
+    await sleep(150);
+    controller.abort(new Error('operator pressed Ctrl-C'));
+    await expect(waiting).rejects.toThrow('operator pressed Ctrl-C');
+    gate.resolve();
+    await holding;
+    await expect(lease.runExclusive('t1', async () => Promise.reject(new Error('work failed')))).rejects.toThrow('work failed');
+    expect(await lease.isHeld('t1')).toBe(false);
+    expect(await lease.runExclusive('t1', async () => 'ran')).toBe('ran');
+  });
+});

@@ -1,0 +1,251 @@
+import pg from 'pg';
+import { PgBoss, type JobResult, type Job as BossJob } from 'pg-boss';
+import type { Logger } from '../platform/logger.js';
+import type { Job, JobHandler, JobQueue, QueueSnapshot } from './job-queue.js';
+import { createPgKeyLease, type KeyLease, type LeasedWork, type RunExclusiveOptions } from './pgboss-key-lease.js';
+import { queueOptionsOf, resolvePgBossSettings, type PgBossQueueSettings } from './pgboss-settings.js';
+
+/** What a Tally job looks like in pg-boss's `data` column (the key is also the job's `singleton_key`). */
+interface JobEnvelope {
+  kind: string;
+  key: string;
+  /** Absent when the job has no dedupe value (every such job runs). */
+  dedupe?: string;
+  payload: unknown;
+}
+
+/** What {@link createPgBossJobQueue} needs. */
+export interface PgBossJobQueueOptions extends Partial<PgBossQueueSettings> {
+  /** The database the jobs live in (the control database); also the lease's connections. */
+  connectionString: string;
+  /** A pg-boss instance to share (its owner starts and stops it); otherwise the queue creates its own. */
+  boss?: PgBoss;
+  /** Jobs this instance runs at once (each holds one lease connection while it runs). */
+  concurrency: number;
+  logger: Logger;
+}
+
+/** The pg-boss job queue: the {@link JobQueue} port plus what only a shared queue has. */
+export interface PgBossJobQueue extends JobQueue {
+  /** Starts this instance's workers; call once every kind is registered (composition). Enqueueing works before. */
+  start(): Promise<void>;
+  /** Runs `work` under `key`'s lease: never beside a job of that key on any instance (`tally sync`). */
+  runExclusive<T>(key: string, work: LeasedWork<T>, options?: RunExclusiveOptions): Promise<T>;
+  /** The shared queue as every instance sees it: active jobs and waiting ones, next first. */
+  inspect(): Promise<QueueSnapshot>;
+}
+
+/** Why this instance aborted a job it runs: a stop releases it to another instance, a cancel ends it. */
+type LocalAbort = 'stopping' | 'cancelled';
+
+interface RunningHere {
+  kind: string;
+  controller: AbortController;
+  reason?: LocalAbort;
+}
+
+/**
+ * The job queue on pg-boss (v12), shared by every Tally instance on one PostgreSQL database.
+ * All kinds go to one pg-boss queue with the `singleton` policy and the job key as
+ * `singletonKey`: pg-boss's unique index on (queue, key) among active jobs means a key never has
+ * two active jobs on any instance, whatever the kind (a tenant's sync, webhook and purge share it).
+ * Each running job also holds the key's lease ({@link createPgKeyLease}), which `tally sync`
+ * shares and which keeps the next job of a key waiting until a cancelled or taken-over handler
+ * has really settled. Jobs are fetched by priority (Tally's lower number first), then age.
+ *
+ * - A killed instance: its jobs stop heartbeating; after `heartbeatSeconds` pg-boss's supervisor
+ *   (any live instance) moves them to `retry` and another instance runs them (up to `retryLimit`).
+ * - `stop()`: workers stop fetching, running handlers are aborted (the sync commits the page in
+ *   hand and returns) and their jobs are failed into `retry`, released to the other instances.
+ * - `cancel(key)`: pg-boss cancels the key's waiting and active jobs; the instance running the
+ *   active one notices at its next heartbeat (every `heartbeatRefreshSeconds`; at once when it is
+ *   this instance) and aborts it.
+ * - A handler that throws is logged and its job failed for good (no pg-boss retry: retries are the
+ *   handler's decision, as in the in-process queue).
+ * - `dedupe`: the check and the insert run in one transaction under a transaction-scoped advisory
+ *   lock on (kind, key, dedupe), so two instances cannot both queue the same waiting job.
+ */
+export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQueue {
+  const settings = resolvePgBossSettings(options);
+  const { logger } = options;
+  const name = settings.queueName;
+  const ownsBoss = options.boss === undefined;
+  const boss =
+    options.boss ??
+    new PgBoss({
+      connectionString: options.connectionString,
+      schema: settings.schema,
+      application_name: 'tally-jobs',
+      max: settings.bossMaxConnections,
+      // Schedules stay with the control-database scheduler (docs/jobs-on-postgres.md).
+      schedule: false,
+      superviseIntervalSeconds: settings.superviseIntervalSeconds,
+      monitorIntervalSeconds: settings.superviseIntervalSeconds,
+    });
+  if (ownsBoss) {
+    boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
+    boss.on('warning', (warning) => logger.warn({ warning: warning.message }, 'pg-boss warning'));
+  }
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.concurrency + 2, idleTimeoutMillis: 10_000, application_name: 'tally-lease' });
+  pool.on('error', () => undefined);
+  const lease: KeyLease = createPgKeyLease({ pool });
+  const handlers = new Map<string, JobHandler>();
+  const running = new Map<string, RunningHere>();
+  let lastQueued: string[] = [];
+  let ready: Promise<void> | undefined;
+  let started = false;
+  let stopped = false;
+  // Enqueues and cancels run one after another in call order: a purge queued right after
+  // `cancel(key)` must not be cancelled by it (the port's calls are synchronous).
+  let chain: Promise<void> = Promise.resolve();
+  const serially = (what: string, operation: () => Promise<void>) => {
+    chain = chain.then(operation).catch((error: unknown) => logger.error({ err: error, queue: name }, `job queue: ${what} failed`));
+  };
+
+  const ensureReady = () =>
+    (ready ??= (async () => {
+      if (ownsBoss) await boss.start();
+      if (!(await boss.getQueue(name))) await boss.createQueue(name, { policy: 'singleton', ...queueOptionsOf(settings) });
+    })());
+
+  async function sendDeduplicated(job: Job, envelope: JobEnvelope): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query('select pg_advisory_xact_lock(hashtext($1), hashtext($2))', [name, `${job.kind}\n${job.key}\n${job.dedupe}`]);
+      const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
+      const waiting = await boss.findJobs<JobEnvelope>(name, { key: job.key, data: { kind: job.kind, dedupe: job.dedupe }, queued: true, limit: 1, db });
+      if (waiting.length === 0) await boss.send(name, envelope, { singletonKey: job.key, priority: -job.priority, db });
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function cancelStored(key: string): Promise<void> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await boss.findJobs(name, { key, limit: 1000, ...(after ? { after } : {}) });
+      for (const job of page) if (job.state === 'created' || job.state === 'retry' || job.state === 'active') ids.push(job.id);
+      if (page.length < 1000) break;
+      after = page.at(-1)!.id;
+    }
+    if (ids.length > 0) await boss.cancel(name, ids);
+  }
+
+  async function runOne(job: BossJob<JobEnvelope>): Promise<JobResult> {
+    const { kind, key, payload } = job.data;
+    const handler = handlers.get(kind);
+    // Another instance (a rolling upgrade) may know the kind: release the job to it.
+    if (!handler) {
+      logger.error({ kind, key }, 'no handler for job kind on this instance; released');
+      return { id: job.id, status: 'failed', output: { error: 'no handler' } };
+    }
+    const here: RunningHere = { kind, controller: new AbortController() };
+    running.set(key, here);
+    const signal = AbortSignal.any([job.signal, here.controller.signal]);
+    const scoped = logger.child({ job: kind, key });
+    try {
+      await lease.runExclusive(key, (leased) => handler(payload, { signal: leased, logger: scoped }), { signal });
+      return here.reason === 'stopping' ? released(job) : { id: job.id, status: 'completed' };
+    } catch (error) {
+      if (here.reason === 'stopping') return released(job);
+      // Cancelled, or pg-boss took the claim away (heartbeat lapsed): the job is no longer ours.
+      if (signal.aborted) return { id: job.id, status: 'completed' };
+      scoped.error({ err: error }, 'job failed');
+      return { id: job.id, status: 'deadletter', output: { error: 'handler failed' } };
+    } finally {
+      running.delete(key);
+    }
+  }
+  const released = (job: BossJob): JobResult => ({ id: job.id, status: 'failed', output: { error: 'released by a stopping instance' } });
+
+  async function inspect(): Promise<QueueSnapshot> {
+    await ensureReady();
+    // Read-only look at pg-boss's job table (its documented schema): pg-boss's own counts are cached for up to a minute.
+    const { rows } = await boss.getDb().executeSql(
+      `select state, singleton_key as key, data->>'kind' as kind from ${settings.schema}.job
+       where name = $1 and state in ('created', 'retry', 'active') order by priority desc, created_on, id`,
+      [name],
+    );
+    const label = (row: { kind: string; key: string }) => `${row.kind}:${row.key}`;
+    const snapshot = { running: rows.filter((r) => r.state === 'active').map(label), queued: rows.filter((r) => r.state !== 'active').map(label) };
+    lastQueued = snapshot.queued;
+    return snapshot;
+  }
+
+  return {
+    register(kind, handler) {
+      handlers.set(kind, handler as JobHandler);
+    },
+    enqueue(job) {
+      if (stopped) return;
+      const envelope: JobEnvelope = { kind: job.kind, key: job.key, payload: job.payload, ...(job.dedupe !== undefined ? { dedupe: job.dedupe } : {}) };
+      serially('enqueue', async () => {
+        await ensureReady();
+        if (job.dedupe !== undefined) await sendDeduplicated(job, envelope);
+        else await boss.send(name, envelope, { singletonKey: job.key, priority: -job.priority });
+      });
+    },
+    cancel(key) {
+      const here = running.get(key);
+      if (here) {
+        here.reason = 'cancelled';
+        here.controller.abort(new Error('cancelled'));
+      }
+      serially('cancel', async () => {
+        await ensureReady();
+        await cancelStored(key);
+      });
+    },
+    async start() {
+      if (started || stopped) return;
+      started = true;
+      await ensureReady();
+      await boss.work<JobEnvelope>(
+        name,
+        {
+          localConcurrency: options.concurrency,
+          batchSize: 1,
+          perJobResults: true,
+          pollingIntervalSeconds: settings.pollingIntervalSeconds,
+          heartbeatRefreshSeconds: settings.heartbeatRefreshSeconds,
+        },
+        async ([job]) => [await runOne(job!)],
+      );
+    },
+    runExclusive: (key, work, runOptions) => lease.runExclusive(key, work, runOptions),
+    inspect,
+    async idle() {
+      for (;;) {
+        const pending = chain;
+        await pending;
+        if (pending !== chain) continue;
+        if (stopped) return;
+        const { running: active, queued } = await inspect();
+        if (active.length === 0 && queued.length === 0 && running.size === 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    snapshot() {
+      return { running: [...running].map(([key, r]) => `${r.kind}:${key}`), queued: lastQueued };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const here of running.values()) {
+        here.reason ??= 'stopping';
+        here.controller.abort(new Error('queue stopped'));
+      }
+      if (started) await boss.offWork(name, { wait: true });
+      await chain;
+      if (ownsBoss && ready) await boss.stop({ graceful: true, timeout: settings.stopTimeoutMs });
+      await lease.close();
+      await pool.end();
+    },
+  };
+}
