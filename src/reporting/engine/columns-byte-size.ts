@@ -6,16 +6,17 @@ import type { ColumnArrays } from './column-arrays.js';
  * `process.memoryUsage().arrayBuffers` grows by). The dictionaries are JavaScript objects on V8's
  * heap, whose sizes no API reports; they are estimated from V8's layouts on 64-bit Node
  * (no pointer compression in Node's builds): calibrated against `process.memoryUsage()` in
- * columns-byte-size.test.ts, which holds the whole estimate within 15% of the measured growth.
+ * columns-byte-size.test.ts, which holds the whole estimate within 15% of the measured growth
+ * (measured: 0.97–1.03×, docs/report-memory.md).
  */
 
 /** One element of a JS array: a tagged pointer or small integer. */
 const ARRAY_SLOT_BYTES = 8;
 /**
- * One entry of a `Map` (V8's OrderedHashMap: key, value and chain words plus half a bucket), times
- * the 1–2× spare capacity a table carries after doubling: ~1.5 × 28 bytes.
+ * One entry of a `Map` (V8's OrderedHashMap: key, value and chain words plus half a bucket, 28
+ * bytes), times the 1–2× spare capacity a table carries after doubling: measured 1.3–1.75×.
  */
-const MAP_ENTRY_BYTES = 42;
+const MAP_ENTRY_BYTES = 48;
 /** A sequential one-byte string's header (map, hash, length), before its characters. */
 const STRING_HEADER_BYTES = 16;
 /** A WorklogColumns' fixed cost: the object, its Maps and arrays when empty. */
