@@ -133,6 +133,18 @@ describe('in-memory metrics registry', () => {
     expect(() => parseExposition(histogram(3, 4))).toThrow(/_count/);
   });
 
+  it('shows an unlabeled metric as zero before its first use', async () => {
+    const registry = createInMemoryMetricsRegistry();
+    registry.counter({ name: 'tally_test_runs_total', help: 'x' });
+    registry.histogram({ name: 'tally_test_seconds', help: 'x', buckets: [1] });
+    registry.counter({ name: 'tally_test_labelled_total', help: 'x', labelNames: ['kind'] });
+    const parsed = parseExposition(await registry.render());
+    expect(family(parsed, 'tally_test_runs_total').samples.map((s) => s.value)).toEqual([0]);
+    expect(family(parsed, 'tally_test_seconds').samples.map((s) => [s.name, s.value])).toEqual([['tally_test_seconds_bucket', 0], ['tally_test_seconds_bucket', 0], ['tally_test_seconds_sum', 0], ['tally_test_seconds_count', 0]]);
+    // A labelled one has no series until a label set is used: its values are not known in advance.
+    expect(family(parsed, 'tally_test_labelled_total').samples).toEqual([]);
+  });
+
   it('announces text format 0.0.4', () => {
     expect(createInMemoryMetricsRegistry().contentType).toBe(PROMETHEUS_TEXT_CONTENT_TYPE);
     expect(PROMETHEUS_TEXT_CONTENT_TYPE).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -120,6 +120,8 @@ export function createInMemoryMetricsRegistry(options: { onCollectError?: (error
     }
     const family: Family = { kind, name: spec.name, help: spec.help, labelNames, series: new Map(), ...(buckets ? { buckets: [...buckets] } : {}) };
     families.set(spec.name, family);
+    // An unlabeled metric exists from the start (0), as prom-client's do: a dashboard shows 0, not a gap.
+    if (labelNames.length === 0) seriesOf(family, undefined);
     return family;
   }
 
