@@ -92,6 +92,13 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
   const handlers = new Map<string, JobHandler>();
   const running = new Map<string, RunningHere>();
   let lastQueued: string[] = [];
+  const workerIds: string[] = [];
+  // A pg-boss worker waits a polling interval after every job, even with more waiting (batchSize
+  // 1 never bursts): short jobs (webhooks) would run one per interval per slot. Waking the
+  // workers when a job ends lets a backlog drain at the speed of the jobs.
+  const wakeWorkers = () => {
+    for (const id of workerIds) boss.notifyWorker(id);
+  };
   let ready: Promise<void> | undefined;
   let started = false;
   let stopped = false;
@@ -206,17 +213,23 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
       if (started || stopped) return;
       started = true;
       await ensureReady();
-      await boss.work<JobEnvelope>(
-        name,
-        {
-          localConcurrency: options.concurrency,
-          batchSize: 1,
-          perJobResults: true,
-          pollingIntervalSeconds: settings.pollingIntervalSeconds,
-          heartbeatRefreshSeconds: settings.heartbeatRefreshSeconds,
-        },
-        async ([job]) => [await runOne(job!)],
-      );
+      // One work() per slot rather than localConcurrency: each call's id can be woken with
+      // notifyWorker (see wakeWorkers), which pg-boss offers per worker id only.
+      for (let slot = 0; slot < options.concurrency; slot++) {
+        workerIds.push(
+          await boss.work<JobEnvelope>(
+            name,
+            { batchSize: 1, perJobResults: true, pollingIntervalSeconds: settings.pollingIntervalSeconds, heartbeatRefreshSeconds: settings.heartbeatRefreshSeconds },
+            async ([job]) => {
+              try {
+                return [await runOne(job!)];
+              } finally {
+                wakeWorkers();
+              }
+            },
+          ),
+        );
+      }
     },
     runExclusive: (key, work, runOptions) => lease.runExclusive(key, work, runOptions),
     inspect,
