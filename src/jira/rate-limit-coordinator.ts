@@ -5,6 +5,7 @@ import type { Sleep } from './sleep.js';
 import { backoffDelayMs, clampDelayMs } from './backoff.js';
 import { HourlyPointsPool, nextUtcHourMs, utcHourStartMs } from './hourly-points-pool.js';
 import { parseRateLimitHeaders, type RateLimitHeaders } from './rate-limit-headers.js';
+import { createSharedPointsAccount, type SharedPointsOptions } from './shared-points-account.js';
 
 /** What a call waits for before it goes. */
 export interface AcquireRequest {
@@ -13,6 +14,11 @@ export interface AcquireRequest {
   endpoint: string;
   priority: CallPriority;
   signal?: AbortSignal;
+  /**
+   * The most this call can cost (1 + the page size it asks for), when the caller knows. Only a
+   * shared ledger uses it: the call holds that much of the app's hour until it is answered.
+   */
+  maxPoints?: number;
 }
 
 /** What one response said, for {@link RateLimitCoordinator.record}. */
@@ -49,6 +55,15 @@ export interface RateLimitCoordinator {
   snapshot(): RateLimitSnapshot;
 }
 
+/**
+ * The coordinator as its factory returns it: with `close`, for the composition root only (wrappers
+ * such as the metrics decorator pass calls through and need not know about it).
+ */
+export interface OwnedRateLimitCoordinator extends RateLimitCoordinator {
+  /** Gives the shared ledger back the points this instance reserved and did not use, and waits for its writes (nothing to do without one). Idempotent. */
+  close(): Promise<void>;
+}
+
 /** Options of {@link createRateLimitCoordinator}. */
 export interface RateLimitCoordinatorOptions {
   clock: Clock;
@@ -58,6 +73,13 @@ export interface RateLimitCoordinatorOptions {
   /** Share of the hour's points `backfill` calls leave to incremental syncs. */
   backfillReserveShare?: number;
   random?: () => number;
+  /**
+   * The points ledger several instances share (issue 14; docs/shared-points.md). With one, every
+   * call first holds points from it, so the instances together never spend more than the hour's
+   * quota, and a quota 429 any of them meets pauses them all. Without one (a single instance),
+   * Tally's estimate never stops an incremental call: Jira's 429s do.
+   */
+  sharedPoints?: SharedPointsOptions;
 }
 
 /** Longest pause a `Retry-After` may impose on one endpoint; larger values are clamped (security-and-reliability.md §5.2 E2). */
@@ -81,7 +103,7 @@ interface EndpointState {
  * less than `backfillReserveShare` is left and incremental syncs keep working. Waiting is bounded
  * by the pauses; it never spins.
  */
-export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions): RateLimitCoordinator {
+export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions): OwnedRateLimitCoordinator {
   const { clock, sleep, random = Math.random } = options;
   const reserveShare = options.backfillReserveShare ?? 0.2;
   const globalPool = new HourlyPointsPool(options.pointsPerHour ?? 65_000, clock.nowMs());
@@ -92,6 +114,7 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
   const tenantPausedUntilMs = new Map<string, number>();
   const endpoints = new Map<string, EndpointState>();
   const endpointKey = (tenantId: string, endpoint: string) => `${tenantId} ${endpoint}`;
+  const shared = options.sharedPoints && createSharedPointsAccount({ ...options.sharedPoints, clock, pointsPerHour: globalPool.limit, backfillReserveShare: reserveShare });
 
   function roll(nowMs: number): void {
     globalPool.roll(nowMs);
@@ -109,7 +132,7 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
   }
 
   function resumeAtMs(tenantId: string, endpoint: string, priority: CallPriority, nowMs: number): number {
-    let until = Math.max(appPausedUntilMs, tenantPausedUntilMs.get(tenantId) ?? 0, endpoints.get(endpointKey(tenantId, endpoint))?.pausedUntilMs ?? 0);
+    let until = Math.max(appPausedUntilMs, shared?.appPausedUntilMs() ?? 0, tenantPausedUntilMs.get(tenantId) ?? 0, endpoints.get(endpointKey(tenantId, endpoint))?.pausedUntilMs ?? 0);
     if (priority === 'backfill' && belowReserve(tenantId)) until = Math.max(until, nextUtcHourMs(nowMs));
     return until;
   }
@@ -128,18 +151,24 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
     return sane ?? nextUtcHourMs(nowMs);
   }
 
+  /** Takes Jira's word for a pool's points left; the app's pool also raises the shared ledger to match. */
+  function report(pool: HourlyPointsPool, remaining: number): void {
+    pool.report(remaining);
+    if (pool === globalPool) shared?.noteRemaining(remaining);
+  }
+
   function learnQuota(tenantId: string, info: RateLimitHeaders, status: number, nowMs: number): void {
     for (const policy of info.policies) {
       const pool = policy.name === 'global-app-quota' ? globalPool : policy.name === 'tenant-app-quota' ? tenantPool(tenantId, nowMs, policy.quota ?? globalPool.limit) : undefined;
       if (!pool) continue;
       if (policy.quota !== undefined && policy.quota > 0) pool.limit = policy.quota;
-      if (policy.remaining !== undefined) pool.report(policy.remaining);
+      if (policy.remaining !== undefined) report(pool, policy.remaining);
     }
     const namesBurst = info.policies.some((policy) => policy.name === 'jira-burst-based');
     const gaveR = info.policies.some((policy) => policy.remaining !== undefined);
-    if (status !== 429 && !namesBurst && !gaveR && info.remaining !== undefined) globalPool.report(info.remaining);
+    if (status !== 429 && !namesBurst && !gaveR && info.remaining !== undefined) report(globalPool, info.remaining);
     // "X-RateLimit-NearLimit: true when less than 20% of capacity remains" (§3).
-    if (info.nearLimit && !gaveR) globalPool.report(Math.min(globalPool.remaining(), Math.floor(0.2 * globalPool.limit)));
+    if (info.nearLimit && !gaveR) report(globalPool, Math.min(globalPool.remaining(), Math.floor(0.2 * globalPool.limit)));
   }
 
   function pauseEndpoint(key: string, untilMs: number, gatewayStreak: number): number {
@@ -156,8 +185,9 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
     switch (info.reason) {
       case 'jira-quota-global-based':
         // "All requests are denied until the next hourly reset" (§3): pause every call of the app.
-        globalPool.report(0);
+        report(globalPool, 0);
         appPausedUntilMs = Math.max(appPausedUntilMs, quotaResumeAtMs(info, nowMs));
+        shared?.pauseApp(appPausedUntilMs);
         return;
       case 'jira-quota-tenant-based':
         tenantPool(tenantId, nowMs, globalPool.limit).report(0);
@@ -178,14 +208,21 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
   }
 
   return {
-    async acquire({ tenantId, endpoint, priority, signal }) {
+    async acquire({ tenantId, endpoint, priority, signal, maxPoints }) {
       for (;;) {
         signal?.throwIfAborted();
         const nowMs = clock.nowMs();
         roll(nowMs);
         const until = resumeAtMs(tenantId, endpoint, priority, nowMs);
-        if (until <= nowMs) return;
-        await sleep(until - nowMs, signal);
+        if (until > nowMs) {
+          await sleep(until - nowMs, signal);
+          continue;
+        }
+        if (!shared) return;
+        // Pauses first, then the shared budget: a paused call holds no points.
+        const admission = await shared.admit({ tenantId, endpoint, priority, maxPoints });
+        if (admission.admitted) return;
+        await sleep(Math.max(0, admission.retryAtMs - clock.nowMs()), signal);
       }
     },
 
@@ -194,6 +231,7 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
       roll(nowMs);
       const info = parseRateLimitHeaders(headers, nowMs);
       globalPool.spend(pointsEstimate);
+      shared?.settle({ tenantId, endpoint, points: pointsEstimate });
       tenantPools.get(tenantId)?.spend(pointsEstimate);
       spentByTenant.set(tenantId, (spentByTenant.get(tenantId) ?? 0) + Math.max(0, pointsEstimate));
       learnQuota(tenantId, info, status, nowMs);
@@ -213,13 +251,15 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
       const active = (entries: Iterable<[string, number]>) => Object.fromEntries([...entries].filter(([, until]) => until > nowMs));
       return {
         hourStartMs: utcHourStartMs(nowMs),
-        appPausedUntilMs: appPausedUntilMs > nowMs ? appPausedUntilMs : undefined,
+        appPausedUntilMs: Math.max(appPausedUntilMs, shared?.appPausedUntilMs() ?? 0) > nowMs ? Math.max(appPausedUntilMs, shared?.appPausedUntilMs() ?? 0) : undefined,
         tenantPausedUntilMs: active(tenantPausedUntilMs),
         endpointPausedUntilMs: active([...endpoints].map(([key, state]) => [key, state.pausedUntilMs] as [string, number])),
         pointsPerHour: globalPool.limit,
-        remainingPointsEstimate: globalPool.remaining(),
+        remainingPointsEstimate: Math.min(globalPool.remaining(), shared?.remainingEstimate() ?? Number.POSITIVE_INFINITY),
         pointsSpentByTenant: Object.fromEntries(spentByTenant),
       };
     },
+
+    close: async () => shared?.close(),
   };
 }

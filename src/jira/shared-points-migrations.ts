@@ -2,11 +2,14 @@ import type { Kysely, Migration } from 'kysely';
 import type { DatabaseCatalogue } from '../privacy/data-statement/field-catalogue.js';
 import type { OwnedMigrations } from '../tenants/control-db.js';
 
-/** The ledger's tables in the control database, for `Kysely<…>` (see {@link createSqlPointsLedger}). */
-export interface JiraPointsTables {
+/**
+ * The ledger's tables in the control database, for `Kysely<…>` (see `createSqlPointsLedger`). A
+ * type alias, not an interface: `Kysely.withTables<T>()` wants an index-signature-compatible type.
+ */
+export type JiraPointsTables = {
   jira_points_hours: { hour_start_ms: number; quota: number; spent: number };
   jira_points_pause: { scope: string; paused_until_ms: number };
-}
+};
 
 /**
  * `jira-points/001_ledger`: the app's points per UTC hour and the app-wide quota pause, shared by
