@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { AppError } from '../../platform/app-error.js';
-import { normaliseInstallationId } from './installation-id.js';
 import {
   createSignedInvocationTokenCheck,
   invocationTokenRefused as invalid,
@@ -136,14 +135,8 @@ export function createBitbucketInvocationTokenVerifier(deps: BitbucketInvocation
 
   return {
     async verify(token) {
-      const payload = await signed.verifiedPayload(token);
-      const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) throw invalid(`claims unreadable (${claims.error.issues.map((issue) => issue.path.join('.')).join(', ')})`);
-      const { app, context, principal } = claims.data;
-      if (app.id !== deps.appId) throw invalid('app.id is not this app');
-      const installationId = normaliseInstallationId(app.installationId);
-      if (!installationId) throw invalid('app.installationId is not an installation id');
-      if (app.installation.id !== undefined && normaliseInstallationId(app.installation.id) !== installationId) throw invalid('app.installation.id disagrees with app.installationId');
+      const { claims, installationId } = await signed.verifiedClaims(token, claimsSchema);
+      const { app, context, principal } = claims;
       const bitbucket = app.installation.contexts.filter((entry) => entry.name === BITBUCKET_CONTEXT);
       if (bitbucket.length !== 1) throw invalid('not a Bitbucket installation (one bitbucket context expected)');
       // A Jira or Confluence site in the same token would make "the workspace" ambiguous for the routes.

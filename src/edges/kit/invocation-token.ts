@@ -69,6 +69,11 @@ export interface InvocationTokenVerifierDeps extends SignedInvocationTokenDeps {
   allowedApiHosts: readonly string[];
 }
 
+/** The claims every Forge product's token carries about the app and its installation. */
+export interface InstallationClaims {
+  app: { id: string; installationId: string; installation?: { id?: string | undefined } | undefined };
+}
+
 /**
  * Checks a token's signature and envelope (everything before a claim is trusted) and returns its
  * payload, still to be read by the product's own claims schema.
@@ -76,6 +81,13 @@ export interface InvocationTokenVerifierDeps extends SignedInvocationTokenDeps {
 export interface SignedInvocationTokenCheck {
   /** The verified payload; throws `AUTH_INVALID` (401) or `FORGE_KEYS_UNAVAILABLE` (503) as {@link InvocationTokenVerifier.verify}. */
   verifiedPayload(token: string): Promise<unknown>;
+  /**
+   * The verified payload read by the product's claims `schema`, then what every product's token
+   * must agree on: `app.id` is this app, and `app.installationId` (and `app.installation.id` when
+   * present) one installation, returned normalised. Throws as {@link verifiedPayload}, and
+   * `AUTH_INVALID` when the claims do not read or agree.
+   */
+  verifiedClaims<T extends InstallationClaims>(token: string, schema: z.ZodType<T>): Promise<{ claims: T; installationId: string }>;
 }
 
 const MAX_TOKEN_CHARS = 16 * 1024;
@@ -200,42 +212,54 @@ export function createSignedInvocationTokenCheck(deps: SignedInvocationTokenDeps
     return keySet;
   }
 
+  async function verifiedPayload(token: string): Promise<unknown> {
+    if (token.length > MAX_TOKEN_CHARS) throw invalid('too long');
+    if (token.split('.').length !== 3) throw invalid('not a compact JWS');
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let unverified: ReturnType<typeof decodeJwt>;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch (error) {
+      throw new AppError('AUTH_INVALID', 'Forge invocation token refused: not a compact JWS', { cause: error });
+    }
+    if (header.alg !== 'RS256') throw invalid('algorithm is not RS256');
+    if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw invalid('no usable key id');
+    if (unverified.icLabel !== undefined) {
+      if (typeof unverified.icLabel !== 'string' || !IC_LABEL.test(unverified.icLabel)) throw invalid('malformed icLabel');
+      // An Isolated Cloud token is signed by that cloud's keys, whose JWKS URL comes from a template
+      // Atlassian hands out at IC onboarding; Tally has none configured, so it cannot verify one.
+      throw invalid('Isolated Cloud tokens are not accepted');
+    }
+    const keys = await keysFor(header.kid);
+    if (!keys.kids.has(header.kid)) throw invalid('unknown signing key');
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, keys.getKey, {
+        algorithms: ['RS256'],
+        issuer: FIT_ISSUER,
+        audience: deps.appId,
+        clockTolerance: leewaySeconds,
+        currentDate: new Date(deps.clock.nowMs()),
+        requiredClaims: ['exp'],
+      }));
+    } catch (error) {
+      throw new AppError('AUTH_INVALID', `Forge invocation token refused: ${reasonOf(error)}`, { cause: error });
+    }
+    return payload;
+  }
+
   return {
-    async verifiedPayload(token) {
-      if (token.length > MAX_TOKEN_CHARS) throw invalid('too long');
-      if (token.split('.').length !== 3) throw invalid('not a compact JWS');
-      let header: ReturnType<typeof decodeProtectedHeader>;
-      let unverified: ReturnType<typeof decodeJwt>;
-      try {
-        header = decodeProtectedHeader(token);
-        unverified = decodeJwt(token);
-      } catch (error) {
-        throw new AppError('AUTH_INVALID', 'Forge invocation token refused: not a compact JWS', { cause: error });
-      }
-      if (header.alg !== 'RS256') throw invalid('algorithm is not RS256');
-      if (typeof header.kid !== 'string' || !KID.test(header.kid)) throw invalid('no usable key id');
-      if (unverified.icLabel !== undefined) {
-        if (typeof unverified.icLabel !== 'string' || !IC_LABEL.test(unverified.icLabel)) throw invalid('malformed icLabel');
-        // An Isolated Cloud token is signed by that cloud's keys, whose JWKS URL comes from a template
-        // Atlassian hands out at IC onboarding; Tally has none configured, so it cannot verify one.
-        throw invalid('Isolated Cloud tokens are not accepted');
-      }
-      const keys = await keysFor(header.kid);
-      if (!keys.kids.has(header.kid)) throw invalid('unknown signing key');
-      let payload: unknown;
-      try {
-        ({ payload } = await jwtVerify(token, keys.getKey, {
-          algorithms: ['RS256'],
-          issuer: FIT_ISSUER,
-          audience: deps.appId,
-          clockTolerance: leewaySeconds,
-          currentDate: new Date(deps.clock.nowMs()),
-          requiredClaims: ['exp'],
-        }));
-      } catch (error) {
-        throw new AppError('AUTH_INVALID', `Forge invocation token refused: ${reasonOf(error)}`, { cause: error });
-      }
-      return payload;
+    verifiedPayload,
+    async verifiedClaims(token, schema) {
+      const parsed = schema.safeParse(await verifiedPayload(token));
+      if (!parsed.success) throw invalid(`claims unreadable (${parsed.error.issues.map((issue) => issue.path.join('.')).join(', ')})`);
+      const claims = parsed.data;
+      if (claims.app.id !== deps.appId) throw invalid('app.id is not this app');
+      const installationId = normaliseInstallationId(claims.app.installationId);
+      if (!installationId) throw invalid('app.installationId is not an installation id');
+      if (claims.app.installation?.id !== undefined && normaliseInstallationId(claims.app.installation.id) !== installationId) throw invalid('app.installation.id disagrees with app.installationId');
+      return { claims, installationId };
     },
   };
 }
@@ -264,14 +288,8 @@ export function createInvocationTokenVerifier(deps: InvocationTokenVerifierDeps)
 
   return {
     async verify(token) {
-      const payload = await signed.verifiedPayload(token);
-      const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) throw invalid(`claims unreadable (${claims.error.issues.map((issue) => issue.path.join('.')).join(', ')})`);
-      const { app, context, principal } = claims.data;
-      if (app.id !== deps.appId) throw invalid('app.id is not this app');
-      const installationId = normaliseInstallationId(app.installationId);
-      if (!installationId) throw invalid('app.installationId is not an installation id');
-      if (app.installation?.id !== undefined && normaliseInstallationId(app.installation.id) !== installationId) throw invalid('app.installation.id disagrees with app.installationId');
+      const { claims, installationId } = await signed.verifiedClaims(token, claimsSchema);
+      const { app, context, principal } = claims;
       const { apiBaseUrl, cloudId } = checkApiBaseUrl(app.apiBaseUrl);
       const siteContexts = (app.installation?.contexts ?? []).filter((entry) => entry.cloudId !== undefined && entry.name !== 'bitbucket');
       if (siteContexts.length > 0 && !siteContexts.some((entry) => entry.cloudId?.toLowerCase() === cloudId)) throw invalid('app.installation.contexts name another site than apiBaseUrl');
