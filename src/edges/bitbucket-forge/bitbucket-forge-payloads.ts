@@ -1,6 +1,7 @@
 import { AppError } from '../../platform/app-error.js';
 import type { BitbucketForgeInvocation } from '../kit/bitbucket-invocation-token.js';
 import { normaliseBitbucketUuid } from '../kit/bitbucket-invocation-token.js';
+import { isJsonObject, type JsonObject } from '../kit/forge-delivery-body.js';
 import { normaliseInstallationId } from '../kit/installation-id.js';
 
 /*
@@ -9,17 +10,8 @@ import { normaliseInstallationId } from '../kit/installation-id.js';
  * installation or workspace than the token is refused before anything is written.
  */
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The event inside a delivery: `body.payload` when Forge nested it, the body itself otherwise. */
-export function unwrapDelivery(body: unknown): JsonObject {
-  if (!isObject(body)) return {};
-  return isObject(body.payload) ? body.payload : body;
-}
+// The envelope and the lifecycle events are every Forge remote's (kit/forge-delivery-body.ts).
+export { lifecycleEventOf, unwrapDelivery } from '../kit/forge-delivery-body.js';
 
 /** `ari:cloud:bitbucket::workspace/<uuid>` (the lifecycle `context`, unverified form) → the uuid. */
 function workspaceOfAri(value: string): string | undefined {
@@ -42,24 +34,15 @@ export function assertSameInstallation(event: JsonObject, invocation: BitbucketF
     const named = event.context.startsWith('ari:cloud:bitbucket::workspace/') ? workspaceOfAri(event.context) : normaliseBitbucketUuid(event.context);
     if (named !== undefined || event.context.startsWith('ari:cloud:bitbucket::workspace/')) workspaces.push(named);
   }
-  if (isObject(event.context) && event.context.workspaceId !== undefined) workspaces.push(normaliseBitbucketUuid(event.context.workspaceId));
+  if (isJsonObject(event.context) && event.context.workspaceId !== undefined) workspaces.push(normaliseBitbucketUuid(event.context.workspaceId));
   if (event.workspaceId !== undefined) workspaces.push(normaliseBitbucketUuid(event.workspaceId));
-  if (isObject(event.workspace) && event.workspace.uuid !== undefined) workspaces.push(normaliseBitbucketUuid(event.workspace.uuid));
+  if (isJsonObject(event.workspace) && event.workspace.uuid !== undefined) workspaces.push(normaliseBitbucketUuid(event.workspace.uuid));
   for (const named of installations) {
     if (normaliseInstallationId(named) !== invocation.installationId) throw new AppError('AUTH_INVALID', 'The invocation token belongs to another installation than the body names');
   }
   for (const named of workspaces) {
     if (named !== invocation.workspaceId) throw new AppError('AUTH_INVALID', 'The invocation token belongs to another workspace than the body names');
   }
-}
-
-/** The lifecycle events Tally registers an installation on. */
-export const LIFECYCLE_EVENTS = ['avi:forge:installed:app', 'avi:forge:upgraded:app'] as const;
-export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
-
-/** The lifecycle event type of a delivery, or undefined for one Tally does not act on. */
-export function lifecycleEventOf(event: JsonObject): LifecycleEvent | undefined {
-  return (LIFECYCLE_EVENTS as readonly unknown[]).includes(event.eventType) ? (event.eventType as LifecycleEvent) : undefined;
 }
 
 const ACCOUNT_ID = /^[A-Za-z0-9:_-]{1,128}$/;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../platform/app-error.js';
 import type { TenantEventMap } from '../../tenants/tenant-events.js';
+import { isJsonObject, type JsonObject } from '../kit/forge-delivery-body.js';
 import { cloudIdOfSiteAri, normaliseInstallationId } from '../kit/installation-id.js';
 import type { ForgeInvocation } from '../kit/invocation-token.js';
 
@@ -11,17 +12,8 @@ import type { ForgeInvocation } from '../kit/invocation-token.js';
  * a body that names another installation or site than the token is refused.
  */
 
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The event inside a delivery: `body.payload` when Forge nested it, the body itself otherwise. */
-export function unwrapDelivery(body: unknown): JsonObject {
-  if (!isObject(body)) return {};
-  return isObject(body.payload) ? body.payload : body;
-}
+// The envelope and the lifecycle events are every Forge remote's (kit/forge-delivery-body.ts).
+export { lifecycleEventOf, unwrapDelivery } from '../kit/forge-delivery-body.js';
 
 /** The installation ids and cloud ids a delivery names, wherever Forge may put them. */
 function namedIds(event: JsonObject): { installations: unknown[]; clouds: unknown[] } {
@@ -30,9 +22,9 @@ function namedIds(event: JsonObject): { installations: unknown[]; clouds: unknow
   // Lifecycle events: `id` is the installation's bare uuid, `context` the site's ARI.
   if (event.id !== undefined && typeof event.eventType === 'string' && event.eventType.startsWith('avi:forge:')) installations.push(event.id);
   if (event.installationId !== undefined) installations.push(event.installationId);
-  if (isObject(event.installation) && event.installation.id !== undefined) installations.push(event.installation.id);
+  if (isJsonObject(event.installation) && event.installation.id !== undefined) installations.push(event.installation.id);
   if (typeof event.context === 'string') clouds.push(cloudIdOfSiteAri(event.context) ?? event.context);
-  if (isObject(event.context) && event.context.cloudId !== undefined) clouds.push(event.context.cloudId);
+  if (isJsonObject(event.context) && event.context.cloudId !== undefined) clouds.push(event.context.cloudId);
   if (event.cloudId !== undefined) clouds.push(event.cloudId);
   return { installations, clouds };
 }
@@ -49,15 +41,6 @@ export function assertSameInstallation(event: JsonObject, invocation: ForgeInvoc
   for (const named of clouds) {
     if (typeof named !== 'string' || named.toLowerCase() !== invocation.cloudId) throw new AppError('AUTH_INVALID', 'The invocation token belongs to another site than the body names');
   }
-}
-
-/** The Forge lifecycle events Tally registers a tenant on. */
-export const LIFECYCLE_EVENTS = ['avi:forge:installed:app', 'avi:forge:upgraded:app'] as const;
-export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
-
-/** The lifecycle event type of a delivery, or undefined for one Tally does not act on. */
-export function lifecycleEventOf(event: JsonObject): LifecycleEvent | undefined {
-  return (LIFECYCLE_EVENTS as readonly unknown[]).includes(event.eventType) ? (event.eventType as LifecycleEvent) : undefined;
 }
 
 const numericId = z.union([z.string().regex(/^\d{1,19}$/), z.number().int().nonnegative()]).transform(String);
