@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../test/support/postgres.js';
 import { createPgKeyLease } from './pgboss-key-lease.js';
@@ -178,6 +179,32 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
     await b.start();
     await b.idle();
     expect(log).toEqual(['a started at page 7', 'a committed its page and returned', 'b ran from page 7']);
+  });
+
+  it('aborts a job whose lease connection is lost and runs it again', async () => {
+    const queue = instance(1);
+    const log: string[] = [];
+    queue.register<string>('sync', async (payload, { signal }) => {
+      if (log.length === 0) {
+        log.push(`started ${payload}`);
+        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        log.push('aborted');
+        return;
+      }
+      log.push(`ran ${payload} again`);
+    });
+    queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: 't1' });
+    await queue.start();
+    await waitFor('the job to start', () => log.length === 1);
+    const admin = createPgKeyLease({ connectionString: database.url });
+    // The session holding the key's advisory lock, ended the way a failover or an operator would.
+    const terminator = new pg.Pool({ connectionString: database.url, max: 1 });
+    await terminator.query(`select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and granted and objsubid = 2 and pid <> pg_backend_pid()`);
+    await terminator.end();
+    await queue.idle();
+    expect(log).toEqual(['started t1', 'aborted', 'ran t1 again']);
+    expect(await admin.isHeld('t1')).toBe(false);
+    await admin.close();
   });
 
   it('fails a job whose handler throws without retrying it, and keeps going', async () => {

@@ -35,8 +35,11 @@ export interface PgBossJobQueue extends JobQueue {
   inspect(): Promise<QueueSnapshot>;
 }
 
-/** Why this instance aborted a job it runs: a stop releases it to another instance, a cancel ends it. */
-type LocalAbort = 'stopping' | 'cancelled';
+/**
+ * Why a job running here was aborted: a stop, or a lease whose connection broke, releases it to
+ * another instance (the work is unfinished); a cancel ends it.
+ */
+type LocalAbort = 'released' | 'cancelled';
 
 interface RunningHere {
   kind: string;
@@ -156,20 +159,32 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     running.set(key, here);
     const signal = AbortSignal.any([job.signal, here.controller.signal]);
     const scoped = logger.child({ job: kind, key });
+    let leased: AbortSignal | undefined;
+    let failure: { error: unknown } | undefined;
     try {
-      await lease.runExclusive(key, (leased) => handler(payload, { signal: leased, logger: scoped }), { signal });
-      return here.reason === 'stopping' ? released(job) : { id: job.id, status: 'completed' };
+      await lease.runExclusive(
+        key,
+        (leaseSignal) => {
+          leased = leaseSignal;
+          return handler(payload, { signal: leaseSignal, logger: scoped });
+        },
+        { signal },
+      );
     } catch (error) {
-      if (here.reason === 'stopping') return released(job);
-      // Cancelled, or pg-boss took the claim away (heartbeat lapsed): the job is no longer ours.
-      if (signal.aborted) return { id: job.id, status: 'completed' };
-      scoped.error({ err: error }, 'job failed');
-      return { id: job.id, status: 'deadletter', output: { error: 'handler failed' } };
+      failure = { error };
     } finally {
       running.delete(key);
     }
+    // Unfinished work goes back to the queue: stopping, the lease's connection broke, or the lease
+    // could not be taken (database unreachable) — another instance, or this one later, runs it.
+    const leaseFailed = leased === undefined ? failure !== undefined && !signal.aborted : leased.aborted && !signal.aborted;
+    if (here.reason === 'released' || leaseFailed) return released(job);
+    // Cancelled, or pg-boss took the claim away (heartbeat lapsed): the job is no longer ours.
+    if (!failure || signal.aborted) return { id: job.id, status: 'completed' };
+    scoped.error({ err: failure.error }, 'job failed');
+    return { id: job.id, status: 'deadletter', output: { error: 'handler failed' } };
   }
-  const released = (job: BossJob): JobResult => ({ id: job.id, status: 'failed', output: { error: 'released by a stopping instance' } });
+  const released = (job: BossJob): JobResult => ({ id: job.id, status: 'failed', output: { error: 'released unfinished' } });
 
   async function inspect(): Promise<QueueSnapshot> {
     await ensureReady();
@@ -251,7 +266,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
       if (stopped) return;
       stopped = true;
       for (const here of running.values()) {
-        here.reason ??= 'stopping';
+        here.reason ??= 'released';
         here.controller.abort(new Error('queue stopped'));
       }
       if (started) await boss.offWork(name, { wait: true });
