@@ -10,6 +10,8 @@ import { parseOrReject, questionSchema, reportQuestionShape, toReportQuestion } 
 import type { TenantId } from '../tenants/tenant.js';
 import { parseExposition, type ParsedFamily } from '../../test/support/prometheus-text.js';
 import { createJiraClientHarness } from '../../test/support/jira-client-harness.js';
+import { createTestPostgresDatabase } from '../../test/support/postgres.js';
+import { createTestPgBossQueue } from '../jobs/pgboss-test-kit.js';
 import { createTallyTestbed, type TallyTestbed } from '../../test/support/tally-testbed.js';
 import { createErrorHandler, errorResponse } from './error-handler.js';
 import { collectJiraBudget, collectJobQueue, collectProcess, collectReadiness, countJiraCalls, createSyncMetrics, metricsRoutes, timeReportService } from './metrics-route.js';
@@ -149,6 +151,34 @@ describe('Tally metrics from real components', () => {
     expect(valuesOf(idle, 'tally_jobs_running')).toEqual({ 'kind=sync': 0 });
     expect(valuesOf(idle, 'tally_jobs_waiting')).toEqual({ 'kind=sync': 0 });
     await queue.stop();
+  });
+
+  it('shows the whole shared queue of every instance on pg-boss', { timeout: 60_000 }, async (context) => {
+    const database = await createTestPostgresDatabase();
+    const here = createTestPgBossQueue(database.url, 1);
+    const there = createTestPgBossQueue(database.url, 1);
+    context.onTestFinished(async ({ task }) => {
+      await Promise.all([here.stop(), there.stop()]);
+      if (task.result?.state !== 'fail') await database.drop();
+    });
+    const registry = createInMemoryMetricsRegistry();
+    collectJobQueue(registry, here);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started: string[] = [];
+    for (const queue of [here, there]) queue.register<string>('sync', async (key) => {
+      started.push(key);
+      await gate;
+    });
+    for (const key of ['t_a', 't_b', 't_c', 't_d']) there.enqueue({ kind: 'sync', key, priority: 1, payload: key });
+    await Promise.all([here.start(), there.start()]);
+    // One job runs on each instance (concurrency 1); the other two wait.
+    const deadline = Date.now() + 20_000;
+    while (started.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const busy = await scrape(registry);
+    expect(valuesOf(busy, 'tally_jobs_running')).toEqual({ 'kind=sync': 2 });
+    expect(valuesOf(busy, 'tally_jobs_waiting')).toEqual({ 'kind=sync': 2 });
+    release();
   });
 
   it('counts Jira points, responses and a quota 429 as the simulated Jira saw them, and shows the pause', async () => {

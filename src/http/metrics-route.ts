@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Hono } from 'hono';
-import type { JobQueue } from '../jobs/job-queue.js';
+import type { JobQueue, QueueSnapshot } from '../jobs/job-queue.js';
 import type { RateLimitCoordinator } from '../jira/rate-limit-coordinator.js';
 import { parseRateLimitHeaders } from '../jira/rate-limit-headers.js';
 import { AppError } from '../platform/app-error.js';
@@ -112,21 +112,24 @@ export function createSyncMetrics(registry: MetricsRegistry, deps: { clock: Cloc
 /** The part of a job name before the key: `sync:t_…` → `sync`. Kinds are a fixed, small set. */
 const kindOf = (job: string) => job.slice(0, Math.max(0, job.indexOf(':'))) || job;
 
-/** Queue depth at scrape time from the job queue's snapshot: running and waiting jobs per kind. */
-export function collectJobQueue(registry: MetricsRegistry, queue: Pick<JobQueue, 'snapshot'>): void {
-  const running = registry.gauge({ name: 'tally_jobs_running', help: 'Jobs running in this process, by kind.', labelNames: ['kind'] });
-  const waiting = registry.gauge({ name: 'tally_jobs_waiting', help: 'Jobs waiting in the queue, by kind.', labelNames: ['kind'] });
-  registry.onCollect('job-queue', () => {
-    const snapshot = queue.snapshot();
+/**
+ * Queue depth at scrape time: running and waiting jobs per kind. A shared queue (pg-boss) offers
+ * `inspect()`, which reads the whole queue of every instance, and is preferred; the in-process
+ * queue's `snapshot()` is this process's.
+ */
+export function collectJobQueue(registry: MetricsRegistry, queue: Pick<JobQueue, 'snapshot'> & { inspect?(): Promise<QueueSnapshot> }): void {
+  const running = registry.gauge({ name: 'tally_jobs_running', help: 'Running jobs by kind (on a shared pg-boss queue: of every instance).', labelNames: ['kind'] });
+  const waiting = registry.gauge({ name: 'tally_jobs_waiting', help: 'Waiting jobs by kind (on a shared pg-boss queue: of every instance).', labelNames: ['kind'] });
+  registry.onCollect('job-queue', async () => {
+    const snapshot = queue.inspect ? await queue.inspect() : queue.snapshot();
     for (const [gauge, jobs] of [[running, snapshot.running], [waiting, snapshot.queued]] as const) {
       gauge.reset();
       const byKind = new Map<string, number>();
       for (const job of jobs) byKind.set(kindOf(job), (byKind.get(kindOf(job)) ?? 0) + 1);
       for (const [kind, count] of byKind) gauge.set({ kind }, count);
+      // An empty queue still says so, so dashboards show 0 rather than a gap.
+      if (jobs.length === 0) gauge.set({ kind: 'sync' }, 0);
     }
-    // A queue with nothing of a kind still says so, so dashboards show 0 rather than a gap.
-    if (snapshot.running.length === 0) running.set({ kind: 'sync' }, 0);
-    if (snapshot.queued.length === 0) waiting.set({ kind: 'sync' }, 0);
   });
 }
 
