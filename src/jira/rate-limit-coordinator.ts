@@ -185,7 +185,9 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
     switch (info.reason) {
       case 'jira-quota-global-based':
         // "All requests are denied until the next hourly reset" (§3): pause every call of the app.
-        report(globalPool, 0);
+        // Not shared as "nothing left": the shared pause already ends where Jira said (Retry-After may
+        // come before the top of the hour), and incremental calls go on after it, as without a ledger.
+        globalPool.report(0);
         appPausedUntilMs = Math.max(appPausedUntilMs, quotaResumeAtMs(info, nowMs));
         shared?.pauseApp(appPausedUntilMs);
         return;

@@ -79,6 +79,8 @@ export function createSharedPointsAccount(options: SharedPointsAccountOptions): 
 
   let hourStartMs = utcHourStartMs(clock.nowMs());
   let balance = 0;
+  /** Points held by this instance's calls in flight this hour. */
+  let heldPoints = 0;
   /** Holds of calls in flight this hour, oldest first, per `tenant endpoint` (responses settle in order). */
   let holds = new Map<string, number[]>();
   let quota = pointsPerHour;
@@ -106,7 +108,7 @@ export function createSharedPointsAccount(options: SharedPointsAccountOptions): 
     const [lastHour, unused] = [hourStartMs, balance];
     if (unused > 0) write(() => ledger.adjust(lastHour, -unused, quota));
     // Calls in flight across the top of the hour stay counted in the hour they held from.
-    [hourStartMs, balance, holds, ledgerSpent, refusals] = [hour, 0, new Map(), undefined, new Map()];
+    [hourStartMs, balance, heldPoints, holds, ledgerSpent, refusals] = [hour, 0, 0, new Map(), undefined, new Map()];
   }
 
   const ceilingOf = (priority: CallPriority) => (priority === 'backfill' ? Math.floor(quota * (1 - backfillReserveShare)) : quota);
@@ -148,6 +150,7 @@ export function createSharedPointsAccount(options: SharedPointsAccountOptions): 
           const need = holdFor(call);
           if (balance >= need) {
             balance -= need;
+            heldPoints += need;
             const queue = holds.get(key(call.tenantId, call.endpoint)) ?? [];
             holds.set(key(call.tenantId, call.endpoint), [...queue, need]);
             return { admitted: true };
@@ -168,6 +171,7 @@ export function createSharedPointsAccount(options: SharedPointsAccountOptions): 
       largestCost.set(endpoint, Math.max(largestCost.get(endpoint) ?? 0, cost));
       roll(clock.nowMs());
       const held = holds.get(key(tenantId, endpoint))?.shift() ?? 0;
+      heldPoints -= held;
       balance += held - cost;
       if (balance < 0) {
         // Already spent: the ledger must know, whether or not the hour had room.
@@ -178,11 +182,14 @@ export function createSharedPointsAccount(options: SharedPointsAccountOptions): 
     },
 
     noteRemaining(remaining) {
-      const consumed = quota - Math.max(0, remaining);
-      if (ledgerSpent !== undefined && consumed <= ledgerSpent) return;
+      // Jira's count holds what was spent, not what this instance reserved and may still spend:
+      // that is added, so giving it back later leaves Jira's count. (Other instances' unused
+      // chunks are not known here: the ledger may end up to a chunk per instance off.)
+      const atLeast = quota - Math.max(0, remaining) + balance + heldPoints;
+      if (ledgerSpent !== undefined && atLeast <= ledgerSpent) return;
       const hour = hourStartMs;
-      ledgerSpent = consumed;
-      write(() => ledger.raiseSpent(hour, consumed, quota));
+      ledgerSpent = atLeast;
+      write(() => ledger.raiseSpent(hour, atLeast, quota));
     },
 
     pauseApp(untilMs) {
