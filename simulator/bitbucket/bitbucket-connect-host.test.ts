@@ -4,19 +4,11 @@ import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgo
 import { createBitbucketSimulator, type BitbucketSimulator } from './create-bitbucket-simulator.js';
 import { BB_INSTALL_CANARY_PHONE } from './bitbucket-connect-host.js';
 import { appJwtAuthorization } from './testing/bitbucket-callers.js';
+import { testAppDescriptor } from '../../test/support/bitbucket-connect-test-app.js';
 
 const APP_BASE = 'https://bb.tally.example';
 const DESCRIPTOR_URL = `${APP_BASE}/atlassian-connect.json`;
-const descriptor = {
-  key: 'tally-bb',
-  name: 'Tally',
-  description: 'Time on pull requests',
-  baseUrl: APP_BASE,
-  authentication: { type: 'jwt' },
-  contexts: ['account'],
-  scopes: ['account', 'pullrequest'],
-  lifecycle: { installed: '/bb/installed', uninstalled: '/bb/uninstalled' },
-};
+const descriptor = testAppDescriptor(APP_BASE);
 
 interface Received {
   path: string;

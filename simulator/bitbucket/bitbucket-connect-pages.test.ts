@@ -2,20 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import { createBitbucketSimulator } from './create-bitbucket-simulator.js';
+import { testAppDescriptor } from '../../test/support/bitbucket-connect-test-app.js';
 
 const APP_BASE = 'https://bb.tally.example/app';
 const DESCRIPTOR_URL = `${APP_BASE}/atlassian-connect.json`;
 
+/** The test app with a panel, a repository page, a configure page and webhooks, whose URLs name many context parameters. */
 function descriptorWith(overrides: Record<string, unknown> = {}) {
-  return {
-    key: 'tally-bb',
-    name: 'Tally',
-    description: 'Time on pull requests',
-    baseUrl: APP_BASE,
-    authentication: { type: 'jwt' },
-    contexts: ['account'],
-    scopes: ['account', 'pullrequest'],
-    lifecycle: { installed: '/bb/installed', uninstalled: '/bb/uninstalled' },
+  return testAppDescriptor(APP_BASE, {
     modules: {
       webPanels: [
         {
@@ -32,7 +26,7 @@ function descriptorWith(overrides: Record<string, unknown> = {}) {
       ],
     },
     ...overrides,
-  };
+  });
 }
 
 interface Seen {
