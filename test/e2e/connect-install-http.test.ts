@@ -1,12 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startServer, type RunningServer } from '../../src/main.js';
-import { findFreePort } from '../../src/platform/free-port.js';
+import { prepareLoopbackTally, type LoopbackTallyPlace } from '../support/loopback-tally.js';
 import { contextToken } from '../support/tally-tokens.js';
 
 /**
@@ -19,20 +15,16 @@ describe('Connect install over real HTTP', () => {
   let simUrl: string;
   let closeSim: () => Promise<void>;
   let tally: RunningServer;
-  let dataDir: string;
+  let place: LoopbackTallyPlace;
 
   beforeAll(async () => {
     sim = createSimulator({ clock: 'real', generate: { worklogs: 20 } });
     const simServer = await sim.listen();
     simUrl = simServer.url;
     closeSim = simServer.close;
-    dataDir = mkdtempSync(join(tmpdir(), 'tally-e2e-'));
-    const port = await findFreePort();
+    place = await prepareLoopbackTally('tally-e2e-');
     const config = loadConfig({
-      TALLY_BASE_URL: `http://127.0.0.1:${port}`,
-      PORT: String(port),
-      TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
-      TALLY_DATA_DIR: dataDir,
+      ...place.env,
       TALLY_INSTALL_KEYS_URL: sim.connect.installKeysUrl,
       TALLY_ALLOWED_HOSTS: '127.0.0.1',
       TALLY_LOG_LEVEL: 'silent',
@@ -43,7 +35,7 @@ describe('Connect install over real HTTP', () => {
   afterAll(async () => {
     await tally?.close();
     await closeSim?.();
-    rmSync(dataDir, { recursive: true, force: true });
+    place?.remove();
   });
 
   async function session(clientKey: string, sharedSecret: string): Promise<Response> {

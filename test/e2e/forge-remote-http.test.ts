@@ -1,14 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { edgeStoresOf } from '../support/tally-testbed.js';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startServer, type RunningServer } from '../../src/main.js';
-import { findFreePort } from '../../src/platform/free-port.js';
 import { groupTree, type SummaryWire } from '../../src/reporting/summary-wire.js';
+import { prepareLoopbackTally, type LoopbackTallyPlace } from '../support/loopback-tally.js';
+import { edgeStoresOf } from '../support/tally-testbed.js';
 
 /**
  * The Forge Remote edge over real HTTP on loopback, both ways: the simulated Forge platform
@@ -20,7 +18,7 @@ describe('Forge Remote over real HTTP', () => {
   let sim: Simulator;
   let closeSim: () => Promise<void>;
   let tally: RunningServer;
-  let dataDir: string;
+  let place: LoopbackTallyPlace;
 
   beforeAll(async () => {
     sim = createSimulator({ clock: 'real', generate: { worklogs: 400, seed: 21 } });
@@ -28,13 +26,9 @@ describe('Forge Remote over real HTTP', () => {
     closeSim = simServer.close;
     // The platform's own hosts (api.atlassian.com, the keys CDN) are the simulator here.
     sim.forge.configure({ apiOrigin: simServer.url, jwksUrl: `${simServer.url}/.well-known/jwks.json` });
-    dataDir = mkdtempSync(join(tmpdir(), 'tally-forge-http-'));
-    const port = await findFreePort();
+    place = await prepareLoopbackTally('tally-forge-http-');
     const config = loadConfig({
-      TALLY_BASE_URL: `http://127.0.0.1:${port}`,
-      PORT: String(port),
-      TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
-      TALLY_DATA_DIR: dataDir,
+      ...place.env,
       TALLY_FORGE_APP_ID: sim.forge.appId,
       TALLY_FORGE_JWKS_URL: `${simServer.url}/.well-known/jwks.json`,
       // The gateway's host and port: tokens are only ever sent there.
@@ -47,7 +41,7 @@ describe('Forge Remote over real HTTP', () => {
   afterAll(async () => {
     await tally?.close();
     await closeSim?.();
-    rmSync(dataDir, { recursive: true, force: true });
+    place?.remove();
   });
 
   it('installs, syncs, answers a report call, follows a tick, and purges on pre-uninstall', async () => {
@@ -75,6 +69,6 @@ describe('Forge Remote over real HTTP', () => {
     await sim.forge.uninstall();
     await tally.tally.queue.idle();
     expect(await tally.registry.findTenant(tenant!.id)).toMatchObject({ state: 'uninstalled', purgeStep: 'done' });
-    expect(existsSync(join(dataDir, 'tenants', `${tenant!.id}.sqlite`))).toBe(false);
+    expect(existsSync(join(place.dataDir, 'tenants', `${tenant!.id}.sqlite`))).toBe(false);
   }, 60_000);
 });

@@ -5,11 +5,6 @@
  * `bb.connect`, `bb.forge`). Only Atlassian is simulated; Tally's own parts are all real.
  * Every Bitbucket REST answer is checked against Atlassian's OpenAPI excerpt.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../simulator/create-simulator.js';
 import { createBitbucketSimulator, type BitbucketSimulator } from '../../simulator/bitbucket/create-bitbucket-simulator.js';
@@ -18,10 +13,10 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import type { Runtime, Tally } from '../../src/compose.js';
 import { timerSleep } from '../../src/jira/sleep.js';
 import { systemClock } from '../../src/platform/clock.js';
-import { findFreePort } from '../../src/platform/free-port.js';
-import { createLogger } from '../../src/platform/logger.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { createBitbucketResponseCheck, type BitbucketResponseCheck } from './bitbucket-openapi-validator.js';
+import { captureLog } from './captured-log.js';
+import { prepareLoopbackTally } from './loopback-tally.js';
 import { contextToken } from './tally-tokens.js';
 
 /** One call Tally made to Bitbucket's REST API, as it left Tally. */
@@ -87,13 +82,9 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
   const bbServer = await bb.listen();
   options.prepare?.({ jira, bb });
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'tally-bitbucket-apps-'));
-  const port = await findFreePort();
+  const place = await prepareLoopbackTally('tally-bitbucket-apps-');
   const config = loadConfig({
-    TALLY_BASE_URL: `http://127.0.0.1:${port}`,
-    PORT: String(port),
-    TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
-    TALLY_DATA_DIR: dataDir,
+    ...place.env,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     TALLY_LOG_LEVEL: 'trace',
     TALLY_EDGES: 'jira-connect,bitbucket-connect,bitbucket-forge',
@@ -106,7 +97,7 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
     TALLY_FORGE_JWKS_URL: `${bbServer.url}/.well-known/jwks.json`,
   });
 
-  const logLines: string[] = [];
+  const log = captureLog(config.logLevel);
   const wire: BitbucketWire = { calls: [] };
   const runtime: Runtime = {
     clock: systemClock,
@@ -122,15 +113,7 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
       return wire.rewrite ? wire.rewrite(call, response) : response;
     },
     sleep: timerSleep,
-    logger: createLogger({
-      level: config.logLevel,
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          logLines.push(String(chunk));
-          done();
-        },
-      }),
-    }),
+    logger: log.logger,
   };
   const server = await startServer(config, { hostname: '127.0.0.1', runtime });
   const { tally } = server;
@@ -153,7 +136,7 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
     jiraTenant,
     wire,
     bitbucketCheck,
-    logLines,
+    logLines: log.lines,
     jiraApi(method, path, accountId) {
       const token = contextToken({ clientKey: jiraTenant.clientKey, sharedSecret: jiraTenant.sharedSecret, nowMs: Date.now(), accountId });
       return fetch(`${server.url}${path}`, { method, headers: { authorization: `JWT ${token}` } });
@@ -168,7 +151,7 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
       await bbServer.close();
       bb.forge.close();
       await jiraServer.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      place.remove();
     },
   };
 }

@@ -2,15 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createSimulator, type Simulator, type SimulatorOptions } from '../../simulator/create-simulator.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { composeTally, type Runtime, type Tally } from '../../src/compose.js';
-import { createLogger } from '../../src/platform/logger.js';
 import type { TenantEventMap } from '../../src/tenants/tenant-events.js';
 import { createSecretBox } from '../../src/tenants/secret-box.js';
 import { createConnectInstallationStore, type ConnectInstallationStore } from '../../src/edges/jira-connect/connect-installation-store.js';
 import { createForgeInstallationStore, type ForgeInstallationStore } from '../../src/edges/jira-forge/forge-installation-store.js';
+import { captureLog } from './captured-log.js';
 
 /** An event Tally emitted, as recorded by the testbed. */
 export type RecordedEvent = { [K in keyof TenantEventMap]: { type: K; payload: TenantEventMap[K] } }[keyof TenantEventMap];
@@ -78,7 +77,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     TALLY_FORGE_APP_ID: sim.forge.appId,
     ...options.env,
   });
-  const logLines: string[] = [];
+  const log = captureLog(config.logLevel);
   const runtime: Runtime = {
     clock: { nowMs: () => sim.clock.now() },
     fetch: options.wrapFetch ? options.wrapFetch(sim.fetch) : sim.fetch,
@@ -86,15 +85,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
       signal?.throwIfAborted();
       sim.clock.advance(ms);
     },
-    logger: createLogger({
-      level: config.logLevel,
-      destination: new Writable({
-        write(chunk, _encoding, done) {
-          logLines.push(String(chunk));
-          done();
-        },
-      }),
-    }),
+    logger: log.logger,
   };
   const tally = await composeTally(config, runtime, options.hooks);
   holder.tally = tally;
@@ -117,7 +108,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
     control: tally.control,
     ...edgeStores(tally),
     events: recorded,
-    logLines,
+    logLines: log.lines,
     descriptorUrl: `${config.baseUrl}/atlassian-connect.json`,
     async restart(hooks = options.hooks) {
       await bed.tally.close();
