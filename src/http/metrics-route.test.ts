@@ -1,8 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInProcessJobQueue } from '../jobs/in-process-job-queue.js';
+import { createRateLimitCoordinator } from '../jira/rate-limit-coordinator.js';
+import { createManualClock } from '../platform/clock.js';
+import { createLiveJiraData } from '../reporting/live/live-jira-data.js';
+import { createReportService } from '../reporting/report-service.js';
 import { AppError } from '../platform/app-error.js';
 import { createLogger } from '../platform/logger.js';
 import { createInMemoryMetricsRegistry, type MetricsRegistry } from '../platform/metrics.js';
@@ -254,5 +259,25 @@ describe('Tally metrics from real components', () => {
     } finally {
       process.close();
     }
+  });
+});
+
+describe('docs/operations.md', () => {
+  it('describes every metric /metrics exposes, and no other', async () => {
+    const clock = createManualClock(Date.UTC(2026, 10, 23, 8));
+    const registry = createInMemoryMetricsRegistry();
+    const unused = () => Promise.reject(new Error('not called: only the declarations are read'));
+    const coordinator = countJiraCalls(registry, createRateLimitCoordinator({ clock, sleep: async () => {} }), clock);
+    createSyncMetrics(registry, { clock, listInstalledTenantIds: async () => [] });
+    collectJobQueue(registry, createInProcessJobQueue({ concurrency: 1, logger: silent }));
+    collectJiraBudget(registry, coordinator, clock);
+    timeReportService(registry, createReportService({ columnsFor: unused, openStore: unused, live: createLiveJiraData({ clock, clientFor: unused }) }));
+    collectReadiness(registry, async () => ({ ready: true }));
+    const process = collectProcess(registry);
+    const exposed = [...(await scrape(registry)).keys()].sort();
+    process.close();
+    const docs = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+    const documented = [...docs.matchAll(/^\| `([a-z_:]+)` \| (?:counter|gauge|histogram) \|/gm)].map((match) => match[1]!).sort();
+    expect(documented).toEqual(exposed);
   });
 });
