@@ -1,0 +1,121 @@
+import type pg from 'pg';
+import { AppError } from '../platform/app-error.js';
+import { mergeSyncStateJson, syncStateKeys } from './sync-state-json.js';
+import type { ApplyResult, SyncBatch } from './tenant-store.js';
+import type { WorklogRow } from './worklog-row.js';
+
+/*
+ * The sync's hot path on PostgreSQL. A round trip costs more than PostgreSQL's work for a row, so
+ * a batch is a fixed handful of statements whatever its size: one read of the stored `updated_ms`
+ * and tombstones of every id, the newest-wins decisions made here, then one multi-row write per
+ * table from arrays (`unnest`). Each id appears once in a write (PostgreSQL refuses an
+ * `ON CONFLICT DO UPDATE` that touches a row twice), so the in-order rules run in JS first.
+ */
+
+// The WHERE repeats newest-wins in SQL, so even a wrong decision above cannot let an older
+// `updated` overwrite a newer one.
+const UPSERT_SQL = `INSERT INTO worklogs (client_worklog_id, account_id, client_issue_id, comment, created, updated, started, time_spent_seconds, started_ms, updated_ms)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::integer[], $9::bigint[], $10::bigint[])
+  ON CONFLICT (client_worklog_id) DO UPDATE SET account_id = excluded.account_id, client_issue_id = excluded.client_issue_id,
+    comment = excluded.comment, created = excluded.created, updated = excluded.updated, started = excluded.started,
+    time_spent_seconds = excluded.time_spent_seconds, started_ms = excluded.started_ms, updated_ms = excluded.updated_ms
+  WHERE excluded.updated_ms > worklogs.updated_ms`;
+
+const STORED_SQL = `SELECT client_worklog_id, updated_ms, false FROM worklogs WHERE client_worklog_id = ANY($1::bigint[])
+  UNION ALL SELECT client_worklog_id, deleted_at_ms, true FROM worklog_tombstones WHERE client_worklog_id = ANY($1::bigint[])`;
+
+const DELETE_SQL = 'DELETE FROM worklogs WHERE client_worklog_id = ANY($1::bigint[]) RETURNING client_issue_id';
+const TOMBSTONE_SQL = `INSERT INTO worklog_tombstones (client_worklog_id, deleted_at_ms) SELECT * FROM unnest($1::bigint[], $2::bigint[])
+  ON CONFLICT (client_worklog_id) DO UPDATE SET deleted_at_ms = excluded.deleted_at_ms
+  WHERE excluded.deleted_at_ms > worklog_tombstones.deleted_at_ms`;
+
+const READ_STATE_SQL = 'SELECT value FROM sync_state WHERE key = $1 FOR UPDATE';
+const WRITE_STATE_SQL = 'INSERT INTO sync_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+
+// One writer per tenant database at a time, across every instance and `tally sync`: the decisions
+// read above stay true until COMMIT. The database is the tenant's, so one constant key suffices.
+const WRITER_LOCK_SQL = 'SELECT pg_advisory_xact_lock(7146)';
+
+function checkId(id: unknown): void {
+  if (!Number.isSafeInteger(id)) throw new AppError('STORE_WRITE_FAILED', `A worklog id is not an integer (${String(id)})`);
+}
+
+/** The newest-wins decisions for a batch's upserts, in order, against what is stored. */
+function decideUpserts(upserts: readonly WorklogRow[], stored: Map<number, number>, tombstones: Map<number, number>, result: ApplyResult): WorklogRow[] {
+  const winners = new Map<number, WorklogRow>();
+  for (const row of upserts) {
+    const id = row.clientWorklogId;
+    const tombstoneMs = tombstones.get(id);
+    const storedMs = stored.get(id);
+    if ((tombstoneMs !== undefined && tombstoneMs >= row.updatedMs) || (storedMs !== undefined && storedMs >= row.updatedMs)) {
+      result.skippedStale++;
+      continue;
+    }
+    if (storedMs === undefined) result.inserted++;
+    else result.updated++;
+    // A later duplicate in the batch now compares with this version, as a row-by-row writer would.
+    stored.set(id, row.updatedMs);
+    winners.set(id, row);
+  }
+  return [...winners.values()];
+}
+
+/** Column arrays for UPSERT_SQL, in its parameter order. */
+function columnsOf(rows: readonly WorklogRow[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: 10 }, () => new Array(rows.length));
+  rows.forEach((row, i) => {
+    (columns[0] as unknown[])[i] = row.clientWorklogId;
+    (columns[1] as unknown[])[i] = row.accountId;
+    (columns[2] as unknown[])[i] = row.clientIssueId;
+    (columns[3] as unknown[])[i] = row.comment;
+    (columns[4] as unknown[])[i] = row.created;
+    (columns[5] as unknown[])[i] = row.updated;
+    (columns[6] as unknown[])[i] = row.started;
+    (columns[7] as unknown[])[i] = row.timeSpentSeconds;
+    (columns[8] as unknown[])[i] = row.startedMs;
+    (columns[9] as unknown[])[i] = row.updatedMs;
+  });
+  return columns;
+}
+
+/**
+ * Applies one batch on `client`, which the caller has inside a transaction (BEGIN … COMMIT, and
+ * ROLLBACK on any throw). Same rules as the SQLite writer (sqlite-batch-writer.ts):
+ * 1. upserts in order: written when no tombstone has `deleted_at_ms >= updatedMs` and no stored
+ *    row (or earlier duplicate in the batch) has `updated_ms >= updatedMs`; counted exactly;
+ * 2. deletions: rows removed (counted once each) and tombstones keep the latest time;
+ * 3. the state patch merged last.
+ * Every id is checked before the first statement, so a bad one fails the batch without work.
+ */
+export async function applyPostgresBatch(client: pg.ClientBase, batch: SyncBatch): Promise<ApplyResult> {
+  for (const row of batch.upserts) checkId(row.clientWorklogId);
+  for (const deletion of batch.deletions) checkId(deletion.clientWorklogId);
+  const result: ApplyResult = { inserted: 0, updated: 0, skippedStale: 0, deleted: 0, deletedIssueIds: [] };
+  await client.query({ name: 'tally_writer_lock', text: WRITER_LOCK_SQL });
+
+  if (batch.upserts.length > 0) {
+    const ids = [...new Set(batch.upserts.map((row) => row.clientWorklogId))];
+    const found = await client.query<[number, number, boolean]>({ name: 'tally_stored', text: STORED_SQL, values: [ids], rowMode: 'array' });
+    const stored = new Map<number, number>();
+    const tombstones = new Map<number, number>();
+    for (const [id, ms, isTombstone] of found.rows) (isTombstone ? tombstones : stored).set(id, ms);
+    const winners = decideUpserts(batch.upserts, stored, tombstones, result);
+    if (winners.length > 0) await client.query({ name: 'tally_upsert', text: UPSERT_SQL, values: columnsOf(winners) });
+  }
+
+  if (batch.deletions.length > 0) {
+    const latest = new Map<number, number>();
+    for (const { clientWorklogId, deletedAtMs } of batch.deletions) latest.set(clientWorklogId, Math.max(deletedAtMs, latest.get(clientWorklogId) ?? -Infinity));
+    const gone = await client.query<[number]>({ name: 'tally_delete', text: DELETE_SQL, values: [[...latest.keys()]], rowMode: 'array' });
+    for (const [issueId] of gone.rows) result.deletedIssueIds.push(issueId);
+    result.deleted = gone.rows.length;
+    await client.query({ name: 'tally_tombstone', text: TOMBSTONE_SQL, values: [[...latest.keys()], [...latest.values()]] });
+  }
+
+  if (batch.state !== undefined) {
+    const current = await client.query<{ value: string }>({ name: 'tally_read_state', text: READ_STATE_SQL, values: [syncStateKeys.state] });
+    const merged = mergeSyncStateJson(current.rows[0]?.value, batch.state);
+    await client.query({ name: 'tally_write_state', text: WRITE_STATE_SQL, values: [syncStateKeys.state, merged] });
+  }
+  return result;
+}

@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type { IssueWorklogTime, ReportColumnRow } from './tenant-store.js';
+import { worklogColumns, worklogFromValues } from './worklog-columns.js';
+import type { WorklogRow } from './worklog-row.js';
+
+/*
+ * The reads of a tenant PostgreSQL database, each ONE statement (one snapshot): rows by id,
+ * the time columns of given issues, and keyset pages of the table. Ids travel as one array
+ * parameter, so any number of them is one round trip and one consistent read — no chunking.
+ */
+
+const COLUMNS = worklogColumns.join(', ');
+const BY_IDS_SQL = `SELECT ${COLUMNS} FROM worklogs WHERE client_worklog_id = ANY($1::bigint[])`;
+// `worklogs_issue_started_idx (client_issue_id, started_ms, time_spent_seconds)` finds the rows.
+const OF_ISSUES_SQL = 'SELECT client_issue_id, account_id, started_ms, time_spent_seconds FROM worklogs WHERE client_issue_id = ANY($1::bigint[])';
+// Keyset pages on the primary key: each page is an index range, however far into the table.
+const PAGE_SQL = `SELECT ${COLUMNS} FROM worklogs WHERE client_worklog_id > $1 ORDER BY client_worklog_id LIMIT $2`;
+// The five report columns only: the comment is never sent over the wire.
+const REPORT_COLUMNS_SQL = `SELECT client_worklog_id, account_id, client_issue_id, started_ms, time_spent_seconds
+  FROM worklogs WHERE client_worklog_id > $1 ORDER BY client_worklog_id LIMIT $2`;
+
+/** Distinct storable ids (safe integers): a repeated id is read once, an impossible one skipped. */
+const distinctIds = (ids: readonly number[]) => [...new Set(ids)].filter((id) => Number.isSafeInteger(id));
+
+/** The stored rows among `ids`, each once, in no particular order. */
+export async function readWorklogsByIds(client: pg.ClientBase, ids: readonly number[]): Promise<WorklogRow[]> {
+  const unique = distinctIds(ids);
+  if (unique.length === 0) return [];
+  const result = await client.query<unknown[]>({ name: 'tally_by_ids', text: BY_IDS_SQL, values: [unique], rowMode: 'array' });
+  return result.rows.map(worklogFromValues);
+}
+
+/** The time columns of every stored worklog of `issueIds`, each once, in no particular order. */
+export async function readWorklogsOfIssues(client: pg.ClientBase, issueIds: readonly number[]): Promise<IssueWorklogTime[]> {
+  const unique = distinctIds(issueIds);
+  if (unique.length === 0) return [];
+  const result = await client.query<[number, string | null, number, number]>({ name: 'tally_of_issues', text: OF_ISSUES_SQL, values: [unique], rowMode: 'array' });
+  return result.rows.map(([clientIssueId, accountId, startedMs, timeSpentSeconds]) => ({ clientIssueId, accountId, startedMs, timeSpentSeconds }));
+}
+
+/** Up to `limit` whole rows with ids above `afterId`, ascending. */
+export async function readWorklogPage(client: pg.ClientBase, afterId: number, limit: number): Promise<WorklogRow[]> {
+  const result = await client.query<unknown[]>({ name: 'tally_page', text: PAGE_SQL, values: [afterId, limit], rowMode: 'array' });
+  return result.rows.map(worklogFromValues);
+}
+
+/** Up to `limit` rows' report columns with ids above `afterId`, ascending. */
+export async function readReportColumnPage(client: pg.ClientBase, afterId: number, limit: number): Promise<ReportColumnRow[]> {
+  const result = await client.query<unknown[]>({ name: 'tally_report_columns', text: REPORT_COLUMNS_SQL, values: [afterId, limit], rowMode: 'array' });
+  return result.rows as unknown as ReportColumnRow[];
+}
+
+/**
+ * Keyset pagination over any page reader: pages of at most `batchSize`, each its own statement
+ * (so a connection is held per page, never across a consumer's pause).
+ */
+export async function* pagesOf<Row>(batchSize: number, idOf: (row: Row) => number, read: (afterId: number, limit: number) => Promise<Row[]>): AsyncGenerator<Row[]> {
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  let afterId = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = await read(afterId, batchSize);
+    if (rows.length === 0) return;
+    afterId = idOf(rows[rows.length - 1] as Row);
+    yield rows;
+    if (rows.length < batchSize) return;
+  }
+}
