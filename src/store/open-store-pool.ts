@@ -50,7 +50,7 @@ interface VersionMemo {
 
 const unavailable = (message: string) => new AppError('STORE_UNAVAILABLE', message);
 
-/** A new macrotask: a loop that opens one store after another still lets timers and I/O run between opens. */
+/** A new macrotask: a loop that opens or closes one store after another still lets timers and I/O run in between. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -64,8 +64,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * - a new store needs a slot: the least recently used store with no call in flight is closed
  *   (`provider.release`, which keeps the data); a store with a call in flight is never closed to
  *   make room; when every slot is busy, the call waits for one (first come, first served);
- * - every open starts on a new macrotask, so opening many stores never holds the event loop for
- *   longer than one open;
+ * - every open and every close starts on a new macrotask, so opening many stores never holds the
+ *   event loop for longer than one open or close;
  * - `destroy`, `release` and `handle.close()` keep their meaning: the store is closed (waiting
  *   for nothing: a call in flight fails as it would without the pool) and the tenant's handle
  *   ends — its calls throw `STORE_UNAVAILABLE`, as a closed store's do, so nobody re-creates a
@@ -97,8 +97,11 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen }: OpenSt
   const closeSlot = (slot: Slot, how: (tenantId: TenantId) => Promise<void>): Promise<void> => {
     slot.closing ??= (async () => {
       try {
-        // A store still opening is closed once its open settled, never half-way.
+        // A store still opening is closed once its open settled, never half-way. Closing SQLite
+        // checkpoints its WAL with an fsync (10–20 ms after a write): one close per macrotask, so
+        // closes made for many newcomers at once never add up to one long stall.
         await slot.store.catch(() => undefined);
+        await nextTurn();
         await how(slot.tenantId);
       } finally {
         if (slots.get(slot.tenantId) === slot) slots.delete(slot.tenantId);
