@@ -18,8 +18,12 @@ const NEUTRAL_DIRS = ['src/bitbucket', 'src/sync', 'src/store', 'src/reporting',
  * then dissolved the columns the edges now keep in their own tables.
  */
 const HISTORY_FILES = ['src/tenants/control-migrations.ts'];
-/** A word naming either platform (`Connect`, `connect`, `FORGE`, …), not a word containing one (`connection`). */
-const PLATFORM_WORD = /\b(connect|forge)\b/i;
+/**
+ * A word naming either platform (`Connect`, `connect`, `FORGE`, …), not a word containing one
+ * (`connection`), nor a database driver's `connect()` method or option (`pool.connect()`,
+ * `{ connect: … }`): those name a connection, not a platform.
+ */
+const PLATFORM_WORD = /(?<![.\w])(connect|forge)\b(?!\s*[(:])/i;
 /** An import of either edge's code. */
 const EDGE_IMPORT = /from\s+['"][./]*(?:src\/)?edges\//;
 /**
@@ -53,6 +57,8 @@ describe('platform-neutral modules', () => {
     expect(PLATFORM_WORD.test('// the Connect edge hands it over')).toBe(true);
     expect(PLATFORM_WORD.test('a Forge installation')).toBe(true);
     expect(PLATFORM_WORD.test('one connection per tenant; disconnected')).toBe(false);
+    expect(PLATFORM_WORD.test('const client = await pool.connect();')).toBe(false);
+    expect(PLATFORM_WORD.test('Connect and Forge tenants')).toBe(true);
     expect(EDGE_IMPORT.test("import { x } from '../edges/kit/atlassian-jwt.js';")).toBe(true);
     expect(EDGE_IMPORT.test("import { x } from '../../src/edges/jira-forge/forge-edge.js';")).toBe(true);
     expect(PLATFORM_WORD.test('(jira-connect-protocol.md §1.1)'.replace(DOC_CITATION, ''))).toBe(false);
