@@ -52,7 +52,10 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
   describe(`TenantStore contract (${name})`, () => {
     let harness: StoreProviderHarness;
     let providers: StoreProvider[];
+    // A new tenant per test, so a provider whose storage outlives one test (a shared server) starts each test empty too.
+    let fixedTenant: TenantId;
     beforeEach(async () => {
+      fixedTenant = newTenantId();
       harness = await makeProvider();
       providers = [harness.provider];
     });
@@ -61,7 +64,6 @@ export function describeTenantStoreContract(name: string, makeProvider: () => Pr
       await harness.cleanup();
     });
     const open = (tenantId: TenantId = fixedTenant) => harness.provider.open(tenantId);
-    const fixedTenant = newTenantId();
 
     it('starts empty, with the initial sync state', async () => {
       const store = await open();
