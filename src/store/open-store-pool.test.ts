@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../platform/app-error.js';
+import { columnsContent, fixtureWorklogs } from '../reporting/engine/engine-fixtures.js';
+import { observeStoreWrites } from '../reporting/engine/observe-store-writes.js';
+import { createReportColumnsCache, type ReportColumnsCache } from '../reporting/engine/report-columns-cache.js';
+import { loadWorklogColumns } from '../reporting/engine/worklog-columns.js';
 import { newTenantId, type TenantId } from '../tenants/tenant.js';
 import { createOpenStorePool, type OpenStorePool } from './open-store-pool.js';
 import { createSqliteStoreProvider } from './sqlite-store-provider.js';
@@ -200,5 +204,48 @@ describe('OpenStorePool', () => {
 
   it('refuses a maxOpen below 1', () => {
     expect(() => createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('OpenStorePool under the report columns cache', () => {
+  let dataDir: string;
+  let pool: OpenStorePool;
+  let raw: StoreProvider;
+  beforeEach(() => {
+    dataDir = makeDataDir();
+    pool = createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 2 });
+    raw = createSqliteStoreProvider({ dataDir });
+  });
+  afterEach(async () => {
+    await pool.close();
+    await raw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps a loaded tenant’s columns equal to its database while the pool closes and re-opens it', async () => {
+    // Wired as compose.ts wires the stores: the pool under the write observer, the cache on top.
+    let cache: ReportColumnsCache | undefined;
+    const stores = observeStoreWrites(pool, (tenantId, change) => cache?.applyWrite(tenantId, change), {
+      isObserving: (tenantId) => cache?.isTracking(tenantId) ?? false,
+      onDiscard: (tenantId) => cache?.evict(tenantId),
+    });
+    cache = createReportColumnsCache({ stores });
+    const [reported, ...others] = Array.from({ length: 5 }, () => newTenantId()) as [TenantId, ...TenantId[]];
+    const rows = fixtureWorklogs(400, 5);
+    const store = await stores.open(reported);
+    await store.applyBatch({ upserts: rows.slice(0, 100), deletions: [] });
+    await cache.columnsFor(reported);
+    for (let round = 0; round < 4; round++) {
+      const deleted = rows[round]!.clientWorklogId;
+      await store.applyBatch({ upserts: rows.slice(100 + round * 50, 150 + round * 50), deletions: [{ clientWorklogId: deleted, deletedAtMs: Date.UTC(2030, 0, 1) }] });
+      // Four other tenants through two slots: the reported tenant's store is closed meanwhile.
+      for (const tenantId of others) await (await stores.open(tenantId)).applyBatch({ upserts: fixtureWorklogs(10, round + 7), deletions: [] });
+      const columns = await cache.columnsFor(reported);
+      expect(columns.size).toBe(100 + (round + 1) * 50 - (round + 1));
+      expect(columnsContent(columns)).toEqual(columnsContent(await loadWorklogColumns(await raw.open(reported))));
+      await raw.release(reported);
+    }
+    expect(pool.stats().evictions).toBeGreaterThan(0);
+    expect(pool.stats().open).toBeLessThanOrEqual(2);
   });
 });
