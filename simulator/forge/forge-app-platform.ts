@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { SimFetch } from '../http/remote-call.js';
 import type { SimClock } from '../sim-clock.js';
 import { createDeliveryQueue, type DeliveryResult } from './delivery-queue.js';
 import { createFitSigner, type FitSigner, type ForgeJwk } from './fit-signer.js';
 import { triggerDeliveryJob, type ForgeDelivery, type TriggerDelivery } from './forge-delivery.js';
-import { uuidFromText, uuidOfAri } from './forge-ids.js';
+import { ariOfInstallation, uuidFromText, uuidOfAri } from './forge-ids.js';
 import { FORGE_RETRY_DELAY_MS } from './forge-options.js';
 import type { LifecycleApp } from './forge-payloads.js';
 import { invokeRemoteOnce, type InvokeRemoteInput, type InvokeRemoteResult } from './invoke-remote.js';
@@ -23,6 +24,8 @@ export const SIMULATED_APP_NAME = 'Tally';
 /** The options this part reads, on every use (a host's `configure()` changes them). */
 export interface ForgeAppPlatformOptions {
   appId: string;
+  /** The manifest's `remotes[].baseUrl`: where an installation's remote is unless the install names one. */
+  remoteBaseUrl: string;
   tokenTtlMs: number;
   deliveryRetries: number;
   deliveryTimeoutMs: number;
@@ -35,6 +38,17 @@ export interface ForgeRemoteTarget {
   /** `ari:cloud:ecosystem::installation/<uuid>`. */
   readonly ari: string;
   readonly remoteBaseUrl: string;
+}
+
+/** What every new installation starts with, whichever product it is in. */
+export interface ForgeInstallationIdentity {
+  /** Bare uuid (the lifecycle body's `id`). */
+  uuid: string;
+  /** `ari:cloud:ecosystem::installation/<uuid>` (the FIT's `app.installationId`). */
+  ari: string;
+  remoteBaseUrl: string;
+  /** The clock at install. */
+  installedAtMs: number;
 }
 
 /** What a delivery asks of the host at each attempt. */
@@ -69,6 +83,11 @@ export interface ForgeAppPlatform {
   appVersion(): string;
   /** A major-version upgrade: the next {@link appVersion} is one major higher. */
   upgradeAppVersion(): void;
+  /**
+   * A new installation's identity: a fresh uuid and its ARI, `remoteBaseUrl` (default the
+   * configured one; a RangeError when it is not an absolute URL) and the clock's now.
+   */
+  newInstallation(remoteBaseUrl?: string): ForgeInstallationIdentity;
   /** The app's environment uuid, derived from its id (stable across simulator runs). */
   environmentId(): string;
   /** The app as lifecycle bodies describe it. */
@@ -127,6 +146,11 @@ export function createForgeAppPlatform(deps: ForgeAppPlatformDeps): ForgeAppPlat
     appVersion,
     upgradeAppVersion() {
       majorVersion++;
+    },
+    newInstallation(remoteBaseUrl = deps.options().remoteBaseUrl) {
+      if (!URL.canParse(remoteBaseUrl)) throw new RangeError(`remoteBaseUrl must be an absolute URL, got ${remoteBaseUrl}`);
+      const uuid = randomUUID();
+      return { uuid, ari: ariOfInstallation(uuid), remoteBaseUrl, installedAtMs: clock.now() };
     },
     environmentId,
     lifecycleApp() {

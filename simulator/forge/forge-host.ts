@@ -12,7 +12,7 @@ import { buildFitClaims, mergeClaims, type FitInvocation, type FitSubject } from
 import type { FitSignOptions } from './fit-signer.js';
 import { createForgeAppPlatform, SIMULATED_APP_NAME, type ForgeKeysAndDeliveries } from './forge-app-platform.js';
 import { invocationHeaders, type TriggerDelivery } from './forge-delivery.js';
-import { ariOfInstallation, uuidFromText } from './forge-ids.js';
+import { uuidFromText } from './forge-ids.js';
 import { resolveForgeOptions, type ForgeOptions } from './forge-options.js';
 import { installedBody, preUninstallBody, tickBody, upgradedBody, worklogEventBody } from './forge-payloads.js';
 import type { InvokeRemoteInput, InvokeRemoteResult } from './invoke-remote.js';
@@ -181,21 +181,16 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
 
     async install(installOptions = {}) {
       if (current) throw new Error('The Forge app is already installed; uninstall() first');
-      const uuid = randomUUID();
-      const remoteBaseUrl = installOptions.remoteBaseUrl ?? options.remoteBaseUrl;
-      if (!URL.canParse(remoteBaseUrl)) throw new RangeError(`remoteBaseUrl must be an absolute URL, got ${remoteBaseUrl}`);
+      const identity = platform.newInstallation(installOptions.remoteBaseUrl);
       const appUser = ensureAppUser();
       const installation: ForgeInstallation = {
-        uuid,
-        ari: ariOfInstallation(uuid),
-        remoteBaseUrl,
-        installedAtMs: clock.now(),
+        ...identity,
         installerAccountId: installOptions.installerAccountId ?? defaultInstaller(),
-        asApp: { key: options.appId, clientKey: cloudId, sharedSecret: '', baseUrl: remoteBaseUrl, appUserAccountId: appUser, enabled: true, descriptor: {} },
+        asApp: { key: options.appId, clientKey: cloudId, sharedSecret: '', baseUrl: identity.remoteBaseUrl, appUserAccountId: appUser, enabled: true, descriptor: {} },
       };
       current = installation;
       last = installation;
-      const body = installedBody(platform.lifecycleApp(), cloudId, uuid, installation.installerAccountId);
+      const body = installedBody(platform.lifecycleApp(), cloudId, installation.uuid, installation.installerAccountId);
       return deliver(installation, ENDPOINTS.lifecycle.key, triggerDelivery('installed', ENDPOINTS.lifecycle.path, body), true);
     },
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { SimFetch } from '../../http/remote-call.js';
 import type { SimClock } from '../../sim-clock.js';
 import type { DeliveryResult } from '../../forge/delivery-queue.js';
@@ -6,7 +5,7 @@ import { mergeClaims } from '../../forge/fit-claims.js';
 import type { FitSignOptions } from '../../forge/fit-signer.js';
 import { createForgeAppPlatform, SIMULATED_APP_NAME, type ForgeKeysAndDeliveries } from '../../forge/forge-app-platform.js';
 import { invocationHeaders, type TriggerDelivery } from '../../forge/forge-delivery.js';
-import { ariOfInstallation, uuidFromText } from '../../forge/forge-ids.js';
+import { uuidFromText } from '../../forge/forge-ids.js';
 import type { InvokeRemoteResult } from '../../forge/invoke-remote.js';
 import type { BearerAuthenticator } from '../authenticate.js';
 import type { BbAppUser, BbUser, BbWorkspace, BitbucketModel } from '../bitbucket-model.js';
@@ -222,20 +221,14 @@ export function createBitbucketForgeHost(deps: BitbucketForgeHostDeps): Bitbucke
       const workspace = installOptions.workspace === undefined ? model.listWorkspaces()[0] : model.getWorkspace(installOptions.workspace);
       if (!workspace) throw new Error('the simulated Bitbucket has no workspace');
       if (live.has(workspace.uuid)) throw new Error(`The Bitbucket Forge app is already installed in ${workspace.slug}; uninstall() first`);
-      const remoteBaseUrl = installOptions.remoteBaseUrl ?? options.remoteBaseUrl;
-      if (!URL.canParse(remoteBaseUrl)) throw new RangeError(`remoteBaseUrl must be an absolute URL, got ${remoteBaseUrl}`);
-      const uuid = randomUUID();
       const installation: BbForgeInstallation = {
-        uuid,
-        ari: ariOfInstallation(uuid),
+        ...platform.newInstallation(installOptions.remoteBaseUrl),
         workspaceUuid: workspace.uuid,
-        remoteBaseUrl,
-        installedAtMs: clock.now(),
         installerAccountId: installOptions.installer === undefined ? defaultInstaller(workspace) : resolveUser(installOptions.installer, 'install').accountId,
       };
       live.set(workspace.uuid, installation);
       all.push(installation);
-      const body = bbInstalledBody(platform.lifecycleApp(), eventContext(workspace.uuid), uuid, installation.installerAccountId);
+      const body = bbInstalledBody(platform.lifecycleApp(), eventContext(workspace.uuid), installation.uuid, installation.installerAccountId);
       const result = await deliver(installation, ENDPOINT_KEYS.lifecycle, triggerDelivery('installed', options.paths.lifecycle, body), true, installOptions.tamper);
       return { ...result, installationId: installation.ari };
     },
