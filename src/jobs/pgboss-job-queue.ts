@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { PgBoss, type JobResult, type Job as BossJob } from 'pg-boss';
 import type { Logger } from '../platform/logger.js';
 import type { Job, JobHandler, JobQueue, QueueSnapshot } from './job-queue.js';
@@ -89,9 +88,8 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
     boss.on('warning', (warning) => logger.warn({ warning: warning.message }, 'pg-boss warning'));
   }
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.concurrency + 2, idleTimeoutMillis: 10_000, application_name: 'tally-lease' });
-  pool.on('error', () => undefined);
-  const lease: KeyLease = createPgKeyLease({ pool });
+  // One connection per running job, and one for `runExclusive` beside them.
+  const lease: KeyLease = createPgKeyLease({ connectionString: options.connectionString, maxConnections: options.concurrency + 1 });
   const handlers = new Map<string, JobHandler>();
   const running = new Map<string, RunningHere>();
   let lastQueued: string[] = [];
@@ -105,11 +103,21 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
   let ready: Promise<void> | undefined;
   let started = false;
   let stopped = false;
-  // Enqueues and cancels run one after another in call order: a purge queued right after
-  // `cancel(key)` must not be cancelled by it (the port's calls are synchronous).
-  let chain: Promise<void> = Promise.resolve();
-  const serially = (what: string, operation: () => Promise<void>) => {
-    chain = chain.then(operation).catch((error: unknown) => logger.error({ err: error, queue: name }, `job queue: ${what} failed`));
+  // A key's enqueues and cancels reach the database one after another in call order (a purge
+  // queued right after `cancel(key)` must not be cancelled by it; a key's jobs keep their order);
+  // different keys proceed side by side. The port's calls are synchronous, hence the chains.
+  const chains = new Map<string, Promise<void>>();
+  const inKeyOrder = (key: string, what: string, operation: () => Promise<void>) => {
+    const next = (chains.get(key) ?? Promise.resolve())
+      .then(operation)
+      .catch((error: unknown) => logger.error({ err: error, queue: name, key }, `job queue: ${what} failed`))
+      .finally(() => {
+        if (chains.get(key) === next) chains.delete(key);
+      });
+    chains.set(key, next);
+  };
+  const settled = async () => {
+    while (chains.size > 0) await Promise.all(chains.values());
   };
 
   const ensureReady = () =>
@@ -119,19 +127,15 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     })());
 
   async function sendDeduplicated(job: Job, envelope: JobEnvelope): Promise<void> {
-    const client = await pool.connect();
+    const tx = await boss.getDb().beginTransaction!();
     try {
-      await client.query('begin');
-      await client.query('select pg_advisory_xact_lock(hashtext($1), hashtext($2))', [name, `${job.kind}\n${job.key}\n${job.dedupe}`]);
-      const db = { executeSql: (text: string, values?: unknown[]) => client.query(text, values) };
-      const waiting = await boss.findJobs<JobEnvelope>(name, { key: job.key, data: { kind: job.kind, dedupe: job.dedupe }, queued: true, limit: 1, db });
-      if (waiting.length === 0) await boss.send(name, envelope, { singletonKey: job.key, priority: -job.priority, db });
-      await client.query('commit');
+      await tx.db.executeSql('select pg_advisory_xact_lock(hashtext($1), hashtext($2))', [name, `${job.kind}\n${job.key}\n${job.dedupe}`]);
+      const waiting = await boss.findJobs<JobEnvelope>(name, { key: job.key, data: { kind: job.kind, dedupe: job.dedupe }, queued: true, limit: 1, db: tx.db });
+      if (waiting.length === 0) await boss.send(name, envelope, { singletonKey: job.key, priority: -job.priority, db: tx.db });
+      await tx.commit();
     } catch (error) {
-      await client.query('rollback').catch(() => undefined);
+      await tx.rollback();
       throw error;
-    } finally {
-      client.release();
     }
   }
 
@@ -207,7 +211,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     enqueue(job) {
       if (stopped) return;
       const envelope: JobEnvelope = { kind: job.kind, key: job.key, payload: job.payload, ...(job.dedupe !== undefined ? { dedupe: job.dedupe } : {}) };
-      serially('enqueue', async () => {
+      inKeyOrder(job.key, 'enqueue', async () => {
         await ensureReady();
         if (job.dedupe !== undefined) await sendDeduplicated(job, envelope);
         else await boss.send(name, envelope, { singletonKey: job.key, priority: -job.priority });
@@ -219,7 +223,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
         here.reason = 'cancelled';
         here.controller.abort(new Error('cancelled'));
       }
-      serially('cancel', async () => {
+      inKeyOrder(key, 'cancel', async () => {
         await ensureReady();
         await cancelStored(key);
       });
@@ -250,9 +254,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     inspect,
     async idle() {
       for (;;) {
-        const pending = chain;
-        await pending;
-        if (pending !== chain) continue;
+        await settled();
         if (stopped) return;
         const { running: active, queued } = await inspect();
         if (active.length === 0 && queued.length === 0 && running.size === 0) return;
@@ -270,10 +272,9 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
         here.controller.abort(new Error('queue stopped'));
       }
       if (started) await boss.offWork(name, { wait: true });
-      await chain;
+      await settled();
       if (ownsBoss && ready) await boss.stop({ graceful: true, timeout: settings.stopTimeoutMs });
       await lease.close();
-      await pool.end();
     },
   };
 }
