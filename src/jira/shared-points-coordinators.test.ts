@@ -168,6 +168,20 @@ describe.each<LedgerKind>(['memory', 'sqlite', 'postgres'])('Coordinators sharin
     expect(bSpent).toEqual([300]);
   });
 
+  it('gives back the hour’s unused points when the next hour starts', async () => {
+    const { ledgers, observer } = await openLedgers(kind);
+    const clock = createManualClock(START);
+    const [a] = startInstances(clock, ledgers, [[], [], []]);
+    const endpoint = ENDPOINTS[1].endpoint;
+    await a!.acquire({ tenantId: tenant(1), endpoint, priority: 'incremental', maxPoints: 40 });
+    a!.record({ tenantId: tenant(1), endpoint, status: 200, headers: new Headers(), pointsEstimate: 7 });
+    expect(await ledgerSpent(observer, clock.nowMs())).toBe(100);
+    clock.setMs(TOP + 1000);
+    await a!.acquire({ tenantId: tenant(1), endpoint, priority: 'incremental', maxPoints: 40 });
+    await vi.waitFor(async () => expect(await ledgerSpent(observer, clock.nowMs())).toBe(7));
+    await a!.close();
+  });
+
   it('charges a call that cost more than it held, so the others see the overrun', async () => {
     const { ledgers, observer } = await openLedgers(kind);
     const clock = createManualClock(START);
