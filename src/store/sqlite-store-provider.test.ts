@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -63,6 +63,25 @@ describe('SqliteStoreProvider', () => {
     for (const suffix of ['', '-wal', '-shm']) expect(existsSync(`${fileOf(tenantId)}${suffix}`), suffix).toBe(true);
     await provider.destroy(tenantId);
     expect(readdirSync(join(dataDir, 'tenants'))).toEqual([]);
+  });
+
+  it('holds three descriptors per open tenant (file, -wal, -shm) and gives them all back on release', async () => {
+    // The kernel's list of this process's descriptors: what a thousand open sites would cost.
+    const descriptorsOf = (tenantId: string) =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(fileOf(tenantId));
+        } catch {
+          return false; // closed between the listing and the read
+        }
+      }).length;
+    const tenantId = newTenantId();
+    await (await provider.open(tenantId)).applyBatch({ upserts: [makeWorklog(1)], deletions: [] });
+    expect(descriptorsOf(tenantId)).toBe(3);
+    await provider.release(tenantId);
+    expect(descriptorsOf(tenantId)).toBe(0);
+    expect(await (await provider.open(tenantId)).countWorklogs()).toBe(1);
+    expect(descriptorsOf(tenantId)).toBe(3);
   });
 
   it('opens each tenant once, even when asked twice at the same time', async () => {
