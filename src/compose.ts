@@ -14,6 +14,8 @@ import { observeStoreWrites } from './reporting/engine/observe-store-writes.js';
 import { createReportColumnsCache, type ReportColumnsCache } from './reporting/engine/report-columns-cache.js';
 import { createLiveJiraData } from './reporting/live/live-jira-data.js';
 import { createReportService } from './reporting/report-service.js';
+import { createInMemoryMetricsRegistry } from './platform/metrics.js';
+import { collectJiraBudget, collectJobQueue, collectProcess, collectReadiness, countJiraCalls, createSyncMetrics, timeReportService } from './http/metrics-route.js';
 import { createTenantPurge, type TenantPurgeDeps } from './privacy/purge/tenant-purge.js';
 import { accountRetentionTask } from './privacy/retention/account-retention.js';
 import { createTenantBackups } from './privacy/backups/tenant-backups.js';
@@ -64,7 +66,9 @@ export async function composeTally(
     { isObserving: (tenantId) => reportColumns?.isTracking(tenantId) ?? false, onDiscard: (tenantId) => reportColumns?.evict(tenantId) },
   );
   reportColumns = createReportColumnsCache({ stores });
-  const jira = createJiraClients(config, runtime);
+  // `/metrics` (docs/operations.md): collectors read the ports below at each scrape; no per-tenant series.
+  const metrics = createInMemoryMetricsRegistry({ onCollectError: (error, collector) => logger.warn({ err: error, collector }, 'metrics collector failed') });
+  const jira = createJiraClients(config, runtime, { wrapCoordinator: (created) => countJiraCalls(metrics, created, clock) });
   const { coordinator } = jira;
   const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor };
   /** Jira as the app for a tenant, through the tenant's edge. */
@@ -81,12 +85,30 @@ export async function composeTally(
   // The core's Bitbucket side (issue 13): installations and pairing, time answers from the linked
   // Jira tenant's store and live data, REST 2.0 clients the Bitbucket edges sign.
   const bitbucket = createBitbucketHost({ config, control, registry, stores, live, clock, fetch: runtime.fetch });
-  const reports = createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live });
+  const reports = timeReportService(metrics, createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live }));
   const queue = createInProcessJobQueue({ concurrency: 2, logger });
   // Every schedule — sync interval, reconciliation, backups, retention, personal data, the edges'
   // own (Forge's uninstall check) — is declared with this one scheduler (src/jobs/scheduler.ts).
   const scheduler = createControlDbScheduler({ store: createScheduleStore(control.db), clock, logger });
-  const sync = createSyncService({ ...syncDeps, queue, scheduler, registry, events, clock, intervalSeconds: config.syncIntervalSeconds, reconcileIntervalMs: config.reconcileIntervalHours * 3600_000, logger, ...(hooks.onSyncOutcome ? { onOutcome: hooks.onSyncOutcome } : {}) });
+  const syncMetrics = createSyncMetrics(metrics, { clock, listInstalledTenantIds: async () => (await registry.listInstalled()).map((tenant) => tenant.id) });
+  const sync = createSyncService({
+    ...syncDeps,
+    queue,
+    scheduler,
+    registry,
+    events,
+    clock,
+    intervalSeconds: config.syncIntervalSeconds,
+    reconcileIntervalMs: config.reconcileIntervalHours * 3600_000,
+    logger,
+    onOutcome: (tenantId, outcome) => {
+      syncMetrics.recordOutcome(tenantId, outcome);
+      hooks.onSyncOutcome?.(tenantId, outcome);
+    },
+  });
+  collectJobQueue(metrics, queue);
+  collectJiraBudget(metrics, coordinator, clock);
+  const processMetrics = collectProcess(metrics);
   const backups = createTenantBackups({
     backupDir: config.backupDir,
     dataDir: config.dataDir,
@@ -164,6 +186,12 @@ export async function composeTally(
   });
   // Each tenant is backed up every TALLY_BACKUP_INTERVAL_HOURS at its own stable offset.
   scheduler.declarePerTenant(backupSchedule({ backups, registry, intervalHours: config.backupIntervalHours }));
+  const readiness = async () => {
+    await sql`select 1`.execute(control.db);
+    const paused = await listPausedTenants(registry, edges);
+    return { ready: true, ...(paused.length > 0 ? { detail: { pausedTenants: paused } } : {}) };
+  };
+  collectReadiness(metrics, readiness);
   /** The scheduler under its former name: main.ts and tests start and run it as `periodic`. */
   const periodic = scheduler;
   const app = createApp({
@@ -186,11 +214,8 @@ export async function composeTally(
     },
     reports,
     bitbucketLinks: createBitbucketLinks(bitbucket, { appClientFor: appJiraClientFor, clock }),
-    readiness: async () => {
-      await sql`select 1`.execute(control.db);
-      const paused = await listPausedTenants(registry, edges);
-      return { ready: true, ...(paused.length > 0 ? { detail: { pausedTenants: paused } } : {}) };
-    },
+    readiness,
+    metrics,
   });
   return {
     config,
@@ -238,7 +263,9 @@ export async function composeTally(
       }
       return loaded;
     },
+    metrics,
     async close() {
+      processMetrics.close();
       for (const edge of edges) await edge.close?.();
       await periodic.stop();
       await sync.stop();

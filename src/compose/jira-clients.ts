@@ -17,8 +17,10 @@ export interface JiraClients {
 }
 
 /** Builds the process's Jira clients: shared coordinator, `/worklog/list` decoding inline or on workers. */
-export function createJiraClients(config: Config, runtime: Runtime): JiraClients {
-  const coordinator = createRateLimitCoordinator({ clock: runtime.clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
+export function createJiraClients(config: Config, runtime: Runtime, options: { wrapCoordinator?: (coordinator: RateLimitCoordinator) => RateLimitCoordinator } = {}): JiraClients {
+  const created = createRateLimitCoordinator({ clock: runtime.clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
+  // Metrics count every call through the one coordinator all clients share.
+  const coordinator = options.wrapCoordinator ? options.wrapCoordinator(created) : created;
   const worklogListDecoder = config.parseThreads > 0 ? createWorklogParsePool(config.parseThreads) : inlineWorklogListDecoder;
   return {
     coordinator,

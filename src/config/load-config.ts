@@ -44,6 +44,8 @@ export interface Config {
   readonly forgeUninstallGraceHours: number;
   /** The only hosts an invocation token's `apiBaseUrl` may point to (Tally sends tokens there). */
   readonly forgeApiHosts: readonly string[];
+  /** The bearer token of `/metrics`; undefined: the route is not mounted (404). A secret: never logged. */
+  readonly metricsToken: string | undefined;
   /** Where tenant stores live: a SQLite file per site, or a PostgreSQL database per site (issue 14). */
   readonly tenantStore: 'sqlite' | 'postgres';
   /** The PostgreSQL servers tenant databases are placed on (default: DATABASE_URL's server). */
@@ -225,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     forgeJwksUrl: values.TALLY_FORGE_JWKS_URL,
     forgeUninstallGraceHours: values.TALLY_FORGE_UNINSTALL_GRACE_HOURS,
     forgeApiHosts: Object.freeze([...values.TALLY_FORGE_API_HOSTS]),
+    metricsToken: values.TALLY_METRICS_TOKEN,
     tenantStore: values.TALLY_TENANT_STORE ?? (values.DATABASE_URL !== undefined ? 'postgres' : 'sqlite'),
     pgServers: Object.freeze([...(values.TALLY_PG_SERVERS ?? (values.DATABASE_URL !== undefined ? [values.DATABASE_URL] : []))]),
     pgMaxConnections: values.TALLY_PG_MAX_CONNECTIONS,

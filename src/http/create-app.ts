@@ -15,6 +15,8 @@ import { createErrorHandler, errorResponse } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import type { TallyEnv } from './tally-env.js';
 import type { BitbucketLinkDeps } from './bitbucket-link-routes.js';
+import type { MetricsRegistry } from '../platform/metrics.js';
+import { metricsRoutes } from './metrics-route.js';
 
 /** Everything the HTTP app needs; wired in `src/main.ts` (or a test). */
 export interface AppDeps {
@@ -34,6 +36,8 @@ export interface AppDeps {
    * (e.g. an edge's tenant paused on a revoked token); `/readyz` reports it.
    */
   readiness(): Promise<{ ready: boolean; detail?: unknown }>;
+  /** What `/metrics` renders (mounted only with `TALLY_METRICS_TOKEN`). */
+  metrics?: Pick<MetricsRegistry, 'render' | 'contentType'>;
   /** The Jira side of linking Bitbucket workspaces (`/api/bitbucket/*`); absent: those routes are not mounted. */
   bitbucketLinks?: BitbucketLinkDeps;
 }
@@ -66,6 +70,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
     return c.json({ status: ready ? 'ready' : 'unavailable', ...(detail !== undefined ? { detail } : {}) }, ready ? 200 : 503);
   });
 
+  if (deps.metrics) app.route('/', metricsRoutes({ registry: deps.metrics, token: deps.config.metricsToken }));
   app.route('/', dataStatementRoutes(deps.config, deps.ownedData ? { owned: deps.ownedData } : {}));
   app.route('/', reportAssetRoutes());
   for (const edge of deps.edges) if (edge.routes) app.route('/', edge.routes);
