@@ -305,21 +305,22 @@ describe('the key lease (`tally sync` beside a running server)', () => {
     expect(overlappingRuns(runs)).toEqual([]);
   });
 
+  // hashtext('t2') is negative: the lock's objid in pg_locks is its unsigned reading.
   it('stops waiting when the waiter’s signal aborts, and releases a lease whose work throws', async () => {
     const lease = createPgKeyLease({ connectionString: database.url, attemptMs: 100 });
     closers.push(() => lease.close());
     const gate = deferred();
-    const holding = lease.runExclusive('t1', () => gate.promise);
-    await waitFor('the lease to be held', () => lease.isHeld('t1'));
+    const holding = lease.runExclusive('t2', () => gate.promise);
+    await waitFor('the lease to be held', () => lease.isHeld('t2'));
     const controller = new AbortController();
-    const waiting = lease.runExclusive('t1', async () => 'ran', { signal: controller.signal });
+    const waiting = lease.runExclusive('t2', async () => 'ran', { signal: controller.signal });
     await sleep(150);
     controller.abort(new Error('operator pressed Ctrl-C'));
     await expect(waiting).rejects.toThrow('operator pressed Ctrl-C');
     gate.resolve();
     await holding;
-    await expect(lease.runExclusive('t1', async () => Promise.reject(new Error('work failed')))).rejects.toThrow('work failed');
-    expect(await lease.isHeld('t1')).toBe(false);
-    expect(await lease.runExclusive('t1', async () => 'ran')).toBe('ran');
+    await expect(lease.runExclusive('t2', async () => Promise.reject(new Error('work failed')))).rejects.toThrow('work failed');
+    expect(await lease.isHeld('t2')).toBe(false);
+    expect(await lease.runExclusive('t2', async () => 'ran')).toBe('ran');
   });
 });
