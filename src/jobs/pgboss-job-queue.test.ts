@@ -205,6 +205,34 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
     await admin.close();
   });
 
+  it('forgets every finished job of a purged key and the purge itself, but keeps a job queued during the purge and other keys’ jobs', async () => {
+    const queue = instance(1);
+    const storedKinds = async (key: string) => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const { rows } = await client.query<{ kind: string }>(`select data->>'kind' as kind from pgboss.job where singleton_key = $1 order by created_on`, [key]);
+      await client.end();
+      return rows.map((row) => row.kind);
+    };
+    const purgeGate = deferred();
+    queue.register('sync', async () => {});
+    queue.register('purge', async () => {
+      await purgeGate.promise;
+      await queue.forgetKey('t1');
+    });
+    for (const key of ['t1', 't2']) queue.enqueue({ kind: 'sync', key, priority: 1, payload: null });
+    await queue.start();
+    await queue.idle();
+    queue.enqueue({ kind: 'purge', key: 't1', priority: -1, payload: null });
+    await waitFor('the purge to run', async () => (await queue.inspect()).running.includes('purge:t1'));
+    queue.enqueue({ kind: 'sync', key: 't1', priority: 5, payload: 'reinstalled' });
+    await waitFor('the re-install’s sync to be queued', async () => (await queue.inspect()).queued.includes('sync:t1'));
+    purgeGate.resolve();
+    await queue.idle();
+    expect(await storedKinds('t1')).toEqual(['sync']);
+    expect(await storedKinds('t2')).toEqual(['sync']);
+  });
+
   it('fails a job whose handler throws without retrying it, and keeps going', async () => {
     const queue = instance(1);
     let attempts = 0;

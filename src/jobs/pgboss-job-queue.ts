@@ -32,6 +32,12 @@ export interface PgBossJobQueue extends JobQueue {
   runExclusive<T>(key: string, work: LeasedWork<T>, options?: RunExclusiveOptions): Promise<T>;
   /** The shared queue as every instance sees it: active jobs and waiting ones, next first. */
   inspect(): Promise<QueueSnapshot>;
+  /**
+   * Deletes the stored rows of `key`'s finished jobs, and of the job of `key` running here once
+   * it returns — the uninstall purge's last step, so no job row names the tenant afterwards.
+   * Jobs waiting now (a re-install's sync queued during the purge) are kept. Idempotent.
+   */
+  forgetKey(key: string): Promise<void>;
 }
 
 /**
@@ -44,6 +50,8 @@ interface RunningHere {
   kind: string;
   controller: AbortController;
   reason?: LocalAbort;
+  /** Set by forgetKey: delete this job's row when its handler returns. */
+  forget?: boolean;
 }
 
 /**
@@ -139,16 +147,26 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     }
   }
 
-  async function cancelStored(key: string): Promise<void> {
-    const ids: string[] = [];
+  /** Every stored job of `key` (any state), oldest first, a page at a time. */
+  async function listStored(key: string) {
+    const jobs: { id: string; state: string }[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await boss.findJobs(name, { key, limit: 1000, ...(after ? { after } : {}) });
-      for (const job of page) if (job.state === 'created' || job.state === 'retry' || job.state === 'active') ids.push(job.id);
-      if (page.length < 1000) break;
+      jobs.push(...page.map((job) => ({ id: job.id, state: job.state })));
+      if (page.length < 1000) return jobs;
       after = page.at(-1)!.id;
     }
+  }
+
+  async function cancelStored(key: string): Promise<void> {
+    const ids = (await listStored(key)).filter((job) => job.state === 'created' || job.state === 'retry' || job.state === 'active').map((job) => job.id);
     if (ids.length > 0) await boss.cancel(name, ids);
+  }
+
+  async function forgetStored(key: string): Promise<void> {
+    const ids = (await listStored(key)).filter((job) => job.state === 'completed' || job.state === 'cancelled' || job.state === 'failed').map((job) => job.id);
+    if (ids.length > 0) await boss.deleteJob(name, ids);
   }
 
   async function runOne(job: BossJob<JobEnvelope>): Promise<JobResult> {
@@ -184,7 +202,11 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     const leaseFailed = leased === undefined ? failure !== undefined && !signal.aborted : leased.aborted && !signal.aborted;
     if (here.reason === 'released' || leaseFailed) return released(job);
     // Cancelled, or pg-boss took the claim away (heartbeat lapsed): the job is no longer ours.
-    if (!failure || signal.aborted) return { id: job.id, status: 'completed' };
+    if (!failure || signal.aborted) {
+      // Deleting its own row before pg-boss completes it is pg-boss's documented way to leave none.
+      if (here.forget) await boss.deleteJob(name, job.id);
+      return { id: job.id, status: 'completed' };
+    }
     scoped.error({ err: failure.error }, 'job failed');
     return { id: job.id, status: 'deadletter', output: { error: 'handler failed' } };
   }
@@ -251,6 +273,12 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
       }
     },
     runExclusive: (key, work, runOptions) => lease.runExclusive(key, work, runOptions),
+    async forgetKey(key) {
+      const here = running.get(key);
+      if (here) here.forget = true;
+      await ensureReady();
+      await forgetStored(key);
+    },
     inspect,
     async idle() {
       for (;;) {
