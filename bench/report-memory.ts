@@ -37,7 +37,9 @@ const provider = createSqliteStoreProvider({ dataDir: data.dataDir });
 const store = await provider.open(data.tenantId);
 
 const before = usedBytes();
+const loadStartMs = performance.now();
 const columns = await loadWorklogColumns(store);
+const loadSeconds = (performance.now() - loadStartMs) / 1000;
 const loaded = usedBytes() - before;
 const estimated = estimateColumnsBytes(columns);
 
@@ -56,6 +58,7 @@ printBench(
   [
     {
       worklogs: columns.size,
+      loadSeconds: loadSeconds.toFixed(2),
       authors: columns.arrays.accounts.length - 1,
       issues: columns.arrays.issues.length,
       typedArrayBytes: typedArrayBytes(columns.arrays),
