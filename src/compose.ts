@@ -6,7 +6,7 @@ import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js'
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
 import { describeSyncStatus } from './sync/sync-status.js';
 import { createTenantEvents } from './tenants/tenant-events.js';
-import { forgetTenantInEdges, ownedDataOf, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
+import { forgetTenantInEdges, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
 import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import { createApp } from './http/create-app.js';
 import { AppError } from './platform/app-error.js';
@@ -25,6 +25,9 @@ import { createScheduleStore } from './jobs/schedule-store.js';
 import { createControlDbScheduler } from './jobs/scheduler.js';
 import { personalDataCycleTask } from './privacy/personal-data/personal-data-cycle.js';
 import { openControlPlane } from './compose/control-plane.js';
+import { tallyOwnedData } from './compose/owned-data.js';
+import { createSqlPointsLedger } from './jira/shared-points-sql-ledger.js';
+import type { JiraPointsTables } from './jira/shared-points-migrations.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, reportCredentialsByEdge } from './compose/edges.js';
 import { createJiraClients } from './compose/jira-clients.js';
 import type { Runtime } from './compose/runtime.js';
@@ -50,7 +53,7 @@ export async function composeTally(
 ) {
   const { clock, logger } = runtime;
   const knownEdges = options.edgeModules ?? ALL_EDGE_MODULES;
-  const ownedData = ownedDataOf(knownEdges);
+  const ownedData = tallyOwnedData(knownEdges);
   const plane = await openControlPlane(config, clock, ownedData);
   const { control, registry, audit, secretBox } = plane;
   const events = createTenantEvents((error, event) => logger.error({ err: error, event }, 'tenant event listener failed'));
@@ -68,7 +71,13 @@ export async function composeTally(
   reportColumns = createReportColumnsCache({ stores });
   // `/metrics` (docs/operations.md): collectors read the ports below at each scrape; no per-tenant series.
   const metrics = createInMemoryMetricsRegistry({ onCollectError: (error, collector) => logger.warn({ err: error, collector }, 'metrics collector failed') });
-  const jira = createJiraClients(config, runtime, { wrapCoordinator: (created) => countJiraCalls(metrics, created, clock) });
+  const jira = createJiraClients(config, runtime, {
+    wrapCoordinator: (created) => countJiraCalls(metrics, created, clock),
+    // On PostgreSQL any number of instances share the app's hourly points (docs/shared-points.md).
+    ...(control.dialect === 'postgres'
+      ? { sharedPoints: { ledger: createSqlPointsLedger({ db: control.db.withTables<JiraPointsTables>() }), onLedgerError: (error: unknown) => logger.warn({ err: error }, 'shared points ledger unavailable; Jira calls wait') } }
+      : {}),
+  });
   const { coordinator } = jira;
   const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor };
   /** Jira as the app for a tenant, through the tenant's edge. */
@@ -271,8 +280,9 @@ export async function composeTally(
       await sync.stop();
       await reportColumns.close();
       await stores.close();
-      await plane.close();
+      // Before the control database closes: the shared ledger gets the hour's unspent points back.
       await jira.close();
+      await plane.close();
     },
   };
 }

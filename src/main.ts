@@ -15,10 +15,10 @@ import { timerSleep } from './jira/sleep.js';
 import { composeTally, type Runtime, type Tally } from './compose.js';
 import { runCli } from './cli/run-cli.js';
 import { WEB_DIST_DIR } from './http/report-page.js';
-import { ownedDataOf } from './edges/edge.js';
 import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import type { TenantEvents } from './tenants/tenant-events.js';
 import type { TenantRegistry } from './tenants/tenant-registry.js';
+import { tallyOwnedData } from './compose/owned-data.js';
 
 /** A running Tally server. */
 export interface RunningServer {
@@ -129,7 +129,7 @@ export async function main(): Promise<void> {
     throw error;
   });
   process.exitCode = await runCli(args, config, machineRuntime(config), { stdout: process.stdout, stderr: process.stderr }, {
-    ownedData: ownedDataOf(ALL_EDGE_MODULES),
+    ownedData: tallyOwnedData(ALL_EDGE_MODULES),
     edgeCommands: ALL_EDGE_MODULES.flatMap((module) => module.cliCommands ?? []),
   });
 }

@@ -3,7 +3,8 @@ import { createHttpJiraClient } from '../jira/http-jira-client.js';
 import type { JiraClient } from '../jira/jira-client.js';
 import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 import { createWorklogParsePool } from '../jira/parse-workers/worklog-parse-pool.js';
-import { createRateLimitCoordinator, type RateLimitCoordinator } from '../jira/rate-limit-coordinator.js';
+import { createRateLimitCoordinator, type OwnedRateLimitCoordinator, type RateLimitCoordinator } from '../jira/rate-limit-coordinator.js';
+import type { SharedPointsOptions } from '../jira/shared-points-account.js';
 import { inlineWorklogListDecoder } from '../jira/worklog-list-decoder.js';
 import type { TenantId } from '../tenants/tenant.js';
 import type { Runtime } from './runtime.js';
@@ -17,8 +18,19 @@ export interface JiraClients {
 }
 
 /** Builds the process's Jira clients: shared coordinator, `/worklog/list` decoding inline or on workers. */
-export function createJiraClients(config: Config, runtime: Runtime, options: { wrapCoordinator?: (coordinator: RateLimitCoordinator) => RateLimitCoordinator } = {}): JiraClients {
-  const created = createRateLimitCoordinator({ clock: runtime.clock, sleep: runtime.sleep, pointsPerHour: config.jiraPointsPerHour });
+export function createJiraClients(
+  config: Config,
+  runtime: Runtime,
+  options: { wrapCoordinator?: (coordinator: RateLimitCoordinator) => RateLimitCoordinator; sharedPoints?: SharedPointsOptions } = {},
+): JiraClients {
+  // With a shared ledger (several instances on one PostgreSQL) the hour's points are one budget for all of them.
+  const owned: OwnedRateLimitCoordinator = createRateLimitCoordinator({
+    clock: runtime.clock,
+    sleep: runtime.sleep,
+    pointsPerHour: config.jiraPointsPerHour,
+    ...(options.sharedPoints ? { sharedPoints: options.sharedPoints } : {}),
+  });
+  const created: RateLimitCoordinator = owned;
   // Metrics count every call through the one coordinator all clients share.
   const coordinator = options.wrapCoordinator ? options.wrapCoordinator(created) : created;
   const worklogListDecoder = config.parseThreads > 0 ? createWorklogParsePool(config.parseThreads) : inlineWorklogListDecoder;
@@ -26,6 +38,10 @@ export function createJiraClients(config: Config, runtime: Runtime, options: { w
     coordinator,
     clientFor: (tenantId, access) =>
       createHttpJiraClient({ tenantId, access, fetch: runtime.fetch, clock: runtime.clock, sleep: runtime.sleep, coordinator, requestTimeoutMs: config.jiraTimeoutMs, worklogListDecoder }),
-    close: () => worklogListDecoder.close(),
+    // Gives the hour's unspent reservation back to the shared ledger, then stops the decoders.
+    close: async () => {
+      await owned.close();
+      await worklogListDecoder.close();
+    },
   };
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/load-config.js';
-import { findTenantIdByEdgeKey, ownedDataOf, type EdgeModule, type PlatformEdge } from '../edges/edge.js';
+import { findTenantIdByEdgeKey, type EdgeModule, type PlatformEdge } from '../edges/edge.js';
 import { ALL_EDGE_MODULES } from '../edges/all-edges.js';
 import { createInProcessJobQueue } from '../jobs/in-process-job-queue.js';
 import type { JiraCredentials } from '../jira/jira-credentials.js';
@@ -12,6 +12,7 @@ import type { SecretBox } from '../tenants/secret-box.js';
 import { createTenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
+import { tallyOwnedData } from './owned-data.js';
 import { openControlPlane } from './control-plane.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, type PausedTenant } from './edges.js';
 import { createJiraClients } from './jira-clients.js';
@@ -40,7 +41,7 @@ export interface TenantData {
 
 /** Opens the control database and the tenant stores of the configuration. */
 export async function openTenantData(config: Config, runtime: Runtime, edgeModules: readonly EdgeModule[] = ALL_EDGE_MODULES): Promise<TenantData> {
-  const plane = await openControlPlane(config, runtime.clock, ownedDataOf(edgeModules));
+  const plane = await openControlPlane(config, runtime.clock, tallyOwnedData(edgeModules));
   const stores = createSqliteStoreProvider({ dataDir: config.dataDir });
   return {
     control: plane.control,

@@ -13,13 +13,13 @@ import { createSecretBox } from '../tenants/secret-box.js';
 import { createSqlTenantRegistry } from '../tenants/sql-tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { ALL_EDGE_MODULES } from './all-edges.js';
-import { ownedDataOf } from './edge.js';
 import { createConnectInstallationStore } from './jira-connect/connect-installation-store.js';
 import { createForgeInstallationStore } from './jira-forge/forge-installation-store.js';
 import { createSqlForgeTokenStore } from './jira-forge/forge-token-store.js';
 import { SITE_INSTALLATION_MIGRATIONS } from './jira-site/site-installation-migrations.js';
 import { SITE_ACCESS_MIGRATIONS } from './jira-site/site-access.js';
 import { createSiteInstallationStore } from './jira-site/site-installation-store.js';
+import { tallyOwnedData } from '../compose/owned-data.js';
 
 /*
  * Core migration 005 split `tenants` into the neutral account record and the edges' own tables
@@ -87,7 +87,7 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
     return counts;
   };
 
-  async function migratedFromPreviousRelease(ownedMigrations = ownedDataOf(ALL_EDGE_MODULES).migrations, options: { forgeToken?: boolean } = {}): Promise<ControlDb> {
+  async function migratedFromPreviousRelease(ownedMigrations = tallyOwnedData(ALL_EDGE_MODULES).migrations, options: { forgeToken?: boolean } = {}): Promise<ControlDb> {
     const target = await createControlDbTarget(dialect);
     opened = { target };
     const raw = openRaw(target, dialect);
@@ -123,6 +123,7 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
       'bitbucket-forge/001_installations',
       'jira-connect/001_installations',
       'jira-forge/001_installations',
+      'jira-points/001_ledger',
       'zz_006_drop_legacy_tenants',
     ]);
     const tables = (await control.db.introspection.getTables()).map((table) => table.name);
@@ -136,7 +137,7 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
     // Forge token holds the old table, so only the installation rows themselves can stop the drop).
     const failed = await migratedFromPreviousRelease({ ...SITE_INSTALLATION_MIGRATIONS, ...SITE_ACCESS_MIGRATIONS }, { forgeToken: false }).catch((error: unknown) => error);
     expect(failed).toMatchObject({ code: 'CONTROL_DB_MIGRATION_FAILED' });
-    const control = await openControlDb({ ...opened!.target.options, ownedMigrations: ownedDataOf(ALL_EDGE_MODULES).migrations });
+    const control = await openControlDb({ ...opened!.target.options, ownedMigrations: tallyOwnedData(ALL_EDGE_MODULES).migrations });
     opened!.control = control;
     const { connect, forge } = storesOn(control);
     expect(await connect.findCredentialsByClientKey('jira:connect-client')).toMatchObject({ sharedSecret: 'connect-secret-0123456789' });
@@ -168,7 +169,7 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
   it('deletes every edge\'s rows with the tenant row on a new database', async () => {
     const target = await createControlDbTarget(dialect);
     opened = { target };
-    const control = await openControlDb({ ...target.options, ownedMigrations: ownedDataOf(ALL_EDGE_MODULES).migrations });
+    const control = await openControlDb({ ...target.options, ownedMigrations: tallyOwnedData(ALL_EDGE_MODULES).migrations });
     opened.control = control;
     const { connect, forge, tokens, site } = storesOn(control);
     const connectTenant = (await connect.recordInstall({ clientKey: 'ck', product: 'jira', baseUrl: 'https://connect.atlassian.net', sharedSecret: 'secret-0123456789' })).tenant;

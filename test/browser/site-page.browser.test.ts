@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { ALL_EDGE_MODULES } from '../../src/edges/all-edges.js';
-import { ownedDataOf } from '../../src/edges/edge.js';
 import { accessLinkCommand } from '../../src/edges/jira-site/site-access.js';
 import { machineRuntime, startServer, type RunningServer } from '../../src/main.js';
 import { systemClock } from '../../src/platform/clock.js';
@@ -14,6 +13,7 @@ import { findFreePort } from '../../src/platform/free-port.js';
 import { openControlDb } from '../../src/tenants/control-db.js';
 import { CHROMIUM_PATH, collectPageProblems, hasChromium, launchChromium, newOfflineContext } from '../support/browser.js';
 import { calendarDateIn } from './report-site.js';
+import { tallyOwnedData } from '../../src/compose/owned-data.js';
 
 /**
  * The self-hosted site's report page in a real browser (Debian's Chromium via playwright-core):
@@ -43,7 +43,7 @@ function monthsBefore(date: string, months: number): string {
 async function mintAccessLink(config: Config): Promise<string> {
   let out = '';
   const io = { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => true } };
-  const openControl = () => openControlDb({ dataDir: config.dataDir, ownedMigrations: ownedDataOf(ALL_EDGE_MODULES).migrations });
+  const openControl = () => openControlDb({ dataDir: config.dataDir, ownedMigrations: tallyOwnedData(ALL_EDGE_MODULES).migrations });
   const code = await accessLinkCommand.run([], { config, clock: systemClock, io, openControl });
   if (code !== 0) throw new Error(`tally access-link exited ${code}`);
   return out.split('\n')[0] ?? '';

@@ -8,9 +8,9 @@ import type { SimUser } from '../../simulator/jira/jira-site.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { ALL_EDGE_MODULES } from '../../src/edges/all-edges.js';
-import { ownedDataOf } from '../../src/edges/edge.js';
 import { machineRuntime, startServer, type RunningServer } from '../../src/main.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
+import { tallyOwnedData } from '../../src/compose/owned-data.js';
 
 /**
  * The self-hosted site edge over real HTTP on loopback: the simulator is the team's Jira site and
@@ -85,7 +85,7 @@ async function cli(config: Config, args: string[]): Promise<{ code: number; out:
   const out: string[] = [];
   const err: string[] = [];
   const io = { stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) } };
-  const code = await runCli(args, config, machineRuntime(config), io, { ownedData: ownedDataOf(ALL_EDGE_MODULES), edgeCommands: ALL_EDGE_MODULES.flatMap((module) => module.cliCommands ?? []) });
+  const code = await runCli(args, config, machineRuntime(config), io, { ownedData: tallyOwnedData(ALL_EDGE_MODULES), edgeCommands: ALL_EDGE_MODULES.flatMap((module) => module.cliCommands ?? []) });
   return { code, out: out.join(''), err: err.join('') };
 }
 

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load-config.js';
 import { ALL_EDGE_MODULES } from '../../edges/all-edges.js';
-import { ownedDataOf } from '../../edges/edge.js';
 import { buildDataStatement, introspectRealSchemas, listBitbucketTables, type OwnedData, type RealSchemas } from './data-statement.js';
 import { controlDatabaseCatalogue } from './field-catalogue.js';
+import { tallyOwnedData } from '../../compose/owned-data.js';
 
 /*
  * The Bitbucket Cloud app's part of the data statement (issue 13). The second statement
@@ -58,7 +58,7 @@ describe('the data statement\'s Bitbucket Cloud app section', () => {
 
   describe('against the real schema with every edge Tally ships', () => {
     let schemas: RealSchemas;
-    const owned = ownedDataOf(ALL_EDGE_MODULES);
+    const owned = tallyOwnedData(ALL_EDGE_MODULES);
     const catalogue = { ...controlDatabaseCatalogue, ...owned.catalogue };
     beforeAll(async () => {
       schemas = await introspectRealSchemas({ ownedMigrations: owned.migrations });

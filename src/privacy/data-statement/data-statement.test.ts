@@ -12,9 +12,9 @@ import { createTenantMigrationProvider } from '../../store/tenant-migrations.js'
 import { openControlDb, type ControlDb } from '../../tenants/control-db.js';
 import { buildDataStatement, introspectRealSchemas, listCatalogueDrift, renderDataStatementText, type RealSchemas, type StatementTable } from './data-statement.js';
 import { controlDatabaseCatalogue, tenantDatabaseCatalogue } from './field-catalogue.js';
-import { ownedDataOf } from '../../edges/edge.js';
 import { ALL_EDGE_MODULES } from '../../edges/all-edges.js';
 import { introspectControlSchema, readPostgresSchema, readSqliteSchema, type DatabaseSchema } from './introspect-schema.js';
+import { tallyOwnedData } from '../../compose/owned-data.js';
 
 /** The eight worklog fields the data statement (`../shared/seeds/000_*.txt`) promises by name. */
 const STATEMENT_FIELDS = ['client_worklog_id', 'account_id', 'client_issue_id', 'comment', 'created', 'updated', 'started', 'time_spent_seconds'];
@@ -146,7 +146,7 @@ describe('data statement against the real schema', () => {
 
   it('is the committed docs/data-statement.md for the default configuration (update with `npx vitest run src/privacy/data-statement -u`)', async () => {
     // With every edge Tally ships, as `tally data-statement` and `GET /data-statement` build it.
-    const text = renderDataStatementText(await buildDataStatement(defaultConfig, { owned: ownedDataOf(ALL_EDGE_MODULES) }));
+    const text = renderDataStatementText(await buildDataStatement(defaultConfig, { owned: tallyOwnedData(ALL_EDGE_MODULES) }));
     await expect(text).toMatchFileSnapshot('../../../docs/data-statement.md');
   });
 });
