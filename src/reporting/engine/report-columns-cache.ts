@@ -75,8 +75,10 @@ function checkLimit(name: string, value: number | undefined): void {
  * what the store held at its notification, so replaying them in order ends at the store's state
  * whatever part of them the scan already saw.
  *
- * Memory: after every load, write and report the tenant's columns are measured, and least
- * recently used loaded tenants are dropped until the total fits `maxBytes`. The most recently
+ * Memory: when a load ends, after every applied write and when a report asks, the tenant's
+ * columns are measured (what a report builds, such as a zone's rollup, therefore counts from the
+ * tenant's next report or write), and least recently used loaded tenants are dropped until the
+ * total fits `maxBytes`. The most recently
  * used tenant is never dropped for it: one tenant larger than the whole budget is still served
  * (and pushes every other out) rather than reloaded on every report.
  */
