@@ -98,7 +98,7 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
     a.enqueue({ kind: 'held', key: 'x', priority: 1, payload: 'first', dedupe: 'auto' });
     await waitFor('the first held job to run', () => runsOfHeld === 1);
     for (let i = 0; i < 5; i++) (i % 2 ? a : b).enqueue({ kind: 'held', key: 'x', priority: 1, payload: `again ${i}`, dedupe: 'auto' });
-    await sleep(300);
+    await Promise.all([a.flush(), b.flush()]);
     expect(runsOfHeld).toBe(1);
     expect((await a.inspect()).queued).toEqual(['held:x']);
     gate.resolve();
@@ -116,7 +116,8 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
     queue.enqueue({ kind: 'work', key: 'b', priority: 1, payload: 'incremental' });
     queue.enqueue({ kind: 'work', key: 'c', priority: -1, payload: 'purge' });
     for (const n of [1, 2, 3]) queue.enqueue({ kind: 'work', key: 'd', priority: 0, payload: `hint ${n}` });
-    await sleep(200);
+    // Enqueues of different keys land side by side: start once all six wait.
+    await queue.flush();
     await queue.start();
     await queue.idle();
     expect(order).toEqual(['purge', 'hint 1', 'hint 2', 'hint 3', 'incremental', 'backfill']);
@@ -260,7 +261,7 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
       ran.push(payload);
     });
     survivor.enqueue({ kind: 'hold', key: 't1', priority: 1, payload: 'full sync of t1' });
-    await waitFor('the job to be queued', async () => (await survivor.inspect()).queued.length === 1);
+    await survivor.flush();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/jobs/pgboss-worker-fixture.ts', database.url], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = once(child, 'exit');
     const lines = createInterface({ input: child.stdout! });

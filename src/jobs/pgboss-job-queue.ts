@@ -32,6 +32,8 @@ export interface PgBossJobQueue extends JobQueue {
   runExclusive<T>(key: string, work: LeasedWork<T>, options?: RunExclusiveOptions): Promise<T>;
   /** The shared queue as every instance sees it: active jobs and waiting ones, next first. */
   inspect(): Promise<QueueSnapshot>;
+  /** Resolves when every enqueue and cancel made so far has reached the database (a process about to exit). */
+  flush(): Promise<void>;
   /**
    * Deletes the stored rows of `key`'s finished jobs, and of the job of `key` running here once
    * it returns — the uninstall purge's last step, so no job row names the tenant afterwards.
@@ -170,6 +172,8 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
   }
 
   async function runOne(job: BossJob<JobEnvelope>): Promise<JobResult> {
+    // Fetched while this instance stops: another instance runs it.
+    if (stopped) return released(job);
     const { kind, key, payload } = job.data;
     const handler = handlers.get(kind);
     // Another instance (a rolling upgrade) may know the kind: release the job to it.
@@ -280,6 +284,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
       await forgetStored(key);
     },
     inspect,
+    flush: settled,
     async idle() {
       for (;;) {
         await settled();
@@ -299,9 +304,14 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
         here.reason ??= 'released';
         here.controller.abort(new Error('queue stopped'));
       }
-      if (started) await boss.offWork(name, { wait: true });
+      // Enqueues already made reach the database before its pool closes.
       await settled();
-      if (ownsBoss && ready) await boss.stop({ graceful: true, timeout: settings.stopTimeoutMs });
+      // pg-boss's stop waits for the (aborted) handlers, up to the timeout, then releases what still runs.
+      if (ownsBoss) {
+        if (ready) await boss.stop({ graceful: true, timeout: settings.stopTimeoutMs });
+      } else if (started) {
+        await boss.offWork(name, { wait: true });
+      }
       await lease.close();
     },
   };
