@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import { PgBoss } from 'pg-boss';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../test/support/postgres.js';
 import { createPgKeyLease } from './pgboss-key-lease.js';
@@ -232,6 +233,28 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
     await queue.idle();
     expect(await storedKinds('t1')).toEqual(['sync']);
     expect(await storedKinds('t2')).toEqual(['sync']);
+  });
+
+  it('runs on a pg-boss instance it is given and leaves that instance running when it stops', async () => {
+    const boss = new PgBoss({ connectionString: database.url, schedule: false });
+    boss.on('error', () => undefined);
+    await boss.start();
+    try {
+      const queue = createTestPgBossQueue(database.url, 1, {}, boss);
+      const ran: string[] = [];
+      queue.register<string>('sync', async (payload) => {
+        ran.push(payload);
+      });
+      queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: 'on a shared instance' });
+      await queue.start();
+      await queue.idle();
+      await queue.stop();
+      expect(ran).toEqual(['on a shared instance']);
+      expect(await boss.getQueue('tally-jobs')).toMatchObject({ policy: 'singleton', heartbeatSeconds: 10 });
+      expect(await boss.isInstalled()).toBe(true);
+    } finally {
+      await boss.stop({ graceful: false });
+    }
   });
 
   it('fails a job whose handler throws without retrying it, and keeps going', async () => {
