@@ -68,7 +68,8 @@ export async function composeTally(
     (tenantId, change) => reportColumns?.applyWrite(tenantId, change),
     { isObserving: (tenantId) => reportColumns?.isTracking(tenantId) ?? false, onDiscard: (tenantId) => reportColumns?.evict(tenantId) },
   );
-  reportColumns = createReportColumnsCache({ stores });
+  // Least recently used tenants' columns are dropped beyond TALLY_REPORT_MEMORY_MB (docs/report-memory.md).
+  reportColumns = createReportColumnsCache({ stores, maxBytes: config.reportMemoryMb * 2 ** 20 });
   // `/metrics` (docs/operations.md): collectors read the ports below at each scrape; no per-tenant series.
   const metrics = createInMemoryMetricsRegistry({ onCollectError: (error, collector) => logger.warn({ err: error, collector }, 'metrics collector failed') });
   const jira = createJiraClients(config, runtime, {

@@ -59,6 +59,23 @@ describe('report columns byte size', () => {
     expect(estimateColumnsBytes({ arrays: columns.arrays, derivedBytes: () => 12_345 })).toBe(estimateColumnsBytes(columns) + 12_345);
   });
 
+  it('counts each kept zone\'s day column and, once built, its author × day rollup', () => {
+    const columns = new WorklogColumns();
+    columns.upsert(fixtureWorklogs(200));
+    expect(columns.derivedBytes()).toBe(0);
+    const before = estimateColumnsBytes(columns);
+    const zone = columns.daysIn('Europe/Berlin');
+    // A day (Int32) per slot of capacity, counted from the array itself.
+    expect(columns.derivedBytes()).toBe(zone.days.byteLength);
+    expect(estimateColumnsBytes(columns) - before).toBe(zone.days.byteLength);
+    const cube = zone.cube(columns.arrays);
+    expect(cube).toBeDefined();
+    const cubeBytes = cube!.cells.byteLength + cube!.monthCells.byteLength + cube!.monthOfRow.byteLength + cube!.monthStartRow.byteLength;
+    expect(columns.derivedBytes()).toBe(zone.days.byteLength + cubeBytes);
+    columns.daysIn('America/New_York');
+    expect(columns.derivedBytes()).toBeGreaterThan(zone.days.byteLength + cubeBytes);
+  });
+
   const shapes = [
     { name: 'shaped like bench:reports', shape: {} },
     // Every worklog on its own issue, a new author every 10 worklogs: a wrong dictionary estimate

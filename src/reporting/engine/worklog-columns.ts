@@ -38,6 +38,13 @@ export class WorklogColumns {
   readonly #accountIndexOf = new Map<string, number>([[NO_ACCOUNT_KEY, 0]]);
   readonly #issueIndexOf = new Map<number, number>();
   readonly #zones = new Map<string, ZoneDayColumn>();
+
+  /** Bytes of what is kept beside the arrays: each kept zone's day column and rollup (for the columns cache's budget). */
+  derivedBytes(): number {
+    let bytes = 0;
+    for (const zone of this.#zones.values()) bytes += zone.byteLength();
+    return bytes;
+  }
   readonly #compactAfter: number;
   readonly #maxZones: number;
 

@@ -26,6 +26,13 @@ export class ZoneDayColumn {
     this.days = new Int32Array(capacity);
   }
 
+  /** Bytes this column holds: a day per slot, and the zone's author × day rollup once built (the columns cache's budget). */
+  byteLength(): number {
+    const cube = this.#cube;
+    const cubeBytes = cube === undefined ? 0 : cube.cells.byteLength + cube.monthCells.byteLength + cube.monthOfRow.byteLength + cube.monthStartRow.byteLength;
+    return this.days.byteLength + cubeBytes;
+  }
+
   /** Computes every slot's day from scratch (removed slots get DEAD_DAY). */
   fill(startedMs: Float64Array, alive: Uint8Array, slots: number): void {
     const { minDay, maxDay } = this.offsets.fillDays(startedMs, alive, slots, this.days, DEAD_DAY);
