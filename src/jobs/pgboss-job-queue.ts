@@ -111,6 +111,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     for (const id of workerIds) boss.notifyWorker(id);
   };
   let ready: Promise<void> | undefined;
+  let bossStarted = false;
   let started = false;
   let stopped = false;
   // A key's enqueues and cancels reach the database one after another in call order (a purge
@@ -130,11 +131,21 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     while (chains.size > 0) await Promise.all(chains.values());
   };
 
+  // Retried on the next call when it fails (the database was down at start).
   const ensureReady = () =>
     (ready ??= (async () => {
-      if (ownsBoss) await boss.start();
-      if (!(await boss.getQueue(name))) await boss.createQueue(name, { policy: 'singleton', ...queueOptionsOf(settings) });
-    })());
+      if (ownsBoss && !bossStarted) {
+        await boss.start();
+        bossStarted = true;
+      }
+      // createQueue does nothing for an existing queue; updateQueue applies today's settings to it
+      // (the instance started last sets them for all).
+      await boss.createQueue(name, { policy: 'singleton', ...queueOptionsOf(settings) });
+      await boss.updateQueue(name, queueOptionsOf(settings));
+    })().catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    }));
 
   async function sendDeduplicated(job: Job, envelope: JobEnvelope): Promise<void> {
     const tx = await boss.getDb().beginTransaction!();
@@ -304,11 +315,12 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
         here.reason ??= 'released';
         here.controller.abort(new Error('queue stopped'));
       }
-      // Enqueues already made reach the database before its pool closes.
+      // Enqueues already made reach the database before its pool closes; a start in flight ends first.
       await settled();
+      await ready?.catch(() => undefined);
       // pg-boss's stop waits for the (aborted) handlers, up to the timeout, then releases what still runs.
       if (ownsBoss) {
-        if (ready) await boss.stop({ graceful: true, timeout: settings.stopTimeoutMs });
+        if (bossStarted) await boss.stop({ graceful: true, timeout: settings.stopTimeoutMs });
       } else if (started) {
         await boss.offWork(name, { wait: true });
       }
