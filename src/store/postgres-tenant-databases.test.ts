@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +179,38 @@ describe('PostgresTenantStore on PostgreSQL', () => {
     expect(await onTenant(tenantId, 'SELECT task FROM maintenance_owed')).toEqual([]);
     // The table and its indexes were rewritten: no dead row versions of the erased rows remain.
     expect(await onTenant(tenantId, "SELECT n_dead_tup::int AS dead FROM pg_stat_user_tables WHERE relname = 'worklogs'")).toEqual([{ dead: 0 }]);
+    await provider.close();
+  });
+
+  it('leaves no byte of an erased account id or comment in the database files', async (context) => {
+    // Reads the server's own files, so only where the test shares the server's machine and may read them (skipped otherwise).
+    const dataDir = (await testbed.query<{ data_directory: string }>('SHOW data_directory'))[0]?.data_directory ?? '';
+    try {
+      accessSync(join(dataDir, 'base'), constants.R_OK);
+    } catch {
+      context.skip();
+    }
+    const provider = testbed.provider();
+    const tenantId = newTenantId();
+    const store = await provider.open(tenantId);
+    const canaryAccount = `557058:canary-${randomBytes(6).toString('hex')}`;
+    const canaryComment = `canary comment ${randomBytes(6).toString('hex')}`;
+    const rows = Array.from({ length: 300 }, (_, i) => makeWorklog(i + 1, i % 2 === 0 ? { accountId: canaryAccount, comment: canaryComment } : {}));
+    await store.beginBulkLoad();
+    await store.applyBatch(batch({ upserts: rows }));
+    await store.endBulkLoad();
+    const oid = (await testbed.query<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = $1', [`tally_${tenantId}`]))[0]?.oid;
+    const filesHolding = async (canary: string) => {
+      // Written pages reach the files at a checkpoint; before it they may be in shared buffers and the WAL only.
+      await testbed.query('CHECKPOINT');
+      const dir = join(dataDir, 'base', String(oid));
+      return readdirSync(dir).filter((file) => readFileSync(join(dir, file)).includes(Buffer.from(canary)));
+    };
+    expect(await filesHolding(canaryAccount)).not.toEqual([]);
+    expect(await filesHolding(canaryComment)).not.toEqual([]);
+    expect(await store.eraseAccount(canaryAccount)).toBe(150);
+    expect(await filesHolding(canaryAccount)).toEqual([]);
+    expect(await filesHolding(canaryComment)).toEqual([]);
     await provider.close();
   });
 
