@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { AppError } from '../platform/app-error.js';
+import { integerArrayLiteral, textArrayLiteral } from './pg-array-literal.js';
 import { mergeSyncStateJson, syncStateKeys } from './sync-state-json.js';
 import type { ApplyResult, SyncBatch } from './tenant-store.js';
 import type { WorklogRow } from './worklog-row.js';
@@ -68,22 +69,32 @@ function decideUpserts(upserts: readonly WorklogRow[], stored: Map<number, numbe
   return [...winners.values()];
 }
 
-/** Column arrays for UPSERT_SQL, in its parameter order. */
-function columnsOf(rows: readonly WorklogRow[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 10 }, () => new Array(rows.length));
-  rows.forEach((row, i) => {
-    (columns[0] as unknown[])[i] = row.clientWorklogId;
-    (columns[1] as unknown[])[i] = row.accountId;
-    (columns[2] as unknown[])[i] = row.clientIssueId;
-    (columns[3] as unknown[])[i] = row.comment;
-    (columns[4] as unknown[])[i] = row.created;
-    (columns[5] as unknown[])[i] = row.updated;
-    (columns[6] as unknown[])[i] = row.started;
-    (columns[7] as unknown[])[i] = row.timeSpentSeconds;
-    (columns[8] as unknown[])[i] = row.startedMs;
-    (columns[9] as unknown[])[i] = row.updatedMs;
-  });
-  return columns;
+/**
+ * UPSERT_SQL's ten parameters as array literals. Integer columns are checked here (the ids were
+ * checked before): a literal would otherwise carry `NaN` or `2.5` to the server as text.
+ */
+function columnsOf(rows: readonly WorklogRow[]): string[] {
+  const integers = (pick: (row: WorklogRow) => number) =>
+    integerArrayLiteral(
+      rows.map((row) => {
+        const value = pick(row);
+        if (!Number.isSafeInteger(value)) throw new AppError('STORE_WRITE_FAILED', `Worklog ${row.clientWorklogId} has a value that is not an integer`);
+        return value;
+      }),
+    );
+  const texts = (pick: (row: WorklogRow) => string | null) => textArrayLiteral(rows.map(pick));
+  return [
+    integers((row) => row.clientWorklogId),
+    texts((row) => row.accountId),
+    integers((row) => row.clientIssueId),
+    texts((row) => row.comment),
+    texts((row) => row.created),
+    texts((row) => row.updated),
+    texts((row) => row.started),
+    integers((row) => row.timeSpentSeconds),
+    integers((row) => row.startedMs),
+    integers((row) => row.updatedMs),
+  ];
 }
 
 /**
@@ -102,7 +113,7 @@ export async function applyPostgresBatch(client: pg.ClientBase, batch: SyncBatch
 
   if (batch.upserts.length > 0) {
     const ids = [...new Set(batch.upserts.map((row) => row.clientWorklogId))];
-    const found = await client.query<[number, number, boolean]>({ name: 'tally_stored', text: STORED_SQL, values: [ids], rowMode: 'array' });
+    const found = await client.query<[number, number, boolean]>({ name: 'tally_stored', text: STORED_SQL, values: [integerArrayLiteral(ids)], rowMode: 'array' });
     const stored = new Map<number, number>();
     const tombstones = new Map<number, number>();
     for (const [id, ms, isTombstone] of found.rows) (isTombstone ? tombstones : stored).set(id, ms);
