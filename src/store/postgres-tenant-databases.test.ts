@@ -88,6 +88,18 @@ describe('PostgresStoreProvider: databases and placement', () => {
     await provider.close();
   });
 
+  it('makes one database when two instances open a new tenant at the same moment', async () => {
+    const [first, second] = [testbed.provider(), testbed.provider()];
+    const tenantId = newTenantId();
+    const [a, b] = await Promise.all([first.open(tenantId), second.open(tenantId)]);
+    await a.applyBatch(batch({ upserts: [makeWorklog(1)] }));
+    expect(await b.countWorklogs()).toBe(1);
+    expect(await databasesOf(tenantId)).toEqual([`tally_${tenantId}`]);
+    expect(await testbed.query('SELECT count(*)::int AS n FROM store_placements WHERE tenant_id = $1', [tenantId])).toEqual([{ n: 1 }]);
+    await first.close();
+    await second.close();
+  });
+
   it('destroys the database even while another connection holds it, then forgets the placement', async () => {
     const provider = testbed.provider();
     const tenantId = newTenantId();
