@@ -1,6 +1,7 @@
 import { ownedDataOf, type EdgeModule } from '../edges/edge.js';
 import { JIRA_POINTS_CATALOGUE, JIRA_POINTS_MIGRATIONS } from '../jira/shared-points-migrations.js';
 import type { OwnedData } from '../privacy/data-statement/data-statement.js';
+import { STORE_PLACEMENT_CATALOGUE, STORE_PLACEMENT_MIGRATIONS } from '../store/placement-migrations.js';
 
 /**
  * What Tally keeps in the control database beyond the core registry's own migrations: the tables
@@ -11,8 +12,8 @@ import type { OwnedData } from '../privacy/data-statement/data-statement.js';
 export function tallyOwnedData(edgeModules: readonly EdgeModule[]): OwnedData {
   const edges = ownedDataOf(edgeModules);
   return {
-    migrations: { ...JIRA_POINTS_MIGRATIONS, ...edges.migrations },
-    catalogue: { ...JIRA_POINTS_CATALOGUE, ...edges.catalogue },
+    migrations: { ...JIRA_POINTS_MIGRATIONS, ...STORE_PLACEMENT_MIGRATIONS, ...edges.migrations },
+    catalogue: { ...JIRA_POINTS_CATALOGUE, ...STORE_PLACEMENT_CATALOGUE, ...edges.catalogue },
     notes: edges.notes,
   };
 }

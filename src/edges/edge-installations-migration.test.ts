@@ -124,6 +124,7 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
       'jira-connect/001_installations',
       'jira-forge/001_installations',
       'jira-points/001_ledger',
+      'store-placement/001_placements',
       'zz_006_drop_legacy_tenants',
     ]);
     const tables = (await control.db.introspection.getTables()).map((table) => table.name);
