@@ -249,3 +249,29 @@ describe('OpenStorePool under the report columns cache', () => {
     expect(pool.stats().open).toBeLessThanOrEqual(2);
   });
 });
+
+describe('OpenStorePool with idleCloseMs', () => {
+  it('closes stores left without a call, and never one in use', async () => {
+    const dataDir = makeDataDir();
+    const pool = createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 10, idleCloseMs: 40 });
+    try {
+      const [idle, busy] = [newTenantId(), newTenantId()];
+      const idleStore = await pool.open(idle);
+      await idleStore.applyBatch({ upserts: [makeWorklog(1)], deletions: [] });
+      const busyStore = await pool.open(busy);
+      await busyStore.applyBatch({ upserts: [makeWorklog(1), makeWorklog(2)], deletions: [] });
+      const scan = busyStore.scanReportColumns(1)[Symbol.asyncIterator]();
+      await scan.next();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Real timers are the subject here: the kernel's descriptors after the idle time.
+      expect([...tenantsWithOpenFiles(dataDir)]).toEqual([busy]);
+      expect((await scan.next()).done).toBe(false);
+      await scan.return?.();
+      // The closed store re-opens on its next call, with its data.
+      expect(await idleStore.countWorklogs()).toBe(1);
+    } finally {
+      await pool.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

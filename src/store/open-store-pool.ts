@@ -10,6 +10,12 @@ export interface OpenStorePoolOptions {
    * answered at once, or callers queue for a free slot.
    */
   maxOpen: number;
+  /**
+   * Also close a store after this long without a call (ms); unset: stores stay open until their
+   * slot is needed. SQLite holds three descriptors per open store, so a thousand sites synced once
+   * per interval only meet a descriptor budget when the stores between two rounds are closed.
+   */
+  idleCloseMs?: number;
 }
 
 /** What the pool holds now, for tests, benchmarks and metrics. */
@@ -39,6 +45,8 @@ interface Slot {
   inFlight: number;
   /** Set once the slot is being closed; it leaves the map when that is done. */
   closing: Promise<void> | undefined;
+  /** When its last call ended (`performance.now()`: a monotonic interval, not domain time). */
+  idleSinceMs: number;
 }
 
 /** What `othersWriteVersion` last saw of a tenant, so that a re-open reads as a change. */
@@ -61,6 +69,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  *   each call on it takes the store (re-opening it through the provider when needed) for exactly
  *   as long as the call runs — an async iteration (`streamWorklogs`, `scanReportColumns`) for the
  *   whole iteration;
+ * - with `idleCloseMs`, a store without a call for that long is closed too;
  * - a new store needs a slot: the least recently used store with no call in flight is closed
  *   (`provider.release`, which keeps the data); a store with a call in flight is never closed to
  *   make room; when every slot is busy, the call waits for one (first come, first served);
@@ -75,8 +84,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  *   since a closed store cannot see what another process committed meanwhile: in-memory copies
  *   then reload instead of serving what they cannot prove current.
  */
-export function createOpenStorePool(provider: StoreProvider, { maxOpen }: OpenStorePoolOptions): OpenStorePool {
+export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleCloseMs }: OpenStorePoolOptions): OpenStorePool {
   if (!Number.isSafeInteger(maxOpen) || maxOpen < 1) throw new RangeError(`maxOpen must be a positive integer, got ${maxOpen}`);
+  if (idleCloseMs !== undefined && !(Number.isFinite(idleCloseMs) && idleCloseMs > 0)) throw new RangeError(`idleCloseMs must be a positive number, got ${idleCloseMs}`);
   // Map order is recency order: every use moves the slot to the end, so the first idle slot is the LRU one.
   const slots = new Map<TenantId, Slot>();
   const handles = new Map<TenantId, { store: TenantStore; end(): void }>();
@@ -122,7 +132,7 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen }: OpenSt
       opens++;
       return provider.open(tenantId);
     });
-    const slot: Slot = { tenantId, store, inFlight: 1, closing: undefined };
+    const slot: Slot = { tenantId, store, inFlight: 1, closing: undefined, idleSinceMs: 0 };
     slots.set(tenantId, slot);
     // A failed open gives its slot back: the next call tries again.
     slot.store.catch(() => {
@@ -169,8 +179,26 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen }: OpenSt
 
   const releaseSlot = (slot: Slot) => {
     slot.inFlight--;
-    if (slot.inFlight === 0) wakeWaiters();
+    if (slot.inFlight === 0) {
+      slot.idleSinceMs = performance.now();
+      wakeWaiters();
+    }
   };
+
+  // The idle sweep: unref'd, so it never keeps a process alive; closes count as evictions.
+  const sweeper =
+    idleCloseMs === undefined
+      ? undefined
+      : setInterval(() => {
+          const now = performance.now();
+          for (const slot of slots.values()) {
+            if (slot.inFlight === 0 && slot.closing === undefined && now - slot.idleSinceMs >= idleCloseMs) {
+              evictions++;
+              void closeSlot(slot, (id) => provider.release(id)).catch(() => undefined);
+            }
+          }
+        }, Math.max(10, idleCloseMs / 2));
+  sweeper?.unref();
 
   const using = async <T>(tenantId: TenantId, run: (store: TenantStore) => Promise<T>): Promise<T> => {
     const { slot, store } = await acquire(tenantId);
@@ -275,6 +303,7 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen }: OpenSt
     },
     async close() {
       closed = true;
+      clearInterval(sweeper);
       for (const tenantId of [...handles.keys()]) endHandle(tenantId);
       wakeWaiters();
       await Promise.all([...slots.values()].map((slot) => slot.store.catch(() => undefined)));
