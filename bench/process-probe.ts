@@ -1,5 +1,5 @@
 /** Measurements of the benchmark process itself: descriptors, resident memory, a forced collection. */
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -21,4 +21,21 @@ export function rssMb(): number {
 export function collectGarbage(): void {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
+}
+
+/** This process's descriptors by kind: tenant database files, sockets (HTTP keep-alive), the rest. */
+export function classifyOpenFds(tenantsDir: string): { tenantFiles: number; sockets: number; other: number } {
+  const counts = { tenantFiles: 0, sockets: 0, other: 0 };
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // closed between the listing and the read
+    }
+    if (target.startsWith(tenantsDir)) counts.tenantFiles++;
+    else if (target.startsWith('socket:')) counts.sockets++;
+    else counts.other++;
+  }
+  return counts;
 }

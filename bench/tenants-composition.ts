@@ -27,6 +27,8 @@ import { createTenantEvents } from '../src/tenants/tenant-events.js';
 export interface TenantsBenchCompositionOptions {
   /** Most stores open at once; 0 for no pool (every store stays open, as before issue 14). */
   openStores: number;
+  /** The pool's `idleCloseMs`; unset: stores stay open until their slot is needed. */
+  idleCloseMs?: number;
   onOutcome: NonNullable<SyncServiceDeps['onOutcome']>;
   /** Called when a periodic schedule's task starts (the benchmark times the incremental rounds by it). */
   onScheduleRun(name: string, startedMs: number): void;
@@ -47,7 +49,7 @@ export async function composeTenantsBench(config: Config, runtime: Runtime, opti
   const { clock, logger } = runtime;
   const tally = await composeTally(config, runtime);
   const sqlite = createSqliteStoreProvider({ dataDir: config.dataDir });
-  const pool = options.openStores > 0 ? createOpenStorePool(sqlite, { maxOpen: options.openStores }) : undefined;
+  const pool = options.openStores > 0 ? createOpenStorePool(sqlite, { maxOpen: options.openStores, ...(options.idleCloseMs !== undefined ? { idleCloseMs: options.idleCloseMs } : {}) }) : undefined;
   let reportColumns: ReportColumnsCache | undefined;
   // The order compose.ts would use: the pool under the write observer, so each tenant keeps one
   // decorated handle whatever the pool closes and re-opens beneath it.

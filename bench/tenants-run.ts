@@ -22,7 +22,7 @@ import { SYNC_SCHEDULES } from '../src/sync/sync-service.js';
 import { createSecretBox } from '../src/tenants/secret-box.js';
 import type { TenantId } from '../src/tenants/tenant.js';
 import { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
-import { collectGarbage, countOpenFds, rssMb } from './process-probe.js';
+import { classifyOpenFds, collectGarbage, countOpenFds, rssMb } from './process-probe.js';
 import { composeTenantsBench } from './tenants-composition.js';
 
 const { values } = parseArgs({
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '3' },
     'idle-seconds': { type: 'string', default: '15' },
+    'idle-close-seconds': { type: 'string' },
   },
   strict: true,
 });
@@ -40,6 +41,7 @@ const OPEN_STORES = Number(values['open-stores']);
 const INTERVAL_SECONDS = Number(values.interval);
 const ROUNDS = Number(values.rounds);
 const IDLE_MS = Number(values['idle-seconds']) * 1000;
+const IDLE_CLOSE_MS = values['idle-close-seconds'] === undefined ? undefined : Number(values['idle-close-seconds']) * 1000;
 
 const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,6 +68,7 @@ const roundStartsMs: number[] = [];
 
 const bench = await composeTenantsBench(config, { clock: systemClock, fetch: (input, init) => fetch(input, init), sleep: timerSleep, logger }, {
   openStores: OPEN_STORES,
+  ...(IDLE_CLOSE_MS !== undefined ? { idleCloseMs: IDLE_CLOSE_MS } : {}),
   onOutcome(tenantId, outcome) {
     if (outcome.status !== 'synced') return;
     const nowMs = Date.now();
@@ -121,17 +124,20 @@ try {
   collectGarbage();
   const rssIdleMb = rssMb();
   const openFds = countOpenFds();
+  const idleFdsByKind = classifyOpenFds(join(dataDir, 'tenants'));
   const stallIdle = stalls.takePhase();
   stalls.stop();
   const result = {
     store: 'sqlite',
     sites: sites.length,
     openStoresLimit: OPEN_STORES,
+    idleCloseSeconds: IDLE_CLOSE_MS === undefined ? null : IDLE_CLOSE_MS / 1000,
     secondsToSynced: Math.round(secondsToSynced * 10) / 10,
     rssAfterSyncMb,
     fdsAfterSync,
     rssIdleMb,
     openFds,
+    idleFdsByKind,
     peakFds,
     peakOpenStores,
     longestStallMs: Math.max(stallDuringSync.longestStallMs, stallDuringRounds.longestStallMs, stallIdle.longestStallMs),

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:tenants [-- --sites N] [-- --worklogs W] [-- --open-stores K] [-- --store sqlite|postgres]
- * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --baseline] [-- --json]`:
+ * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --idle-close-seconds C] [-- --baseline] [-- --json]`:
  * thousands of sites on one Tally instance (issue 14). N simulated sites of W worklogs (default
  * 1,000 × 2,000), each its own loopback origin in one simulator process; one Tally process per run
  * (bench/tenants-run.ts) installs them all, syncs them, lets the interval's incremental syncs run R
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '60' },
     rounds: { type: 'string', default: '2' },
     'idle-seconds': { type: 'string', default: '15' },
+    'idle-close-seconds': { type: 'string' },
     baseline: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -64,7 +65,7 @@ function lineStartingWith(child: ChildProcess, prefix: string): Promise<string> 
 async function runTally(sitesFile: string, openStores: number): Promise<Record<string, unknown>> {
   const child = spawn(
     process.execPath,
-    [...TSX, 'bench/tenants-run.ts', '--sites-file', sitesFile, '--open-stores', String(openStores), '--interval', String(values.interval), '--rounds', String(values.rounds), '--idle-seconds', String(values['idle-seconds'])],
+    [...TSX, 'bench/tenants-run.ts', '--sites-file', sitesFile, '--open-stores', String(openStores), '--interval', String(values.interval), '--rounds', String(values.rounds), '--idle-seconds', String(values['idle-seconds']), ...(values['idle-close-seconds'] !== undefined && openStores > 0 ? ['--idle-close-seconds', values['idle-close-seconds']] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return JSON.parse(await lineStartingWith(child, 'RESULT ')) as Record<string, unknown>;
@@ -94,7 +95,7 @@ if (values.json) {
 } else {
   const rows: BenchRow[] = runs.map((run) => ({
     store: String(run.store),
-    'open stores': run.openStoresLimit === 0 ? 'unbounded' : Number(run.openStoresLimit),
+    'open stores': run.openStoresLimit === 0 ? 'unbounded' : `${Number(run.openStoresLimit)}${run.idleCloseSeconds === null ? '' : `, idle close ${Number(run.idleCloseSeconds)} s`}`,
     sites: Number(run.sites),
     's to synced': Number(run.secondsToSynced),
     'RSS synced MB': Number(run.rssAfterSyncMb),
