@@ -13,6 +13,7 @@ import { composeTally, type Tally } from '../src/compose.js';
 import type { Config } from '../src/config/load-config.js';
 import type { Runtime } from '../src/compose/runtime.js';
 import { createInProcessJobQueue } from '../src/jobs/in-process-job-queue.js';
+import type { JobQueue } from '../src/jobs/job-queue.js';
 import { createScheduleStore } from '../src/jobs/schedule-store.js';
 import { createControlDbScheduler, type PeriodicSchedule, type Scheduler } from '../src/jobs/scheduler.js';
 import { observeStoreWrites } from '../src/reporting/engine/observe-store-writes.js';
@@ -41,6 +42,7 @@ export interface TenantsBenchComposition {
   pool: OpenStorePool | undefined;
   sync: SyncService;
   scheduler: Scheduler;
+  queue: JobQueue;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function composeTenantsBench(config: Config, runtime: Runtime, opti
     pool,
     sync,
     scheduler,
+    queue,
     async close() {
       await scheduler.stop();
       await sync.stop();

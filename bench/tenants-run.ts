@@ -120,6 +120,8 @@ try {
 
   // Idle: no schedule due; keep-alive sockets time out, idle stores stay as the pool left them.
   await bench.scheduler.stop();
+  // The last round's syncs still in the queue finish first: idle means no work left.
+  await bench.queue.idle();
   await waitMs(IDLE_MS);
   collectGarbage();
   const rssIdleMb = rssMb();

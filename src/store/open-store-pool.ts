@@ -58,8 +58,6 @@ interface VersionMemo {
 
 const unavailable = (message: string) => new AppError('STORE_UNAVAILABLE', message);
 
-/** A new macrotask: a loop that opens or closes one store after another still lets timers and I/O run in between. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Wraps any {@link StoreProvider} so that thousands of tenants never mean thousands of open
@@ -73,8 +71,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * - a new store needs a slot: the least recently used store with no call in flight is closed
  *   (`provider.release`, which keeps the data); a store with a call in flight is never closed to
  *   make room; when every slot is busy, the call waits for one (first come, first served);
- * - every open and every close starts on a new macrotask, so opening many stores never holds the
- *   event loop for longer than one open or close;
+ * - opens and closes take turns, one per event-loop iteration, so opening or closing many stores
+ *   never holds the event loop for longer than one open or close;
  * - `destroy`, `release` and `handle.close()` keep their meaning: the store is closed (waiting
  *   for nothing: a call in flight fails as it would without the pool) and the tenant's handle
  *   ends — its calls throw `STORE_UNAVAILABLE`, as a closed store's do, so nobody re-creates a
@@ -95,6 +93,18 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
   let closed = false;
   let evictions = 0;
   let opens = 0;
+  let lastTurn: Promise<void> = Promise.resolve();
+  /**
+   * One open or close per event-loop iteration, in request order. Immediates queued together all
+   * run in the same iteration, so many opens or closes requested at once (an idle sweep, a round
+   * touching every tenant) would otherwise add up to one long stall; an immediate queued from the
+   * previous one waits for the next iteration, with timers and I/O in between.
+   */
+  const nextTurn = (): Promise<void> => {
+    const turn = lastTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+    lastTurn = turn;
+    return turn;
+  };
 
   /** Wakes every waiting call; each looks again (a slot freed may be taken by the first one). */
   const wakeWaiters = () => {
