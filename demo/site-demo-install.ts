@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/load-config.js';
 import { startServer } from '../src/main.js';
 import { runCli } from '../src/cli/run-cli.js';
-import { ownedDataOf } from '../src/edges/edge.js';
+import { tallyOwnedData } from '../src/compose/owned-data.js';
 import { ALL_EDGE_MODULES } from '../src/edges/all-edges.js';
 import { findFreePort } from '../src/platform/free-port.js';
 import type { TenantId } from '../src/tenants/tenant.js';
@@ -52,7 +52,7 @@ export async function startSiteDemoTally(running: RunningSimulator, options: { p
   const [tenant] = await server.registry.listInstalled();
   let printed = '';
   const io = { stdout: { write: (text: string) => (printed += text) }, stderr: { write: (text: string) => (printed += text) } };
-  const code = await runCli(['access-link'], config, server.runtime, io, { ownedData: ownedDataOf(ALL_EDGE_MODULES), edgeCommands: ALL_EDGE_MODULES.flatMap((module) => module.cliCommands ?? []) });
+  const code = await runCli(['access-link'], config, server.runtime, io, { ownedData: tallyOwnedData(ALL_EDGE_MODULES), edgeCommands: ALL_EDGE_MODULES.flatMap((module) => module.cliCommands ?? []) });
   const accessLink = /(https?:\/\/\S+\/site\/access\?key=\S+)/.exec(printed)?.[1];
   if (code !== 0 || !accessLink) {
     await server.close();
