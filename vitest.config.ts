@@ -8,8 +8,5 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Two test files at a time on the 2-core CI machine: vitest's default leaves one core idle, and
-    // the suite (real SQLite, PostgreSQL, Chromium, loopback HTTP) took 11 min instead of 7.5.
-    maxWorkers: 2,
   },
 });
