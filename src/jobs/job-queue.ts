@@ -46,4 +46,10 @@ export interface JobQueue {
   snapshot(): QueueSnapshot;
   /** Stops taking jobs, aborts running ones and waits for them to settle. */
   stop(): Promise<void>;
+  /**
+   * Deletes what the queue stores of `key`'s finished jobs (the uninstall purge's last step, so no
+   * job row names the tenant afterwards); waiting jobs are kept. Idempotent. Absent when the queue
+   * stores nothing (the in-process queue).
+   */
+  forgetKey?(key: string): Promise<void>;
 }

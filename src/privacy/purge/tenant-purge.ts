@@ -97,6 +97,9 @@ export function createTenantPurge(deps: TenantPurgeDeps): TenantPurge {
           const finished = await tx.finishPurge(tenantId, deps.clock.nowMs());
           if (finished?.state === 'uninstalled') await deps.forgetSecrets(tx.db, tenantId);
         });
+        // The queue's rows of the tenant's finished jobs (and of this job once it returns) go too.
+        // The purge is done either way: rows a failure leaves expire after the queue's retention.
+        await deps.queue.forgetKey?.(tenantId).catch((error: unknown) => logger.warn({ err: error, tenantId }, 'forgetting the tenant\'s finished jobs failed; they expire with the queue\'s retention'));
         await deps.afterStep?.(tenantId, step);
         logger.info({ event: 'tenant_purged', tenantId }, 'tenant data purged');
         return;
