@@ -18,6 +18,7 @@ import { jiraError } from './http/jira-error.js';
 import { createGdprApi, type GdprApi, type GdprApiOptions } from './gdpr/report-accounts.js';
 import { createForgeHost, type ForgeHost, type ForgeOptions } from './forge/forge-host.js';
 import type { SimEnv } from './http/sim-env.js';
+import type { RequestLog } from './http/request-log.js';
 
 /** Everything configurable about a simulated site; all optional. */
 export interface SimulatorOptions {
@@ -51,6 +52,11 @@ export interface SimulatorOptions {
    * response against Atlassian's OpenAPI schemas; it must not consume the body (clone it).
    */
   inspectResponse?: (request: Request, response: Response) => Promise<void>;
+  /**
+   * Records every request this site receives (see `createRequestLog`); one log may be shared by a
+   * fleet of simulators. Off by default.
+   */
+  requestLog?: RequestLog;
 }
 
 /** A running simulated Jira Cloud site. */
@@ -115,6 +121,8 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     dispatch: (request, env) => app.fetch(request, env),
     options: overrides.forge,
   });
+  // First, so that answers the faults fabricate are logged too.
+  if (overrides.requestLog) app.use('*', overrides.requestLog.middleware(site));
   // `api.atlassian.com/ex/jira/{cloudId}/rest/…` re-enters this app under `/rest/…`, faults included.
   app.use('/ex/jira/*', forge.gateway);
   app.use('*', faults.middleware);

@@ -38,6 +38,8 @@ export interface SimEnv {
      * the client called it, for links that name the gateway (`gatewayNextPageHost`).
      */
     gatewayBaseUrl: string | undefined;
+    /** Set by the rate limiter: the points an app request cost (what the quota charges; counted while limits are off too). */
+    appPoints: number | undefined;
   };
   /** Present when served over HTTP by @hono/node-server: the raw Node request and response. */
   Bindings: {

@@ -129,6 +129,7 @@ export function createRateLimiter(site: JiraSite, overrides: Partial<RateLimitOp
     const body = needsBody ? await readJson(c.res) : undefined;
     const cost = requestCost({ method, template, status, body, returned, countEmbeddedUsers: options.quota.countEmbeddedUsers });
     counters.recordPoints(key, cost.points);
+    if (caller.kind === 'app') c.set('appPoints', cost.points);
     if (caller.kind !== 'app') {
       if (enabled && tokenAccount !== undefined) ledger.charge(tokenAccount, cost.points, site.clock.now());
       return;
