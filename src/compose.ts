@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Config } from './config/load-config.js';
-import { createInProcessJobQueue } from './jobs/in-process-job-queue.js';
+import { createConfiguredJobQueue, type JobQueueOptions } from './compose/job-queue.js';
 import { createSqliteStoreProvider } from './store/sqlite-store-provider.js';
 import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js';
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
@@ -49,7 +49,7 @@ export async function composeTally(
   config: Config,
   runtime: Runtime,
   hooks: { onSyncOutcome?: SyncServiceDeps['onOutcome']; afterPurgeStep?: TenantPurgeDeps['afterStep'] } = {},
-  options: { edgeModules?: readonly EdgeModule[] } = {},
+  options: { edgeModules?: readonly EdgeModule[]; jobQueue?: JobQueueOptions } = {},
 ) {
   const { clock, logger } = runtime;
   const knownEdges = options.edgeModules ?? ALL_EDGE_MODULES;
@@ -96,7 +96,9 @@ export async function composeTally(
   // Jira tenant's store and live data, REST 2.0 clients the Bitbucket edges sign.
   const bitbucket = createBitbucketHost({ config, control, registry, stores, live, clock, fetch: runtime.fetch });
   const reports = timeReportService(metrics, createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live }));
-  const queue = createInProcessJobQueue({ concurrency: 2, logger });
+  // pg-boss on the control database when it is PostgreSQL, shared by every instance; else in process.
+  // Its workers start with `queue.start()` (main.ts), once every job kind below is registered.
+  const queue = createConfiguredJobQueue(config, logger, options.jobQueue);
   // Every schedule — sync interval, reconciliation, backups, retention, personal data, the edges'
   // own (Forge's uninstall check) — is declared with this one scheduler (src/jobs/scheduler.ts).
   const scheduler = createControlDbScheduler({ store: createScheduleStore(control.db), clock, logger });

@@ -49,6 +49,9 @@ export async function startServer(config: Config, options: { port?: number; host
   try {
     // Purges a crash interrupted finish first: their jobs run before any sync of those tenants.
     await tally.purge.resumeOwed();
+    // The workers (on pg-boss: this instance's share of the fleet's jobs) run before the sync and
+    // the edges queue anything and before the app serves; a pg-boss that cannot start stops start-up.
+    await tally.queue.start();
     // The sync listens before the edges start, so an edge's `installed` (the site edge's first
     // registration) starts the full sync; a bad token then stops start-up.
     tally.sync.start();
@@ -118,7 +121,16 @@ export async function main(): Promise<void> {
     }
     process.stdout.write(`Tally serving at ${server.url} with ${describeEdges(server.tally.edges)}\n`);
     for (const edge of server.tally.edges) process.stdout.write(`  ${edge.id}: ${edge.summary}\n`);
-    const stop = () => void server.close().then(() => process.exit(0));
+    // Graceful: the HTTP server stops accepting, running jobs are aborted (a sync commits the page
+    // in hand) and, on pg-boss, released to the other instances; a second signal kills at once.
+    const stop = () =>
+      void server.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          server.runtime.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     return;

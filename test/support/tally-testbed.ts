@@ -89,6 +89,8 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
   };
   const tally = await composeTally(config, runtime, options.hooks);
   holder.tally = tally;
+  // As main.ts does: on PostgreSQL the jobs run on pg-boss, whose workers start here (in process: nothing to start).
+  await tally.queue.start();
   const edgeStores = (composed: Tally) => edgeStoresOf(composed, config, runtime.clock);
   const recorded: RecordedEvent[] = [];
   const record = (composed: Tally) => {
@@ -114,6 +116,7 @@ export async function createTallyTestbed(options: TallyTestbedOptions = {}): Pro
       await bed.tally.close();
       const next = await composeTally(config, runtime, hooks);
       holder.tally = next;
+      await next.queue.start();
       record(next);
       Object.assign(bed, { tally: next, app: next.app, registry: next.registry, audit: next.audit, control: next.control, ...edgeStores(next) });
     },
