@@ -1,4 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJiraClientHarness } from '../../test/support/jira-client-harness.js';
+import { createInProcessJobQueue } from '../jobs/in-process-job-queue.js';
+import { createOpenStorePool } from '../store/open-store-pool.js';
+import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
+import type { StoreProvider } from '../store/tenant-store.js';
 import type { Job, JobQueue } from '../jobs/job-queue.js';
 import type { PeriodicSchedule } from '../jobs/scheduler.js';
 import { createManualClock } from '../platform/clock.js';
@@ -56,11 +64,10 @@ describe('sync service', () => {
     expect(enqueued.filter((job) => job.kind === 'webhook').map((job) => job.key)).toEqual([a, b]);
   });
 
-  it('declares the interval’s incremental sync and reconciliation with the scheduler, first due one interval on', () => {
+  it('declares the interval’s incremental sync with the scheduler, first due one interval on (reconciliations follow the syncs)', () => {
     const { declared } = setup();
     expect(declared.map(({ name, everyMs, firstRunAfterMs }) => ({ name, everyMs, firstRunAfterMs }))).toEqual([
       { name: 'sync-incremental', everyMs: 30_000, firstRunAfterMs: 30_000 },
-      { name: 'sync-reconcile', everyMs: 30_000, firstRunAfterMs: 30_000 },
     ]);
   });
 
@@ -73,5 +80,79 @@ describe('sync service', () => {
       { tenantId: tenant, mode: 'full', requestedAtMs: clock.nowMs() },
       { tenantId: tenant, mode: 'auto' },
     ]);
+  });
+});
+
+describe('sync service over more tenants than open stores', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => cleanup?.());
+
+  /** Three tenants reading one simulated site, their SQLite stores behind a pool of one open store. */
+  async function pooledFleet() {
+    const harness = createJiraClientHarness({ generate: { worklogs: 120 } });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-sync-service-'));
+    const sqlite = createSqliteStoreProvider({ dataDir });
+    let opens = 0;
+    const counted: StoreProvider = {
+      ...sqlite,
+      open: (tenantId) => {
+        opens++;
+        return sqlite.open(tenantId);
+      },
+    };
+    const stores = createOpenStorePool(counted, { maxOpen: 1 });
+    const tenants = [newTenantId(), newTenantId(), newTenantId()];
+    const logger = createLogger({ level: 'silent' });
+    const queue = createInProcessJobQueue({ concurrency: 1, logger });
+    const declared: PeriodicSchedule[] = [];
+    const sync = createSyncService({
+      stores,
+      credentials: { forTenant: async () => ({ ...harness.access, keepsFailedWebhooks: false }) },
+      jiraClientFor: () => harness.client(),
+      logger,
+      queue,
+      scheduler: { declarePeriodic: (schedule) => declared.push(schedule) },
+      registry: { listInstalled: async () => tenants.map((id) => ({ id })) } as unknown as TenantRegistry,
+      events: createTenantEvents((error) => {
+        throw error;
+      }),
+      clock: harness.clock,
+      intervalSeconds: 60,
+      reconcileIntervalMs: 86_400_000,
+    });
+    cleanup = async () => {
+      await sync.stop();
+      await stores.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    for (const tenantId of tenants) sync.requestSync(tenantId, 'full');
+    await queue.idle();
+    const interval = async (advanceMs: number) => {
+      harness.sim.clock.advance(advanceMs);
+      const helpers = { logger, clock: harness.clock, signal: new AbortController().signal, progress: { read: async () => undefined, save: async () => {} } };
+      for (const schedule of declared) await schedule.task(undefined, helpers);
+      await queue.idle();
+    };
+    return { tenants, stores, interval, opensSince: (before: number) => opens - before, opens: () => opens };
+  }
+
+  it('opens each tenant’s store once per interval, the reconciliation check included', async () => {
+    const { tenants, interval, opens, opensSince } = await pooledFleet();
+    const before = opens();
+    await interval(60_000);
+    // Before: the interval's separate reconciliation check opened every store once more (6 here).
+    expect(opensSince(before)).toBe(tenants.length);
+  });
+
+  it('queues a reconciliation after a synced run once the last one is older than the reconcile interval', async () => {
+    const { tenants, stores, interval } = await pooledFleet();
+    await interval(3_600_000);
+    for (const tenantId of tenants) expect((await (await stores.open(tenantId)).getSyncState()).lastReconciledAtMs).toBeUndefined();
+    await interval(24 * 3_600_000);
+    for (const tenantId of tenants) {
+      const state = await (await stores.open(tenantId)).getSyncState();
+      expect(state.lastReconcile).toMatchObject({ repaired: 0, removedDeleted: 0, invisible: 0 });
+      expect(state.lastReconcile?.jiraVisible).toBe(await (await stores.open(tenantId)).countWorklogs());
+    }
   });
 });

@@ -16,8 +16,12 @@ export const PRIORITY = { webhook: 0, incremental: 1, backfill: 5 } as const;
 /** Pages a backfill may take before yielding to other tenants (fair share of the points budget). */
 const BACKFILL_PAGES_PER_TURN = 25;
 
-/** The schedules the sync declares (app-wide, every `intervalSeconds`). */
-export const SYNC_SCHEDULES = { incremental: 'sync-incremental', reconcile: 'sync-reconcile' } as const;
+/**
+ * The schedule the sync declares (app-wide, every `intervalSeconds`). Reconciliations have none of
+ * their own: each tenant's synced run queues its reconciliation when one is due. (Control databases
+ * of earlier versions keep a `sync-reconcile` row; the scheduler ignores rows nobody declares.)
+ */
+export const SYNC_SCHEDULES = { incremental: 'sync-incremental' } as const;
 
 /** Webhook delivery ids remembered for de-duplication. */
 const RECENT_DELIVERIES = 10_000;
@@ -32,13 +36,13 @@ interface SyncJob {
 /** What {@link createSyncService} needs. */
 export interface SyncServiceDeps extends SyncTenantDeps {
   queue: JobQueue;
-  /** Where the interval's incremental syncs and the reconciliation check are declared. */
+  /** Where the interval's incremental syncs are declared. */
   scheduler: Pick<Scheduler, 'declarePeriodic'>;
   registry: TenantRegistry;
   events: TenantEvents;
   clock: Clock;
   intervalSeconds: number;
-  /** Reconcile each tenant when its last reconciliation is older than this. */
+  /** Reconcile a tenant when a synced run finds its last reconciliation older than this. */
   reconcileIntervalMs: number;
   logger: Logger;
   /** Called after every sync run, for status pages and tests. */
@@ -51,7 +55,10 @@ export interface SyncService {
   requestSync(tenantId: TenantId, mode: 'auto' | 'full'): void;
   /** Queues a reconciliation of one tenant (on demand). */
   requestReconcile(tenantId: TenantId): void;
-  /** Queues an incremental sync of every installed tenant, and the reconciliations that are due (what the two schedules do). */
+  /**
+   * Queues an incremental sync of every installed tenant (what the interval's schedule does); each
+   * run that ends synced queues the tenant's reconciliation when one is due.
+   */
   syncAll(): Promise<void>;
   /** Follows installs and webhooks (the schedules run with the scheduler). */
   start(): void;
@@ -60,8 +67,9 @@ export interface SyncService {
 
 /**
  * Wires the sync to the platform edge and the scheduler: an install starts a full sync, webhooks
- * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync and
- * the due reconciliations are queued (two schedules declared here), an uninstall's purge
+ * are applied at once, every `intervalSeconds` each installed tenant gets an incremental sync (the
+ * one schedule declared here) whose run, once synced, queues the tenant's reconciliation when it is
+ * due — one store open per tenant and interval, whatever the number of tenants; an uninstall's purge
  * (src/privacy/purge/tenant-purge.ts) cancels the tenant's work. One writer per tenant: every job
  * of a tenant shares its key.
  */
@@ -75,6 +83,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     deps.onOutcome?.(tenantId, outcome);
     // A backfill yields after its turn and queues its next turn behind everyone else's.
     if (outcome.status === 'partial') deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId, mode: 'auto' }, dedupe: 'auto' });
+    if (outcome.status === 'synced') await requestReconcileIfDue(tenantId);
   });
   deps.queue.register<WorklogHint>('webhook', async (hint, { signal }) => {
     const access = await deps.credentials.forTenant(hint.tenantId);
@@ -92,6 +101,18 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   });
   const requestReconcile = (tenantId: TenantId) =>
     deps.queue.enqueue({ kind: 'reconcile', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId }, dedupe: 'reconcile' });
+  /**
+   * Asked at the end of each synced run, while the tenant's store is still open (its most recently
+   * used): reading the due time there costs no store open of its own. A separate app-wide check
+   * would open every tenant's store once more per interval — with more tenants than
+   * TALLY_OPEN_STORES, a close and a re-open each (docs/benchmarks.md, bench:tenants).
+   */
+  const requestReconcileIfDue = async (tenantId: TenantId) => {
+    const state = await (await deps.stores.open(tenantId)).getSyncState();
+    const nowMs = deps.clock.nowMs();
+    const last = state.lastReconciledAtMs ?? state.fullSyncCompletedAtMs ?? nowMs;
+    if (state.phase === 'incremental' && nowMs - last >= deps.reconcileIntervalMs) requestReconcile(tenantId);
+  };
 
   // A waiting `full` absorbs later ones (dedupe) and keeps the earliest request time: a full sync
   // started after that time answers both, as the later request only asks for the same reading.
@@ -107,13 +128,6 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   const requestIncrementalForAll = async () => {
     for (const tenant of await deps.registry.listInstalled()) requestSync(tenant.id, 'auto');
   };
-  const requestDueReconciliations = async () => {
-    for (const tenant of await deps.registry.listInstalled()) {
-      const state = await (await deps.stores.open(tenant.id)).getSyncState();
-      const last = state.lastReconciledAtMs ?? state.fullSyncCompletedAtMs ?? deps.clock.nowMs();
-      if (state.phase === 'incremental' && deps.clock.nowMs() - last >= deps.reconcileIntervalMs) requestReconcile(tenant.id);
-    }
-  };
 
   const intervalMs = deps.intervalSeconds * 1000;
   // The first run one interval after the first start, as a timer would (a restart keeps the stored time).
@@ -123,15 +137,6 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     firstRunAfterMs: intervalMs,
     task: async () => {
       await requestIncrementalForAll();
-      return DONE;
-    },
-  });
-  deps.scheduler.declarePeriodic({
-    name: SYNC_SCHEDULES.reconcile,
-    everyMs: intervalMs,
-    firstRunAfterMs: intervalMs,
-    task: async () => {
-      await requestDueReconciliations();
       return DONE;
     },
   });
@@ -154,7 +159,6 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     requestReconcile,
     async syncAll() {
       await requestIncrementalForAll();
-      await requestDueReconciliations();
     },
     start() {
       unsubscribe.push(
