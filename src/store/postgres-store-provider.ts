@@ -3,8 +3,9 @@ import { AppError } from '../platform/app-error.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { createPgTenantPools, type PgTenantPools } from './pg-tenant-pools.js';
 import { createPlacementRegistry } from './placement-registry.js';
-import { databaseUrlOn, dropPostgresDatabase, ensurePostgresDatabase, migratePostgresTenantDb, postgresTenantDatabaseName, serverKeyOf } from './postgres-tenant-db.js';
+import { databaseUrlOn, dropPostgresDatabase, ensurePostgresDatabase, migratePostgresTenantDb, postgresRestoreDatabaseNames, postgresTenantDatabaseName, serverKeyOf } from './postgres-tenant-db.js';
 import { createPostgresTenantStore } from './postgres-tenant-store.js';
+import { createPostgresWholeDatabases } from './postgres-whole-databases.js';
 import type { StoreProvider, TenantStore } from './tenant-store.js';
 
 /** Options of {@link createPostgresStoreProvider}. */
@@ -45,8 +46,11 @@ export interface PostgresStoreProviderOptions {
  *   never duplicates the database. It returns the same store to every caller until it is closed.
  * - Connections: per-database pools of `connectionsPerDatabase`, opened lazily, closed when idle,
  *   all under `maxConnections` (the least recently used idle pool gives way when the cap is hit).
- * - `destroy` drops the database `WITH (FORCE)` and then its placement; idempotent and resumable.
+ * - `destroy` drops the database `WITH (FORCE)` (and what a crashed restore may have left beside
+ *   it), then its placement; idempotent and resumable.
  * - `release` closes the tenant's store and pool and keeps the database (a restore replaces it).
+ * - `postgresDatabases`: where a tenant's database is and an atomic replacement of it, for
+ *   pg_dump backups and their restores (postgres-whole-databases.ts).
  * - `close` closes every store and connection and is final.
  * Tenant ids are checked by `parseTenantId` first (`STORE_TENANT_ID_INVALID`), so no other name
  * ever reaches DDL.
@@ -95,8 +99,17 @@ export function createPostgresStoreProvider(options: PostgresStoreProviderOption
     if (cached !== undefined) await (await cached.catch(() => undefined))?.close();
   };
 
+  const release = async (tenantId: TenantId): Promise<void> => {
+    const name = postgresTenantDatabaseName(tenantId);
+    await closeCached(tenantId);
+    const serverKey = await placements.findServer(tenantId).catch(() => undefined);
+    const serverUrl = serverKey === undefined ? undefined : servers.get(serverKey);
+    if (serverUrl !== undefined) await pools.closePool(databaseUrlOn(serverUrl, name));
+  };
+
   return {
     kind: 'postgres',
+    postgresDatabases: createPostgresWholeDatabases({ pools, placements, serverKeys: [...servers.keys()], serverUrlOf, nowMs: options.nowMs, release }),
     async open(tenantId) {
       const name = postgresTenantDatabaseName(tenantId);
       if (closed) throw new AppError('STORE_UNAVAILABLE', 'The store provider is closed');
@@ -124,6 +137,10 @@ export function createPostgresStoreProvider(options: PostgresStoreProviderOption
       const serverUrl = serverUrlOf(serverKey);
       await pools.closePool(databaseUrlOn(serverUrl, name));
       await dropPostgresDatabase(pools, serverUrl, name);
+      // A restore killed mid-way leaves its scratch or the replaced data: the tenant's too.
+      const { scratch, replaced } = postgresRestoreDatabaseNames(name);
+      await dropPostgresDatabase(pools, serverUrl, scratch);
+      await dropPostgresDatabase(pools, serverUrl, replaced);
       // Last: a crash before this leaves the row, and the retried destroy drops nothing twice.
       try {
         await placements.forget(tenantId);
@@ -131,13 +148,7 @@ export function createPostgresStoreProvider(options: PostgresStoreProviderOption
         throw new AppError('STORE_UNAVAILABLE', 'The tenant database was dropped, but its placement could not be deleted; retry', { cause: error });
       }
     },
-    async release(tenantId) {
-      const name = postgresTenantDatabaseName(tenantId);
-      await closeCached(tenantId);
-      const serverKey = await placements.findServer(tenantId).catch(() => undefined);
-      const serverUrl = serverKey === undefined ? undefined : servers.get(serverKey);
-      if (serverUrl !== undefined) await pools.closePool(databaseUrlOn(serverUrl, name));
-    },
+    release,
     async close() {
       closed = true;
       const open = [...stores.values()];

@@ -17,6 +17,15 @@ export function postgresTenantDatabaseName(tenantId: TenantId): string {
   return `tally_${checked}`;
 }
 
+/**
+ * The databases a restore works with beside the tenant's own `name`: `scratch` receives the backup,
+ * `replaced` holds the old data between the swap and its drop. A crash may leave either behind;
+ * the next restore and the tenant's destroy drop them.
+ */
+export function postgresRestoreDatabaseNames(name: string): { scratch: string; replaced: string } {
+  return { scratch: `${name}_restoring`, replaced: `${name}_replaced` };
+}
+
 /** `url` with its database replaced by `database` (user, password, host, options kept). */
 export function databaseUrlOn(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
@@ -75,6 +84,54 @@ export async function dropPostgresDatabase(pools: PgTenantPools, serverUrl: stri
     await withAdmin(pools, serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   } catch (error) {
     throw toStoreError(error, `Cannot drop the tenant database ${name}`, 'STORE_UNAVAILABLE');
+  }
+}
+
+/** True when a database of that name exists on the server. */
+export async function postgresDatabaseExists(pools: PgTenantPools, serverUrl: string, name: string): Promise<boolean> {
+  try {
+    return await withAdmin(pools, serverUrl, async (client) => (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount !== 0);
+  } catch (error) {
+    throw toStoreError(error, `Cannot look up the tenant database ${name}`, 'STORE_UNAVAILABLE');
+  }
+}
+
+/** How many sessions, anyone's, are connected to the database now (pg_stat_activity shows every role's `datname`). */
+export async function countPostgresSessions(pools: PgTenantPools, serverUrl: string, name: string): Promise<number> {
+  try {
+    return await withAdmin(pools, serverUrl, async (client) => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]?.n ?? 0));
+  } catch (error) {
+    throw toStoreError(error, `Cannot count the sessions of the tenant database ${name}`, 'STORE_UNAVAILABLE');
+  }
+}
+
+const OBJECT_IN_USE = '55006';
+
+/**
+ * Puts `scratch` in the place of `live` in ONE transaction: `live` (when it exists) is renamed to
+ * `replaced`, then `scratch` to `live` — either both renames commit or neither. `in_use` when a
+ * session is connected to either database (PostgreSQL refuses to rename it after waiting up to
+ * 5 s for it to go); nothing changed then. `replaced` must not exist. Names come from
+ * {@link postgresTenantDatabaseName}, so they are safe in DDL.
+ */
+export async function swapPostgresDatabases(pools: PgTenantPools, serverUrl: string, names: { live: string; scratch: string; replaced: string }): Promise<'swapped' | 'in_use'> {
+  try {
+    return await withAdmin(pools, serverUrl, async (client) => {
+      await client.query('BEGIN');
+      try {
+        const live = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [names.live]);
+        if (live.rowCount !== 0) await client.query(`ALTER DATABASE ${names.live} RENAME TO ${names.replaced}`);
+        await client.query(`ALTER DATABASE ${names.scratch} RENAME TO ${names.live}`);
+        await client.query('COMMIT');
+        return 'swapped';
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        if ((error as { code?: string }).code === OBJECT_IN_USE) return 'in_use';
+        throw error;
+      }
+    });
+  } catch (error) {
+    throw toStoreError(error, `Cannot put the restored database in the place of ${names.live}`, 'STORE_UNAVAILABLE');
   }
 }
 

@@ -172,9 +172,45 @@ export interface TenantStore {
   close(): Promise<void>;
 }
 
+/** Where a tenant's PostgreSQL database is, for tools that work on a whole database (pg_dump, pg_restore). */
+export interface PostgresDatabaseLocation {
+  /** The database's `postgres://` URL; it may carry the server's password: never log or print it. */
+  databaseUrl: string;
+  /** The database's name. */
+  database: string;
+}
+
+/**
+ * Whole-database operations of a PostgreSQL provider, for per-tenant backups: where a tenant's
+ * database is, whether anyone uses it, and an atomic replacement of it (a restore).
+ */
+export interface PostgresWholeDatabases {
+  /** The tenant's database when it is placed and exists; undefined otherwise. */
+  find(tenantId: TenantId): Promise<PostgresDatabaseLocation | undefined>;
+  /**
+   * True when a connection other than the caller's is open to the tenant's database after a
+   * short wait for closing ones (another instance, `tally sync`, an operator's psql).
+   */
+  isInUse(tenantId: TenantId): Promise<boolean>;
+  /**
+   * Replaces the tenant's database with a new one that `load` fills: an empty scratch database is
+   * created on the tenant's server (placing a tenant never placed), `load` writes into it, then the
+   * two are swapped by renames in ONE transaction and the replaced one is dropped. If `load` fails
+   * or the swap is refused, the scratch database is dropped and the tenant's database is untouched.
+   * `in_use`: another connection had the database open (nothing changed). Closes the provider's
+   * own store and pool of the tenant first.
+   */
+  replace(tenantId: TenantId, load: (scratch: PostgresDatabaseLocation) => Promise<void>): Promise<'replaced' | 'in_use'>;
+}
+
 /** Opens tenant stores: the one entry point to a tenant's database (threat catalogue C6). */
 export interface StoreProvider {
   readonly kind: 'sqlite' | 'postgres';
+  /**
+   * PostgreSQL providers only: whole-database operations (backups with pg_dump). A decorator of a
+   * provider passes it through: backups of a `postgres` provider refuse to work without it.
+   */
+  readonly postgresDatabases?: PostgresWholeDatabases;
   /** Opens (creating and migrating on first use) the tenant's database. Cached; never shared across tenants. */
   open(tenantId: TenantId): Promise<TenantStore>;
   /** Deletes the tenant's database entirely (uninstall purge); idempotent. */

@@ -29,9 +29,9 @@ export function requireBackupId(value: string): BackupId {
   return id;
 }
 
-const BACKUP_FILE_PATTERN = /^(\d{8}T\d{9}Z-[0-9a-f]{6})\.(?:sqlite|json)(?:\.partial)?$/;
+const BACKUP_FILE_PATTERN = /^(\d{8}T\d{9}Z-[0-9a-f]{6})\.(?:sqlite|dump|json)(?:\.partial)?$/;
 
-/** The backup id a file of a backup directory belongs to (`<id>.sqlite`, `<id>.json`, either `.partial`). */
+/** The backup id a file of a backup directory belongs to (`<id>.sqlite`, `<id>.dump`, `<id>.json`, each also `.partial`). */
 export function backupIdOfFileName(name: string): BackupId | undefined {
   return BACKUP_FILE_PATTERN.exec(name)?.[1] as BackupId | undefined;
 }

@@ -1,18 +1,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { AppError, isAppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
-import { sqliteTenantDbPath } from '../../store/sqlite-store-provider.js';
-import { tenantMigrations } from '../../store/tenant-migrations.js';
 import type { StoreProvider, SyncState } from '../../store/tenant-store.js';
 import type { AuditLog } from '../../tenants/audit-log.js';
 import { parseTenantId, type TenantId } from '../../tenants/tenant.js';
-import { createWorkerBackupFileOps, type BackupFileOps } from './backup-file-ops.js';
+import { BACKUP_FILE_SUFFIXES, type BackupEngine } from './backup-engine.js';
+import type { BackupFileOps } from './backup-file-ops.js';
 import { backupIdOfFileName, backupIdTimeMs, newBackupId, parseBackupId, requireBackupId, type BackupId } from './backup-id.js';
 import { formatManifest, parseManifest, type BackupInfo } from './backup-manifest.js';
 import { fsyncDirectory, writeFileDurably } from './durable-files.js';
-import { isSqliteFileInUse, restoreSqliteFile } from './sqlite-restore.js';
+import { createPostgresBackupEngine } from './postgres-backup-engine.js';
+import { createSqliteBackupEngine } from './sqlite-backup-engine.js';
 
 export type { BackupInfo } from './backup-manifest.js';
 
@@ -20,7 +20,7 @@ export type { BackupInfo } from './backup-manifest.js';
 export interface VerifyCheck {
   name: 'manifest' | 'tenant' | 'size' | 'sha256' | 'integrity' | 'worklogs' | 'schema';
   ok: boolean;
-  /** What was expected and found (sizes, counts, SQLite's complaint); never row content. */
+  /** What was expected and found (sizes, counts, SQLite's or pg_restore's complaint); never row content. */
   detail?: string;
 }
 
@@ -46,7 +46,7 @@ export interface RestoreReport {
   syncState: SyncState;
 }
 
-/** Per-tenant backups of the SQLite tenant databases, in `<backupDir>/<tenant id>/`. */
+/** Per-tenant backups of the tenant databases (SQLite files or PostgreSQL databases), in `<backupDir>/<tenant id>/`. */
 export interface TenantBackups {
   /** Takes a backup of the tenant's live database now (see {@link createTenantBackups}). */
   create(tenantId: TenantId): Promise<BackupInfo>;
@@ -65,8 +65,9 @@ export interface TenantBackups {
 /** What {@link createTenantBackups} needs. */
 export interface TenantBackupsDeps {
   backupDir: string;
-  /** Tally's data directory: the tenant databases are `<dataDir>/tenants/<id>.sqlite`. */
+  /** Tally's data directory: SQLite tenant databases are `<dataDir>/tenants/<id>.sqlite`. */
   dataDir: string;
+  /** The tenant stores; their `kind` chooses how backups are taken (see {@link backupEngineFor}). */
   stores: StoreProvider;
   clock: Clock;
   audit: Pick<AuditLog, 'appendAudit'>;
@@ -85,14 +86,26 @@ export interface TenantBackupsDeps {
    * next cycle erases it again. A failure here is logged; the restore stands.
    */
   onRestored?: (tenantId: TenantId) => Promise<void>;
-  /** Where snapshots and inspections run; default a worker thread per operation. */
+  /** SQLite: where snapshots and inspections run; default a worker thread per operation. */
   fileOps?: BackupFileOps;
+  /** How backups are taken and restored; default {@link backupEngineFor} the stores. */
+  engine?: BackupEngine;
+}
+
+/**
+ * The engine for the stores' kind: SQLite files (`VACUUM INTO`, `<id>.sqlite`), or pg_dump
+ * archives of the PostgreSQL databases (`<id>.dump`, through `stores.postgresDatabases`).
+ */
+export function backupEngineFor(deps: Pick<TenantBackupsDeps, 'stores' | 'dataDir' | 'fileOps'>): BackupEngine {
+  if (deps.stores.kind === 'sqlite') return createSqliteBackupEngine({ dataDir: deps.dataDir, ...(deps.fileOps && { fileOps: deps.fileOps }) });
+  const databases = deps.stores.postgresDatabases;
+  if (databases === undefined) throw new AppError('CONFIG_INVALID', 'The PostgreSQL tenant stores offer no whole-database access (a decorator dropped `postgresDatabases`): backups cannot work');
+  return createPostgresBackupEngine({ databases });
 }
 
 const DAY_MS = 86_400_000;
 /** Leftovers (temp files, a file without its manifest) younger than this may belong to a backup in flight in another process. */
 const STALE_LEFTOVER_MS = 3_600_000;
-const DB_SUFFIX = '.sqlite';
 const MANIFEST_SUFFIX = '.json';
 const PARTIAL_SUFFIX = '.partial';
 
@@ -107,7 +120,7 @@ const failedCheckReasons: Record<VerifyCheck['name'], string> = {
   schema: 'schema_unsupported',
 };
 
-/** A foreign error's code as an audit `reason` (`SQLITE_FULL` → `sqlite_full`, `ENOSPC` → `enospc`). */
+/** A foreign error's code as an audit `reason` (`SQLITE_FULL` → `sqlite_full`, `PG_DUMP_FAILED` → `pg_dump_failed`). */
 function reasonOf(error: unknown): string {
   const code = isAppError(error) ? error.code : (error as { code?: unknown } | null)?.code;
   const reason = typeof code === 'string' ? code.toLowerCase() : '';
@@ -118,25 +131,25 @@ function reasonOf(error: unknown): string {
  * Builds {@link TenantBackups}. Guarantees:
  * - Paths are built only from ids `parseTenantId` and `parseBackupId` accept; anything else is
  *   refused (`STORE_TENANT_ID_INVALID`, `BACKUP_ID_INVALID`) before a path exists.
- * - `create` snapshots the live file with `VACUUM INTO` on a read connection of its own (a
- *   consistent state while the sync writes), into `<id>.sqlite.partial`, then renames it and
- *   writes the manifest `<id>.json` last: a backup exists only once its manifest does. A failure
- *   leaves no partial file, is audited `backup.failed` and throws `BACKUP_FAILED`.
+ * - `create` has the engine copy the live database as one consistent state while the sync
+ *   writes (SQLite: `VACUUM INTO`; PostgreSQL: `pg_dump`) into `<id><suffix>.partial`, then
+ *   renames it and writes the manifest `<id>.json` last: a backup exists only once its manifest
+ *   does. A failure leaves no partial file, is audited `backup.failed` and throws `BACKUP_FAILED`.
  * - `restore` runs every check of `verify` first; refuses a backup of another tenant
  *   (`BACKUP_TENANT_MISMATCH`), a damaged one (`BACKUP_CORRUPT`), one from an unknown schema
  *   (`BACKUP_SCHEMA_UNSUPPORTED`), and a database another process has open
- *   (`BACKUP_RESTORE_BUSY`); then backs up the current state and writes the backup into the live
- *   database in one SQLite transaction.
+ *   (`BACKUP_RESTORE_BUSY`); then backs up the current state and has the engine replace the
+ *   live database atomically (SQLite: one write transaction; PostgreSQL: a scratch database
+ *   swapped in by renames in one transaction).
  * - Operations on one tenant run one at a time in this process; audits never hold content.
  */
 export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
-  const { backupDir, dataDir, stores, clock, audit, logger } = deps;
+  const { backupDir, stores, clock, audit, logger } = deps;
   if (!Number.isFinite(deps.retentionDays) || deps.retentionDays <= 0) throw new RangeError(`retentionDays must be positive, got ${deps.retentionDays}`);
   const retentionMs = deps.retentionDays * DAY_MS;
   const isPurging = deps.isPurging ?? (async () => false);
-  const fileOps = deps.fileOps ?? createWorkerBackupFileOps();
+  const engine = deps.engine ?? backupEngineFor(deps);
   const queues = new Map<TenantId, Promise<unknown>>();
-  const knownSchemas = new Set(Object.keys(tenantMigrations('sqlite')));
 
   /** Runs `work` after every earlier operation on the tenant (in this process) settled. */
   const serially = <T>(tenantId: TenantId, work: () => Promise<T>): Promise<T> => {
@@ -153,7 +166,7 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
     if (checked === undefined) throw new AppError('STORE_TENANT_ID_INVALID', 'Refused a backup operation: the tenant id is malformed');
     return join(backupDir, checked);
   };
-  const filesOf = (dir: string, id: BackupId) => ({ db: join(dir, `${id}${DB_SUFFIX}`), manifest: join(dir, `${id}${MANIFEST_SUFFIX}`) });
+  const filesOf = (dir: string, id: BackupId) => ({ db: join(dir, `${id}${engine.fileSuffix}`), manifest: join(dir, `${id}${MANIFEST_SUFFIX}`) });
   const listNames = (dir: string): string[] => {
     try {
       return readdirSync(dir);
@@ -182,9 +195,8 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
 
   const createUnlocked = async (tenantId: TenantId): Promise<BackupInfo> => {
     const dir = tenantDir(tenantId);
-    const livePath = sqliteTenantDbPath(dataDir, tenantId);
     await refuseWhenPurging(tenantId, 'backup');
-    if (!existsSync(livePath)) throw new AppError('BACKUP_SOURCE_MISSING', `Tenant ${tenantId} has no database to back up yet`);
+    if (!(await engine.hasDatabase(tenantId))) throw new AppError('BACKUP_SOURCE_MISSING', `Tenant ${tenantId} has no database to back up yet`);
     // The copy is the state when its read transaction began: that moment names and dates it.
     const takenAtMs = clock.nowMs();
     const backupId = newBackupId(takenAtMs);
@@ -194,7 +206,7 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
     try {
       mkdirSync(dir, { recursive: true });
       step = 'snapshot';
-      const facts = await fileOps.snapshot(livePath, partial.db);
+      const facts = await engine.snapshot(tenantId, partial.db);
       const info: BackupInfo = { backupId, tenantId, createdAtMs: takenAtMs, ...facts };
       step = 'commit';
       renameSync(partial.db, files.db);
@@ -228,9 +240,11 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
       checks.push({ name: 'tenant', ok: backup.tenantId === tenantId, ...(backup.tenantId !== tenantId && { detail: `the manifest names ${backup.tenantId}` }) });
     }
     if (!existsSync(files.db)) {
-      checks.push({ name: 'size', ok: false, detail: 'the backup file is missing' });
+      const other = BACKUP_FILE_SUFFIXES.find((suffix) => suffix !== engine.fileSuffix && existsSync(join(dir, `${backupId}${suffix}`)));
+      const detail = other === undefined ? 'the backup file is missing' : `the backup is a ${other} file, taken when the tenant store was of another kind`;
+      checks.push({ name: 'size', ok: false, detail });
     } else if (backup !== undefined) {
-      const found = await fileOps.inspect(files.db);
+      const found = await engine.inspect(files.db);
       const sizeOk = found.bytes === backup.bytes;
       checks.push({ name: 'size', ok: sizeOk, ...(!sizeOk && { detail: `expected ${backup.bytes} bytes, found ${found.bytes}` }) });
       checks.push({ name: 'sha256', ok: found.sha256 === backup.sha256 });
@@ -238,7 +252,7 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
       checks.push({ name: 'integrity', ok: sound, ...(!sound && { detail: found.integrityErrors.slice(0, 3).join('; ').slice(0, 300) }) });
       const countOk = found.worklogs === backup.worklogs;
       checks.push({ name: 'worklogs', ok: countOk, ...(!countOk && { detail: `expected ${backup.worklogs}, found ${found.worklogs ?? 'none'}` }) });
-      const known = found.schemaVersion !== undefined && knownSchemas.has(found.schemaVersion);
+      const known = found.schemaVersion !== undefined && engine.knownSchemas.has(found.schemaVersion);
       checks.push({ name: 'schema', ok: known, ...(!known && { detail: `schema ${found.schemaVersion ?? 'unknown'} is not one this version migrates from` }) });
     }
     const failed = checks.find((check) => !check.ok);
@@ -262,14 +276,14 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
       const failed = report.checks.filter((check) => !check.ok).map((check) => check.name).join(', ');
       throw new AppError('BACKUP_CORRUPT', `Backup ${backupId} failed verification (${failed}); it was not restored`);
     }
-    const livePath = sqliteTenantDbPath(dataDir, tenantId);
-    await stores.release(tenantId);
-    if (existsSync(livePath) && isSqliteFileInUse(livePath)) {
+    const refuseBusy = async (): Promise<never> => {
       await audit.appendAudit('backup.failed', tenantId, { backupId, step: 'restore', reason: 'database_in_use' });
       throw new AppError('BACKUP_RESTORE_BUSY', `Tenant ${tenantId}'s database is open in another process (a running server?); stop it and restore again`);
-    }
+    };
+    await stores.release(tenantId);
+    if (await engine.isInUse(tenantId)) await refuseBusy();
     let safetyBackupId: BackupId | undefined;
-    if (existsSync(livePath)) {
+    if (await engine.hasDatabase(tenantId)) {
       // An undo for an operator who picked the wrong backup. A current database too damaged to
       // copy is no reason to keep it: the restore goes on (the failure is audited by create).
       safetyBackupId = await createUnlocked(tenantId).then(
@@ -277,12 +291,21 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
         () => undefined,
       );
     }
-    mkdirSync(dirname(livePath), { recursive: true });
+    let outcome: 'restored' | 'in_use';
     try {
-      await restoreSqliteFile(filesOf(tenantDir(tenantId), backupId).db, livePath);
+      outcome = await engine.restore(tenantId, filesOf(tenantDir(tenantId), backupId).db);
     } catch (error) {
       await audit.appendAudit('backup.failed', tenantId, { backupId, step: 'restore', reason: reasonOf(error) });
+      logger?.warn({ tenantId, backupId, err: error }, 'restore failed');
       throw new AppError('BACKUP_FAILED', `Restoring backup ${backupId} into tenant ${tenantId} failed; the database is as it was`, { cause: error });
+    }
+    // Someone opened the database between the check and the swap (PostgreSQL refuses the rename then).
+    if (outcome === 'in_use') await refuseBusy();
+    // Uninstalled while the restore ran: the purge may already be past the store, so the restored
+    // database would outlive it. Deleted here (idempotent, as the purge's own step).
+    if (await isPurging(tenantId)) {
+      await stores.destroy(tenantId);
+      throw new AppError('BACKUP_TENANT_UNINSTALLED', `Tenant ${tenantId} was uninstalled during the restore; its data was deleted`);
     }
     const store = await stores.open(tenantId);
     const worklogs = await store.countWorklogs();
@@ -311,7 +334,9 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
     for (const id of [...expired, ...leftovers]) {
       const files = filesOf(dir, id);
       // The manifest first: a backup half-deleted by a crash is a leftover, never a listed backup.
-      for (const path of [files.manifest, `${files.manifest}${PARTIAL_SUFFIX}`, files.db, `${files.db}${PARTIAL_SUFFIX}`]) rmSync(path, { force: true });
+      // Data files of either engine: a backup taken before the store changed kind goes too.
+      const data = BACKUP_FILE_SUFFIXES.map((suffix) => join(dir, `${id}${suffix}`));
+      for (const path of [files.manifest, `${files.manifest}${PARTIAL_SUFFIX}`, ...data.flatMap((file) => [file, `${file}${PARTIAL_SUFFIX}`])]) rmSync(path, { force: true });
       await audit.appendAudit('backup.deleted', tenantId, { backupId: id, reason: expired.has(id) ? 'retention' : 'leftover' });
     }
     if (expired.size + leftovers.size > 0) logger?.info({ tenantId, expired: expired.size, leftovers: leftovers.size }, 'backups pruned');

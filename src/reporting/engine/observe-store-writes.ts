@@ -92,8 +92,17 @@ export function observeStoreWrites(
     };
   };
 
+  const whole = provider.postgresDatabases;
   return {
     kind: provider.kind,
+    // A restore replaces the whole database: what was derived from the old rows goes too.
+    ...(whole && {
+      postgresDatabases: {
+        find: (tenantId) => whole.find(tenantId),
+        isInUse: (tenantId) => whole.isInUse(tenantId),
+        replace: (tenantId, load) => whole.replace(tenantId, load).finally(() => onDiscard(tenantId)),
+      },
+    }),
     async open(tenantId) {
       const store = await provider.open(tenantId);
       let wrapper = decorated.get(store);
