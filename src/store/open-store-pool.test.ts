@@ -205,6 +205,24 @@ describe('OpenStorePool', () => {
   it('refuses a maxOpen below 1', () => {
     expect(() => createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 0 })).toThrow(RangeError);
   });
+
+  it('passes through a provider member it does not manage (an optional port method), bound to the provider', async () => {
+    const sqlite = createSqliteStoreProvider({ dataDir });
+    const located: TenantId[] = [];
+    const extended = Object.assign(sqlite, {
+      locate(this: StoreProvider, tenantId: TenantId) {
+        located.push(tenantId);
+        return `${this.kind}:${tenantId}`;
+      },
+    });
+    const wrapped = createOpenStorePool(extended, { maxOpen: 1 }) as OpenStorePool & { locate?: (tenantId: TenantId) => string };
+    try {
+      expect(wrapped.locate?.(tenants[0] as TenantId)).toBe(`sqlite:${tenants[0]}`);
+      expect(located).toEqual([tenants[0]]);
+    } finally {
+      await wrapped.close();
+    }
+  });
 });
 
 describe('OpenStorePool under the report columns cache', () => {

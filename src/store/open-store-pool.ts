@@ -58,6 +58,21 @@ interface VersionMemo {
 
 const unavailable = (message: string) => new AppError('STORE_UNAVAILABLE', message);
 
+/** The {@link StoreProvider} members the pool manages itself; every other member is forwarded. */
+const MANAGED_MEMBERS: ReadonlySet<string> = new Set(['kind', 'open', 'destroy', 'release', 'close', 'stats']);
+
+/**
+ * The provider's other methods — optional additions to the port such as where a tenant's
+ * database lives — bound to it and passed through unchanged, so a member added to the port later
+ * is not silently lost behind the pool. They take no slot: they must not need an open store.
+ */
+function forwardedMembers(provider: StoreProvider): Partial<StoreProvider> {
+  const forwarded: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(provider)) {
+    if (!MANAGED_MEMBERS.has(name) && typeof member === 'function') forwarded[name] = (member as (...args: unknown[]) => unknown).bind(provider);
+  }
+  return forwarded as Partial<StoreProvider>;
+}
 
 /**
  * Wraps any {@link StoreProvider} so that thousands of tenants never mean thousands of open
@@ -78,6 +93,8 @@ const unavailable = (message: string) => new AppError('STORE_UNAVAILABLE', messa
  *   ends — its calls throw `STORE_UNAVAILABLE`, as a closed store's do, so nobody re-creates a
  *   destroyed database through an old handle; the next `open` returns a new handle. `close` is
  *   final, as for every provider.
+ * - every other member of the provider (an optional port method such as where a tenant's database
+ *   lives) is forwarded to it as it is;
  * - `othersWriteVersion` (when the provider has it) also changes whenever the store was re-opened,
  *   since a closed store cannot see what another process committed meanwhile: in-memory copies
  *   then reload instead of serving what they cannot prove current.
@@ -296,6 +313,7 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
   };
 
   return {
+    ...forwardedMembers(provider),
     kind: provider.kind,
     async open(tenantId) {
       // Opening now keeps `open`'s promise: a tenant whose database cannot be opened or migrated fails here.
