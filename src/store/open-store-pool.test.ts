@@ -12,7 +12,7 @@ import { newTenantId, type TenantId } from '../tenants/tenant.js';
 import { createOpenStorePool, type OpenStorePool } from './open-store-pool.js';
 import { createSqliteStoreProvider } from './sqlite-store-provider.js';
 import { describeTenantStoreContract, makeWorklog } from './tenant-store.contract.js';
-import type { ReportColumnRow, StoreProvider } from './tenant-store.js';
+import type { PostgresDatabaseLocation, PostgresWholeDatabases, ReportColumnRow, StoreProvider } from './tenant-store.js';
 
 const makeDataDir = () => mkdtempSync(join(tmpdir(), 'tally-pool-'));
 
@@ -219,6 +219,47 @@ describe('OpenStorePool', () => {
     try {
       expect(wrapped.locate?.(tenants[0] as TenantId)).toBe(`sqlite:${tenants[0]}`);
       expect(located).toEqual([tenants[0]]);
+    } finally {
+      await wrapped.close();
+    }
+  });
+  it('forwards whole-database operations, and lets go of the tenant’s store before a replacement', async () => {
+    const sqlite = createSqliteStoreProvider({ dataDir });
+    const [tenant] = tenants as [TenantId];
+    const calls: string[] = [];
+    let openDuringReplace: boolean | undefined;
+    const withWhole = Object.assign(sqlite, {
+      postgresDatabases: {
+        find: async (tenantId: TenantId) => {
+          calls.push(`find ${tenantId}`);
+          return { databaseUrl: 'postgres://h/db', database: 'db' };
+        },
+        isInUse: async (tenantId: TenantId) => {
+          calls.push(`isInUse ${tenantId}`);
+          return false;
+        },
+        replace: async (tenantId: TenantId, load: (scratch: PostgresDatabaseLocation) => Promise<void>) => {
+          calls.push(`replace ${tenantId}`);
+          openDuringReplace = tenantsWithOpenFiles(dataDir).has(tenantId);
+          await load({ databaseUrl: 'postgres://h/scratch', database: 'scratch' });
+          return 'replaced' as const;
+        },
+      } satisfies PostgresWholeDatabases,
+    });
+    const wrapped = createOpenStorePool(withWhole, { maxOpen: 2 });
+    try {
+      const handle = await wrapped.open(tenant);
+      await handle.applyBatch({ upserts: rowsOf(0, 0), deletions: [] });
+      expect(tenantsWithOpenFiles(dataDir).has(tenant)).toBe(true);
+      const whole = wrapped.postgresDatabases as PostgresWholeDatabases;
+      expect(await whole.find(tenant)).toEqual({ databaseUrl: 'postgres://h/db', database: 'db' });
+      expect(await whole.isInUse(tenant)).toBe(false);
+      const loaded: string[] = [];
+      expect(await whole.replace(tenant, async (scratch) => void loaded.push(scratch.database))).toBe('replaced');
+      expect({ calls, openDuringReplace, loaded }).toEqual({ calls: [`find ${tenant}`, `isInUse ${tenant}`, `replace ${tenant}`], openDuringReplace: false, loaded: ['scratch'] });
+      // The old handle ended with the release, as after `release`; a new open reads the data again.
+      await expect(handle.countWorklogs()).rejects.toSatisfy((error) => isAppError(error, 'STORE_UNAVAILABLE'));
+      expect(await (await wrapped.open(tenant)).countWorklogs()).toBe(3);
     } finally {
       await wrapped.close();
     }

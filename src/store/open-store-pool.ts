@@ -59,17 +59,18 @@ interface VersionMemo {
 const unavailable = (message: string) => new AppError('STORE_UNAVAILABLE', message);
 
 /** The {@link StoreProvider} members the pool manages itself; every other member is forwarded. */
-const MANAGED_MEMBERS: ReadonlySet<string> = new Set(['kind', 'open', 'destroy', 'release', 'close', 'stats']);
+const MANAGED_MEMBERS: ReadonlySet<string> = new Set(['kind', 'open', 'destroy', 'release', 'close', 'stats', 'postgresDatabases']);
 
 /**
- * The provider's other methods — optional additions to the port such as where a tenant's
- * database lives — bound to it and passed through unchanged, so a member added to the port later
+ * The provider's other members — optional additions to the port the pool has no reason to know —
+ * passed through unchanged (methods bound to the provider), so a member added to the port later
  * is not silently lost behind the pool. They take no slot: they must not need an open store.
  */
 function forwardedMembers(provider: StoreProvider): Partial<StoreProvider> {
   const forwarded: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(provider)) {
-    if (!MANAGED_MEMBERS.has(name) && typeof member === 'function') forwarded[name] = (member as (...args: unknown[]) => unknown).bind(provider);
+    if (MANAGED_MEMBERS.has(name)) continue;
+    forwarded[name] = typeof member === 'function' ? (member as (...args: unknown[]) => unknown).bind(provider) : member;
   }
   return forwarded as Partial<StoreProvider>;
 }
@@ -93,8 +94,8 @@ function forwardedMembers(provider: StoreProvider): Partial<StoreProvider> {
  *   ends — its calls throw `STORE_UNAVAILABLE`, as a closed store's do, so nobody re-creates a
  *   destroyed database through an old handle; the next `open` returns a new handle. `close` is
  *   final, as for every provider.
- * - every other member of the provider (an optional port method such as where a tenant's database
- *   lives) is forwarded to it as it is;
+ * - `postgresDatabases` (PostgreSQL providers, for backups) is forwarded; its `replace` releases
+ *   the tenant's store first. Any other member the pool does not know is forwarded as it is;
  * - `othersWriteVersion` (when the provider has it) also changes whenever the store was re-opened,
  *   since a closed store cannot see what another process committed meanwhile: in-memory copies
  *   then reload instead of serving what they cannot prove current.
@@ -312,9 +313,28 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
     return closeSlot(slot, how);
   };
 
+  /** Closes the tenant's store (its data stays) and ends its handle; the next `open` re-opens it. */
+  const release = async (tenantId: TenantId) => {
+    endHandle(tenantId);
+    await forget(tenantId, (id) => provider.release(id));
+  };
+
+  const whole = provider.postgresDatabases;
   return {
     ...forwardedMembers(provider),
     kind: provider.kind,
+    // A restore swaps the whole database: the pool lets go of the tenant first, so no slot keeps a
+    // connection to the database being replaced nor a store the provider closed beneath it.
+    ...(whole && {
+      postgresDatabases: {
+        find: (tenantId) => whole.find(tenantId),
+        isInUse: (tenantId) => whole.isInUse(tenantId),
+        async replace(tenantId, load) {
+          await release(tenantId);
+          return whole.replace(tenantId, load);
+        },
+      },
+    }),
     async open(tenantId) {
       // Opening now keeps `open`'s promise: a tenant whose database cannot be opened or migrated fails here.
       const first = await using(tenantId, async (store) => store);
@@ -325,10 +345,7 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
       endHandle(tenantId);
       await forget(tenantId, (id) => provider.destroy(id));
     },
-    async release(tenantId) {
-      endHandle(tenantId);
-      await forget(tenantId, (id) => provider.release(id));
-    },
+    release,
     async close() {
       closed = true;
       clearInterval(sweeper);
