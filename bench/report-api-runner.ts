@@ -82,6 +82,9 @@ export function apiShapeRunnerViaHttp(deps: { columns: WorklogColumns; store: Te
   app.use('/api/*', async (c, next) => {
     c.set('tenant', tenant);
     c.set('accountId', 'bench-admin');
+    // A JQL filter runs only as the viewer (REPORT_JQL_NEEDS_VIEWER otherwise); the synthetic
+    // live source answers it without calling anyone, so this access is never used to sign.
+    c.set('viewerJiraAccess', { baseUrl: 'https://bench.atlassian.net', authorize: async () => 'Bearer bench-viewer' });
     await next();
   });
   app.route('/', reportRoutes(reports, systemClock));

@@ -1,169 +1,74 @@
 /**
- * `npm run bench:reports [-- --worklogs N] [-- --json] [-- --runs 30] [-- --warmup 5] [-- --seed 1]`:
- * report latency at 1,000,000 and 10,000,000 worklogs (or the sizes given) for the four shapes of
- * issue 5 (bench/report-shapes.ts), asked two ways:
- * - `api`: the in-memory columnar engine (columns loaded once, outside the timing; the details
- *   page includes reading its 100 rows from the store by id);
+ * `npm run bench:reports [-- --worklogs N] [-- --store sqlite,postgres] [-- --json] [-- --runs 30]
+ * [-- --warmup 5] [-- --seed 1]`: report latency at 1,000,000 and 10,000,000 worklogs (or the sizes
+ * given) for the four shapes of issue 5 (bench/report-shapes.ts), asked two ways:
+ * - `api`: through Tally's report handler over the in-memory columnar engine (columns loaded once,
+ *   outside the timing; the details page includes reading its 100 rows from the store by id);
  * - `raw`: the same questions as plain SQL on the tenant SQLite file with the store's own indexes
- *   (`(account_id, started_ms, time_spent_seconds)`, `(client_issue_id, started_ms,
- *   time_spent_seconds)`) — the baseline. Month buckets in SQL add the zone's offset per row from
- *   its transitions (computed here independently of the engine), so both ways answer exactly the
- *   same question; the bench checks that they agree before timing.
+ *   (bench/report-raw-sql.ts) — the baseline, and the independent answer: the bench checks that
+ *   every api answer equals it before timing.
  * The data is generated once per size and seed and cached under os.tmpdir() (bench/report-data.ts).
- * `--json` prints one object `{"runs":[…]}`; otherwise markdown tables, with column-load time and
- * memory.
+ *
+ * `--store postgres` (or `sqlite,postgres`, or `--store` repeated) measures the PostgreSQL store
+ * beside SQLite in the same run: the cached rows are bulk-loaded into a fresh tenant database
+ * (control and tenant databases on `--postgres-url` / TALLY_BENCH_POSTGRES_URL / the local server,
+ * dropped at the end), its columns are loaded through `scanReportColumns` (timed, with the
+ * process's and the server backends' CPU), and each shape is timed on both stores in turn, so
+ * drift on a shared machine hits both. Each shape's p95 ratio is printed against the target
+ * (PostgreSQL ≤ 1.5 × SQLite).
+ * `--json` prints one object `{"runs":[…],"loads":[…],"ratios":[…]}`; otherwise markdown tables.
  */
-import Database from 'better-sqlite3';
-import { isDeepStrictEqual } from 'node:util';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadWorklogColumns } from '../src/reporting/engine/worklog-columns.js';
+import { loadWorklogColumns, type WorklogColumns } from '../src/reporting/engine/worklog-columns.js';
 import { createSqliteStoreProvider } from '../src/store/sqlite-store-provider.js';
+import type { ReportColumnRow, StoreProvider, TenantStore } from '../src/store/tenant-store.js';
+import type { TenantId } from '../src/tenants/tenant.js';
 import { printBench, type BenchRow } from './bench-output.js';
+import { benchPostgresServerUrl, createBenchControlDatabase, describeServer, openBenchPostgresStores, parseBenchStores, tenantBackendCpuSeconds, type BenchStore } from './bench-postgres.js';
 import { reportData } from './report-data.js';
 import { apiShapeRunnerViaHttp } from './report-api-runner.js';
-import { DETAILS_PAGE_ROWS, flattenApiAnswer, REPORT_SHAPES, shapeQuestions, type ShapeAnswer, type ShapeQuestion } from './report-shapes.js';
+import { flattenRawAnswer, rawShapeRunner, sameAnswer } from './report-raw-sql.js';
+import { flattenApiAnswer, REPORT_SHAPES, shapeQuestions, type ShapeQuestion } from './report-shapes.js';
+
+/** Issue 14: every shape's p95 on PostgreSQL within this multiple of SQLite's in the same run. */
+const POSTGRES_P95_TARGET = 1.5;
+/** Rows per batch when the cached tenant is copied into PostgreSQL (as bench/report-data.ts writes). */
+const COPY_BATCH = 5000;
 
 interface Run {
-  store: 'sqlite';
+  store: BenchStore;
   worklogs: number;
   shape: ShapeQuestion['shape'];
   via: 'api' | 'raw';
   p50Ms: number;
   p95Ms: number;
+  /** The machine's 1-minute load average when the shape's timing started. */
+  loadAverage: number;
+}
+
+/** A shape's PostgreSQL p95 over SQLite's (api), against the target. */
+interface Ratio {
+  worklogs: number;
+  shape: ShapeQuestion['shape'];
+  sqliteP95Ms: number;
+  postgresP95Ms: number;
+  postgresToSqlite: number;
+  target: number;
+  met: boolean;
+}
+
+/** One store's columns as the api runner uses them, with what loading them cost. */
+interface LoadedStore {
+  store: BenchStore;
+  tenantStore: TenantStore;
+  columns: WorklogColumns;
+  load: BenchRow;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
-
-/** Offset of `zone` at `ms`, from Intl, to the second. */
-function intlOffsetMs(format: Intl.DateTimeFormat, ms: number): number {
-  const secondMs = Math.floor(ms / 1000) * 1000;
-  const parts = Object.fromEntries(format.formatToParts(secondMs).map((part) => [part.type, Number(part.value)]));
-  return Date.UTC(parts.year as number, (parts.month as number) - 1, parts.day, parts.hour, parts.minute, parts.second) - secondMs;
-}
-
-/** The zone's offset changes in [fromMs, toMs): hourly samples, each change bisected to the second. */
-function zoneTransitions(zone: string, fromMs: number, toMs: number): { startOffsetMs: number; changes: { atMs: number; offsetMs: number }[] } {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-  const startOffsetMs = intlOffsetMs(format, fromMs);
-  const changes: { atMs: number; offsetMs: number }[] = [];
-  let offset = startOffsetMs;
-  for (let ms = fromMs; ms < toMs; ms += 3_600_000) {
-    const next = intlOffsetMs(format, ms + 3_600_000);
-    if (next === offset) continue;
-    let [lo, hi] = [ms, ms + 3_600_000];
-    while (hi - lo > 1000) {
-      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
-      if (intlOffsetMs(format, mid) === offset) lo = mid;
-      else hi = mid;
-    }
-    changes.push({ atMs: hi, offsetMs: next });
-    offset = next;
-  }
-  return { startOffsetMs, changes };
-}
-
-/** The instant local midnight starts `date` in `zone` (Berlin's midnights are never skipped). */
-function localMidnightMs(date: string, zone: string): number {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
-  // Two passes: the offset at the guessed instant decides (a DST change near midnight moves it).
-  const wall = Date.parse(`${date}T00:00:00Z`);
-  const guess = wall - intlOffsetMs(format, wall);
-  return wall - intlOffsetMs(format, guess);
-}
-
-const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-
-/** What a raw query returns: SQLite's rows, and the filter's total. */
-interface RawAnswer {
-  rows: unknown[][];
-  total: [number | null, number];
-}
-
-/** The raw-SQL answers of the four shapes over the tenant file, read-only. Only `run` is timed. */
-function rawShapeRunner(file: string, dataFromMs: number, dataToMs: number): { run: (question: ShapeQuestion) => RawAnswer; close: () => void } {
-  const db = new Database(file, { readonly: true });
-  const zoneCache = new Map<string, string>();
-  // `started_ms` shifted into local wall time: the offset from the zone's transitions, as SQL.
-  const localMsSql = (zone: string) => {
-    let sql = zoneCache.get(zone);
-    if (sql === undefined) {
-      const { startOffsetMs, changes } = zoneTransitions(zone, dataFromMs - 86_400_000, dataToMs + 86_400_000);
-      const cases = changes.map((change, k) => `WHEN started_ms < ${change.atMs} THEN ${k === 0 ? startOffsetMs : changes[k - 1]?.offsetMs}`);
-      sql = `(started_ms + CASE ${cases.join(' ')} ELSE ${changes.at(-1)?.offsetMs ?? startOffsetMs} END)`;
-      zoneCache.set(zone, sql);
-    }
-    return sql;
-  };
-  const statements = new Map<string, Database.Statement>();
-  const prepared = (sql: string) => {
-    let statement = statements.get(sql);
-    if (statement === undefined) {
-      statement = db.prepare(sql).raw();
-      statements.set(sql, statement);
-    }
-    return statement;
-  };
-  const total = (fromMs: number, toMs: number) => prepared('SELECT sum(time_spent_seconds), count(*) FROM worklogs WHERE started_ms >= ? AND started_ms < ?').get(fromMs, toMs) as [number | null, number];
-
-  // A question's instant range, computed once (outside the timed runs, like the engine's setup).
-  const ranges = new Map<ShapeQuestion, [number, number]>();
-  const rangeOf = (question: ShapeQuestion): [number, number] => {
-    let range = ranges.get(question);
-    if (range === undefined) {
-      range = [localMidnightMs(question.query.fromDate, question.query.timeZone), localMidnightMs(nextDay(question.query.toDate), question.query.timeZone)];
-      ranges.set(question, range);
-    }
-    return range;
-  };
-
-  const run = (question: ShapeQuestion): RawAnswer => {
-    const { shape, query } = question;
-    const [fromMs, toMs] = rangeOf(question);
-    switch (shape) {
-      case 'month-by-user': {
-        const rows = prepared('SELECT account_id, sum(time_spent_seconds), count(*) FROM worklogs WHERE started_ms >= ? AND started_ms < ? GROUP BY account_id').all(fromMs, toMs) as unknown[][];
-        return { rows, total: total(fromMs, toMs) };
-      }
-      case 'history-user-month': {
-        const month = `strftime('%Y-%m', ${localMsSql(query.timeZone)} / 1000, 'unixepoch')`;
-        const rows = prepared(`SELECT account_id, ${month} AS month, sum(time_spent_seconds), count(*) FROM worklogs WHERE started_ms >= ? AND started_ms < ? GROUP BY account_id, month`).all(fromMs, toMs) as unknown[][];
-        return { rows, total: total(fromMs, toMs) };
-      }
-      case 'issues-year': {
-        const ids = JSON.stringify(query.issueIds ?? []);
-        const sql = 'FROM worklogs WHERE client_issue_id IN (SELECT value FROM json_each(?)) AND started_ms >= ? AND started_ms < ?';
-        const rows = prepared(`SELECT client_issue_id, sum(time_spent_seconds), count(*) ${sql} GROUP BY client_issue_id`).all(ids, fromMs, toMs) as unknown[][];
-        return { rows, total: prepared(`SELECT sum(time_spent_seconds), count(*) ${sql}`).get(ids, fromMs, toMs) as [number | null, number] };
-      }
-      case 'details-page': {
-        // The page with its comments, as the API shows it.
-        const rows = prepared(
-          `SELECT client_worklog_id, time_spent_seconds, comment, started_ms FROM worklogs WHERE started_ms >= ? AND started_ms < ? ORDER BY started_ms DESC, client_worklog_id DESC LIMIT ${DETAILS_PAGE_ROWS}`,
-        ).all(fromMs, toMs) as unknown[][];
-        return { rows, total: total(fromMs, toMs) };
-      }
-    }
-  };
-  return { run, close: () => db.close() };
-}
-
-/** A raw answer as comparable rows: keys as the report model spells them (no author: '', issue ids as text). */
-function flattenRawAnswer(shape: ShapeQuestion['shape'], { rows, total: [seconds, count] }: RawAnswer): ShapeAnswer {
-  const key = (value: unknown) => (value === null ? '' : String(value));
-  const flat: ShapeAnswer =
-    shape === 'details-page'
-      ? rows.map(([id, seconds]) => [id as number, seconds as number])
-      : rows.map((row) => [...row.slice(0, -2).map(key), row.at(-2) as number, row.at(-1) as number]);
-  return [...flat, ['total', seconds ?? 0, count]];
-}
-
-/** Answers compared as sets of group rows (their order is each side's own), details in order. */
-function sameAnswer(shape: ShapeQuestion['shape'], a: ShapeAnswer, b: ShapeAnswer): boolean {
-  if (shape === 'details-page') return isDeepStrictEqual(a, b);
-  const canonical = (answer: ShapeAnswer) => answer.map((row) => JSON.stringify(row)).sort();
-  return isDeepStrictEqual(canonical(a), canonical(b));
-}
+const load1 = () => Number(loadavg()[0]?.toFixed(2));
 
 /** p50 and p95 (nearest rank) of `warmup` + `runs` calls of `call`, timing only the last `runs`. */
 async function measure(call: () => unknown, warmup: number, runs: number): Promise<{ p50Ms: number; p95Ms: number }> {
@@ -179,95 +84,192 @@ async function measure(call: () => unknown, warmup: number, runs: number): Promi
   return { p50Ms: Number(rank(0.5).toFixed(2)), p95Ms: Number(rank(0.95).toFixed(2)) };
 }
 
-async function benchSize(worklogs: number, seed: number, warmup: number, runs: number): Promise<{ runs: Run[]; load: BenchRow }> {
+/**
+ * Loads `tenantStore`'s columns (timed: wall, this process's CPU, the PostgreSQL backends' CPU),
+ * then a zone's day column and the author × day rollup (the first query in a zone builds them).
+ */
+async function loadColumns(store: BenchStore, tenantStore: TenantStore, serverCpu: () => Promise<number | undefined>, extra: BenchRow): Promise<LoadedStore> {
+  global.gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  const serverBefore = await serverCpu();
+  const cpuBefore = process.cpuUsage();
+  const loadStart = performance.now();
+  const columns = await loadWorklogColumns(tenantStore);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverAfter = await serverCpu();
+  const zoneStart = performance.now();
+  const zone = columns.daysIn('Europe/Berlin');
+  const zoneMs = performance.now() - zoneStart;
+  const rollupStart = performance.now();
+  zone.cube(columns.arrays);
+  const rollupMs = performance.now() - rollupStart;
+  global.gc?.();
+  const memory = process.memoryUsage();
+  const millions = columns.size / 1e6;
+  const load: BenchRow = {
+    store,
+    worklogs: columns.size,
+    'column load s': Number(loadSeconds.toFixed(2)),
+    's per 1M rows': Number((loadSeconds / millions).toFixed(2)),
+    'rows/s': Math.round(columns.size / loadSeconds),
+    'CPU s per 1M rows': Number(((cpu.user + cpu.system) / 1e6 / millions).toFixed(2)),
+    'server CPU s per 1M rows': serverBefore !== undefined && serverAfter !== undefined ? Number(((serverAfter - serverBefore) / millions).toFixed(2)) : '',
+    'zone day column ms': Math.round(zoneMs),
+    'rollup build ms': Math.round(rollupMs),
+    'RSS before MB': mb(rssBefore),
+    'RSS after MB': mb(memory.rss),
+    load: load1(),
+    ...extra,
+  };
+  return { store, tenantStore, columns, load };
+}
+
+/**
+ * Loads the first rows into throw-away columns once, with a zone and its rollup, so that neither
+ * store's timed load pays for compiling the engine's code (whichever came first did before).
+ */
+async function warmUpColumnCode(source: TenantStore): Promise<void> {
+  const firstRows = {
+    countWorklogs: async () => 0,
+    async *scanReportColumns(): AsyncGenerator<ReportColumnRow[]> {
+      for await (const rows of source.scanReportColumns(50_000)) {
+        yield rows;
+        return;
+      }
+    },
+  };
+  const columns = await loadWorklogColumns(firstRows);
+  columns.daysIn('Europe/Berlin').cube(columns.arrays);
+}
+
+/** Copies the cached SQLite tenant into `provider`'s store for the same tenant, through its bulk path (timed). */
+async function copyInto(provider: StoreProvider, source: TenantStore, tenantId: TenantId): Promise<{ store: TenantStore; seconds: number }> {
+  const store = await provider.open(tenantId);
+  const start = performance.now();
+  await store.beginBulkLoad();
+  for await (const rows of source.streamWorklogs(COPY_BATCH)) await store.applyBatch({ upserts: rows, deletions: [] });
+  await store.endBulkLoad();
+  return { store, seconds: (performance.now() - start) / 1000 };
+}
+
+async function benchSize(worklogs: number, seed: number, warmup: number, runs: number, stores: BenchStore[], postgresUrl: string): Promise<{ runs: Run[]; loads: BenchRow[] }> {
   log(`[${worklogs}] data…`);
   const data = await reportData(worklogs, seed);
-  const provider = createSqliteStoreProvider({ dataDir: data.dataDir });
+  const sqliteProvider = createSqliteStoreProvider({ dataDir: data.dataDir });
+  const control = stores.includes('postgres') ? await createBenchControlDatabase(postgresUrl) : undefined;
+  const postgres = control ? await openBenchPostgresStores(control.url, postgresUrl) : undefined;
   const results: Run[] = [];
   try {
-    const store = await provider.open(data.tenantId);
-    const rssBefore = process.memoryUsage().rss;
-    log(`[${worklogs}] loading columns…`);
-    const loadStart = performance.now();
-    const columns = await loadWorklogColumns(store);
-    const loadSeconds = (performance.now() - loadStart) / 1000;
-    // The first query in a zone builds its day column, the first by user and date its author ×
-    // day rollup: both timed on their own.
-    const zoneStart = performance.now();
-    const zone = columns.daysIn('Europe/Berlin');
-    const zoneMs = performance.now() - zoneStart;
-    const rollupStart = performance.now();
-    zone.cube(columns.arrays);
-    const rollupMs = performance.now() - rollupStart;
-    // 2,000 issues with work in 2025, spread over the year's issues.
-    const issuesOfYear = columns.distinctIssueIds({ fromDate: '2025-01-01', toDate: '2025-12-31', timeZone: 'Europe/Berlin', groupBy: [], sort: { by: 'key', direction: 'asc' } });
+    const sqliteStore = await sqliteProvider.open(data.tenantId);
+    await warmUpColumnCode(sqliteStore);
+    const loaded: LoadedStore[] = [];
+    for (const store of stores) {
+      if (store === 'sqlite') {
+        log(`[${worklogs}] sqlite: loading columns…`);
+        loaded.push(await loadColumns('sqlite', sqliteStore, async () => undefined, { 'generate s': data.generateSeconds }));
+      } else {
+        log(`[${worklogs}] postgres: copying ${worklogs.toLocaleString('en-US')} rows into a fresh tenant database…`);
+        const copy = await copyInto(postgres!.provider, sqliteStore, data.tenantId);
+        log(`[${worklogs}] postgres: loading columns…`);
+        const serverCpu = () => tenantBackendCpuSeconds(postgresUrl, data.tenantId);
+        loaded.push(await loadColumns('postgres', copy.store, serverCpu, { 'bulk copy s': Number(copy.seconds.toFixed(1)), 'bulk copy rows/s': Math.round(worklogs / copy.seconds) }));
+      }
+    }
+    const first = loaded[0]!;
+    for (const other of loaded) if (other.columns.size !== first.columns.size) throw new Error(`${other.store} holds ${other.columns.size} rows, ${first.store} ${first.columns.size}`);
+    // 2,000 issues with work in 2025, spread over the year's issues (the same on every store).
+    const issuesOfYear = first.columns.distinctIssueIds({ fromDate: '2025-01-01', toDate: '2025-12-31', timeZone: 'Europe/Berlin', groupBy: [], sort: { by: 'key', direction: 'asc' } });
     const step = Math.max(1, Math.floor(issuesOfYear.length / 2000));
     const questions = shapeQuestions(issuesOfYear.filter((_, i) => i % step === 0).slice(0, 2000));
-    global.gc?.();
-    const memory = process.memoryUsage();
+    const yearIssueIds = questions.find((question) => question.shape === 'issues-year')?.query.issueIds ?? [];
 
     // Through Tally's real report handler (bench/report-api-runner.ts): parsing, validation, the
-    // report service, labels and JSON, in-process.
-    const yearIssueIds = questions.find((question) => question.shape === 'issues-year')?.query.issueIds ?? [];
-    const api = apiShapeRunnerViaHttp({ columns, store, tenantId: data.tenantId, yearIssueIds });
+    // report service, labels and JSON, in-process — one runner per store.
+    const apis = loaded.map(({ store, columns, tenantStore }) => ({ store, api: apiShapeRunnerViaHttp({ columns, store: tenantStore, tenantId: data.tenantId, yearIssueIds }) }));
     const raw = rawShapeRunner(data.file, data.startMs - 4 * 86_400_000, data.endMs);
     try {
       for (const question of questions) {
-        const viaApi = flattenApiAnswer(await api(question));
         const viaRaw = flattenRawAnswer(question.shape, raw.run(question));
-        if (!sameAnswer(question.shape, viaApi, viaRaw)) throw new Error(`api and raw disagree on ${question.shape}`);
-        log(`[${worklogs}] ${question.shape}: ${viaApi.length - 1} rows, answers agree; timing…`);
-        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'api', ...(await measure(() => api.ask(question), warmup, runs)) });
-        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'raw', ...(await measure(() => raw.run(question), warmup, runs)) });
+        for (const { store, api } of apis) {
+          const viaApi = flattenApiAnswer(await api(question));
+          if (!sameAnswer(question.shape, viaApi, viaRaw)) throw new Error(`${store} api and raw SQL disagree on ${question.shape}`);
+        }
+        log(`[${worklogs}] ${question.shape}: ${viaRaw.length - 1} rows, answers agree on ${stores.join(' and ')}; timing…`);
+        for (const { store, api } of apis) results.push({ store, worklogs, shape: question.shape, via: 'api', ...(await measure(() => api.ask(question), warmup, runs)), loadAverage: load1() });
+        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'raw', ...(await measure(() => raw.run(question), warmup, runs)), loadAverage: load1() });
       }
     } finally {
       raw.close();
     }
-    const load: BenchRow = {
-      worklogs,
-      'column load s': Number(loadSeconds.toFixed(2)),
-      'rows/s': Math.round(worklogs / loadSeconds),
-      'zone day column ms': Math.round(zoneMs),
-      'rollup build ms': Math.round(rollupMs),
-      'RSS before MB': mb(rssBefore),
-      'RSS after MB': mb(memory.rss),
-      'arrayBuffers MB': mb(memory.arrayBuffers),
-      'heap used MB': mb(memory.heapUsed),
-      users: data.users,
-      issues: data.issues,
-      'generate s': data.generateSeconds,
-    };
-    return { runs: results, load };
+    return { runs: results, loads: loaded.map(({ load }) => ({ ...load, users: data.users, issues: data.issues })) };
   } finally {
-    await provider.close();
+    await sqliteProvider.close();
+    await postgres?.close();
+    await control?.drop();
   }
+}
+
+/** Per size and shape measured on both stores: PostgreSQL's api p95 over SQLite's. */
+function ratiosOf(runs: Run[]): Ratio[] {
+  const api = runs.filter((run) => run.via === 'api');
+  return api
+    .filter((run) => run.store === 'postgres')
+    .flatMap((pg) => {
+      const sqlite = api.find((run) => run.store === 'sqlite' && run.worklogs === pg.worklogs && run.shape === pg.shape);
+      if (sqlite === undefined) return [];
+      const postgresToSqlite = Number((pg.p95Ms / sqlite.p95Ms).toFixed(2));
+      return [{ worklogs: pg.worklogs, shape: pg.shape, sqliteP95Ms: sqlite.p95Ms, postgresP95Ms: pg.p95Ms, postgresToSqlite, target: POSTGRES_P95_TARGET, met: postgresToSqlite <= POSTGRES_P95_TARGET }];
+    });
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { worklogs: { type: 'string', multiple: true }, json: { type: 'boolean' }, runs: { type: 'string' }, warmup: { type: 'string' }, seed: { type: 'string' } },
+    options: {
+      worklogs: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      seed: { type: 'string' },
+      store: { type: 'string', multiple: true },
+      'postgres-url': { type: 'string' },
+    },
     strict: true,
   });
   const sizes = (values.worklogs ?? ['1000000', '10000000']).map(Number);
   const runs = Number(values.runs ?? 30);
   const warmup = Number(values.warmup ?? 5);
   const seed = Number(values.seed ?? 1);
+  const stores = parseBenchStores(values.store);
+  const postgresUrl = benchPostgresServerUrl(values['postgres-url']);
   const all: Run[] = [];
   const loads: BenchRow[] = [];
   for (const size of sizes) {
-    const { runs: sizeRuns, load } = await benchSize(size, seed, warmup, runs);
+    const { runs: sizeRuns, loads: sizeLoads } = await benchSize(size, seed, warmup, runs, stores, postgresUrl);
     all.push(...sizeRuns);
-    loads.push(load);
+    loads.push(...sizeLoads);
   }
+  const ratios = ratiosOf(all);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ runs: all })}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: all, loads, ratios })}\n`);
     return;
   }
   const order = (run: Run) => REPORT_SHAPES.indexOf(run.shape);
-  const rows = [...all].sort((a, b) => a.worklogs - b.worklogs || order(a) - order(b) || a.via.localeCompare(b.via));
-  printBench(`bench:reports — p50/p95 of ${runs} runs after ${warmup} warm-up, Europe/Berlin`, rows.map((run) => ({ worklogs: run.worklogs, shape: run.shape, via: run.via, 'p50 ms': run.p50Ms, 'p95 ms': run.p95Ms })), []);
+  const rows = [...all].sort((a, b) => a.worklogs - b.worklogs || order(a) - order(b) || a.via.localeCompare(b.via) || a.store.localeCompare(b.store));
+  printBench(
+    `bench:reports — p50/p95 of ${runs} runs after ${warmup} warm-up, Europe/Berlin`,
+    rows.map((run) => ({ worklogs: run.worklogs, shape: run.shape, store: run.store, via: run.via, 'p50 ms': run.p50Ms, 'p95 ms': run.p95Ms, load: run.loadAverage })),
+    [],
+  );
   process.stdout.write('\n');
   printBench('bench:reports — columns in memory', loads, []);
+  if (stores.includes('postgres')) process.stdout.write(`\nPostgreSQL: ${describeServer(postgresUrl)}\n`);
+  for (const ratio of ratios) {
+    process.stdout.write(
+      `\n${ratio.shape}, ${ratio.worklogs.toLocaleString('en-US')} worklogs: p95 PostgreSQL ${ratio.postgresP95Ms} ms ÷ SQLite ${ratio.sqliteP95Ms} ms = ${ratio.postgresToSqlite} (target ≤ ${ratio.target}: ${ratio.met ? 'met' : 'NOT met'})`,
+    );
+  }
+  process.stdout.write('\n');
 }
 
 await main();
