@@ -33,6 +33,7 @@ export interface PgTenantPools {
 }
 
 const PG_INT8_OID = 20;
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 /**
  * `bigint` arrives from pg as a string. Every int8 of a tenant database — Jira ids, epoch ms — is
@@ -114,6 +115,10 @@ export function createPgTenantPools(options: PgTenantPoolsOptions): PgTenantPool
       application_name: applicationName,
       max: connectionsPerDatabase,
       idleTimeoutMillis: idleTimeoutMs,
+      // The server ends a session left idle inside a transaction for a minute (a leak: every Tally
+      // transaction is a few round trips), so it cannot hold back an erase's VACUUM for long
+      // (docs/postgres-store.md, "Erasing an account on PostgreSQL").
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
       // Idle connections do not keep the process alive (the CLI exits when its work is done).
       allowExitOnIdle: true,
       types: tenantTypes,

@@ -12,6 +12,9 @@ import { makeWorklog } from './tenant-store.contract.js';
 import type { SyncBatch } from './tenant-store.js';
 
 const batch = (parts: Partial<SyncBatch>): SyncBatch => ({ upserts: [], deletions: [], ...parts });
+// An erase waits for every older transaction on the server (postgres-erase-horizon.test.ts), and
+// the server is shared with other test files: up to its 60 s bound, twice.
+const ERASE_TIMEOUT = { timeout: 150_000 };
 
 let testbed: PostgresStoreTestbed;
 beforeAll(async () => {
@@ -156,7 +159,7 @@ describe('PostgresStoreProvider: connections', () => {
 });
 
 describe('PostgresTenantStore on PostgreSQL', () => {
-  it('moves othersWriteVersion for another instance’s commits only', async () => {
+  it('moves othersWriteVersion for another instance’s commits only', ERASE_TIMEOUT, async () => {
     const tenantId = newTenantId();
     const [mine, theirs] = [testbed.provider(), testbed.provider()];
     const store = await mine.open(tenantId);
@@ -173,7 +176,7 @@ describe('PostgresTenantStore on PostgreSQL', () => {
     await theirs.close();
   });
 
-  it('erases an account from the table, its indexes and the planner statistics', async () => {
+  it('erases an account from the table, its indexes and the planner statistics', ERASE_TIMEOUT, async () => {
     const provider = testbed.provider();
     const tenantId = newTenantId();
     const store = await provider.open(tenantId);
@@ -194,7 +197,7 @@ describe('PostgresTenantStore on PostgreSQL', () => {
     await provider.close();
   });
 
-  it('leaves no byte of an erased account id or comment in the database files', async (context) => {
+  it('leaves no byte of an erased account id or comment in the database files', ERASE_TIMEOUT, async (context) => {
     // Reads the server's own files, so only where the test shares the server's machine and may read them (skipped otherwise).
     const dataDir = (await testbed.query<{ data_directory: string }>('SHOW data_directory'))[0]?.data_directory ?? '';
     try {
@@ -226,7 +229,7 @@ describe('PostgresTenantStore on PostgreSQL', () => {
     await provider.close();
   });
 
-  it('finishes an owed erase cleanup on the next erase, even one that changes nothing', async () => {
+  it('finishes an owed erase cleanup on the next erase, even one that changes nothing', ERASE_TIMEOUT, async () => {
     const provider = testbed.provider();
     const tenantId = newTenantId();
     const store = await provider.open(tenantId);
