@@ -93,13 +93,15 @@ export function runPgTool<T = undefined>(run: PgToolRun<T>): Promise<T | undefin
     child.once('error', (error) => (spawnError = error));
     const reading: Promise<T | undefined> = run.readStdout && child.stdout ? run.readStdout(child.stdout) : Promise.resolve(undefined);
     let readError: unknown;
-    // A reader that gave up must not leave the child blocked on a full pipe.
+    let killedForReader = false;
     reading.catch((error: unknown) => {
       readError = error ?? new Error('reading the output failed');
-      child.kill('SIGKILL');
+      // A reader that gave up must not leave the child blocked on a full pipe.
+      if (child.exitCode === null && child.signalCode === null) killedForReader = child.kill('SIGKILL');
     });
     child.once('close', (exitCode, signal) => {
-      if (readError !== undefined) {
+      // The tool's own failure explains a cut-off output better than the reader's complaint about it.
+      if (readError !== undefined && (killedForReader || exitCode === 0)) {
         reject(readError);
         return;
       }
