@@ -291,6 +291,8 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     async forgetKey(key) {
       const here = running.get(key);
       if (here) here.forget = true;
+      // After the key's enqueues and cancels made so far: a job cancelled just before is forgotten too.
+      await chains.get(key)?.catch(() => undefined);
       await ensureReady();
       await forgetStored(key);
     },

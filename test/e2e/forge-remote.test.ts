@@ -230,7 +230,8 @@ describe('Forge Remote: uninstall', () => {
     await bed.tally.queue.idle();
     await expectPurged(bed, tenant.id, canary, systemToken);
     for (const table of await bed.control.db.introspection.getTables()) {
-      const rows = JSON.stringify(await bed.control.db.selectFrom(table.name as 'tenants').selectAll().execute());
+      // Schema-qualified: pg-boss's job tables (schema `pgboss`) are searched too.
+      const rows = JSON.stringify(await bed.control.db.selectFrom(`${table.schema}.${table.name}` as 'tenants').selectAll().execute());
       expect(rows, table.name).not.toContain(canary);
       expect(rows, table.name).not.toContain(systemToken.split('.')[2]);
     }

@@ -101,7 +101,8 @@ describe('uninstall purge', () => {
     const tables = await scene.bed.control.db.introspection.getTables();
     expect(tables.length).toBeGreaterThan(0);
     for (const table of tables) {
-      const rows = await scene.bed.control.db.selectFrom(table.name as 'tenants').selectAll().execute();
+      // Schema-qualified: pg-boss's job tables (schema `pgboss`) are searched too.
+      const rows = await scene.bed.control.db.selectFrom(`${table.schema}.${table.name}` as 'tenants').selectAll().execute();
       expect(JSON.stringify(rows), table.name).not.toContain(scene.canary);
     }
   });

@@ -143,7 +143,11 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
     },
     async controlRows() {
       const rows: Record<string, Record<string, unknown>[]> = {};
-      for (const table of await db.introspection.getTables()) rows[table.name] = await db.selectFrom(table.name).selectAll().execute();
+      // Schema-qualified: on PostgreSQL pg-boss's job tables (schema `pgboss`) are read too.
+      for (const table of await db.introspection.getTables()) {
+        const name = table.schema ? `${table.schema}.${table.name}` : table.name;
+        rows[name] = await db.selectFrom(name).selectAll().execute();
+      }
       return rows;
     },
     async close() {

@@ -37,8 +37,14 @@ export function createBitbucketConnectEdge(host: EdgeHost & { secretBox: SecretB
   host.queue.register<{ installationId: BitbucketInstallationId }>(CONFIRM_JOB, async ({ installationId }) => {
     await confirmInstallation(confirmDeps, installationId);
   });
+  const confirmationKey = (installationId: BitbucketInstallationId) => `bitbucket-connect:${installationId}`;
   const requestConfirmation = (installationId: BitbucketInstallationId) =>
-    host.queue.enqueue({ kind: CONFIRM_JOB, key: `bitbucket-connect:${installationId}`, priority: 0, payload: { installationId }, dedupe: installationId });
+    host.queue.enqueue({ kind: CONFIRM_JOB, key: confirmationKey(installationId), priority: 0, payload: { installationId }, dedupe: installationId });
+  // The key and payload name the installation: a queue that stores jobs (pg-boss) forgets them on uninstall.
+  const forgetConfirmation = async (installationId: BitbucketInstallationId) => {
+    host.queue.cancel(confirmationKey(installationId));
+    await host.queue.forgetKey?.(confirmationKey(installationId));
+  };
 
   // Restart-safe retry: every installation of this edge still pending is tried again.
   const retryPending: Task<void> = async () => {
@@ -51,7 +57,7 @@ export function createBitbucketConnectEdge(host: EdgeHost & { secretBox: SecretB
 
   const routes = new Hono();
   routes.get(BITBUCKET_CONNECT_ROUTES.descriptor, (c) => c.json(buildBitbucketDescriptor(config)));
-  routes.route('/', bitbucketLifecycleRoutes({ db, rows, installations, tokens, appKey: config.bitbucketAppKey, bitbucketBaseUrls: config.bitbucketBaseUrls, requestConfirmation, logger }));
+  routes.route('/', bitbucketLifecycleRoutes({ db, rows, installations, tokens, appKey: config.bitbucketAppKey, bitbucketBaseUrls: config.bitbucketBaseUrls, requestConfirmation, forgetConfirmation, logger }));
   routes.route('/', bitbucketPageRoutes({
     db,
     rows,

@@ -22,6 +22,8 @@ export interface LifecycleDeps {
   bitbucketBaseUrls: readonly string[];
   /** Queues the one confirming call for an installation (after the answer: Bitbucket may not know the secret before it). */
   requestConfirmation(installationId: BitbucketInstallationId): void;
+  /** Drops the installation's confirmation job and what the job queue keeps of it (on uninstall). */
+  forgetConfirmation?(installationId: BitbucketInstallationId): Promise<void>;
   logger: Logger;
 }
 
@@ -106,7 +108,10 @@ export function bitbucketLifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
     // An unknown clientKey is refused like a bad signature: nothing can be verified for it.
     await verifySigned(c, payload.clientKey);
     const known = await deps.rows.findByClientKey(deps.db, payload.clientKey);
-    if (known) await deps.installations.remove(known.installationId);
+    if (known) {
+      await deps.installations.remove(known.installationId);
+      await deps.forgetConfirmation?.(known.installationId);
+    }
     deps.logger.info({ event: 'bitbucket_uninstalled', installationId: known?.installationId }, 'Bitbucket installation removed');
     return c.body(null, 204);
   });
