@@ -11,6 +11,7 @@ import { createAdminWebhooks, type AdminWebhookOptions, type AdminWebhooks } fro
 import { createRateLimiter, type RateLimiter, type RateLimitOptions } from './limits/rate-limiter.js';
 import { createFaultInjector, type FaultInjector } from './faults/fault-injector.js';
 import { createConnectHost, type ConnectHost, type SimFetch } from './connect/connect-host.js';
+import type { InstallKeyStore } from './connect/install-keys.js';
 import { pageHostRoutes } from './connect/page-host.js';
 import { worklogRoutes } from './jira/routes/worklog-routes.js';
 import { platformRoutes } from './jira/routes/platform-routes.js';
@@ -42,6 +43,12 @@ export interface SimulatorOptions {
   gdpr: Partial<GdprApiOptions>;
   /** How the site reaches the app for lifecycle and webhooks; default the global fetch. */
   appFetch: SimFetch;
+  /**
+   * The Connect install-keys service that signs this site's `installed`/`uninstalled` (see
+   * `createInstallKeyStore`); default one of its own. Atlassian's is one service for every site:
+   * hand one store to a fleet of simulators (and serve its `routes` once) to model that.
+   */
+  installKeys: InstallKeyStore;
   /** The Forge platform's side (`sim.forge`): app id, remote URL, token lifetimes, deliveries. */
   forge: Partial<ForgeOptions>;
   /** Admin webhooks (`sim.adminWebhooks`): delivery mode, retries, JQL filtering, HTTPS, signature defects. */
@@ -109,7 +116,7 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const faults = createFaultInjector();
   const apiTokens = resolveApiTokenOptions(overrides.apiTokens);
   const appFetch = overrides.appFetch ?? ((input, init) => fetch(input, init));
-  const connect = createConnectHost(site, { appFetch });
+  const connect = createConnectHost(site, { appFetch, ...(overrides.installKeys ? { installKeys: overrides.installKeys } : {}) });
   const adminWebhooks = createAdminWebhooks({ site, appFetch, options: overrides.adminWebhooks });
   // Forge remotes report with their bearer tokens; the Forge host is built just below.
   const gdpr = createGdprApi(clock, [site], overrides.gdpr, () => forge.bearer);

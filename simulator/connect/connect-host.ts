@@ -29,6 +29,11 @@ export interface ConnectHostOptions {
   requestTimeoutMs?: number;
   /** Webhook delivery; `mode` defaults to `manual` with a manual clock and `auto` otherwise. */
   webhooks?: Partial<WebhookOptions>;
+  /**
+   * The install-keys service to sign lifecycle calls with; default one of this site's own. Atlassian
+   * runs one for every site, so a fleet of simulated sites may share one (and its RSA key generation).
+   */
+  installKeys?: InstallKeyStore;
 }
 
 /**
@@ -55,7 +60,7 @@ export interface ConnectHost extends LifecycleSender {
 export function createConnectHost(site: JiraSite, options: ConnectHostOptions): ConnectHost {
   const clientKey = options.clientKey ?? randomUUID();
   const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 180;
-  const installKeys = createInstallKeyStore();
+  const installKeys = options.installKeys ?? createInstallKeyStore();
   const webhookOptions: WebhookOptions = {
     mode: site.clock.mode === 'manual' ? 'manual' : 'auto',
     ...defaultWebhookOptions,

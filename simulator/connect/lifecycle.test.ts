@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AsymmetricAlgorithm, decodeAsymmetric, getKeyId } from 'atlassian-jwt';
 import { createConnectTestbed, TEST_APP_KEY } from '../../test/support/connect-testbed.js';
 import type { Tamper } from './connect-token.js';
+import { createInstallKeyStore } from './install-keys.js';
 
 const FEED = '/rest/api/3/worklog/updated?since=0';
 /** `POST&/installed&` from jira-connect-protocol.md §4.2. */
@@ -47,6 +48,17 @@ describe('install', () => {
     const otherKid = await bed.sim.connect.rotateInstallKey();
     const otherPem = await (await bed.sim.fetch(`${bed.sim.connect.installKeysUrl}/${otherKid}`)).text();
     expect(() => decodeAsymmetric(token, otherPem, AsymmetricAlgorithm.RS256)).toThrow();
+  });
+
+  it('signs the installs of several sites with one shared install-keys service, as Atlassian runs one', async () => {
+    const shared = createInstallKeyStore();
+    const beds = [createConnectTestbed({ simulator: { installKeys: shared } }), createConnectTestbed({ simulator: { installKeys: shared } })];
+    for (const bed of beds) await bed.install();
+    const tokens = beds.map((bed) => tokenOf(bed.receiver.state.calls[0]?.headers ?? {}));
+    expect(beds.map((bed) => bed.receiver.state.calls[0]?.accepted)).toEqual([true, true]);
+    expect(getKeyId(tokens[0]!)).toBe(getKeyId(tokens[1]!));
+    const pem = (await shared.findPublicKeyPem(getKeyId(tokens[0]!)))!;
+    expect(tokens.map((token) => (decodeAsymmetric(token, pem, AsymmetricAlgorithm.RS256) as { iss: string }).iss)).toEqual(beds.map((bed) => bed.sim.connect.clientKey));
   });
 
   it('hashes the lifecycle path relative to an app baseUrl with a path', async () => {
