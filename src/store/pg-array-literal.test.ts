@@ -22,6 +22,13 @@ describe('PostgreSQL array literals', () => {
     expect(rows[0]?.a).toEqual(values);
   });
 
+  it('reads back quoted text on each escaping path: JSON-quoted, and with control characters or emoji', async () => {
+    const adf = JSON.stringify({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'said "done" \\ C:\\temp\n next line' }] }] });
+    const values = [adf, 'a "quoted" word', 'back\\slash "and" quote', 'tab\t"quoted"', 'line\n"two"\r', 'bell\u0007 "x"', '🎉 "party" 🎉', 'Überstunden "ü"', '\\"', '"', '\\'];
+    const { rows } = await client.query<{ a: string[] }>('SELECT $1::text[] AS a', [textArrayLiteral(values)]);
+    expect(rows[0]?.a).toEqual(values);
+  });
+
   it('reads back integers up to 2^53 - 1 as bigint', async () => {
     const values = [0, -1, 1, 2 ** 31, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER];
     const { rows } = await client.query<{ a: string[] }>('SELECT $1::bigint[] AS a', [integerArrayLiteral(values)]);
