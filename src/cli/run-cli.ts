@@ -18,6 +18,8 @@ export const CLI_USAGE = `Usage: tally <command>
   tenants list [--json]                   every tenant with its state and sync progress
   sync <tenant> [--full]                  synchronise one tenant now (a tenant id or client key)
   reconcile <tenant>                      compare with Jira's visible set now and repair drift
+                                          (beside a server on PostgreSQL both wait while a job of
+                                          that tenant runs, and say so; Ctrl-C stops waiting)
   worklogs export --tenant <tenant> [--format ndjson|csv]
                                           print every stored worklog, fields exactly as stored
 ${BACKUP_USAGE}${DATA_STATEMENT_USAGE}`;

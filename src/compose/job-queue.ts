@@ -35,6 +35,8 @@ export interface ComposedJobQueue extends JobQueue {
   start(): Promise<void>;
   /** Every instance's running and waiting jobs (pg-boss only; `/metrics` reads it). */
   inspect?(): Promise<QueueSnapshot>;
+  /** Resolves once the enqueues and cancels made so far are in the database (pg-boss only). */
+  flush?(): Promise<void>;
 }
 
 /** Builds the configuration's job queue; nothing runs and nothing connects until `start()` or the first enqueue. */

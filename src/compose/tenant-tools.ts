@@ -18,6 +18,7 @@ import { buildEdges, credentialsByEdge, listPausedTenants, type PausedTenant } f
 import { createJiraClients } from './jira-clients.js';
 import type { Runtime } from './runtime.js';
 import { createBitbucketHost } from './bitbucket.js';
+import { openTenantLease, type TenantLease } from './job-queue.js';
 import { createLiveJiraData } from '../reporting/live/live-jira-data.js';
 import { AppError } from '../platform/app-error.js';
 
@@ -62,6 +63,8 @@ export interface SyncTools extends TenantData {
   credentials: JiraCredentials;
   syncDeps: SyncTenantDeps;
   edges: readonly PlatformEdge[];
+  /** The tenant's lease the server's jobs hold (PostgreSQL; a pass-through on SQLite): `sync` and `reconcile` work under it. */
+  lease: TenantLease;
   listPausedTenants(): Promise<PausedTenant[]>;
 }
 
@@ -74,6 +77,7 @@ export async function openSyncTools(config: Config, runtime: Runtime, edgeModule
   const data = await openTenantData(config, runtime, edgeModules);
   const jira = createJiraClients(config, runtime);
   const queue = createInProcessJobQueue({ concurrency: 1, logger: runtime.logger });
+  const lease = openTenantLease(config);
   let edges: readonly PlatformEdge[] = [];
   const credentials = credentialsByEdge(data.registry, () => edges);
   // The edges get the same Bitbucket side as in the server; no command of theirs asks it for time.
@@ -104,6 +108,7 @@ export async function openSyncTools(config: Config, runtime: Runtime, edgeModule
     });
   } catch (error) {
     await queue.stop();
+    await lease.close();
     await jira.close();
     await data.close();
     throw error;
@@ -112,11 +117,13 @@ export async function openSyncTools(config: Config, runtime: Runtime, edgeModule
     ...data,
     credentials,
     edges,
+    lease,
     syncDeps: { stores: data.stores, credentials, logger: runtime.logger, jiraClientFor: jira.clientFor },
     listPausedTenants: () => listPausedTenants(data.registry, edges),
     async close() {
       for (const edge of edges) await edge.close?.();
       await queue.stop();
+      await lease.close();
       await jira.close();
       await data.close();
     },
