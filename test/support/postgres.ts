@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { describe, inject } from 'vitest';
+import { TEST_POSTGRES_ADMIN_URL } from './postgres-url.js';
 
 /** A throwaway PostgreSQL database for one test (or one suite). */
 export interface TestPostgresDatabase {
@@ -11,13 +13,21 @@ export interface TestPostgresDatabase {
   drop(): Promise<void>;
 }
 
+const ADMIN_URL = TEST_POSTGRES_ADMIN_URL;
+
 /**
- * The server tests use: PostgreSQL on loopback with trust auth (see the project brief). A test
- * environment may point elsewhere with TALLY_TEST_POSTGRES_URL (it must name a database to
- * connect to for CREATE/DROP DATABASE, usually `postgres`), but it stays loopback: the test setup
- * fails any other host.
+ * Whether the tests' PostgreSQL answered before the run (test/support/postgres-availability.global-setup.ts).
+ * Without it the PostgreSQL tests are skipped, and the run said so in one line; `.ci/run` makes
+ * them mandatory (TALLY_REQUIRE_POSTGRES=1), so there they always run.
  */
-const ADMIN_URL = process.env.TALLY_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export function postgresAvailable(): boolean {
+  return inject('postgresAvailable') !== false;
+}
+
+/** `describe` for a suite that needs PostgreSQL: skipped when it is not reachable. */
+export function describeWithPostgres(name: string, suite: () => void): void {
+  describe.skipIf(!postgresAvailable())(name, suite);
+}
 
 async function runAsAdmin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL, application_name: 'tally-test-admin' });
