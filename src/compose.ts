@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Config } from './config/load-config.js';
 import { createConfiguredJobQueue, type JobQueueOptions } from './compose/job-queue.js';
-import { createSqliteStoreProvider } from './store/sqlite-store-provider.js';
+import { createTenantStores } from './compose/tenant-stores.js';
 import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js';
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
 import { describeSyncStatus } from './sync/sync-status.js';
@@ -64,7 +64,7 @@ export async function composeTally(
   // so loaded columns stay exactly what the tenant's database holds.
   let reportColumns: ReportColumnsCache | undefined;
   const stores = observeStoreWrites(
-    createSqliteStoreProvider({ dataDir: config.dataDir }),
+    createTenantStores(config, { controlDb: control.db, clock, logger }),
     (tenantId, change) => reportColumns?.applyWrite(tenantId, change),
     { isObserving: (tenantId) => reportColumns?.isTracking(tenantId) ?? false, onDiscard: (tenantId) => reportColumns?.evict(tenantId) },
   );

@@ -3,7 +3,6 @@ import { findTenantIdByEdgeKey, type EdgeModule, type PlatformEdge } from '../ed
 import { ALL_EDGE_MODULES } from '../edges/all-edges.js';
 import { createInProcessJobQueue } from '../jobs/in-process-job-queue.js';
 import type { JiraCredentials } from '../jira/jira-credentials.js';
-import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { StoreProvider } from '../store/tenant-store.js';
 import type { SyncTenantDeps } from '../sync/sync-tenant.js';
 import type { AuditLog } from '../tenants/audit-log.js';
@@ -13,6 +12,7 @@ import { createTenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { tallyOwnedData } from './owned-data.js';
+import { createTenantStores } from './tenant-stores.js';
 import { openControlPlane } from './control-plane.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, type PausedTenant } from './edges.js';
 import { createJiraClients } from './jira-clients.js';
@@ -43,7 +43,7 @@ export interface TenantData {
 /** Opens the control database and the tenant stores of the configuration. */
 export async function openTenantData(config: Config, runtime: Runtime, edgeModules: readonly EdgeModule[] = ALL_EDGE_MODULES): Promise<TenantData> {
   const plane = await openControlPlane(config, runtime.clock, tallyOwnedData(edgeModules));
-  const stores = createSqliteStoreProvider({ dataDir: config.dataDir });
+  const stores = createTenantStores(config, { controlDb: plane.control.db, clock: runtime.clock, logger: runtime.logger });
   return {
     control: plane.control,
     registry: plane.registry,

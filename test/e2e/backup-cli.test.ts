@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
 import { backupCommand } from '../../src/cli/backup-command.js';
@@ -11,11 +12,20 @@ import { runCli } from '../../src/cli/run-cli.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-expectations.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 
 const execFileAsync = promisify(execFile);
 
 let bed: TallyTestbed;
-afterEach(async () => bed?.close());
+const databases: TestPostgresDatabase[] = [];
+afterEach(async () => {
+  await bed?.close();
+  for (const database of databases.splice(0)) {
+    await dropPlacedTenantDatabases(database.url);
+    await database.drop();
+  }
+});
 
 function captureIo() {
   const out: string[] = [];
@@ -35,8 +45,8 @@ async function sync(tenantId: TenantId, ...flags: string[]) {
 }
 
 /** A synced tenant whose worklog comments carry a canary string. */
-async function syncedTenant() {
-  bed = await createTallyTestbed({ simulator: { generate: { worklogs: 1500, seed: 61 } } });
+async function syncedTenant(env: Record<string, string> = {}) {
+  bed = await createTallyTestbed({ env, simulator: { generate: { worklogs: 1500, seed: 61 } } });
   const result = await bed.sim.connect.install(bed.descriptorUrl);
   if (!result.ok) throw new Error('install failed');
   const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
@@ -52,6 +62,22 @@ function dumpDatabase(tenantId: TenantId): Record<string, unknown[]> {
     return Object.fromEntries(tables.map((table) => [table, database.prepare(`select * from "${table}" order by 1, 2`).all()]));
   } finally {
     database.close();
+  }
+}
+
+/** Every row of the tenant's PostgreSQL database (tables in name order), read with SQL. */
+async function dumpPostgresDatabase(controlUrl: string, tenantId: TenantId): Promise<Record<string, unknown[]>> {
+  const url = new URL(controlUrl);
+  url.pathname = `/tally_${tenantId}`;
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const tables = (await client.query<{ name: string }>("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'write_version' ORDER BY 1")).rows.map((row) => row.name);
+    const dump: Record<string, unknown[]> = {};
+    for (const table of tables) dump[table] = (await client.query(`SELECT * FROM ${table} ORDER BY 1`)).rows;
+    return dump;
+  } finally {
+    await client.end();
   }
 }
 
@@ -158,6 +184,45 @@ describe('tally backup', () => {
     const empty = await backup(['list', '--tenant', tenantId]);
     expect(empty).toMatchObject({ code: 0, out: `No backups of ${tenantId} yet (\`tally backup create --tenant ${tenantId}\`).\n` });
   });
+});
+
+describe('tally backup on PostgreSQL', () => {
+  it('dumps, verifies and restores a site database, refused while the server uses it, and the next sync catches up', async () => {
+    const database = await createTestPostgresDatabase();
+    databases.push(database);
+    const { tenantId } = await syncedTenant({ DATABASE_URL: database.url });
+    expect(bed.config.tenantStore).toBe('postgres');
+    // Through the real entry point: the CLI process runs pg_dump as its own child.
+    const env = { ...process.env, DATABASE_URL: database.url, TALLY_DATA_DIR: bed.config.dataDir, TALLY_BASE_URL: bed.config.baseUrl, TALLY_SECRET_KEY: bed.config.secretKey!.toString('base64'), TALLY_LOG_LEVEL: 'silent' };
+    const { stdout } = await execFileAsync(process.execPath, ['bin/tally.js', 'backup', 'create', '--tenant', tenantId, '--json'], { env, cwd: process.cwd() });
+    const info = JSON.parse(stdout) as { backupId: string; worklogs: number };
+    expect(info.worklogs).toBe(visibleSetOf(bed.sim, bed.config.appKey).length);
+    expect(readdirSync(join(bed.config.backupDir, tenantId)).sort()).toEqual([`${info.backupId}.dump`, `${info.backupId}.json`]);
+    const atBackup = await dumpPostgresDatabase(database.url, tenantId);
+
+    const { site } = bed.sim;
+    const author = bed.sim.generated!.users[0]!.accountId;
+    for (let i = 0; i < 3; i++) site.createWorklog({ issueId: [...site.issues.keys()][1]!, authorId: author, comment: textToAdf(`after the dump ${i}`), startedMs: site.clock.now(), timeSpentSeconds: 600 });
+    for (const worklog of [...site.worklogs.values()].filter((worklog) => !worklog.visibility).slice(0, 2)) site.deleteWorklog(worklog.id);
+    await sync(tenantId);
+    expect(await dumpPostgresDatabase(database.url, tenantId)).not.toEqual(atBackup);
+    expect(await backup(['verify', '--tenant', tenantId])).toMatchObject({ code: 0, err: '' });
+
+    // The server's pool still holds a connection to the site's database from its last read.
+    await (await bed.tally.stores.open(tenantId)).countWorklogs();
+    const busy = await backup(['restore', '--tenant', tenantId, '--backup', info.backupId]);
+    expect(busy).toMatchObject({ code: 1, err: `tally: Tenant ${tenantId}'s database is open in another process (a running server?); stop it and restore again\n` });
+    await bed.tally.stores.release(tenantId);
+
+    const restored = await backup(['restore', '--tenant', tenantId, '--backup', info.backupId]);
+    expect(restored).toMatchObject({ code: 0, err: '' });
+    expect(restored.out).toContain(`Restored ${tenantId} from backup ${info.backupId}: ${info.worklogs} worklogs`);
+    expect(restored.out).toMatch(/The data as it was before the restore is backup \S+\./);
+    expect(await dumpPostgresDatabase(database.url, tenantId)).toEqual(atBackup);
+
+    await sync(tenantId);
+    await expectInSyncWithJira(tenantId);
+  }, 120_000);
 });
 
 describe('backup through the real entry point', () => {

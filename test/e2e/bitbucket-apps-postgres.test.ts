@@ -5,6 +5,7 @@ import type { BitbucketInstallationId } from '../../src/bitbucket/bitbucket-inst
 import { addInstaller, chooseScene, expectedPanel, formField, occurring, pullRequestMentioningScene, tableSeconds } from '../support/bitbucket-apps-scene.js';
 import { startBitbucketAppsTestbed, type BitbucketAppsTestbed } from '../support/bitbucket-apps-testbed.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 
 /*
  * The Bitbucket Connect path of bitbucket-apps.test.ts once more with the control database on
@@ -24,6 +25,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bed?.close();
+  // The Jira site stays installed: its tenant database (PostgreSQL store) goes here.
+  if (database) await dropPlacedTenantDatabases(database.url);
   await database?.drop();
 });
 

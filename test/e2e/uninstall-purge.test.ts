@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textToAdf } from '../../simulator/jira/adf.js';
 import { createScheduleStore } from '../../src/jobs/schedule-store.js';
 import { PURGE_STEPS, type PurgeStep } from '../../src/privacy/purge/tenant-purge.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 import { createTallyTestbed, type TallyTestbed, type TallyTestbedOptions } from '../support/tally-testbed.js';
 import { filesHolding, filesUnder } from '../support/canary-scan.js';
+import { databaseFilesHolding, readablePostgresDataDirectory } from '../support/postgres-file-scan.js';
 
 /*
  * The statements' promise on uninstall: all of a customer's data is deleted, backups included;
@@ -21,7 +24,11 @@ const beds: TallyTestbed[] = [];
 const databases: TestPostgresDatabase[] = [];
 afterEach(async () => {
   await Promise.all(beds.splice(0).map((bed) => bed.close()));
-  await Promise.all(databases.splice(0).map((database) => database.drop()));
+  // Tenant databases a test left (one that failed before its uninstall) go before the control database.
+  for (const database of databases.splice(0)) {
+    await dropPlacedTenantDatabases(database.url);
+    await database.drop();
+  }
 });
 
 
@@ -69,6 +76,41 @@ async function expectPurged({ bed, tenantId, canary }: Scene): Promise<void> {
   expect(audit).not.toContain(canary);
 }
 
+/** Statements on the test server, on the control database or another one. */
+function postgresServerOf(controlUrl: string) {
+  return {
+    async query<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = [], database = 'postgres'): Promise<T[]> {
+      const url = new URL(controlUrl);
+      url.pathname = `/${database}`;
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        return (await client.query<T>(text, values)).rows;
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** On PostgreSQL, beyond {@link expectPurged}: no database, placement or row of the tenant remains. */
+async function expectNothingOnPostgres({ bed, tenantId, canary }: Scene, database: TestPostgresDatabase): Promise<void> {
+  const server = postgresServerOf(database.url);
+  // The tenant's database, and any scratch or replaced database a restore could have left.
+  expect(await server.query("SELECT datname FROM pg_database WHERE datname LIKE $1 || '%'", [`tally_${tenantId}`])).toEqual([]);
+  expect(await server.query('SELECT tenant_id FROM store_placements WHERE tenant_id = $1', [tenantId], database.name)).toEqual([]);
+  expect(filesUnder(join(bed.config.dataDir, 'tenants'))).toEqual([]);
+  expect(filesUnder(bed.config.backupDir)).toEqual([]);
+  // Every row of every table of the control database, as text.
+  const tables = await bed.control.db.introspection.getTables();
+  expect(tables.length).toBeGreaterThan(0);
+  for (const table of tables) {
+    // Schema-qualified: pg-boss's job tables (schema `pgboss`) are searched too.
+    const rows = await bed.control.db.selectFrom(`${table.schema}.${table.name}` as 'tenants').selectAll().execute();
+    expect(JSON.stringify(rows), table.name).not.toContain(canary);
+  }
+}
+
 describe('uninstall purge', () => {
   it('leaves no byte of a synced comment anywhere, keeps the account record and wipes the secret', async () => {
     const scene = await syncedTenantWithCanary();
@@ -90,21 +132,50 @@ describe('uninstall purge', () => {
     expect(steps).toEqual([...PURGE_STEPS]);
   });
 
-  it('keeps the control database clean on PostgreSQL too', async () => {
+  it('leaves no row, database, dump or file of the tenant on PostgreSQL', async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
     const scene = await syncedTenantWithCanary({ env: { DATABASE_URL: database.url } });
+    const { bed, tenantId, canary } = scene;
+    const server = postgresServerOf(database.url);
+    // Before: the tenant's own database (its directory on disk holding the canary), its placement and its dump.
+    const [placed] = await server.query<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = $1', [`tally_${tenantId}`]);
+    expect(placed).toBeDefined();
+    expect(await server.query('SELECT server FROM store_placements WHERE tenant_id = $1', [tenantId], database.name)).toHaveLength(1);
+    expect(readdirSync(join(bed.config.backupDir, tenantId)).filter((name) => name.endsWith('.dump'))).toHaveLength(1);
+    const dataDirectory = await readablePostgresDataDirectory(database.url);
+    if (dataDirectory !== undefined) {
+      expect(existsSync(join(dataDirectory, 'base', String(placed!.oid)))).toBe(true);
+      expect(await databaseFilesHolding(database.url, dataDirectory, `tally_${tenantId}`, canary)).not.toEqual([]);
+    }
+
+    await bed.sim.connect.uninstall();
+    await bed.tally.queue.idle();
+    await expectPurged(scene);
+    await expectNothingOnPostgres(scene, database);
+    // The dropped database's files are gone from the server's disk, not only from its catalogue.
+    if (dataDirectory !== undefined) expect(existsSync(join(dataDirectory, 'base', String(placed!.oid)))).toBe(false);
+  });
+
+  it.each(PURGE_STEPS)('ends in the same state on PostgreSQL when the process dies after %s', async (crashStep) => {
+    const database = await createTestPostgresDatabase();
+    databases.push(database);
+    let crashed = false;
+    const afterPurgeStep = (_tenantId: TenantId, step: PurgeStep) => {
+      if (step === crashStep && !crashed) {
+        crashed = true;
+        throw new Error(`process killed after ${step}`);
+      }
+    };
+    const scene = await syncedTenantWithCanary({ env: { DATABASE_URL: database.url }, hooks: { afterPurgeStep } });
     await scene.bed.sim.connect.uninstall();
     await scene.bed.tally.queue.idle();
+    expect(crashed).toBe(true);
+    await scene.bed.restart();
+    await scene.bed.tally.purge.resumeOwed();
+    await scene.bed.tally.queue.idle();
     await expectPurged(scene);
-    // Every row of every table of the control database, as text.
-    const tables = await scene.bed.control.db.introspection.getTables();
-    expect(tables.length).toBeGreaterThan(0);
-    for (const table of tables) {
-      // Schema-qualified: pg-boss's job tables (schema `pgboss`) are searched too.
-      const rows = await scene.bed.control.db.selectFrom(`${table.schema}.${table.name}` as 'tenants').selectAll().execute();
-      expect(JSON.stringify(rows), table.name).not.toContain(scene.canary);
-    }
+    await expectNothingOnPostgres(scene, database);
   });
 
   it('stops a running sync, which writes nothing afterwards', async () => {

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/load-config.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { createPostgresStoreProvider } from '../store/postgres-store-provider.js';
+import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
+import type { StoreProvider } from '../store/tenant-store.js';
+
+/** What {@link createTenantStores} needs besides the configuration. */
+export interface TenantStoresDeps {
+  /**
+   * The control database, migrated with everything Tally owns (`tallyOwnedData`): on PostgreSQL
+   * stores, `store_placements` there records which server holds each tenant's database.
+   */
+  controlDb: Kysely<any>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The tenant stores of the configuration (`TALLY_TENANT_STORE`): a SQLite file per tenant under
+ * `TALLY_DATA_DIR/tenants/`, or a PostgreSQL database per tenant on `TALLY_PG_SERVERS` (default
+ * DATABASE_URL's server) under `TALLY_PG_MAX_CONNECTIONS`. The server and the `tally` commands
+ * both build their stores here, so they always open the same databases.
+ */
+export function createTenantStores(config: Config, deps: TenantStoresDeps): StoreProvider {
+  const provider =
+    config.tenantStore === 'postgres'
+      ? createPostgresStoreProvider({
+          controlDb: deps.controlDb,
+          servers: config.pgServers,
+          maxConnections: config.pgMaxConnections,
+          nowMs: () => deps.clock.nowMs(),
+          // An idle connection's error (a server restart): the pool already dropped it; said once, without the URL.
+          onPoolError: (error) => deps.logger.warn({ err: error }, 'a PostgreSQL tenant connection failed while idle'),
+        })
+      : createSqliteStoreProvider({ dataDir: config.dataDir });
+  // The open-store pool (TALLY_OPEN_STORES, src/store/open-store-pool.ts) wraps `provider` here
+  // once it is wired; whatever wraps it passes `postgresDatabases` through (backups need it).
+  return provider;
+}
