@@ -110,7 +110,7 @@ describe('jobs on pg-boss, as composed', () => {
     }
   });
 
-  it('shares the work between two instances, never syncs one site from both at once, and hands a stopping instance\'s job to the other', { timeout: 120_000 }, async () => {
+  it('shares the work between two instances, counts the fleet\'s waiting jobs in either one\'s /metrics, never syncs one site from both at once, and hands a stopping instance\'s job to the other', { timeout: 120_000 }, async () => {
     const database = await freshDatabase();
     const startMs = Date.UTC(2026, 10, 23, 8, 0, 0);
     const sims = Array.from({ length: 6 }, (_, i) =>
@@ -170,6 +170,8 @@ describe('jobs on pg-boss, as composed', () => {
       // Queued on one instance before either takes work; then both start at once.
       for (const tenantId of tenants) a.sync.requestSync(tenantId, 'full');
       await a.queue.flush?.();
+      // `/metrics` of the other instance counts them: the queue's depth is the fleet's, read from pg-boss.
+      expect(await b.metrics.render()).toMatch(new RegExp(`^tally_jobs_waiting\\{kind="sync"\\} ${tenants.length}$`, 'm'));
       stopA = () => {
         stopA = undefined;
         // Not awaited here: the stop waits for this very request's handler to return.
