@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, isJsonContentType, readCappedText } from './jira-response-body.js';
+import { decodeUtf8, decodeUtf8InPieces, isJsonContentType, readCappedText } from './jira-response-body.js';
 
 /** A streamed body without Content-Length, in chunks, optionally never ending. */
 function streamed(chunks: string[], endless = false): Response {
@@ -64,5 +64,31 @@ describe('isJsonContentType', () => {
     [null, false],
   ])('%s → %s', (contentType, expected) => {
     expect(isJsonContentType(contentType)).toBe(expected);
+  });
+});
+
+describe('decodeUtf8InPieces', () => {
+  // One to four bytes per character, a U+FEFF inside the text (kept) and at its start (dropped).
+  const text = 'a é € 𝄞 ok\uFEFF'.repeat(40) + ' Zoë — 漢字 🙂';
+  const bytes = new TextEncoder().encode(`\uFEFF${text}`);
+
+  it('decodes to the same text as a fatal TextDecoder for every piece size, never cutting a character', async () => {
+    const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    for (const pieceBytes of [4, 5, 6, 7, 64, 1000, 1 << 20]) {
+      let pieces = 0;
+      const decoded = await decodeUtf8InPieces(bytes, pieceBytes, async () => void pieces++);
+      expect(decoded).toBe(reference);
+      expect(decoded).toBe(decodeUtf8(bytes));
+      // Each piece is at most `pieceBytes` and at least `pieceBytes - 3` (a cut moves back over a character's tail).
+      expect(pieces).toBeGreaterThanOrEqual(Math.ceil((bytes.length - 3) / pieceBytes));
+      expect(pieces).toBeLessThanOrEqual(Math.ceil((bytes.length - 3) / Math.max(1, pieceBytes - 3)));
+    }
+  });
+
+  it('refuses bytes that are not UTF-8 before decoding any piece', async () => {
+    const broken = new Uint8Array([...new TextEncoder().encode('fine so far '), 0xc3, 0x28, 0x41]);
+    let pieces = 0;
+    await expect(decodeUtf8InPieces(broken, 4, async () => void pieces++)).rejects.toMatchObject({ code: 'JIRA_RESPONSE_INVALID' });
+    expect(pieces).toBe(0);
   });
 });

@@ -70,6 +70,28 @@ export function decodeUtf8(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', hasByteOrderMark ? 3 : 0);
 }
 
+/**
+ * {@link decodeUtf8} in pieces of at most `pieceBytes` (≥ 4), cut between characters, awaiting
+ * `beforePiece()` before each: the same text and the same error, but no single synchronous stretch
+ * decodes more than a piece (Buffer#toString took 10–16 ms of CPU for a 1.8 MB page on a loaded
+ * 2-core machine). The validity check runs once, on the whole, before any piece.
+ */
+export async function decodeUtf8InPieces(bytes: Uint8Array, pieceBytes: number, beforePiece: () => Promise<void>): Promise<string> {
+  if (!isUtf8(bytes)) throw new AppError('JIRA_RESPONSE_INVALID', "Jira's answer is not valid UTF-8");
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let start = buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  let text = '';
+  while (start < buffer.length) {
+    let end = Math.min(buffer.length, start + Math.max(4, pieceBytes));
+    // Valid UTF-8: a character starts at any byte that is not a continuation byte (10xxxxxx).
+    while (end < buffer.length && ((buffer[end] as number) & 0xc0) === 0x80) end--;
+    await beforePiece();
+    text += buffer.toString('utf8', start, end);
+    start = end;
+  }
+  return text;
+}
+
 /** Parses JSON text; `JIRA_RESPONSE_INVALID` (retryable) naming `endpoint` when it is malformed. */
 export function parseJsonText(text: string, endpoint: string): unknown {
   try {

@@ -1,4 +1,5 @@
 import { AppError } from '../platform/app-error.js';
+import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
 import type { TenantId } from '../tenants/tenant.js';
 import type { StoreProvider, TenantStore } from './tenant-store.js';
 
@@ -111,18 +112,12 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
   let closed = false;
   let evictions = 0;
   let opens = 0;
-  let lastTurn: Promise<void> = Promise.resolve();
   /**
-   * One open or close per event-loop iteration, in request order. Immediates queued together all
-   * run in the same iteration, so many opens or closes requested at once (an idle sweep, a round
-   * touching every tenant) would otherwise add up to one long stall; an immediate queued from the
-   * previous one waits for the next iteration, with timers and I/O in between.
+   * One open or close per event-loop iteration, in request order, taking turns with the sync's
+   * other long steps (src/platform/event-loop-turn.ts): many opens or closes requested at once (an
+   * idle sweep, a round touching every tenant) would otherwise add up to one long stall.
    */
-  const nextTurn = (): Promise<void> => {
-    const turn = lastTurn.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-    lastTurn = turn;
-    return turn;
-  };
+  const nextTurn = takeEventLoopTurn;
 
   /** Wakes every waiting call; each looks again (a slot freed may be taken by the first one). */
   const wakeWaiters = () => {

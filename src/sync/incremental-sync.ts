@@ -2,7 +2,7 @@ import type { ChangedWorklogsPage } from '../jira/jira-client.js';
 import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
 import { repairStalledDeletions } from './repair-stalled-deletions.js';
 import { syncUpdatedPage } from './updated-feed-step.js';
-import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
+import { addCounts, applyPage, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
 
 /**
  * How far back each incremental run re-reads. `/worklog/updated` hides the last minute (Jira REST
@@ -59,7 +59,7 @@ async function syncDeletions(context: SyncContext, cursorMs: number, pageBudget:
     committed = Math.max(committed, next);
     const stalled = isStalledPage(sinceMs, page);
     if (stalled) committed = Math.max(committed, sinceMs + 1);
-    const applied = await context.store.applyBatch({
+    const applied = await applyPage(context, {
       upserts: [],
       deletions: page.values.map((v) => ({ clientWorklogId: v.worklogId, deletedAtMs: v.updatedTimeMs })),
       state: stalled ? {} : { deletedCursorMs: committed },

@@ -1,7 +1,7 @@
 import type { JiraWorklog } from '../jira/jira-client.js';
 import type { SyncState } from '../store/tenant-store.js';
 import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
-import type { SyncContext, SyncCounts } from './sync-context.js';
+import { applyPage, type SyncContext, type SyncCounts } from './sync-context.js';
 import { syncUpdatedPage } from './updated-feed-step.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
@@ -57,7 +57,7 @@ export async function pipelineUpdatedFeed(context: SyncContext, options: Pipelin
       if (!head) break;
       const worklogs = await head.worklogs;
       context.signal?.throwIfAborted();
-      const result = await context.store.applyBatch({ upserts: worklogs.map(toWorklogRow), deletions: [], state: options.stateOnCommit(head.nextSinceMs, worklogs.length) });
+      const result = await applyPage(context, { upserts: worklogs.map(toWorklogRow), deletions: [], state: options.stateOnCommit(head.nextSinceMs, worklogs.length) });
       counts.pages++;
       counts.upserted += result.inserted + result.updated;
       counts.skippedStale += result.skippedStale;

@@ -1,6 +1,6 @@
 import type { ChangedWorklog } from '../jira/jira-client.js';
 import { nextFeedCursor } from './feed-cursor.js';
-import type { SyncContext } from './sync-context.js';
+import { applyPage, type SyncContext } from './sync-context.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
 /** What a reconciliation found and did; kept in the sync state and logged (no worklog content). */
@@ -50,7 +50,7 @@ export async function reconcileTenant(context: SyncContext): Promise<ReconcileRe
   let repaired = 0;
   for (let i = 0; i < toFetch.length; i += LIST_BATCH) {
     const worklogs = await context.jira.getWorklogs(toFetch.slice(i, i + LIST_BATCH), options);
-    const result = await context.store.applyBatch({ upserts: worklogs.map(toWorklogRow), deletions: [] });
+    const result = await applyPage(context, { upserts: worklogs.map(toWorklogRow), deletions: [] });
     repaired += result.inserted + result.updated;
   }
 

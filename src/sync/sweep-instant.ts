@@ -1,5 +1,5 @@
 import type { CallPriority } from '../jira/jira-client.js';
-import type { SyncContext } from './sync-context.js';
+import { applyPage, type SyncContext } from './sync-context.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
 /** Issues that have any worklog: the JQL that bounds a sweep to where worklogs can be. */
@@ -26,7 +26,7 @@ export async function sweepInstant(context: SyncContext, instantMs: number, prio
         const batch = await context.jira.getIssueWorklogs(issueId, startAt, options);
         const atInstant = batch.worklogs.filter((w) => w.updatedMs === instantMs);
         if (atInstant.length > 0) {
-          const result = await context.store.applyBatch({ upserts: atInstant.map(toWorklogRow), deletions: [] });
+          const result = await applyPage(context, { upserts: atInstant.map(toWorklogRow), deletions: [] });
           upserted += result.inserted + result.updated;
           skippedStale += result.skippedStale;
         }

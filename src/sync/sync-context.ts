@@ -1,6 +1,7 @@
 import type { CallPriority, JiraClient } from '../jira/jira-client.js';
 import type { Logger } from '../platform/logger.js';
-import type { TenantStore } from '../store/tenant-store.js';
+import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
+import type { ApplyResult, SyncBatch, TenantStore } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
 
 /**
@@ -34,6 +35,18 @@ export function emptyCounts(): SyncCounts {
 /** Adds `more` into `into`. */
 export function addCounts(into: SyncCounts, more: Partial<SyncCounts>): void {
   for (const key of Object.keys(more) as (keyof SyncCounts)[]) into[key] += more[key] ?? 0;
+}
+
+/**
+ * Writes one page of sync work (`applyBatch`: rows and cursor in one transaction) in an
+ * event-loop turn of its own. A 1,000-row commit is 10–40 ms of synchronous SQLite work; without
+ * the turn it runs in the same microtask drain as the decoding that produced it and as the pages
+ * of the other tenants syncing at the same time, which is how full syncs stalled the event loop
+ * for hundreds of ms (docs/benchmarks.md, bench:tenants).
+ */
+export async function applyPage(context: SyncContext, batch: SyncBatch): Promise<ApplyResult> {
+  await takeEventLoopTurn();
+  return context.store.applyBatch(batch);
 }
 
 /** Throws the signal's reason when the work was cancelled (uninstall, shutdown). */

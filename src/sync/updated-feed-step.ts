@@ -2,7 +2,7 @@ import type { CallPriority } from '../jira/jira-client.js';
 import type { SyncState } from '../store/tenant-store.js';
 import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
 import { sweepInstant } from './sweep-instant.js';
-import type { SyncContext, SyncCounts } from './sync-context.js';
+import { applyPage, type SyncContext, type SyncCounts } from './sync-context.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
 /** What one page of `/worklog/updated` did. */
@@ -36,7 +36,7 @@ export async function syncUpdatedPage(
   const worklogs = ids.length > 0 ? await context.jira.getWorklogs(ids, callOptions) : [];
   context.signal?.throwIfAborted();
   const nextSinceMs = nextFeedCursor(sinceMs, page);
-  const result = await context.store.applyBatch({
+  const result = await applyPage(context, {
     upserts: worklogs.map(toWorklogRow),
     deletions: [],
     state: stateOnCommit(nextSinceMs, worklogs.length),
