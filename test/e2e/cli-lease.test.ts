@@ -1,9 +1,8 @@
-import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { Runtime } from '../../src/compose.js';
-import { postgresTenantDatabaseName } from '../../src/store/postgres-tenant-db.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../support/postgres.js';
+import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 import { createTallyTestbed } from '../support/tally-testbed.js';
 import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-expectations.js';
 
@@ -14,18 +13,11 @@ import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-e
  */
 
 const databases: TestPostgresDatabase[] = [];
-const tenantDatabases: string[] = [];
 afterAll(async () => {
-  if (tenantDatabases.length > 0 && databases[0]) {
-    const client = new pg.Client({ connectionString: databases[0].url });
-    await client.connect();
-    try {
-      for (const name of tenantDatabases) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
+  for (const database of databases) {
+    await dropPlacedTenantDatabases(database.url);
+    await database.drop();
   }
-  for (const database of databases) await database.drop();
 });
 
 interface SentRequest {
@@ -35,7 +27,7 @@ interface SentRequest {
   endMs: number;
 }
 
-describe('tally sync beside a server on PostgreSQL', () => {
+describeWithPostgres('tally sync beside a server on PostgreSQL', () => {
   it('waits, saying so, while a server job holds the tenant, then syncs to exactly the simulator\'s data without overlapping it', { timeout: 120_000 }, async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
@@ -69,7 +61,6 @@ describe('tally sync beside a server on PostgreSQL', () => {
       const installed = await bed.sim.connect.install(bed.descriptorUrl);
       if (!installed.ok) throw new Error(`install failed: ${installed.status}`);
       const tenantId = (await bed.connect.findCredentialsByClientKey(installed.clientKey))!.tenant.id;
-      tenantDatabases.push(postgresTenantDatabaseName(tenantId));
       await serverIsHeld;
 
       const out: string[] = [];

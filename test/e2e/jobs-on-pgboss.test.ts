@@ -3,15 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { composeTally, type Runtime, type Tally } from '../../src/compose.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import { FAST_SETTINGS } from '../../src/jobs/pgboss-test-kit.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { postgresTenantDatabaseName } from '../../src/store/postgres-tenant-db.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../support/postgres.js';
+import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 import { createTallyTestbed, edgeStoresOf } from '../support/tally-testbed.js';
 import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-expectations.js';
 
@@ -23,20 +23,11 @@ import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-e
  */
 
 const databases: TestPostgresDatabase[] = [];
-/** Tenant databases a PostgreSQL tenant store may have made on the test server, dropped after the suite. */
-const tenantDatabases = new Set<string>();
 afterAll(async () => {
-  if (tenantDatabases.size > 0 && databases[0]) {
-    const client = new pg.Client({ connectionString: databases[0].url });
-    await client.connect();
-    try {
-      // Names come from postgresTenantDatabaseName (tally_t_ and hex), never from input.
-      for (const name of tenantDatabases) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    } finally {
-      await client.end();
-    }
+  for (const database of databases) {
+    await dropPlacedTenantDatabases(database.url);
+    await database.drop();
   }
-  for (const database of databases) await database.drop();
 });
 
 async function freshDatabase(): Promise<TestPostgresDatabase> {
@@ -80,7 +71,7 @@ function overlapsAcrossInstances(requests: readonly SentRequest[]): string[] {
   return found;
 }
 
-describe('jobs on pg-boss, as composed', () => {
+describeWithPostgres('jobs on pg-boss, as composed', () => {
   it('runs a tenant\'s sync through pg-boss to exactly the simulator\'s data, and the uninstall leaves no job row naming the tenant', async () => {
     const database = await freshDatabase();
     const bed = await createTallyTestbed({ env: { DATABASE_URL: database.url }, simulator: { generate: { worklogs: 900, seed: 'pgboss-composed' }, behaviour: { pageSize: 20 } } });
@@ -90,7 +81,6 @@ describe('jobs on pg-boss, as composed', () => {
       const installed = await bed.sim.connect.install(bed.descriptorUrl);
       if (!installed.ok) throw new Error(`install failed: ${installed.status}`);
       const tenantId = (await bed.connect.findCredentialsByClientKey(installed.clientKey))!.tenant.id;
-      tenantDatabases.add(postgresTenantDatabaseName(tenantId));
       await bed.tally.queue.idle();
 
       const store = await bed.tally.stores.open(tenantId);
@@ -166,7 +156,6 @@ describe('jobs on pg-boss, as composed', () => {
         sim.site.registerApp({ key: config.appKey, clientKey, sharedSecret, baseUrl: config.baseUrl, descriptor: {} });
         tenants.push((await connect.recordInstall({ clientKey, product: 'jira', baseUrl: sim.site.baseUrl, sharedSecret })).tenant.id);
       }
-      for (const tenantId of tenants) tenantDatabases.add(postgresTenantDatabaseName(tenantId));
       // Queued on one instance before either takes work; then both start at once.
       for (const tenantId of tenants) a.sync.requestSync(tenantId, 'full');
       await a.queue.flush?.();
