@@ -4,7 +4,9 @@
  * report page when needed, starts Tally in demo mode, lets the site install it through the signed
  * Connect lifecycle, shows the full synchronisation with a progress bar, shows a webhook reaching
  * Tally, and prints the URL of the report page. Serves until Ctrl-C; `--once` exits after
- * checking that the page answers (for scripts and tests). Other flags are the simulator's.
+ * checking that the page answers (for scripts and tests). `--store postgres --instances N`: several
+ * instances on PostgreSQL and several sites instead (demo/multi-instance.ts). Other flags are the
+ * simulator's.
  */
 import { parseSimulatorArgs, SIMULATOR_USAGE, type SimulatorCliOptions } from '../simulator/cli-options.js';
 import { describeSimulator, startSimulator, type RunningSimulator } from '../simulator/start-simulator.js';
@@ -14,6 +16,9 @@ import { startDemoTally, type DemoTally } from './demo-install.js';
 import { startSiteDemoTally } from './site-demo-install.js';
 import { renderProgress } from '../src/cli/sync-progress.js';
 import { installBitbucketDemo, startDemoBitbucket, type DemoBitbucket } from './bitbucket-demo-install.js';
+import { runMultiInstanceDemo } from './multi-instance.js';
+import { MULTI_INSTANCE_DEFAULTS, parseScaleArgs } from './scale-args.js';
+import { DemoDatabaseError, LOCAL_POSTGRES_URL } from './demo-database.js';
 
 /** The demo site's size when no flag says otherwise (the issue's "about 200,000 worklogs"). */
 const DEMO_DEFAULTS = { worklogs: 200_000, users: 150, issues: 5_000 };
@@ -132,10 +137,17 @@ async function main(): Promise<void> {
   const site = argv.includes('--site');
   const usage = `${SIMULATOR_USAGE.replace('npm run simulator', 'npm run demo')}  --once           exit once the report page answers\n` +
     '  --site           run Tally for "your own site" with an API token (the site edge) instead of as a Connect app\n' +
+    '  --store S        sqlite (default: the embedded default) or postgres: several sites and instances on the local\n' +
+    '                   PostgreSQL (or DATABASE_URL\'s server), in a fresh database dropped on exit\n' +
+    `  --instances N    Tally instances with --store postgres (default ${MULTI_INSTANCE_DEFAULTS.instances}), behind one load balancer\n` +
+    `  --sites N        simulated sites with --store postgres (default ${MULTI_INSTANCE_DEFAULTS.sites}); --worklogs is then per site (default ${MULTI_INSTANCE_DEFAULTS.worklogs})\n` +
     `(demo defaults: --worklogs ${DEMO_DEFAULTS.worklogs} --users ${DEMO_DEFAULTS.users} --issues ${DEMO_DEFAULTS.issues})\n`;
   let options;
+  let scale;
   try {
-    options = parseSimulatorArgs(argv.filter((arg) => arg !== '--once' && arg !== '--site'));
+    scale = parseScaleArgs(argv.filter((arg) => arg !== '--once' && arg !== '--site'));
+    options = parseSimulatorArgs(scale.rest);
+    if (scale.store === 'postgres' && site) throw new Error('--site runs the embedded default; leave out --store postgres');
   } catch (error) {
     process.stderr.write(`demo: ${(error as Error).message}\n\n${usage}`);
     process.exitCode = 2;
@@ -143,6 +155,28 @@ async function main(): Promise<void> {
   }
   if (options.help) {
     process.stdout.write(usage);
+    return;
+  }
+  if (scale.store === 'postgres') {
+    const given = (flag: string) => argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+    process.stdout.write('Tally demo — several Tally instances on PostgreSQL share the syncs of several simulated Jira Cloud sites.\n\n');
+    const build = await ensureWebBuilt();
+    if (build.status === 'built') process.stdout.write(`Built the report page (web/dist: ${build.reason}).\n\n`);
+    try {
+      process.exitCode = await runMultiInstanceDemo({
+        instances: scale.instances,
+        sites: scale.sites,
+        worklogsPerSite: given('worklogs') ? options.worklogs : MULTI_INSTANCE_DEFAULTS.worklogs,
+        seed: options.seed,
+        once,
+        serverUrl: process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL,
+        pointsPerHour: DEMO_POINTS_PER_HOUR,
+      });
+    } catch (error) {
+      if (!(error instanceof DemoDatabaseError)) throw error;
+      process.stderr.write(`demo: ${error.message}\n`);
+      process.exitCode = 2;
+    }
     return;
   }
   options = withDemoDefaults(argv, options);

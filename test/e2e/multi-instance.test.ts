@@ -5,7 +5,7 @@ import { openTenantData, type TenantData } from '../../src/compose/tenant-tools.
 import { loadConfig } from '../../src/config/load-config.js';
 import { machineRuntime } from '../../src/main.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
-import { createTestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, postgresAvailable } from '../support/postgres.js';
 import { describeClientRuns, findConcurrentRequests, pointsPerHour } from '../support/multi-instance-log-checks.js';
 import { startLoadBalancer, type LoadBalancer } from '../support/multi-instance-load-balancer.js';
 import { startHttpSiteFleet, type HttpSiteFleet } from '../support/multi-instance-sites.js';
@@ -71,7 +71,7 @@ async function waitForFullSyncs(data: TenantData, tenants: readonly TenantId[], 
  * Who sent each request is read from the kernel (the process holding the client socket), not
  * from anything Tally sends.
  */
-describe.skipIf(process.platform !== 'linux')('three Tally processes, one PostgreSQL, 50 sites, one SIGKILL', () => {
+describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tally processes, one PostgreSQL, 50 sites, one SIGKILL', () => {
   it('converges every site to the simulator\'s data, never syncs a site from two processes at once, and stays under the quota', async () => {
     const database = await createTestPostgresDatabase();
     let instances: TallyProcess[] = [];
