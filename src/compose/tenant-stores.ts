@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { createOpenStorePool } from '../store/open-store-pool.js';
 import { createPostgresStoreProvider } from '../store/postgres-store-provider.js';
 import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { StoreProvider } from '../store/tenant-store.js';
@@ -35,7 +36,14 @@ export function createTenantStores(config: Config, deps: TenantStoresDeps): Stor
           onPoolError: (error) => deps.logger.warn({ err: error }, 'a PostgreSQL tenant connection failed while idle'),
         })
       : createSqliteStoreProvider({ dataDir: config.dataDir });
-  // The open-store pool (TALLY_OPEN_STORES, src/store/open-store-pool.ts) wraps `provider` here
-  // once it is wired; whatever wraps it passes `postgresDatabases` through (backups need it).
-  return provider;
+  // At most TALLY_OPEN_STORES databases open at once, and none kept open between two sync rounds:
+  // a store without a call for half an interval (at most a minute) is closed, so a thousand
+  // sites idle on a few dozen descriptors (docs/benchmarks.md, bench:tenants). The pool passes
+  // `postgresDatabases` through (backups need it).
+  return createOpenStorePool(provider, { maxOpen: config.openStores, idleCloseMs: storeIdleCloseMs(config.syncIntervalSeconds) });
+}
+
+/** How long an open store may go without a call before it is closed: half a sync interval, at most a minute. */
+export function storeIdleCloseMs(syncIntervalSeconds: number): number {
+  return Math.min(60_000, (syncIntervalSeconds * 1000) / 2);
 }
