@@ -1,18 +1,25 @@
 /**
  * Benchmark helper (child process, one per run so memory and descriptors belong to that run
- * alone) for `bench:tenants`: one Tally process with real timers, the sites of `--sites-file`
- * installed as Connect tenants, all their full syncs queued at once. Measures the time until every
- * site is synchronised, then lets the interval's scheduled incremental syncs run `--rounds` times
- * and counts the sites whose incremental sync did not finish before the next round began (late),
- * then idles. RSS and open descriptors after the sync and after idle; the longest event-loop stall
- * (`monitorEventLoopDelay`) over the whole run and per phase, and the part of it this process
- * spent on the CPU (bench/event-loop-stalls.ts). Prints `RESULT <json>`.
+ * alone) for `bench:tenants`: one Tally exactly as the server composes it (`composeTally`: the
+ * configured tenant stores behind the open-store pool, the configured job queue, the scheduler
+ * with every schedule), with real timers; the sites of `--sites-file` installed as Connect tenants
+ * and all their full syncs queued at once. SQLite by default; with `--database-url` the control
+ * database, the tenant databases and the jobs (pg-boss) are on PostgreSQL.
+ *
+ * Measures the time until every site is synchronised, then lets the interval's scheduled
+ * incremental syncs run `--rounds` times and counts the sites whose incremental sync did not finish
+ * before the next round began (late), then idles until the pool has closed the stores no round
+ * uses. RSS and open descriptors after the sync and after idle; the longest event-loop stall
+ * (`monitorEventLoopDelay`) per phase, and the part of it the main thread spent on a CPU
+ * (bench/event-loop-stalls.ts). Prints `RESULT <json>`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { composeTally } from '../src/compose.js';
+import { storeIdleCloseMs } from '../src/compose/tenant-stores.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createConnectInstallationStore } from '../src/edges/jira-connect/connect-installation-store.js';
 import { timerSleep } from '../src/jira/sleep.js';
@@ -23,38 +30,39 @@ import { createSecretBox } from '../src/tenants/secret-box.js';
 import type { TenantId } from '../src/tenants/tenant.js';
 import { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
 import { classifyOpenFds, collectGarbage, countOpenFds, rssMb } from './process-probe.js';
-import { composeTenantsBench } from './tenants-composition.js';
 
 const { values } = parseArgs({
   options: {
     'sites-file': { type: 'string' },
     'open-stores': { type: 'string', default: '256' },
-    interval: { type: 'string', default: '30' },
-    rounds: { type: 'string', default: '3' },
-    'idle-seconds': { type: 'string', default: '15' },
-    'idle-close-seconds': { type: 'string' },
+    interval: { type: 'string', default: '60' },
+    rounds: { type: 'string', default: '2' },
+    'idle-seconds': { type: 'string' },
+    'database-url': { type: 'string' },
   },
   strict: true,
 });
 const sites = (JSON.parse(readFileSync(values['sites-file'] ?? '', 'utf8')) as { sites: { url: string; clientKey: string; sharedSecret: string }[] }).sites;
-const OPEN_STORES = Number(values['open-stores']);
 const INTERVAL_SECONDS = Number(values.interval);
 const ROUNDS = Number(values.rounds);
-const IDLE_MS = Number(values['idle-seconds']) * 1000;
-const IDLE_CLOSE_MS = values['idle-close-seconds'] === undefined ? undefined : Number(values['idle-close-seconds']) * 1000;
+// Idle long enough for the pool's sweep (every half idle-close period) to close what the last round left open.
+const IDLE_MS = values['idle-seconds'] !== undefined ? Number(values['idle-seconds']) * 1000 : storeIdleCloseMs(INTERVAL_SECONDS) * 1.5 + 5000;
 
 const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tally-bench-tenants-'));
+const secretKey = randomBytes(32);
 const config = loadConfig({
   TALLY_BASE_URL: 'https://tally.bench',
-  TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
+  TALLY_SECRET_KEY: secretKey.toString('base64'),
   TALLY_DATA_DIR: dataDir,
   TALLY_ALLOWED_HOSTS: '127.0.0.1',
   TALLY_LOG_LEVEL: 'warn',
   TALLY_SYNC_INTERVAL_SECONDS: String(INTERVAL_SECONDS),
+  TALLY_OPEN_STORES: String(values['open-stores']),
   // The simulators' limits are off; the points budget is not what this benchmark measures.
   TALLY_JIRA_POINTS_PER_HOUR: '10000000',
+  ...(values['database-url'] !== undefined ? { DATABASE_URL: values['database-url'] } : {}),
 });
 const logger = createLogger({ level: 'warn', destination: process.stderr });
 
@@ -64,12 +72,9 @@ const allSyncedPromise = new Promise<void>((resolve) => (allSynced = resolve));
 /** Finish times of each tenant's incremental syncs once the whole fleet is synchronised. */
 const incrementalDoneMs = new Map<TenantId, number[]>();
 let syncedAtMs = Number.POSITIVE_INFINITY;
-const roundStartsMs: number[] = [];
 
-const bench = await composeTenantsBench(config, { clock: systemClock, fetch: (input, init) => fetch(input, init), sleep: timerSleep, logger }, {
-  openStores: OPEN_STORES,
-  ...(IDLE_CLOSE_MS !== undefined ? { idleCloseMs: IDLE_CLOSE_MS } : {}),
-  onOutcome(tenantId, outcome) {
+const tally = await composeTally(config, { clock: systemClock, fetch: (input, init) => fetch(input, init), sleep: timerSleep, logger }, {
+  onSyncOutcome(tenantId, outcome) {
     if (outcome.status !== 'synced') return;
     const nowMs = Date.now();
     if (!synced.has(tenantId)) {
@@ -81,26 +86,45 @@ const bench = await composeTenantsBench(config, { clock: systemClock, fetch: (in
       incrementalDoneMs.set(tenantId, done);
     }
   },
-  onScheduleRun(name, startedMs) {
-    if (name === SYNC_SCHEDULES.incremental && startedMs > syncedAtMs) roundStartsMs.push(startedMs);
-  },
 });
+
+/**
+ * When each scheduled round began, read from the scheduler's own row: a run moves the schedule's
+ * next run one interval past its start (when it is claimed, and again when its task, a few ms of
+ * queueing, ends), so a new next-run time names a round that started one interval earlier.
+ */
+const roundStartsMs: number[] = [];
+let lastNextRunMs: number | undefined;
+const watchRounds = async () => {
+  const row = (await tally.scheduler.list()).find((schedule) => schedule.name === SYNC_SCHEDULES.incremental && schedule.tenantId === undefined);
+  if (row === undefined || row.nextRunAtMs === lastNextRunMs) return;
+  if (lastNextRunMs !== undefined) {
+    const startedMs = row.nextRunAtMs - INTERVAL_SECONDS * 1000;
+    // The claim and the end of the task both move it: the second move is the same round.
+    const previous = roundStartsMs.at(-1);
+    const sameRound = previous !== undefined && startedMs - previous < (INTERVAL_SECONDS * 1000) / 2;
+    if (startedMs > syncedAtMs && !sameRound) roundStartsMs.push(startedMs);
+  }
+  lastNextRunMs = row.nextRunAtMs;
+};
+
 let peakFds = 0;
-let peakOpenStores = 0;
 const sampler = setInterval(() => {
   peakFds = Math.max(peakFds, countOpenFds());
-  peakOpenStores = Math.max(peakOpenStores, bench.pool?.stats().open ?? 0);
+  void watchRounds().catch(() => undefined);
 }, 200);
 try {
-  const installations = createConnectInstallationStore({ db: bench.tally.control.db, registry: bench.tally.registry, secretBox: createSecretBox(config.secretKey!) });
+  const installations = createConnectInstallationStore({ db: tally.control.db, registry: tally.registry, secretBox: createSecretBox(secretKey) });
   const tenants: TenantId[] = [];
   for (const site of sites) tenants.push((await installations.recordInstall({ clientKey: site.clientKey, product: 'jira', baseUrl: site.url, sharedSecret: site.sharedSecret })).tenant.id);
 
   const stalls: EventLoopStalls = watchEventLoopStalls();
   const started = performance.now();
-  for (const tenantId of tenants) bench.sync.requestSync(tenantId, 'full');
-  bench.sync.start();
-  bench.scheduler.start(1000);
+  // As `tally serve` starts (src/main.ts), without the HTTP server: the installs' full syncs first.
+  await tally.queue.start();
+  for (const tenantId of tenants) tally.sync.requestSync(tenantId, 'full');
+  tally.sync.start();
+  tally.scheduler.start(1000);
   await allSyncedPromise;
   const secondsToSynced = (performance.now() - started) / 1000;
   syncedAtMs = Date.now();
@@ -118,10 +142,10 @@ try {
   }
   const stallDuringRounds = stalls.takePhase();
 
-  // Idle: no schedule due; keep-alive sockets time out, idle stores stay as the pool left them.
-  await bench.scheduler.stop();
-  // The last round's syncs still in the queue finish first: idle means no work left.
-  await bench.queue.idle();
+  // Idle: no schedule runs; the last round's syncs still queued finish first, then the pool's
+  // idle close has its time and keep-alive sockets time out.
+  await tally.scheduler.stop();
+  await tally.queue.idle();
   await waitMs(IDLE_MS);
   collectGarbage();
   const rssIdleMb = rssMb();
@@ -130,10 +154,11 @@ try {
   const stallIdle = stalls.takePhase();
   stalls.stop();
   const result = {
-    store: 'sqlite',
+    store: config.tenantStore,
+    queue: tally.queue.mechanism,
     sites: sites.length,
-    openStoresLimit: OPEN_STORES,
-    idleCloseSeconds: IDLE_CLOSE_MS === undefined ? null : IDLE_CLOSE_MS / 1000,
+    openStoresLimit: config.openStores,
+    idleCloseSeconds: storeIdleCloseMs(INTERVAL_SECONDS) / 1000,
     secondsToSynced: Math.round(secondsToSynced * 10) / 10,
     rssAfterSyncMb,
     fdsAfterSync,
@@ -141,7 +166,6 @@ try {
     openFds,
     idleFdsByKind,
     peakFds,
-    peakOpenStores,
     longestStallMs: Math.max(stallDuringSync.longestStallMs, stallDuringRounds.longestStallMs, stallIdle.longestStallMs),
     longestCpuStallMs: Math.max(stallDuringSync.longestCpuStallMs, stallDuringRounds.longestCpuStallMs, stallIdle.longestCpuStallMs),
     stallDuringSyncMs: stallDuringSync.longestStallMs,
@@ -149,16 +173,15 @@ try {
     stallDuringRoundsMs: stallDuringRounds.longestStallMs,
     cpuStallDuringRoundsMs: stallDuringRounds.longestCpuStallMs,
     stallIdleMs: stallIdle.longestStallMs,
+    idleSeconds: IDLE_MS / 1000,
     loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
     scheduledRounds: ROUNDS,
     intervalSeconds: INTERVAL_SECONDS,
     lateIncrementalSyncs,
-    storeOpens: bench.pool?.stats().opens ?? null,
-    storeEvictions: bench.pool?.stats().evictions ?? null,
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } finally {
   clearInterval(sampler);
-  await bench.close();
+  await tally.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

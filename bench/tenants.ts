@@ -1,14 +1,21 @@
 /**
- * `npm run bench:tenants [-- --sites N] [-- --worklogs W] [-- --open-stores K] [-- --store sqlite|postgres]
- * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --idle-close-seconds C] [-- --baseline] [-- --json]`:
+ * `npm run bench:tenants [-- --sites N] [-- --worklogs W] [-- --open-stores K] [-- --store sqlite,postgres]
+ * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --postgres-url URL] [-- --json]`:
  * thousands of sites on one Tally instance (issue 14). N simulated sites of W worklogs (default
- * 1,000 × 2,000), each its own loopback origin in one simulator process; one Tally process per run
- * (bench/tenants-run.ts) installs them all, syncs them, lets the interval's incremental syncs run R
- * times and idles. Reports the time until every site is synchronised, RSS and open descriptors
- * after the sync and after idle, the longest event-loop stall, and the incremental syncs that
- * missed their round. `--baseline` adds a run without the open-store pool (every store stays
- * open, as before issue 14). Targets at 1,000 sites: idle RSS ≤ 400 MB, ≤ 300 descriptors,
- * longest stall ≤ 50 ms, no late incremental sync.
+ * 1,000 × 2,000), each its own loopback origin in one simulator process; one Tally process per
+ * store (bench/tenants-run.ts, composed as the server is) installs them all, syncs them, lets the
+ * interval's incremental syncs run R times and idles until the open-store pool has closed what
+ * the rounds left open (I seconds; default 1.5 × the pool's idle close + 5 s). Reports the time
+ * until every site is synchronised, RSS and open descriptors after the sync and after idle, the
+ * longest event-loop stall, and the incremental syncs that missed their round.
+ *
+ * `--store postgres` measures the PostgreSQL stores beside SQLite over the same sites: a fresh
+ * control database per run on `--postgres-url` / TALLY_BENCH_POSTGRES_URL / the local server
+ * (with it, the jobs run on pg-boss there, as in production), dropped after the run together
+ * with every `tally_t_…` tenant database the run created.
+ *
+ * Targets at 1,000 sites: idle RSS ≤ 400 MB, ≤ 300 descriptors, longest stall ≤ 50 ms, no late
+ * incremental sync.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { benchPostgresServerUrl, createBenchControlDatabase, describeServer, parseBenchStores, type BenchStore } from './bench-postgres.js';
 import { describeMachine, printBench, type BenchRow } from './bench-output.js';
 
 const TSX = ['--import', 'tsx'];
@@ -26,29 +34,29 @@ const { values } = parseArgs({
     sites: { type: 'string', default: '1000' },
     worklogs: { type: 'string', default: '2000' },
     'open-stores': { type: 'string', default: '256' },
-    store: { type: 'string', multiple: true, default: ['sqlite'] },
+    store: { type: 'string', multiple: true },
     interval: { type: 'string', default: '60' },
     rounds: { type: 'string', default: '2' },
-    'idle-seconds': { type: 'string', default: '15' },
-    'idle-close-seconds': { type: 'string' },
-    baseline: { type: 'boolean', default: false },
+    'idle-seconds': { type: 'string' },
+    'postgres-url': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
 const SITES = Number(values.sites);
 const WORKLOGS = Number(values.worklogs);
-const numbers = [SITES, WORKLOGS, Number(values['open-stores']), Number(values.interval), Number(values.rounds), Number(values['idle-seconds'])];
+const numbers = [SITES, WORKLOGS, Number(values['open-stores']), Number(values.interval), Number(values.rounds), Number(values['idle-seconds'] ?? 1)];
 if (!numbers.every((n) => Number.isInteger(n) && n > 0)) {
   process.stderr.write('bench:tenants: --sites, --worklogs, --open-stores, --interval, --rounds and --idle-seconds take whole numbers above 0\n');
   process.exit(2);
 }
-const stores = values.store.flatMap((value) => value.split(','));
-for (const store of stores) {
-  if (store !== 'sqlite' && store !== 'postgres') {
-    process.stderr.write(`bench:tenants: --store takes sqlite or postgres, not ${store}\n`);
-    process.exit(2);
-  }
+let stores: BenchStore[];
+try {
+  stores = parseBenchStores(values.store);
+} catch (error) {
+  process.stderr.write(`bench:tenants: ${(error as Error).message}\n`);
+  process.exit(2);
 }
+const postgresUrl = benchPostgresServerUrl(values['postgres-url']);
 
 /** The first stdout line of `child` that starts with `prefix` (without it). */
 function lineStartingWith(child: ChildProcess, prefix: string): Promise<string> {
@@ -61,41 +69,52 @@ function lineStartingWith(child: ChildProcess, prefix: string): Promise<string> 
   });
 }
 
-/** One Tally process over the sites; `openStores` 0 runs without the pool. */
-async function runTally(sitesFile: string, openStores: number): Promise<Record<string, unknown>> {
-  const child = spawn(
-    process.execPath,
-    [...TSX, 'bench/tenants-run.ts', '--sites-file', sitesFile, '--open-stores', String(openStores), '--interval', String(values.interval), '--rounds', String(values.rounds), '--idle-seconds', String(values['idle-seconds']), ...(values['idle-close-seconds'] !== undefined && openStores > 0 ? ['--idle-close-seconds', values['idle-close-seconds']] : [])],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return JSON.parse(await lineStartingWith(child, 'RESULT ')) as Record<string, unknown>;
+/** One Tally process over the sites, on SQLite or (with a control database URL) on PostgreSQL. */
+async function runTally(sitesFile: string, databaseUrl: string | undefined): Promise<Record<string, unknown>> {
+  const args = ['--sites-file', sitesFile, '--open-stores', String(values['open-stores']), '--interval', String(values.interval), '--rounds', String(values.rounds)];
+  if (values['idle-seconds'] !== undefined) args.push('--idle-seconds', values['idle-seconds']);
+  if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
+  const child = spawn(process.execPath, [...TSX, 'bench/tenants-run.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    return JSON.parse(await lineStartingWith(child, 'RESULT ')) as Record<string, unknown>;
+  } finally {
+    // The run prints its result before closing; wait for it to let go of its databases.
+    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+  }
 }
 
 const runs: Record<string, unknown>[] = [];
-if (stores.includes('postgres')) process.stderr.write('bench:tenants: --store postgres is not available yet (the PostgreSQL tenant store is not wired); measuring sqlite only\n');
-if (stores.includes('sqlite')) {
-  const workDir = mkdtempSync(join(tmpdir(), 'tally-bench-sites-'));
-  const sim = spawn(process.execPath, [...TSX, 'bench/tenant-sites-server.ts', '--sites', String(SITES), '--worklogs', String(WORKLOGS)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const generateStarted = performance.now();
-    const sitesLine = await lineStartingWith(sim, '{');
-    process.stderr.write(`bench:tenants: ${SITES} sites generated in ${Math.round((performance.now() - generateStarted) / 1000)} s\n`);
-    const sitesFile = join(workDir, 'sites.json');
-    writeFileSync(sitesFile, `{${sitesLine}`);
-    const variants = [Number(values['open-stores']), ...(values.baseline ? [0] : [])];
-    for (const openStores of variants) runs.push(await runTally(sitesFile, openStores));
-  } finally {
-    sim.kill('SIGTERM');
-    rmSync(workDir, { recursive: true, force: true });
+const workDir = mkdtempSync(join(tmpdir(), 'tally-bench-sites-'));
+const sim = spawn(process.execPath, [...TSX, 'bench/tenant-sites-server.ts', '--sites', String(SITES), '--worklogs', String(WORKLOGS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const generateStarted = performance.now();
+  const sitesLine = await lineStartingWith(sim, '{');
+  process.stderr.write(`bench:tenants: ${SITES} sites generated in ${Math.round((performance.now() - generateStarted) / 1000)} s\n`);
+  const sitesFile = join(workDir, 'sites.json');
+  writeFileSync(sitesFile, `{${sitesLine}`);
+  for (const store of stores) {
+    if (store === 'sqlite') {
+      runs.push(await runTally(sitesFile, undefined));
+      continue;
+    }
+    const control = await createBenchControlDatabase(postgresUrl);
+    try {
+      runs.push({ ...(await runTally(sitesFile, control.url)), postgresServer: describeServer(postgresUrl) });
+    } finally {
+      await control.drop();
+    }
   }
+} finally {
+  sim.kill('SIGTERM');
+  rmSync(workDir, { recursive: true, force: true });
 }
 
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ bench: 'bench:tenants', machine: describeMachine(), worklogsPerSite: WORKLOGS, runs }, null, 2)}\n`);
 } else {
   const rows: BenchRow[] = runs.map((run) => ({
-    store: String(run.store),
-    'open stores': run.openStoresLimit === 0 ? 'unbounded' : `${Number(run.openStoresLimit)}${run.idleCloseSeconds === null ? '' : `, idle close ${Number(run.idleCloseSeconds)} s`}`,
+    store: `${String(run.store)} (${String(run.queue)} jobs)`,
+    'open stores': `${Number(run.openStoresLimit)}, idle close ${Number(run.idleCloseSeconds)} s`,
     sites: Number(run.sites),
     's to synced': Number(run.secondsToSynced),
     'RSS synced MB': Number(run.rssAfterSyncMb),
@@ -106,7 +125,6 @@ if (values.json) {
     'stall sync ms (CPU)': `${Number(run.stallDuringSyncMs)} (${Number(run.cpuStallDuringSyncMs)})`,
     'stall rounds ms (CPU)': `${Number(run.stallDuringRoundsMs)} (${Number(run.cpuStallDuringRoundsMs)})`,
     'late syncs': `${Number(run.lateIncrementalSyncs)} / ${Number(run.sites) * Number(run.scheduledRounds)}`,
-    'store opens': run.storeOpens === null ? '' : Number(run.storeOpens),
     load: Number(run.loadAverage1m),
   }));
   printBench(`bench:tenants — ${SITES} sites × ${WORKLOGS} worklogs on one instance, interval ${values.interval} s`, rows, process.argv);
