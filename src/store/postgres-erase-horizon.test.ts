@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { databaseFilesHolding, readablePostgresDataDirectory, relationFilesHolding } from '../../test/support/postgres-file-scan.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../test/support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, postgresAvailable, type TestPostgresDatabase } from '../../test/support/postgres.js';
 import { AppError } from '../platform/app-error.js';
 import { newTenantId, type TenantId } from '../tenants/tenant.js';
 import { createPgTenantPools } from './pg-tenant-pools.js';
@@ -37,6 +37,7 @@ const clients: pg.Client[] = [];
 let other: TestPostgresDatabase;
 
 beforeAll(async () => {
+  if (!postgresAvailable()) return;
   other = await createTestPostgresDatabase();
   dataDirectory = await readablePostgresDataDirectory(other.url);
 });
@@ -134,7 +135,7 @@ async function eraseWhileHeld(holderKind: HolderKind, when: 'before the erase' |
   return { holderNamed, whileHeld, afterRelease: await scan() };
 }
 
-describe('PostgreSQL: what keeps erased bytes through VACUUM FULL', () => {
+describeWithPostgres('PostgreSQL: what keeps erased bytes through VACUUM FULL', () => {
   const cases: { name: string; holder: HolderKind; when: 'before the erase' | 'after the erase'; keeps: boolean }[] = [
     { name: 'a REPEATABLE READ snapshot in the same database, taken before the erase', holder: repeatableReadIn((same) => same), when: 'before the erase', keeps: true },
     { name: 'a REPEATABLE READ snapshot in the same database, taken after the erase committed', holder: repeatableReadIn((same) => same), when: 'after the erase', keeps: false },
@@ -178,7 +179,7 @@ describe('PostgreSQL: what keeps erased bytes through VACUUM FULL', () => {
   });
 });
 
-describe('eraseAccount on PostgreSQL: the horizon wait', () => {
+describeWithPostgres('eraseAccount on PostgreSQL: the horizon wait', () => {
   let testbed: PostgresStoreTestbed;
   beforeAll(async () => {
     testbed = await createPostgresStoreTestbed();
@@ -315,7 +316,7 @@ describe('eraseAccount on PostgreSQL: the horizon wait', () => {
   });
 });
 
-describe("Tally's own tenant connections", () => {
+describeWithPostgres("Tally's own tenant connections", () => {
   it('end a transaction left idle for a minute, so a leaked one cannot hold an erase back for long', async () => {
     const pools = createPgTenantPools({ maxConnections: 2 });
     try {
