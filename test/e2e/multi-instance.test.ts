@@ -123,7 +123,7 @@ describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tal
         TALLY_PARSE_THREADS: '0',
         TALLY_LOG_LEVEL: 'warn',
       };
-      const started = await startTallyProcesses({ count: 3, env: env });
+      const started = await startTallyProcesses({ count: 3, env });
       instances = started.instances;
       stopAll = started.stopAll;
       const readyMs = Date.now();
