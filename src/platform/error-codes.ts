@@ -15,7 +15,7 @@ export const errorCodes = {
   BACKUP_CORRUPT: {
     httpStatus: 500,
     retryable: false,
-    description: 'A backup failed verification (checksum, SQLite integrity check, manifest or worklog count) and is never restored; restore another backup (`tally backup list`).',
+    description: 'A backup failed verification (checksum, SQLite integrity check or pg_restore reading the dump, manifest or worklog count) and is never restored; restore another backup (`tally backup list`).',
   },
   BACKUP_FAILED: {
     httpStatus: 503,
