@@ -277,6 +277,19 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
     expect(ran).toEqual(['after']);
   });
 
+  it('refuses idle() before start(), where waiting would never end, and drains once started', async () => {
+    const queue = instance(1);
+    const ran: string[] = [];
+    queue.register<string>('noop', async (name) => {
+      ran.push(name);
+    });
+    queue.enqueue({ kind: 'noop', key: 'x', priority: 1, payload: 'queued before start' });
+    await expect(queue.idle()).rejects.toThrow(/idle\(\) before start\(\)/);
+    await queue.start();
+    await queue.idle();
+    expect(ran).toEqual(['queued before start']);
+  });
+
   it('takes over the job of an instance killed with SIGKILL in the middle of it', { timeout: 60_000 }, async () => {
     const survivor = instance();
     const ran: string[] = [];

@@ -26,7 +26,7 @@ export interface PgBossJobQueueOptions extends Partial<PgBossQueueSettings> {
 
 /** The pg-boss job queue: the {@link JobQueue} port plus what only a shared queue has. */
 export interface PgBossJobQueue extends JobQueue {
-  /** Starts this instance's workers; call once every kind is registered (composition). Enqueueing works before. */
+  /** Starts this instance's workers; call once every kind is registered (composition). Enqueueing works before; `idle()` does not (it rejects). */
   start(): Promise<void>;
   /** Runs `work` under `key`'s lease: never beside a job of that key on any instance (`tally sync`). */
   runExclusive<T>(key: string, work: LeasedWork<T>, options?: RunExclusiveOptions): Promise<T>;
@@ -299,6 +299,9 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     inspect,
     flush: settled,
     async idle() {
+      // Waiting on a queue whose workers never started would hang until another instance ran
+      // everything: a composition that forgot `start()` (main.ts calls it) fails here instead.
+      if (!started && !stopped) throw new Error('job queue: idle() before start(); this instance runs no jobs until start() is called (composed Tally: await tally.queue.start())');
       for (;;) {
         await settled();
         if (stopped) return;
