@@ -54,12 +54,33 @@ function childEnv(password: string | undefined): NodeJS.ProcessEnv {
 const STDERR_LIMIT_BYTES = 16_384;
 const MESSAGE_LIMIT_CHARS = 300;
 
+/**
+ * `line` with the content of every quoted string (`"…"` or `'…'`, backslash escapes honoured)
+ * replaced by `…`. A value with a line break leaves its quote open on this line: from there on,
+ * nothing is kept.
+ */
+function blankQuoted(line: string): string {
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const quote = line[i] as string;
+    if (quote !== '"' && quote !== "'") {
+      out += quote;
+      continue;
+    }
+    let end = i + 1;
+    while (end < line.length && line[end] !== quote) end += line[end] === '\\' ? 2 : 1;
+    out += end < line.length ? `${quote}…${quote}` : `${quote}…`;
+    i = end;
+  }
+  return out;
+}
+
 /** The tool's own error lines (`pg_dump: error: …`), quoted values blanked, at most 300 characters. */
 export function valueFreeToolMessage(tool: string, stderr: string): string {
   const lines = stderr
     .split('\n')
     .filter((line) => line.startsWith(`${tool}: `) && !line.startsWith(`${tool}: warning`))
-    .map((line) => line.replace(/"(?:[^"\\]|\\.)*"/g, '"…"').replace(/'(?:[^'\\]|\\.)*'/g, "'…'").trim());
+    .map((line) => blankQuoted(line).trim());
   return (lines.length > 0 ? lines.slice(0, 3).join(' / ') : `${tool} failed`).slice(0, MESSAGE_LIMIT_CHARS);
 }
 
