@@ -96,10 +96,14 @@ export async function postgresDatabaseExists(pools: PgTenantPools, serverUrl: st
   }
 }
 
-/** How many sessions, anyone's, are connected to the database now (pg_stat_activity shows every role's `datname`). */
+/**
+ * How many client sessions, anyone's, are connected to the database now (pg_stat_activity shows
+ * every role's `datname`). Autovacuum workers do not count: a rename or drop stops them itself.
+ */
 export async function countPostgresSessions(pools: PgTenantPools, serverUrl: string, name: string): Promise<number> {
   try {
-    return await withAdmin(pools, serverUrl, async (client) => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1', [name])).rows[0]?.n ?? 0));
+    const sql = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend'";
+    return await withAdmin(pools, serverUrl, async (client) => Number((await client.query<{ n: string }>(sql, [name])).rows[0]?.n ?? 0));
   } catch (error) {
     throw toStoreError(error, `Cannot count the sessions of the tenant database ${name}`, 'STORE_UNAVAILABLE');
   }
