@@ -5,6 +5,9 @@ import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 import { createWorklogParsePool } from '../jira/parse-workers/worklog-parse-pool.js';
 import { createRateLimitCoordinator, type OwnedRateLimitCoordinator, type RateLimitCoordinator } from '../jira/rate-limit-coordinator.js';
 import type { SharedPointsOptions } from '../jira/shared-points-account.js';
+import type { JiraPointsTables } from '../jira/shared-points-migrations.js';
+import { createSqlPointsLedger } from '../jira/shared-points-sql-ledger.js';
+import type { ControlDb } from '../tenants/control-db.js';
 import { inlineWorklogListDecoder } from '../jira/worklog-list-decoder.js';
 import type { TenantId } from '../tenants/tenant.js';
 import type { Runtime } from './runtime.js';
@@ -15,6 +18,19 @@ export interface JiraClients {
   clientFor(tenantId: TenantId, access: TenantJiraAccess): JiraClient;
   /** Stops the parse workers, if any. */
   close(): Promise<void>;
+}
+
+/**
+ * The shared points ledger of a PostgreSQL control database: every Tally process on it — each
+ * server instance and each `tally sync` beside them — spends the app's hour from one budget
+ * (docs/shared-points.md). Undefined on SQLite, where one process spends the hour alone.
+ */
+export function sharedPointsOf(control: ControlDb, logger: Runtime['logger']): SharedPointsOptions | undefined {
+  if (control.dialect !== 'postgres') return undefined;
+  return {
+    ledger: createSqlPointsLedger({ db: control.db.withTables<JiraPointsTables>() }),
+    onLedgerError: (error: unknown) => logger.warn({ err: error }, 'shared points ledger unavailable; Jira calls wait'),
+  };
 }
 
 /** Builds the process's Jira clients: shared coordinator, `/worklog/list` decoding inline or on workers. */

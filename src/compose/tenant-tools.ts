@@ -15,7 +15,7 @@ import { tallyOwnedData } from './owned-data.js';
 import { createTenantStores } from './tenant-stores.js';
 import { openControlPlane } from './control-plane.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, type PausedTenant } from './edges.js';
-import { createJiraClients } from './jira-clients.js';
+import { createJiraClients, sharedPointsOf } from './jira-clients.js';
 import type { Runtime } from './runtime.js';
 import { createBitbucketHost } from './bitbucket.js';
 import { openTenantLease, type TenantLease } from './job-queue.js';
@@ -75,7 +75,9 @@ export interface SyncTools extends TenantData {
  */
 export async function openSyncTools(config: Config, runtime: Runtime, edgeModules: readonly EdgeModule[] = ALL_EDGE_MODULES): Promise<SyncTools> {
   const data = await openTenantData(config, runtime, edgeModules);
-  const jira = createJiraClients(config, runtime);
+  // Beside running servers on PostgreSQL a command spends the app's hour from the same ledger.
+  const sharedPoints = sharedPointsOf(data.control, runtime.logger);
+  const jira = createJiraClients(config, runtime, sharedPoints ? { sharedPoints } : {});
   const queue = createInProcessJobQueue({ concurrency: 1, logger: runtime.logger });
   const lease = openTenantLease(config);
   let edges: readonly PlatformEdge[] = [];

@@ -1,7 +1,9 @@
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+import { textToAdf } from '../../simulator/jira/adf.js';
+import { runCli } from '../../src/cli/run-cli.js';
 import { createTallyTestbed } from '../support/tally-testbed.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../support/postgres.js';
 
 /*
  * Issue 14: on PostgreSQL the composition root hands the Jira coordinator the shared points
@@ -24,7 +26,7 @@ async function ledgerRows(url: string): Promise<{ spent: number }[]> {
   }
 }
 
-describe('shared points ledger as composed', () => {
+describeWithPostgres('shared points ledger as composed', () => {
   it('spends the sync\'s points through the PostgreSQL ledger, and gives the unspent reservation back on close', async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
@@ -47,6 +49,32 @@ describe('shared points ledger as composed', () => {
       expect(after[0]!.spent).toBeLessThanOrEqual(during[0]!.spent);
     } finally {
       if (!closed) await bed.close();
+    }
+  });
+
+  it('makes `tally sync` beside the server spend from the same ledger', async () => {
+    const database = await createTestPostgresDatabase();
+    databases.push(database);
+    const bed = await createTallyTestbed({ env: { DATABASE_URL: database.url, TALLY_TENANT_STORE: 'sqlite' }, simulator: { generate: { worklogs: 200, seed: 'shared-points-cli' } } });
+    try {
+      bed.tally.sync.start();
+      const installed = await bed.sim.connect.install(bed.descriptorUrl);
+      if (!installed.ok) throw new Error(`install failed: ${installed.status}`);
+      await bed.tally.queue.idle();
+      const tenantId = (await bed.registry.listInstalled())[0]!.id;
+      // The server's reservation is its own: what the command spends must show on the ledger beyond it.
+      const before = (await ledgerRows(database.url))[0]!.spent;
+      const issue = [...bed.sim.site.issues.values()][0]!;
+      bed.sim.site.createWorklog({ issueId: issue.id, authorId: bed.sim.generated!.users[0]!.accountId, comment: textToAdf('after the full sync'), startedMs: Date.UTC(2026, 10, 2, 9), timeSpentSeconds: 600 });
+      bed.sim.clock.advance(61_000);
+      const out: string[] = [];
+      const io = { stdout: { write: (text: string) => out.push(text) }, stderr: { write: () => {} } };
+      expect(await runCli(['sync', tenantId], bed.config, bed.runtime, io)).toBe(0);
+      expect(out.join('')).toContain(`Synced ${tenantId}`);
+      const after = (await ledgerRows(database.url))[0]!.spent;
+      expect(after).toBeGreaterThan(before);
+    } finally {
+      await bed.close();
     }
   });
 });
