@@ -18,6 +18,7 @@ import { createInMemoryMetricsRegistry } from './platform/metrics.js';
 import { collectJiraBudget, collectJobQueue, collectProcess, collectReadiness, countJiraCalls, createSyncMetrics, timeReportService } from './http/metrics-route.js';
 import { createTenantPurge, type TenantPurgeDeps } from './privacy/purge/tenant-purge.js';
 import { accountRetentionTask } from './privacy/retention/account-retention.js';
+import { createControlDbReclaim } from './privacy/retention/control-db-reclaim.js';
 import { createTenantBackups } from './privacy/backups/tenant-backups.js';
 import { backupSchedule } from './privacy/backups/backup-schedule.js';
 import { isBackupAllowed } from './privacy/backups/is-backup-allowed.js';
@@ -177,7 +178,7 @@ export async function composeTally(
   };
   edges = await buildEdges(config, knownEdges, host);
   for (const schedule of edges.flatMap((edge) => edge.schedules ?? [])) scheduler.declarePeriodic(schedule);
-  scheduler.declarePeriodic({ name: 'account-retention', everyMs: 86_400_000, task: accountRetentionTask({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays }) });
+  scheduler.declarePeriodic({ name: 'account-retention', everyMs: 86_400_000, task: accountRetentionTask({ registry, audit, clock, logger, retentionDays: config.accountRetentionDays, reclaim: createControlDbReclaim(control) }) });
   // Hourly check; each tenant is reported once per cycle (7 days or Atlassian's Cycle-Period).
   scheduler.declarePeriodic({
     name: 'personal-data-report-check',

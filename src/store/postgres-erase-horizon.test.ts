@@ -6,7 +6,8 @@ import { createTestPostgresDatabase, describeWithPostgres, postgresAvailable, ty
 import { AppError } from '../platform/app-error.js';
 import { newTenantId, type TenantId } from '../tenants/tenant.js';
 import { createPgTenantPools } from './pg-tenant-pools.js';
-import { eraseAccountRows, finishEraseCleanup, listHorizonBlockers, type HorizonBlocker } from './postgres-personal-data.js';
+import { eraseAccountRows, finishEraseCleanup } from './postgres-personal-data.js';
+import { listHorizonBlockers, type HorizonBlocker } from './postgres-row-reclaim.js';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from './postgres-store-test-kit.js';
 import { databaseUrlOn } from './postgres-tenant-db.js';
 import { makeWorklog } from './tenant-store.contract.js';
@@ -14,7 +15,7 @@ import { makeWorklog } from './tenant-store.contract.js';
 /*
  * What keeps an erased value's bytes in a table's files through VACUUM FULL, on the PostgreSQL
  * the tests run against (15 here) — the finding behind the erase's horizon wait
- * (postgres-personal-data.ts). VACUUM FULL copies every row version that some snapshot might
+ * (postgres-row-reclaim.ts). VACUUM FULL copies every row version that some snapshot might
  * still see ("recently dead") into the new files; it drops only versions older than the
  * database's removal horizon. Each case holds one kind of transaction open on another
  * connection across the erase (UPDATE … SET NULL) and the VACUUM FULL, then scans the table's
@@ -282,7 +283,7 @@ describeWithPostgres('eraseAccount on PostgreSQL: the horizon wait', () => {
 
     const failure = await finishEraseCleanup(eraser, { lockWaitMs: 300 }).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
-    expect((failure as AppError).message).toMatch(/held the worklogs table/);
+    expect((failure as AppError).message).toMatch(/held a table/);
     // The session's lock_timeout is back to the server default for the connection's next user.
     expect((await eraser.query('SHOW lock_timeout')).rows).toEqual([{ lock_timeout: '0' }]);
     expect(await site.owed()).toBe(1);

@@ -1,18 +1,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { postgresTenantDatabaseName } from '../../src/store/postgres-tenant-db.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
+import { filesHolding } from '../support/canary-scan.js';
+import { databaseFilesHolding, readablePostgresDataDirectory } from '../support/postgres-file-scan.js';
+import { createTestPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from '../support/postgres.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
 
 /*
  * The statement: account information (client key, base URL, product, install and uninstall times)
- * is kept 30 days after an uninstall, then deleted for good, by a daily job. The clock is the
- * simulator's, moved by the test.
+ * is kept 30 days after an uninstall, then deleted for good, by a daily job — down to the bytes
+ * of the control database's files (SQLite's WAL, PostgreSQL's dead tuples), on either control
+ * database. The clock is the simulator's, moved by the test.
  */
 
 const DAY_MS = 86_400_000;
 let bed: TallyTestbed | undefined;
+let database: TestPostgresDatabase | undefined;
 afterEach(async () => {
   await bed?.close();
   bed = undefined;
+  await database?.drop();
+  database = undefined;
 });
 
 /** Installs Tally on the simulated site, then uninstalls it and lets the purge finish. */
@@ -31,6 +39,8 @@ describe('account retention', () => {
     bed = await createTallyTestbed({ simulator: { generate: { worklogs: 20 } } });
     const { tenantId, clientKey } = await installedThenUninstalled(bed);
     expect(JSON.stringify(await bed.audit.listAudit({ tenantId }))).toContain(bed.sim.site.baseUrl);
+    // The scan can fail: the record is in the control database's files until the retention.
+    expect(filesHolding(bed, clientKey).length).toBeGreaterThan(0);
 
     // Day 29: the daily job runs and keeps the record.
     bed.sim.clock.advance(29 * DAY_MS);
@@ -48,6 +58,36 @@ describe('account retention', () => {
     const entries = await bed.audit.listAudit({ tenantId, limit: 1000 });
     expect(entries.map((entry) => entry.event)).toContain('tenant.account_deleted');
     expect(JSON.stringify(entries)).not.toContain(bed.sim.site.baseUrl);
+    // …and not a byte of the record in the control database's file or its WAL.
+    expect(filesHolding(bed, bed.sim.site.baseUrl)).toEqual([]);
+    expect(filesHolding(bed, clientKey)).toEqual([]);
+  });
+
+  it.skipIf(!postgresAvailable())('deletes it on PostgreSQL too, with no byte of the site left in the control database or a site database', { timeout: 300_000 }, async () => {
+    database = await createTestPostgresDatabase();
+    bed = await createTallyTestbed({ env: { DATABASE_URL: database.url }, simulator: { generate: { worklogs: 20 } } });
+    const { tenantId, clientKey } = await installedThenUninstalled(bed);
+    const control = database;
+    const dataDirectory = await readablePostgresDataDirectory(control.url);
+    // The control database's files and the site database's (dropped by the uninstall's purge).
+    const serverFilesHolding = async (text: string) =>
+      dataDirectory === undefined
+        ? undefined
+        : [
+            ...(await databaseFilesHolding(control.url, dataDirectory, control.name, text)),
+            ...(await databaseFilesHolding(control.url, dataDirectory, postgresTenantDatabaseName(tenantId), text)),
+          ];
+    // The scan can fail: the record is in the control database's files until the retention.
+    for (const text of [bed.sim.site.baseUrl, clientKey]) expect((await serverFilesHolding(text))?.length ?? 1).toBeGreaterThan(0);
+
+    bed.sim.clock.advance(31 * DAY_MS);
+    expect(await bed.tally.periodic.runDue()).toContain('account-retention');
+    expect(await bed.registry.findTenant(tenantId)).toBeUndefined();
+    expect(await bed.connect.findCredentialsByClientKey(clientKey)).toBeUndefined();
+    for (const text of [bed.sim.site.baseUrl, clientKey]) {
+      const holding = await serverFilesHolding(text);
+      if (holding !== undefined) expect(holding).toEqual([]);
+    }
   });
 
   it('never deletes an installed tenant or one re-installed inside the window', async () => {
