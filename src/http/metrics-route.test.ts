@@ -15,7 +15,7 @@ import { parseOrReject, questionSchema, reportQuestionShape, toReportQuestion } 
 import type { TenantId } from '../tenants/tenant.js';
 import { parseExposition, type ParsedFamily } from '../../test/support/prometheus-text.js';
 import { createJiraClientHarness } from '../../test/support/jira-client-harness.js';
-import { createTestPostgresDatabase } from '../../test/support/postgres.js';
+import { createTestPostgresDatabase, postgresAvailable } from '../../test/support/postgres.js';
 import { createTestPgBossQueue } from '../jobs/pgboss-test-kit.js';
 import { createTallyTestbed, type TallyTestbed } from '../../test/support/tally-testbed.js';
 import { createErrorHandler, errorResponse } from './error-handler.js';
@@ -158,7 +158,7 @@ describe('Tally metrics from real components', () => {
     await queue.stop();
   });
 
-  it('shows the whole shared queue of every instance on pg-boss', { timeout: 60_000 }, async (context) => {
+  it.skipIf(!postgresAvailable())('shows the whole shared queue of every instance on pg-boss', { timeout: 60_000 }, async (context) => {
     const database = await createTestPostgresDatabase();
     const here = createTestPgBossQueue(database.url, 1);
     const there = createTestPgBossQueue(database.url, 1);

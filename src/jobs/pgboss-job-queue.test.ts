@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../test/support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../../test/support/postgres.js';
 import { createPgKeyLease } from './pgboss-key-lease.js';
 import type { PgBossJobQueue } from './pgboss-job-queue.js';
 import { createTestPgBossQueue } from './pgboss-test-kit.js';
@@ -38,7 +38,7 @@ function overlappingRuns(runs: Run[]): [Run, Run][] {
   return overlaps;
 }
 
-describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
+describeWithPostgres('pg-boss job queue (two instances on one PostgreSQL database)', () => {
   let database: TestPostgresDatabase;
   const queues: PgBossJobQueue[] = [];
   const instance = (concurrency = 2) => {
@@ -325,7 +325,7 @@ describe('pg-boss job queue (two instances on one PostgreSQL database)', () => {
   });
 });
 
-describe('the key lease (`tally sync` beside a running server)', () => {
+describeWithPostgres('the key lease (`tally sync` beside a running server)', () => {
   let database: TestPostgresDatabase;
   const closers: (() => Promise<void>)[] = [];
   beforeEach(async (context) => {

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../test/support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../../test/support/postgres.js';
 import { integerArrayLiteral, textArrayLiteral } from './pg-array-literal.js';
 
-describe('PostgreSQL array literals', () => {
+describeWithPostgres('PostgreSQL array literals', () => {
   let database: TestPostgresDatabase;
   let client: pg.Client;
   beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from './postgres-store-test-kit.js';
 import { describeTenantStoreContract } from './tenant-store.contract.js';
+import { describeWithPostgres } from '../../test/support/postgres.js';
 
 // One control database for the file (each CREATE/DROP DATABASE costs about a second); every
 // contract test uses fresh tenants, whose databases are dropped at the end.
@@ -10,8 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => testbed?.cleanup());
 
-describeTenantStoreContract('postgres', async () => ({
-  provider: testbed.provider(),
-  reopen: async () => testbed.provider(),
-  cleanup: () => testbed.closeProviders(),
-}));
+describeWithPostgres('the PostgreSQL store provider', () => {
+  describeTenantStoreContract('postgres', async () => ({
+    provider: testbed.provider(),
+    reopen: async () => testbed.provider(),
+    cleanup: () => testbed.closeProviders(),
+  }));
+});

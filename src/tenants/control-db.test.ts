@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createTestPostgresDatabase } from '../../test/support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres } from '../../test/support/postgres.js';
 import { isAppError } from '../platform/app-error.js';
 import { openControlDb, type ControlDbOptions } from './control-db.js';
 import { controlDialects, createControlDbTarget, useControlDb } from './control-db-test-kit.js';
@@ -104,7 +104,7 @@ describe('openControlDb on SQLite', () => {
   });
 });
 
-describe('openControlDb on PostgreSQL', () => {
+describeWithPostgres('openControlDb on PostgreSQL', () => {
   it('fails with CONTROL_DB_UNAVAILABLE for a missing database, without echoing the password', async () => {
     const missing = `tally_test_missing_${randomBytes(6).toString('hex')}`;
     const error = await openError({ databaseUrl: `postgres://postgres:pw-not-for-logs@127.0.0.1:5432/${missing}` });

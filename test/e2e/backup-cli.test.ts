@@ -12,7 +12,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
 import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-expectations.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../support/postgres.js';
 import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 
 const execFileAsync = promisify(execFile);
@@ -186,7 +186,7 @@ describe('tally backup', () => {
   });
 });
 
-describe('tally backup on PostgreSQL', () => {
+describeWithPostgres('tally backup on PostgreSQL', () => {
   it('dumps, verifies and restores a site database, refused while the server uses it, and the next sync catches up', async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);

@@ -4,7 +4,7 @@ import { BB_INSTALL_CANARY_PHONE } from '../../simulator/bitbucket/bitbucket-con
 import type { BitbucketInstallationId } from '../../src/bitbucket/bitbucket-installations.js';
 import { addInstaller, chooseScene, expectedPanel, formField, occurring, pullRequestMentioningScene, tableSeconds } from '../support/bitbucket-apps-scene.js';
 import { startBitbucketAppsTestbed, type BitbucketAppsTestbed } from '../support/bitbucket-apps-testbed.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../support/postgres.js';
 import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 
 /*
@@ -30,7 +30,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe('Tally for Bitbucket Cloud, the Connect app with the control database on PostgreSQL', () => {
+describeWithPostgres('Tally for Bitbucket Cloud, the Connect app with the control database on PostgreSQL', () => {
   it('installs pending then active, pairs, shows the panel\'s totals, unlinks from Bitbucket and uninstalls without a trace', async () => {
     const db = bed.tally.control.db as unknown as Kysely<any>;
     const scene = chooseScene(bed);

@@ -9,7 +9,7 @@ import { ariOfApp, ariOfSite } from '../../simulator/forge/forge-ids.js';
 import type { SyncOutcome } from '../../src/sync/sync-tenant.js';
 import { groupTree, type SummaryWire } from '../../src/reporting/summary-wire.js';
 import type { Tenant, TenantId } from '../../src/tenants/tenant.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from '../support/postgres.js';
 import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 import { createTallyTestbed, type TallyTestbed, type TallyTestbedOptions } from '../support/tally-testbed.js';
 import { filesHolding, filesUnder } from '../support/canary-scan.js';
@@ -228,7 +228,7 @@ describe('Forge Remote: uninstall', () => {
     expect((await bed.audit.listAudit({ tenantId: tenant.id })).find((entry) => entry.event === 'tenant.uninstalled')?.detail).toEqual({ reason: 'forge_pre_uninstall' });
   });
 
-  it('leaves neither comment nor token in a PostgreSQL control database after preUninstall', async () => {
+  it.skipIf(!postgresAvailable())('leaves neither comment nor token in a PostgreSQL control database after preUninstall', async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
     const { bed, tenant, canary, systemToken } = await syncedTenantWithCanary({ env: { DATABASE_URL: database.url } });

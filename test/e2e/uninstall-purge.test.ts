@@ -7,7 +7,7 @@ import { textToAdf } from '../../simulator/jira/adf.js';
 import { createScheduleStore } from '../../src/jobs/schedule-store.js';
 import { PURGE_STEPS, type PurgeStep } from '../../src/privacy/purge/tenant-purge.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.js';
+import { createTestPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from '../support/postgres.js';
 import { dropPlacedTenantDatabases } from '../support/postgres-tenant-databases.js';
 import { createTallyTestbed, type TallyTestbed, type TallyTestbedOptions } from '../support/tally-testbed.js';
 import { filesHolding, filesUnder } from '../support/canary-scan.js';
@@ -132,7 +132,7 @@ describe('uninstall purge', () => {
     expect(steps).toEqual([...PURGE_STEPS]);
   });
 
-  it('leaves no row, database, dump or file of the tenant on PostgreSQL', async () => {
+  it.skipIf(!postgresAvailable())('leaves no row, database, dump or file of the tenant on PostgreSQL', async () => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
     const scene = await syncedTenantWithCanary({ env: { DATABASE_URL: database.url } });
@@ -157,7 +157,7 @@ describe('uninstall purge', () => {
     if (dataDirectory !== undefined) expect(existsSync(join(dataDirectory, 'base', String(placed!.oid)))).toBe(false);
   });
 
-  it.each(PURGE_STEPS)('ends in the same state on PostgreSQL when the process dies after %s', async (crashStep) => {
+  it.skipIf(!postgresAvailable()).each(PURGE_STEPS)('ends in the same state on PostgreSQL when the process dies after %s', async (crashStep) => {
     const database = await createTestPostgresDatabase();
     databases.push(database);
     let crashed = false;

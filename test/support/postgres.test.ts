@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createTestPostgresDatabase } from './postgres.js';
+import { createTestPostgresDatabase, describeWithPostgres } from './postgres.js';
 
 async function databaseExists(name: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
@@ -13,7 +13,7 @@ async function databaseExists(name: string): Promise<boolean> {
   }
 }
 
-describe('createTestPostgresDatabase', () => {
+describeWithPostgres('createTestPostgresDatabase', () => {
   it('creates a fresh, uniquely named database and drops it even with a connection still open', async () => {
     const [first, second] = await Promise.all([createTestPostgresDatabase(), createTestPostgresDatabase()]);
     expect(first.name).toMatch(/^tally_test_[0-9a-f]{16}$/);

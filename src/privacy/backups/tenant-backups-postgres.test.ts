@@ -7,6 +7,7 @@ import { isAppError, type AppError } from '../../platform/app-error.js';
 import { createManualClock, type ManualClock } from '../../platform/clock.js';
 import { observeStoreWrites } from '../../reporting/engine/observe-store-writes.js';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from '../../store/postgres-store-test-kit.js';
+import { postgresAvailable } from '../../../test/support/postgres.js';
 import { makeWorklog } from '../../store/tenant-store.contract.js';
 import type { StoreProvider } from '../../store/tenant-store.js';
 import { createSqlAuditLog, type AuditLog } from '../../tenants/audit-log.js';
@@ -102,7 +103,7 @@ function recordingTool(name: 'pg_dump' | 'pg_restore', failWhen?: { argument: st
   return { path, argv: () => readFileSync(`${path}.argv`, 'utf8'), env: () => readFileSync(`${path}.env`, 'utf8') };
 }
 
-describe('tenant backups on PostgreSQL', { timeout: 120_000 }, () => {
+describe.skipIf(!postgresAvailable())('tenant backups on PostgreSQL', { timeout: 120_000 }, () => {
   it('takes a consistent pg_dump while the sync keeps writing, and restores exactly that state', async () => {
     const tenantId = newTenantId();
     const store = await stores.open(tenantId);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenStorePool } from '../../store/open-store-pool.js';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from '../../store/postgres-store-test-kit.js';
+import { describeWithPostgres } from '../../../test/support/postgres.js';
 import type { StoreProvider, SyncBatch } from '../../store/tenant-store.js';
 import type { WorklogRow } from '../../store/worklog-row.js';
 import { newTenantId, type TenantId } from '../../tenants/tenant.js';
@@ -40,7 +41,7 @@ function instance(maxOpen = 4) {
   return { cache, stores };
 }
 
-describe('report columns cache on PostgreSQL with several instances', () => {
+describeWithPostgres('report columns cache on PostgreSQL with several instances', () => {
   it("sees another instance's writes on the next report and follows its own in place", async () => {
     const tenant = newTenantId();
     const a = instance();
