@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { postgresTenantDatabaseName } from '../../src/store/postgres-tenant-db.js';
 import type { TenantId } from '../../src/tenants/tenant.js';
@@ -88,6 +90,30 @@ describe('account retention', () => {
       const holding = await serverFilesHolding(text);
       if (holding !== undefined) expect(holding).toEqual([]);
     }
+  });
+
+  it('finishes on the next day a cleanup that a reader of the control database kept from finishing', { timeout: 60_000 }, async () => {
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 20 } } });
+    const { tenantId, clientKey } = await installedThenUninstalled(bed);
+    // Another process's read transaction, begun before the deletion: the WAL cannot be truncated under it.
+    const reader = new Database(join(bed.config.dataDir, 'control.sqlite'), { readonly: true });
+    try {
+      reader.prepare('BEGIN').run();
+      reader.prepare('SELECT count(*) FROM tenants').get();
+      bed.sim.clock.advance(31 * DAY_MS);
+      // The run deletes the record, but its checkpoint cannot truncate the WAL: the task fails (logged, retried).
+      expect(await bed.tally.periodic.runDue()).toContain('account-retention');
+      expect(await bed.registry.findTenant(tenantId)).toBeUndefined();
+      expect(filesHolding(bed, clientKey).length).toBeGreaterThan(0);
+      reader.prepare('COMMIT').run();
+    } finally {
+      reader.close();
+    }
+    // Nothing else expires the next day, but the cleanup is still owed.
+    bed.sim.clock.advance(DAY_MS);
+    expect(await bed.tally.periodic.runDue()).toContain('account-retention');
+    expect(filesHolding(bed, clientKey)).toEqual([]);
+    expect(filesHolding(bed, bed.sim.site.baseUrl)).toEqual([]);
   });
 
   it('never deletes an installed tenant or one re-installed inside the window', async () => {
