@@ -4,16 +4,20 @@ import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { createTestPostgresDatabase } from '../../../test/support/postgres.js';
+import { Hono } from 'hono';
+import { createTestPostgresDatabase, describeWithPostgres } from '../../../test/support/postgres.js';
+import { TEST_POSTGRES_ADMIN_URL } from '../../../test/support/postgres-url.js';
+import { dataStatementRoutes } from '../../http/data-statement-route.js';
+import { createPostgresTenantMigrationProvider } from '../../store/postgres-tenant-migrations.js';
+import { tenantCatalogueFor } from './postgres-tenant-catalogue.js';
 import { loadConfig } from '../../config/load-config.js';
 import { isAppError } from '../../platform/app-error.js';
 import { openSqliteTenantDb, type SqliteTenantDb } from '../../store/sqlite-tenant-db.js';
-import { createTenantMigrationProvider } from '../../store/tenant-migrations.js';
 import { openControlDb, type ControlDb } from '../../tenants/control-db.js';
 import { buildDataStatement, introspectRealSchemas, listCatalogueDrift, renderDataStatementText, type RealSchemas, type StatementTable } from './data-statement.js';
 import { controlDatabaseCatalogue, tenantDatabaseCatalogue } from './field-catalogue.js';
 import { ALL_EDGE_MODULES } from '../../edges/all-edges.js';
-import { introspectControlSchema, readPostgresSchema, readSqliteSchema, type DatabaseSchema } from './introspect-schema.js';
+import { introspectControlSchema, readPostgresSchema, readSqliteSchema, STATEMENT_SCRATCH_DATABASE_PREFIX, type DatabaseSchema } from './introspect-schema.js';
 import { tallyOwnedData } from '../../compose/owned-data.js';
 
 /** The eight worklog fields the data statement (`../shared/seeds/000_*.txt`) promises by name. */
@@ -134,7 +138,7 @@ describe('data statement against the real schema', () => {
   });
 
   it('shows the directories by variable name, never the configured paths, when asked to', async () => {
-    const config = loadConfig({ TALLY_MODE: 'demo', TALLY_DATA_DIR: '/srv/private-place', DATABASE_URL: 'postgres://tally:hunter2@db.internal:5432/control' });
+    const config = loadConfig({ TALLY_MODE: 'demo', TALLY_DATA_DIR: '/srv/private-place', DATABASE_URL: 'postgres://tally:hunter2@db.internal:5432/control', TALLY_TENANT_STORE: 'sqlite' });
     const statement = await buildDataStatement(config, { schemas: real, paths: 'variables' });
     const both = `${renderDataStatementText(statement)}${JSON.stringify(statement)}`;
     expect(both).toContain('$TALLY_DATA_DIR/tenants/<tenant id>.sqlite');
@@ -169,19 +173,93 @@ describe('data statement against PostgreSQL', () => {
     expect(columnsOf(control)).toEqual(columnsOf((await introspectRealSchemas()).control));
   });
 
-  it('describes exactly the tenant schema the PostgreSQL tenant migrations create', async (context) => {
-    // No PostgreSQL tenant store runs yet, but the tenant migrations have a PostgreSQL dialect:
-    // once it lands, its databases need no description beyond the SQLite one.
+  it('describes exactly the tenant schema the PostgreSQL tenant migrations create: the shared tables and its own two', async (context) => {
+    // Migrated here with the store's own migration list, not through the statement's introspection.
     const database = await testDatabase(context);
     const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 1 }) }) });
     try {
-      const { error } = await new Migrator({ db: kysely, provider: createTenantMigrationProvider('postgres') }).migrateToLatest();
+      const { error } = await new Migrator({ db: kysely, provider: createPostgresTenantMigrationProvider(), allowUnorderedMigrations: true }).migrateToLatest();
       expect(error).toBeUndefined();
       const tenant = await readPostgresSchema(kysely);
-      expect(listCatalogueDrift('tenant database', tenantDatabaseCatalogue, tenant)).toEqual([]);
-      expect(columnsOf(tenant)).toEqual(columnsOf((await introspectRealSchemas()).tenant));
+      expect(listCatalogueDrift('tenant database', tenantCatalogueFor('postgres'), tenant)).toEqual([]);
+      // The SQLite catalogue alone misses exactly PostgreSQL's own tables.
+      expect(listCatalogueDrift('tenant database', tenantDatabaseCatalogue, tenant).sort()).toEqual(['tenant database: table maintenance_owed is not described', 'tenant database: table write_version is not described']);
+      const shared = columnsOf(tenant).filter((column) => !/^(write_version|maintenance_owed)\./.test(column));
+      expect(shared).toEqual(columnsOf((await introspectRealSchemas()).tenant));
     } finally {
       await kysely.destroy();
     }
+  });
+});
+
+describeWithPostgres('data statement of a PostgreSQL tenant store', () => {
+  /** Tally's configuration on the tests' server: DATABASE_URL makes the tenant store PostgreSQL. */
+  async function postgresConfig(context: TestContext, env: Record<string, string> = {}) {
+    const database = await createTestPostgresDatabase();
+    context.onTestFinished(() => database.drop());
+    return loadConfig({ TALLY_MODE: 'demo', DATABASE_URL: database.url, ...env });
+  }
+  /** Scratch databases the statement made and left behind (none, if it cleans up). */
+  async function scratchDatabasesLeft(): Promise<string[]> {
+    const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+    await client.connect();
+    try {
+      const rows = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [STATEMENT_SCRATCH_DATABASE_PREFIX]);
+      return rows.rows.map((row) => row.datname);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('says each site is a database tally_<tenant id> on a placed server, backups are pg_dump archives, and what uninstall drops', async (context) => {
+    const config = await postgresConfig(context, { TALLY_DATA_DIR: '/var/lib/tally-data', TALLY_BACKUP_DIR: '/mnt/tally-backups/' });
+    expect(config.tenantStore).toBe('postgres');
+    const statement = await buildDataStatement(config, { paths: 'configured' });
+    const text = renderDataStatementText(statement);
+    const place = (name: string) => statement.storedPlaces.find((candidate) => candidate.name === name);
+    const server = new URL(config.pgServers[0]!);
+
+    expect(place('Tenant databases')?.location).toContain('A PostgreSQL database `tally_<tenant id>` per Atlassian product instance');
+    expect(place('Tenant databases')?.location).toContain(`\`${server.hostname}:${server.port || '5432'}\``);
+    expect(place('Tenant databases')?.location).toContain('`store_placements`');
+    expect(place('Backups')?.location).toBe('`/mnt/tally-backups/<tenant id>/` (`<backup id>.dump` and `<backup id>.json`): a folder per installation, never shared.');
+    expect(place('Backups')?.holds).toContain('`pg_dump` archives');
+    const uninstall = statement.deletionRules[0]?.what ?? '';
+    expect(uninstall).toMatch(/^Tally deletes the tenant's PostgreSQL database \(`DROP DATABASE … WITH \(FORCE\)`.*then its placement row, and every backup of it \(the dumps with their manifests\)/);
+    expect(uninstall).toContain('write-ahead log');
+    expect(place('Control database')?.holds).toContain('pg-boss');
+    // Nothing of the SQLite store is claimed: no tenant or backup files, no secure_delete.
+    expect(text).not.toMatch(/\.sqlite\b|-wal|secure_delete|zeroed in the file/);
+    expect(text).toContain('- Tenant databases (TALLY_TENANT_STORE): PostgreSQL, a database per installation on `');
+
+    // The tables are read from a real PostgreSQL tenant database: its own two, and PostgreSQL's types.
+    const tenant = statement.databases[0];
+    expect(tenant?.tables.map((table) => table.name)).toEqual(expect.arrayContaining(['worklogs', 'write_version', 'maintenance_owed']));
+    expect(tenant?.tables.find((table) => table.name === 'worklogs')?.columns.find((column) => column.name === 'client_worklog_id')?.type).toBe('bigint');
+    expect(await scratchDatabasesLeft()).toEqual([]);
+  });
+
+  it('names no server when shown by variable name, as GET /data-statement does', async (context) => {
+    const config = await postgresConfig(context, { TALLY_DATA_DIR: '/srv/private-place' });
+    const response = await new Hono().route('/', dataStatementRoutes(config)).request('/data-statement');
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain('A PostgreSQL database `tally_<tenant id>` per Atlassian product instance, never shared, on the server its placement names (`store_placements` in the control database), one of `$TALLY_PG_SERVERS`.');
+    expect(text).toContain('`$TALLY_BACKUP_DIR/<tenant id>/` (`<backup id>.dump`');
+    expect(text).not.toContain(new URL(config.pgServers[0]!).host);
+    expect(text).not.toContain('/srv/private-place');
+  });
+
+  it('is the committed docs/data-statement-postgres.md for a PostgreSQL configuration (update with `npx vitest run src/privacy/data-statement -u`)', async (context) => {
+    const config = await postgresConfig(context);
+    const text = renderDataStatementText(await buildDataStatement(config, { paths: 'variables', owned: tallyOwnedData(ALL_EDGE_MODULES) }));
+    await expect(text).toMatchFileSnapshot('../../../docs/data-statement-postgres.md');
+  });
+
+  it('refuses a tenant schema of the other store', async (context) => {
+    const config = await postgresConfig(context);
+    const error = await buildDataStatement(config, { schemas: await introspectRealSchemas() }).catch((caught: unknown) => caught);
+    expect(isAppError(error, 'INTERNAL')).toBe(true);
+    expect(String((error as Error).message)).toContain('postgres tenant store was given a sqlite tenant schema');
   });
 });

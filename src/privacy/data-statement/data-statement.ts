@@ -2,13 +2,14 @@ import type { Config } from '../../config/load-config.js';
 import { AppError } from '../../platform/app-error.js';
 import {
   controlDatabaseCatalogue,
-  tenantDatabaseCatalogue,
   type DatabaseCatalogue,
   type FieldSource,
   type PersonalData,
   type RetentionSettings,
 } from './field-catalogue.js';
-import { introspectControlSchema, introspectTenantSchema, type DatabaseSchema } from './introspect-schema.js';
+import { introspectControlSchema, introspectPostgresTenantSchema, introspectTenantSchema, type DatabaseSchema } from './introspect-schema.js';
+import { tenantCatalogueFor } from './postgres-tenant-catalogue.js';
+import { serverKeyOf } from '../../store/postgres-tenant-db.js';
 import type { OwnedMigrations } from '../../tenants/control-db.js';
 import {
   bitbucketSummary,
@@ -25,7 +26,10 @@ import {
 export { renderDataStatementText } from './render-data-statement-text.js';
 
 /** The part of the configuration the statement reads. */
-export type DataStatementConfig = Pick<Config, 'dataDir' | 'backupDir' | 'databaseUrl' | 'accountRetentionDays' | 'backupRetentionDays' | 'backupIntervalHours' | 'gdprCycleDays'>;
+export type DataStatementConfig = Pick<
+  Config,
+  'dataDir' | 'backupDir' | 'databaseUrl' | 'tenantStore' | 'pgServers' | 'accountRetentionDays' | 'backupRetentionDays' | 'backupIntervalHours' | 'gdprCycleDays'
+>;
 
 /** One stored column: what the database says about it, and what the catalogue says. */
 export interface StatementColumn {
@@ -71,7 +75,7 @@ export interface BitbucketSection {
 /** The whole data statement: plain JSON, the same content the text form shows. */
 export interface DataStatement {
   title: string;
-  /** The configuration the statement was written with (directories as shown; never DATABASE_URL). */
+  /** The configuration the statement was written with (directories as shown; never DATABASE_URL or a server's URL). */
   settings: StorageSettings;
   storedPlaces: StoredPlace[];
   databases: StatementDatabase[];
@@ -85,6 +89,7 @@ export interface DataStatement {
 
 /** The real schemas the statement is checked against. */
 export interface RealSchemas {
+  /** A tenant database of the configured store: its dialect says which (a PostgreSQL one has tables of its own). */
   tenant: DatabaseSchema;
   control: DatabaseSchema;
 }
@@ -196,11 +201,23 @@ function pickTables(catalogue: DatabaseCatalogue, names: ReadonlySet<string>, in
   return Object.fromEntries(Object.entries(catalogue).filter(([name]) => names.has(name) === inSet));
 }
 
-/** Reads the real schemas from scratch databases migrated exactly as Tally migrates its own. */
-export async function introspectRealSchemas(options: { scratchDir?: string; ownedMigrations?: OwnedMigrations } = {}): Promise<RealSchemas> {
+/**
+ * Reads the real schemas from scratch databases migrated exactly as Tally migrates its own: the
+ * tenant database as a SQLite file, or — with `postgresServerUrl` — as a PostgreSQL database
+ * created on that server and dropped afterwards; the control database always as a SQLite file
+ * (its catalogue is checked against PostgreSQL's by the tests).
+ */
+export async function introspectRealSchemas(options: { scratchDir?: string; ownedMigrations?: OwnedMigrations; postgresServerUrl?: string } = {}): Promise<RealSchemas> {
   const scratch = options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir };
   const owned = options.ownedMigrations === undefined ? {} : { ownedMigrations: options.ownedMigrations };
-  return { tenant: await introspectTenantSchema(scratch), control: await introspectControlSchema({ ...scratch, ...owned }) };
+  const tenant = options.postgresServerUrl === undefined ? await introspectTenantSchema(scratch) : await introspectPostgresTenantSchema(options.postgresServerUrl);
+  return { tenant, control: await introspectControlSchema({ ...scratch, ...owned }) };
+}
+
+/** Where the scratch tenant database of `config`'s store is made: the first PostgreSQL server, or none (a SQLite file). */
+function postgresServerOf(config: DataStatementConfig): { postgresServerUrl?: string } {
+  const server = config.pgServers[0];
+  return config.tenantStore === 'postgres' && server !== undefined ? { postgresServerUrl: server } : {};
 }
 
 /**
@@ -213,10 +230,18 @@ export async function buildDataStatement(config: DataStatementConfig, options: B
   const owned = options.owned;
   const schemas =
     options.schemas ??
-    (await introspectRealSchemas({ ...(options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir }), ...(owned ? { ownedMigrations: owned.migrations } : {}) }));
+    (await introspectRealSchemas({
+      ...(options.scratchDir === undefined ? {} : { scratchDir: options.scratchDir }),
+      ...(owned ? { ownedMigrations: owned.migrations } : {}),
+      ...postgresServerOf(config),
+    }));
+  if (schemas.tenant.dialect !== config.tenantStore) {
+    throw new AppError('INTERNAL', `The data statement for the ${config.tenantStore} tenant store was given a ${schemas.tenant.dialect} tenant schema`);
+  }
+  const tenantCatalogue = tenantCatalogueFor(config.tenantStore);
   const controlCatalogue: DatabaseCatalogue = { ...controlDatabaseCatalogue, ...owned?.catalogue };
   const problems = [
-    ...listCatalogueDrift('tenant database', tenantDatabaseCatalogue, schemas.tenant),
+    ...listCatalogueDrift('tenant database', tenantCatalogue, schemas.tenant),
     ...listCatalogueDrift('control database', controlCatalogue, schemas.control),
   ];
   if (problems.length > 0) {
@@ -231,6 +256,9 @@ export async function buildDataStatement(config: DataStatementConfig, options: B
     dataDir: variables ? '$TALLY_DATA_DIR' : config.dataDir.replace(/(.)\/+$/, '$1'),
     backupDir: variables ? '$TALLY_BACKUP_DIR' : config.backupDir.replace(/(.)\/+$/, '$1'),
     controlDb: config.databaseUrl === undefined ? 'sqlite' : 'postgres',
+    tenantStore: config.tenantStore,
+    // host:port only: a server's URL may carry its password.
+    pgServers: config.tenantStore !== 'postgres' ? [] : variables ? ['$TALLY_PG_SERVERS'] : config.pgServers.map(serverKeyOf),
     accountRetentionDays: config.accountRetentionDays,
     backupRetentionDays: config.backupRetentionDays,
     backupIntervalHours: config.backupIntervalHours,
@@ -241,7 +269,7 @@ export async function buildDataStatement(config: DataStatementConfig, options: B
     settings,
     storedPlaces: listStoredPlaces(settings),
     databases: [
-      { name: 'tenant', title: 'Tenant database (one per Atlassian product instance)', tables: describeTables(tenantDatabaseCatalogue, schemas.tenant, settings) },
+      { name: 'tenant', title: 'Tenant database (one per Atlassian product instance)', tables: describeTables(tenantCatalogue, schemas.tenant, settings) },
       { name: 'control', title: 'Control database (shared by all installations)', tables: describeTables(pickTables(controlCatalogue, bitbucketTables, false), schemas.control, settings) },
     ],
     deletionRules: listDeletionRules(settings),

@@ -136,9 +136,12 @@ const auditEventDescriptions: Readonly<Record<AuditEvent, string>> = {
   'gdpr.account_erased': 'A closed account\'s data was erased (a count only).',
 };
 
-const untilUninstall = () => 'Until the app is uninstalled: the uninstall purge deletes the whole database file.';
+const untilUninstall = () => 'Until the app is uninstalled: the uninstall purge deletes the whole database.';
 
-/** The per-tenant database: one SQLite file per Atlassian product instance. */
+/**
+ * The per-tenant database, one per Atlassian product instance (a SQLite file or a PostgreSQL
+ * database): the tables both stores have. PostgreSQL's own are in postgres-tenant-catalogue.ts.
+ */
 export const tenantDatabaseCatalogue: DatabaseCatalogue = {
   worklogs: {
     purpose: 'The site\'s worklogs: exactly the fields of the data statement, plus two instants derived from them for fast reports.',
@@ -186,7 +189,7 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
     purpose: 'The account record of each installation (one row per Atlassian product instance).',
     retention: (s) => `While installed, and for ${s.accountRetentionDays} days after uninstall (TALLY_ACCOUNT_RETENTION_DAYS); then a daily job deletes the row.`,
     columns: {
-      id: { description: 'Tally\'s own random id of the installation (`t_` and 24 hex digits); names its database file and backup folder.', personalData: 'no', source: 'tally' },
+      id: { description: 'Tally\'s own random id of the installation (`t_` and 24 hex digits); names its database and backup folder.', personalData: 'no', source: 'tally' },
       product: { description: '`jira` or `bitbucket`.', personalData: 'no', source: 'install' },
       base_url: { description: 'The site\'s URL, e.g. `https://example.atlassian.net` (Forge: read from Jira\'s serverInfo; the API base URL until it answers).', personalData: 'no', source: 'install' },
       state: { description: '`installed` or `uninstalled`.', personalData: 'no', source: 'tally' },

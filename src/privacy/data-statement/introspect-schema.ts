@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { createPgTenantPools } from '../../store/pg-tenant-pools.js';
+import { databaseUrlOn, dropPostgresDatabase, ensurePostgresDatabase, migratePostgresTenantDb } from '../../store/postgres-tenant-db.js';
 import { openSqliteTenantDb } from '../../store/sqlite-tenant-db.js';
 import { openControlDb, type OwnedMigrations } from '../../tenants/control-db.js';
 
@@ -185,6 +188,38 @@ export async function introspectTenantSchema(options: IntrospectOptions = {}): P
       await tenantDb.kysely.destroy();
     }
   });
+}
+
+/** The prefix of the scratch databases {@link introspectPostgresTenantSchema} makes (never a tenant's `tally_t_…`). */
+export const STATEMENT_SCRATCH_DATABASE_PREFIX = 'tally_statement_';
+
+/**
+ * The schema a PostgreSQL tenant database has today: a throwaway database on `serverUrl` (one of
+ * TALLY_PG_SERVERS: the role there may create databases), created and migrated with the store's
+ * own functions, read, then dropped whatever happened. Its name is `tally_statement_` and random
+ * hex, made here, so it is safe in DDL and never a tenant's. Touches no tenant's database.
+ */
+export async function introspectPostgresTenantSchema(serverUrl: string): Promise<DatabaseSchema> {
+  const name = `${STATEMENT_SCRATCH_DATABASE_PREFIX}${randomBytes(8).toString('hex')}`;
+  const pools = createPgTenantPools({ maxConnections: 2, applicationName: 'tally-data-statement' });
+  const databaseUrl = databaseUrlOn(serverUrl, name);
+  try {
+    await ensurePostgresDatabase(pools, serverUrl, name);
+    await migratePostgresTenantDb(pools, databaseUrl, name);
+    const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool: pools.kyselyPool(databaseUrl) as never }) });
+    try {
+      return await readPostgresSchema(kysely);
+    } finally {
+      await kysely.destroy();
+    }
+  } finally {
+    try {
+      await pools.closePool(databaseUrl);
+      await dropPostgresDatabase(pools, serverUrl, name);
+    } finally {
+      await pools.close();
+    }
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FieldSource } from './field-catalogue.js';
 import type { DataStatement, StatementColumn, StatementTable } from './data-statement.js';
+import { tenantStoreFacts } from './tenant-store-facts.js';
 
 const sourceLabels: Record<FieldSource, string> = {
   jira: 'Jira',
@@ -89,6 +90,7 @@ export function renderDataStatementText(statement: DataStatement): string {
     '',
     `- Data directory (TALLY_DATA_DIR): \`${s.dataDir}\``,
     `- Backup directory (TALLY_BACKUP_DIR): \`${s.backupDir}\``,
+    tenantStoreFacts(s).configurationLine,
     `- Control database: ${s.controlDb === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'SQLite in the data directory'}`,
     `- Account retention (TALLY_ACCOUNT_RETENTION_DAYS): ${s.accountRetentionDays} days`,
     `- Backup interval (TALLY_BACKUP_INTERVAL_HOURS): ${s.backupIntervalHours} hours`,

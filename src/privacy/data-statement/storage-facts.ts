@@ -1,4 +1,5 @@
 import type { RetentionSettings } from './field-catalogue.js';
+import { tenantStoreFacts } from './tenant-store-facts.js';
 
 /** The settings the facts are written with: directories as they are to be shown, and the numbers. */
 export interface StorageSettings extends RetentionSettings {
@@ -8,6 +9,13 @@ export interface StorageSettings extends RetentionSettings {
   backupDir: string;
   /** Where the control database is: a SQLite file under the data directory, or PostgreSQL (DATABASE_URL). */
   controlDb: 'sqlite' | 'postgres';
+  /** Where each site's own database is (TALLY_TENANT_STORE): a SQLite file, or a PostgreSQL database. */
+  tenantStore: 'sqlite' | 'postgres';
+  /**
+   * The PostgreSQL servers tenant databases are placed on, as shown to the reader: `host:port`
+   * each (never a URL: it may carry a password), or the variable's name. Empty for SQLite.
+   */
+  pgServers: string[];
 }
 
 /** One place on disk (or in a database server) where Tally keeps data. */
@@ -33,28 +41,25 @@ export interface MemoryPlace {
 
 /** Every place Tally writes data to, with the configured locations and numbers filled in. */
 export function listStoredPlaces(s: StorageSettings): StoredPlace[] {
+  const facts = tenantStoreFacts(s);
   return [
-    {
-      name: 'Tenant databases',
-      location: `\`${s.dataDir}/tenants/<tenant id>.sqlite\` (with \`-wal\` and \`-shm\` while open): one SQLite file per Atlassian product instance, never shared.`,
-      holds: 'The site\'s worklogs, deleted-worklog ids and sync progress (tables below). Stored unencrypted, in the form received from Atlassian; deleted content is zeroed in the file (SQLite `secure_delete`).',
-      retention: 'Until uninstall.',
-    },
+    facts.tenantDatabases,
     {
       name: 'Control database',
       location:
         s.controlDb === 'postgres'
           ? 'The PostgreSQL database named by `DATABASE_URL`.'
           : `\`${s.dataDir}/control.sqlite\` (with \`-wal\` and \`-shm\`), or the PostgreSQL database named by \`DATABASE_URL\` when it is set.`,
-      holds: 'Account records of installations, the schedule of periodic jobs, the audit log, and the Bitbucket Cloud app\'s installations and pairing-code hashes (tables below). Shared secrets are encrypted (AES-256-GCM).',
-      retention: `Account records: ${s.accountRetentionDays} days after uninstall. Audit log: without time limit.`,
+      holds:
+        'Account records of installations, the schedule of periodic jobs, the audit log, and the Bitbucket Cloud app\'s installations and pairing-code hashes (tables below). Shared secrets are encrypted (AES-256-GCM).' +
+        (s.controlDb === 'postgres'
+          ? ' On PostgreSQL also the job queue the Tally instances share (pg-boss, schema `pgboss`): each job names its installation and carries ids only — worklog, issue and installation ids, event names and times, never worklog content.'
+          : ''),
+      retention:
+        `Account records: ${s.accountRetentionDays} days after uninstall. Audit log: without time limit.` +
+        (s.controlDb === 'postgres' ? ' Jobs: deleted an hour after they finish, a day after they were queued if never started, and at once by the uninstall purge for its installation.' : ''),
     },
-    {
-      name: 'Backups',
-      location: `\`${s.backupDir}/<tenant id>/\` (\`<backup id>.sqlite\` and \`<backup id>.json\`): a folder per installation, never shared.`,
-      holds: 'Copies of that installation\'s tenant database (SQLite online backups), each with a JSON manifest: when it was taken, size, SHA-256 checksum, worklog count and schema version — no worklog content.',
-      retention: `One every ${s.backupIntervalHours} hours, each kept ${s.backupRetentionDays} days (TALLY_BACKUP_RETENTION_DAYS) except the newest, so one always exists; all deleted on uninstall.`,
-    },
+    facts.backups,
     {
       name: 'Demo key file',
       location: `\`${s.dataDir}/demo-secret.key\`, in demo mode only (\`TALLY_MODE=demo\`).`,
@@ -72,13 +77,14 @@ export function listStoredPlaces(s: StorageSettings): StoredPlace[] {
 
 /** Every rule that deletes data, with the configured numbers filled in. */
 export function listDeletionRules(s: StorageSettings): DeletionRule[] {
+  const facts = tenantStoreFacts(s);
   return [
     {
       when: 'The app is uninstalled (a signed `uninstalled` from Atlassian)',
       what:
-        'Tally deletes the tenant database (the file with its `-wal` and `-shm`) and every backup of it, wipes the shared secret, cancels the tenant\'s jobs and drops its in-memory caches. ' +
+        `Tally deletes ${facts.uninstallDeletes}, wipes the shared secret, cancels the tenant's jobs and drops its in-memory caches. ` +
         'A sync running at that moment stops and writes nothing afterwards. The purge records each finished step (`tenants.purge_step`): interrupted at any step, it finishes on restart. ' +
-        'Its links to Bitbucket workspaces are cut and its pairing codes deleted at once.',
+        `Its links to Bitbucket workspaces are cut and its pairing codes deleted at once.${facts.uninstallLeaves}`,
     },
     {
       when: 'The Bitbucket Cloud app is uninstalled from a workspace',
@@ -90,12 +96,12 @@ export function listDeletionRules(s: StorageSettings): DeletionRule[] {
     },
     {
       when: 'A worklog is deleted in Jira',
-      what: 'The next sync removes its row (the bytes are zeroed in the file); only its id and the deletion time stay, as a tombstone, until uninstall.',
+      what: facts.worklogDeleted,
     },
     {
       when: `An Atlassian account is closed (checked every ${s.gdprCycleDays} days, TALLY_GDPR_CYCLE_DAYS, or the cycle Atlassian asks for)`,
       what:
-        'Tally reports the account ids it stores to Atlassian\'s Personal Data Reporting API (at most 90 per request) and, for each account Atlassian reports closed, erases the account id and the comment of its worklogs in every tenant database. ' +
+        `Tally reports the account ids it stores to Atlassian's Personal Data Reporting API (at most 90 per request) and, for each account Atlassian reports closed, erases the account id and the comment of its worklogs in every tenant database.${facts.eraseLeaves} ` +
         `Backups taken before the erasure keep them until those backups expire (${s.backupRetentionDays} days).`,
     },
     {
