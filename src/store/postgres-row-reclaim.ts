@@ -48,6 +48,15 @@ UNION ALL
 SELECT 'vacuum_defer_cleanup_age', NULL, NULL, NULL, NULL
   FROM erase WHERE coalesce(nullif(current_setting('vacuum_defer_cleanup_age', true), ''), '0')::int >= erase.age`;
 
+// Of `$1` (table names) and pg_statistic, those this role may not VACUUM: PostgreSQL 15 lets the
+// table's owner, the database's owner (except shared catalogs) or a superuser; anyone else gets a
+// WARNING and nothing done — the deleted bytes would silently stay.
+const NOT_VACUUMABLE_SQL = `
+SELECT c.relname::text AS name FROM pg_class c
+ WHERE (c.oid = 'pg_catalog.pg_statistic'::regclass OR (c.relname = ANY($1::text[]) AND c.relnamespace = current_schema()::regnamespace))
+   AND NOT pg_has_role(c.relowner, 'USAGE')
+   AND NOT pg_has_role((SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')
+   AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`;
 // The 32-bit xid of the current transaction: the low half of its 64-bit one.
 const CURRENT_XID_SQL = 'SELECT (txid_current() % 4294967296)::text AS xid';
 // SQLSTATE lock_not_available: `lock_timeout` ran out.
@@ -155,11 +164,16 @@ async function underLockTimeout(client: SqlClient, lockWaitMs: number, statement
  * Each lock is waited for at most `lockWaitMs`, so a transaction idle on a table cannot queue
  * every reader and writer of it behind a waiting VACUUM FULL. VACUUM FULL locks each table
  * exclusively while it runs. Re-runnable at any step; throws `STORE_UNAVAILABLE` (retryable)
- * when a bound runs out: the caller keeps the cleanup owed.
+ * when a bound runs out: the caller keeps the cleanup owed. Throws `CONFIG_INVALID` first when
+ * the role may not vacuum a table or `pg_statistic` (PostgreSQL would skip it with a warning).
  */
 export async function reclaimDeletedRowVersions(client: SqlClient, tables: readonly string[], deletedBy: string, bounds: ReclaimBounds = {}): Promise<void> {
   for (const table of tables) if (!PLAIN_IDENTIFIER.test(table)) throw new AppError('STORE_WRITE_FAILED', 'Refused to vacuum a table whose name is not a plain identifier');
   const limits: Required<ReclaimBounds> = { horizonWaitMs: 60_000, lockWaitMs: 5_000, pollMs: 50, ...bounds };
+  const refused = (await client.query<{ name: string }>(NOT_VACUUMABLE_SQL, [tables])).rows.map((row) => row.name);
+  if (refused.length > 0) {
+    throw new AppError('CONFIG_INVALID', `Tally's PostgreSQL role may not VACUUM ${refused.join(', ')}: it must own them or the database; until then deleted values stay in the files`);
+  }
   await waitForRemovalHorizon(client, deletedBy, limits);
   let analyzedBy = '';
   await underLockTimeout(client, limits.lockWaitMs, async () => {
