@@ -5,7 +5,8 @@
  * 1,000 × 2,000), each its own loopback origin in one simulator process; one Tally process per
  * store (bench/tenants-run.ts, composed as the server is) installs them all, syncs them, lets the
  * interval's incremental syncs run R times and idles until the open-store pool has closed what
- * the rounds left open (I seconds; default 1.5 × the pool's idle close + 5 s). Reports the time
+ * the rounds left open (I seconds; default 1.5 × the pool's idle close + 5 s). K is
+ * TALLY_OPEN_STORES (its default unless given). Reports the time
  * until every site is synchronised, RSS and open descriptors after the sync and after idle, the
  * longest event-loop stall, and the incremental syncs that missed their round.
  *
@@ -33,7 +34,7 @@ const { values } = parseArgs({
   options: {
     sites: { type: 'string', default: '1000' },
     worklogs: { type: 'string', default: '2000' },
-    'open-stores': { type: 'string', default: '256' },
+    'open-stores': { type: 'string' },
     store: { type: 'string', multiple: true },
     interval: { type: 'string', default: '60' },
     rounds: { type: 'string', default: '2' },
@@ -44,7 +45,7 @@ const { values } = parseArgs({
 });
 const SITES = Number(values.sites);
 const WORKLOGS = Number(values.worklogs);
-const numbers = [SITES, WORKLOGS, Number(values['open-stores']), Number(values.interval), Number(values.rounds), Number(values['idle-seconds'] ?? 1)];
+const numbers = [SITES, WORKLOGS, Number(values['open-stores'] ?? 1), Number(values.interval), Number(values.rounds), Number(values['idle-seconds'] ?? 1)];
 if (!numbers.every((n) => Number.isInteger(n) && n > 0)) {
   process.stderr.write('bench:tenants: --sites, --worklogs, --open-stores, --interval, --rounds and --idle-seconds take whole numbers above 0\n');
   process.exit(2);
@@ -71,7 +72,8 @@ function lineStartingWith(child: ChildProcess, prefix: string): Promise<string> 
 
 /** One Tally process over the sites, on SQLite or (with a control database URL) on PostgreSQL. */
 async function runTally(sitesFile: string, databaseUrl: string | undefined): Promise<Record<string, unknown>> {
-  const args = ['--sites-file', sitesFile, '--open-stores', String(values['open-stores']), '--interval', String(values.interval), '--rounds', String(values.rounds)];
+  const args = ['--sites-file', sitesFile, '--interval', String(values.interval), '--rounds', String(values.rounds)];
+  if (values['open-stores'] !== undefined) args.push('--open-stores', values['open-stores']);
   if (values['idle-seconds'] !== undefined) args.push('--idle-seconds', values['idle-seconds']);
   if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
   const child = spawn(process.execPath, [...TSX, 'bench/tenants-run.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });

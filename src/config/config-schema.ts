@@ -77,7 +77,7 @@ export const configSchema = z.object({
     .pipe(z.array(z.url({ protocol: /^postgres(ql)?$/ })).min(1))
     .optional(),
   TALLY_PG_MAX_CONNECTIONS: z.coerce.number().int().min(2).max(10_000).default(40),
-  TALLY_OPEN_STORES: z.coerce.number().int().min(1).max(100_000).default(256),
+  TALLY_OPEN_STORES: z.coerce.number().int().min(1).max(100_000).default(64),
   TALLY_REPORT_MEMORY_MB: z.coerce.number().int().min(16).max(1_000_000).default(1024),
   // The bearer token `/metrics` asks for (docs/operations.md); unset, `/metrics` answers 404.
   TALLY_METRICS_TOKEN: z.string().trim().min(16, 'use at least 16 characters (e.g. `openssl rand -hex 24`)').max(1024).optional(),
