@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTenantId, type TenantId } from '../tenants/tenant.js';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from './postgres-store-test-kit.js';
+import { describeWithPostgres } from '../../test/support/postgres.js';
 import { postgresTenantMigrations } from './postgres-tenant-migrations.js';
 import { reportIndexes } from './tenant-migrations.js';
 import { makeWorklog } from './tenant-store.contract.js';
@@ -26,7 +27,7 @@ const databasesOf = async (tenantId: TenantId) => (await testbed.query<{ datname
 const placementOf = async (tenantId: TenantId) => (await testbed.query<{ server: string }>('SELECT server FROM store_placements WHERE tenant_id = $1', [tenantId]))[0]?.server;
 const onTenant = <T extends pg.QueryResultRow>(tenantId: TenantId, text: string, values: unknown[] = []) => testbed.query<T>(text, values, `tally_${tenantId}`);
 
-describe('PostgresStoreProvider: databases and placement', () => {
+describeWithPostgres('PostgresStoreProvider: databases and placement', () => {
   it('keeps each tenant in its own database tally_<tenant id>, with byte-order collation, placed on the server', async () => {
     const provider = testbed.provider();
     const [a, b] = [newTenantId(), newTenantId()];
@@ -120,7 +121,7 @@ describe('PostgresStoreProvider: databases and placement', () => {
   });
 });
 
-describe('PostgresStoreProvider: connections', () => {
+describeWithPostgres('PostgresStoreProvider: connections', () => {
   it('never holds more connections than the cap while 40 tenants write and read at once, and closes them when idle', async () => {
     const applicationName = `tally-cap-${randomBytes(4).toString('hex')}`;
     const provider = testbed.provider({ maxConnections: 6, applicationName, idleTimeoutMs: 300, connectionWaitMs: 60_000 });
@@ -158,7 +159,7 @@ describe('PostgresStoreProvider: connections', () => {
   }, 120_000);
 });
 
-describe('PostgresTenantStore on PostgreSQL', () => {
+describeWithPostgres('PostgresTenantStore on PostgreSQL', () => {
   it('moves othersWriteVersion for another instance’s commits only', ERASE_TIMEOUT, async () => {
     const tenantId = newTenantId();
     const [mine, theirs] = [testbed.provider(), testbed.provider()];
