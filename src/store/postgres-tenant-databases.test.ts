@@ -3,7 +3,7 @@ import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newTenantId, type TenantId } from '../tenants/tenant.js';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from './postgres-store-test-kit.js';
 import { describeWithPostgres } from '../../test/support/postgres.js';

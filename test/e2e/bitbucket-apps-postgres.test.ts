@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BB_INSTALL_CANARY_PHONE } from '../../simulator/bitbucket/bitbucket-connect-host.js';
 import type { BitbucketInstallationId } from '../../src/bitbucket/bitbucket-installations.js';
 import { addInstaller, chooseScene, expectedPanel, formField, occurring, pullRequestMentioningScene, tableSeconds } from '../support/bitbucket-apps-scene.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createTestPostgresDatabase, describeWithPostgres } from './postgres.js';
 
 async function databaseExists(name: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createOpenStorePool } from '../../store/open-store-pool.js';
 import { createPostgresStoreTestbed, type PostgresStoreTestbed } from '../../store/postgres-store-test-kit.js';
 import { describeWithPostgres } from '../../../test/support/postgres.js';
