@@ -13,8 +13,8 @@
  * beside SQLite in the same run: the cached rows are bulk-loaded into a fresh tenant database
  * (control and tenant databases on `--postgres-url` / TALLY_BENCH_POSTGRES_URL / the local server,
  * dropped at the end), its columns are loaded through `scanReportColumns` (timed, with the
- * process's and the server backends' CPU), and each shape is timed on both stores in turn, so
- * drift on a shared machine hits both. Each shape's p95 ratio is printed against the target
+ * process's and the server backends' CPU), and each shape is timed on both stores taking turns
+ * call by call, so drift on a shared machine hits both. Each shape's p95 ratio is printed against the target
  * (PostgreSQL ≤ 1.5 × SQLite).
  * `--json` prints one object `{"runs":[…],"loads":[…],"ratios":[…]}`; otherwise markdown tables.
  */
@@ -70,18 +70,30 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 const load1 = () => Number(loadavg()[0]?.toFixed(2));
 
-/** p50 and p95 (nearest rank) of `warmup` + `runs` calls of `call`, timing only the last `runs`. */
-async function measure(call: () => unknown, warmup: number, runs: number): Promise<{ p50Ms: number; p95Ms: number }> {
-  for (let i = 0; i < warmup; i++) await call();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await call();
-    times.push(performance.now() - start);
-  }
-  times.sort((x, y) => x - y);
-  const rank = (p: number) => times[Math.max(0, Math.ceil(p * times.length) - 1)] as number;
+/** p50 and p95 (nearest rank) of a list of times. */
+function percentiles(times: number[]): { p50Ms: number; p95Ms: number } {
+  const sorted = [...times].sort((x, y) => x - y);
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
   return { p50Ms: Number(rank(0.5).toFixed(2)), p95Ms: Number(rank(0.95).toFixed(2)) };
+}
+
+/**
+ * p50 and p95 of each of `calls` after `warmup` calls each, timing `runs` calls each; the calls
+ * take turns run by run, the first of each turn alternating, so that neither a drift of the shared
+ * machine nor a collector pause the other left behind lands on one side only.
+ */
+async function measureTurns(calls: readonly (() => unknown)[], warmup: number, runs: number): Promise<{ p50Ms: number; p95Ms: number }[]> {
+  for (const call of calls) for (let i = 0; i < warmup; i++) await call();
+  const times: number[][] = calls.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < calls.length; k++) {
+      const index = (i + k) % calls.length;
+      const start = performance.now();
+      await calls[index]!();
+      times[index]!.push(performance.now() - start);
+    }
+  }
+  return times.map(percentiles);
 }
 
 /**
@@ -196,8 +208,10 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
           if (!sameAnswer(question.shape, viaApi, viaRaw)) throw new Error(`${store} api and raw SQL disagree on ${question.shape}`);
         }
         log(`[${worklogs}] ${question.shape}: ${viaRaw.length - 1} rows, answers agree on ${stores.join(' and ')}; timing…`);
-        for (const { store, api } of apis) results.push({ store, worklogs, shape: question.shape, via: 'api', ...(await measure(() => api.ask(question), warmup, runs)), loadAverage: load1() });
-        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'raw', ...(await measure(() => raw.run(question), warmup, runs)), loadAverage: load1() });
+        const apiTimes = await measureTurns(apis.map(({ api }) => () => api.ask(question)), warmup, runs);
+        apis.forEach(({ store }, i) => results.push({ store, worklogs, shape: question.shape, via: 'api', ...apiTimes[i]!, loadAverage: load1() }));
+        const [rawTimes] = await measureTurns([() => raw.run(question)], warmup, runs);
+        results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'raw', ...rawTimes!, loadAverage: load1() });
       }
     } finally {
       raw.close();

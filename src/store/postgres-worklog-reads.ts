@@ -51,17 +51,27 @@ export async function readReportColumnPage(client: pg.ClientBase, afterId: numbe
 }
 
 /**
- * Keyset pagination over any page reader: pages of at most `batchSize`, each its own statement
- * (so a connection is held per page, never across a consumer's pause).
+ * Keyset pagination over any page reader: pages of at most `batchSize`, each its own statement.
+ * The next page is asked for before the current one is handed over, so the server reads it while
+ * the consumer works (a column load took 3.7 s per million rows waiting page by page, with 2.0 s
+ * of this process's CPU and 0.7 s of the server's). One read is in flight at a time and holds a
+ * connection only while it runs, never across a consumer's pause; a consumer that stops early
+ * waits for that read to end, so nothing runs on after the iteration.
  */
 export async function* pagesOf<Row>(batchSize: number, idOf: (row: Row) => number, read: (afterId: number, limit: number) => Promise<Row[]>): AsyncGenerator<Row[]> {
   if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-  let afterId = Number.MIN_SAFE_INTEGER;
-  for (;;) {
-    const rows = await read(afterId, batchSize);
-    if (rows.length === 0) return;
-    afterId = idOf(rows[rows.length - 1] as Row);
-    yield rows;
-    if (rows.length < batchSize) return;
+  let next: Promise<Row[]> | undefined = read(Number.MIN_SAFE_INTEGER, batchSize);
+  try {
+    while (next !== undefined) {
+      const rows: Row[] = await next;
+      next = undefined;
+      if (rows.length === 0) return;
+      // A short page is the last: no read after it.
+      if (rows.length === batchSize) next = read(idOf(rows[rows.length - 1] as Row), batchSize);
+      yield rows;
+    }
+  } finally {
+    // Stopped early (or failed): the read ahead finishes, its rows and any error unwanted.
+    await next?.catch(() => undefined);
   }
 }
