@@ -65,7 +65,8 @@ export async function composeTally(
   // so loaded columns stay exactly what the tenant's database holds.
   let reportColumns: ReportColumnsCache | undefined;
   const stores = observeStoreWrites(
-    createTenantStores(config, { controlDb: control.db, clock, logger }),
+    // Loaded report columns keep their store open: a re-opened store makes them reload.
+    createTenantStores(config, { controlDb: control.db, clock, logger, keepOpen: (tenantId) => reportColumns?.isTracking(tenantId) ?? false }),
     (tenantId, change) => reportColumns?.applyWrite(tenantId, change),
     { isObserving: (tenantId) => reportColumns?.isTracking(tenantId) ?? false, onDiscard: (tenantId) => reportColumns?.evict(tenantId) },
   );

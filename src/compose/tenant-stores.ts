@@ -6,6 +6,7 @@ import { createOpenStorePool } from '../store/open-store-pool.js';
 import { createPostgresStoreProvider } from '../store/postgres-store-provider.js';
 import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { StoreProvider } from '../store/tenant-store.js';
+import type { TenantId } from '../tenants/tenant.js';
 
 /** What {@link createTenantStores} needs besides the configuration. */
 export interface TenantStoresDeps {
@@ -16,6 +17,8 @@ export interface TenantStoresDeps {
   controlDb: Kysely<any>;
   clock: Clock;
   logger: Logger;
+  /** Tenants whose stores the idle close must leave open (the server: those with report columns loaded). */
+  keepOpen?: (tenantId: TenantId) => boolean;
 }
 
 /**
@@ -40,7 +43,7 @@ export function createTenantStores(config: Config, deps: TenantStoresDeps): Stor
   // a store without a call for half an interval (at most a minute) is closed, so a thousand
   // sites idle on a few dozen descriptors (docs/benchmarks.md, bench:tenants). The pool passes
   // `postgresDatabases` through (backups need it).
-  return createOpenStorePool(provider, { maxOpen: config.openStores, idleCloseMs: storeIdleCloseMs(config.syncIntervalSeconds) });
+  return createOpenStorePool(provider, { maxOpen: config.openStores, idleCloseMs: storeIdleCloseMs(config.syncIntervalSeconds), ...(deps.keepOpen ? { keepOpen: deps.keepOpen } : {}) });
 }
 
 /** How long an open store may go without a call before it is closed: half a sync interval, at most a minute. */

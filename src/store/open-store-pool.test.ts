@@ -310,6 +310,21 @@ describe('OpenStorePool under the report columns cache', () => {
 });
 
 describe('OpenStorePool with idleCloseMs', () => {
+  it('passes over the stores keepOpen names when closing idle ones', async () => {
+    const dataDir = makeDataDir();
+    const [kept, idle] = [newTenantId(), newTenantId()];
+    const pool = createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 10, idleCloseMs: 40, keepOpen: (tenantId) => tenantId === kept });
+    try {
+      for (const tenantId of [kept, idle]) await (await pool.open(tenantId)).applyBatch({ upserts: [makeWorklog(1)], deletions: [] });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Real timers are the subject here: the kernel's descriptors after the idle time.
+      expect([...tenantsWithOpenFiles(dataDir)]).toEqual([kept]);
+    } finally {
+      await pool.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('closes stores left without a call, and never one in use', async () => {
     const dataDir = makeDataDir();
     const pool = createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 10, idleCloseMs: 40 });

@@ -17,6 +17,12 @@ export interface OpenStorePoolOptions {
    * per interval only meet a descriptor budget when the stores between two rounds are closed.
    */
   idleCloseMs?: number;
+  /**
+   * Stores the idle close passes over while this says true (making room may still close them):
+   * a tenant whose report columns are loaded, since a closed store cannot tell what another
+   * process wrote meanwhile, so its re-open makes those columns reload (`othersWriteVersion`).
+   */
+  keepOpen?: (tenantId: TenantId) => boolean;
 }
 
 /** What the pool holds now, for tests, benchmarks and metrics. */
@@ -84,7 +90,8 @@ function forwardedMembers(provider: StoreProvider): Partial<StoreProvider> {
  *   each call on it takes the store (re-opening it through the provider when needed) for exactly
  *   as long as the call runs — an async iteration (`streamWorklogs`, `scanReportColumns`) for the
  *   whole iteration;
- * - with `idleCloseMs`, a store without a call for that long is closed too;
+ * - with `idleCloseMs`, a store without a call for that long is closed too, unless `keepOpen`
+ *   says it is relied on;
  * - a new store needs a slot: the least recently used store with no call in flight is closed
  *   (`provider.release`, which keeps the data); a store with a call in flight is never closed to
  *   make room; when every slot is busy, the call waits for one (first come, first served);
@@ -101,7 +108,7 @@ function forwardedMembers(provider: StoreProvider): Partial<StoreProvider> {
  *   since a closed store cannot see what another process committed meanwhile: in-memory copies
  *   then reload instead of serving what they cannot prove current.
  */
-export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleCloseMs }: OpenStorePoolOptions): OpenStorePool {
+export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleCloseMs, keepOpen = () => false }: OpenStorePoolOptions): OpenStorePool {
   if (!Number.isSafeInteger(maxOpen) || maxOpen < 1) throw new RangeError(`maxOpen must be a positive integer, got ${maxOpen}`);
   if (idleCloseMs !== undefined && !(Number.isFinite(idleCloseMs) && idleCloseMs > 0)) throw new RangeError(`idleCloseMs must be a positive number, got ${idleCloseMs}`);
   // Map order is recency order: every use moves the slot to the end, so the first idle slot is the LRU one.
@@ -215,7 +222,7 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
       : setInterval(() => {
           const now = performance.now();
           for (const slot of slots.values()) {
-            if (slot.inFlight === 0 && slot.closing === undefined && now - slot.idleSinceMs >= idleCloseMs) {
+            if (slot.inFlight === 0 && slot.closing === undefined && now - slot.idleSinceMs >= idleCloseMs && !keepOpen(slot.tenantId)) {
               evictions++;
               void closeSlot(slot, (id) => provider.release(id)).catch(() => undefined);
             }
