@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../config/load-config.js';
 import type { Runtime } from '../compose/runtime.js';
+import { openTenantLease } from '../compose/job-queue.js';
 import { openTenantData, type TenantData } from '../compose/tenant-tools.js';
 import { AppError, isAppError } from '../platform/app-error.js';
 import { createTenantBackups, type BackupInfo, type TenantBackups, type VerifyReport } from '../privacy/backups/tenant-backups.js';
@@ -9,6 +10,7 @@ import { isBackupAllowed } from '../privacy/backups/is-backup-allowed.js';
 import { createReportSchedule } from '../privacy/personal-data/report-schedule.js';
 import type { CliIo, ExitCode } from './cli-io.js';
 import { resolveTenant } from './resolve-tenant.js';
+import { restoreUnderLease } from './restore-under-lease.js';
 
 /** The `tally backup …` lines of the CLI usage (for `CLI_USAGE` in run-cli.ts). */
 export const BACKUP_USAGE = `  backup create --tenant <tenant> [--json]
@@ -17,7 +19,8 @@ export const BACKUP_USAGE = `  backup create --tenant <tenant> [--json]
   backup verify --tenant <tenant> [--backup <id>] [--json]
                                           check a backup (default: the newest)
   backup restore --tenant <tenant> --backup <id> [--json]
-                                          replace the tenant's data with its backup (stop the server first)
+                                          replace the tenant's data with its backup (with DATABASE_URL it
+                                          waits for the servers' work on the tenant; else stop the server first)
 `;
 
 const SUBCOMMANDS = ['create', 'list', 'verify', 'restore'] as const;
@@ -81,7 +84,13 @@ function backupsOf(tally: TenantData, config: Config, runtime: Runtime): TenantB
   });
 }
 
-async function run(parsed: BackupArgs, config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
+/** Options of {@link backupCommand} (tests shorten the restore's wait; the CLI passes none). */
+export interface BackupCommandOptions {
+  /** How long a restore waits for other processes' idle connections (default 35 s, restore-under-lease.ts). */
+  idleConnectionsWaitMs?: number;
+}
+
+async function run(parsed: BackupArgs, config: Config, runtime: Runtime, io: CliIo, options: BackupCommandOptions): Promise<ExitCode> {
   const tally = await openTenantData(config, runtime);
   try {
     const tenant = await resolveTenant(tally, parsed.tenant);
@@ -107,7 +116,8 @@ async function run(parsed: BackupArgs, config: Config, runtime: Runtime, io: Cli
         return report.ok ? 0 : 1;
       }
       case 'restore': {
-        const report = await backups.restore(tenant.id, parsed.backup as string);
+        const lease = openTenantLease(config);
+        const report = await restoreUnderLease({ backups, stores: tally.stores, lease, io, ...options }, tenant.id, parsed.backup as string).finally(() => lease.close());
         if (parsed.json) {
           io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
           return 0;
@@ -127,12 +137,13 @@ async function run(parsed: BackupArgs, config: Config, runtime: Runtime, io: Cli
  * `tally backup create|list|verify|restore --tenant <tenant id or client key> [--backup <id>] [--json]`
  * (`args` starts with the subcommand). Bad usage prints why and the usage and exits 2; an expected
  * failure (unknown tenant or backup, a backup that fails verification, a restore refused) prints
- * one line and exits 1. A restore needs the tenant's database closed everywhere else: it is
- * refused while the server runs (see docs/backups.md).
+ * one line and exits 1. A restore holds the tenant's lease throughout (PostgreSQL control
+ * database: it waits for a server job of the tenant, and the server's jobs wait for it), and needs
+ * the tenant's database closed everywhere else: an open one refuses it (see docs/backups.md).
  */
-export async function backupCommand(args: string[], config: Config, runtime: Runtime, io: CliIo): Promise<ExitCode> {
+export async function backupCommand(args: string[], config: Config, runtime: Runtime, io: CliIo, options: BackupCommandOptions = {}): Promise<ExitCode> {
   try {
-    return await run(parseBackupArgs(args), config, runtime, io);
+    return await run(parseBackupArgs(args), config, runtime, io, options);
   } catch (error) {
     if (!isAppError(error)) throw error;
     // Backup messages name ids, counts and checks only, so they are shown whatever their status.
