@@ -200,10 +200,14 @@ export async function composeTally(
   });
   // Each tenant is backed up every TALLY_BACKUP_INTERVAL_HOURS at its own stable offset.
   scheduler.declarePerTenant(backupSchedule({ backups, registry, intervalHours: config.backupIntervalHours }));
+  // Ready: the control database answers and this instance's job queue runs (pg-boss: started,
+  // not stopped, its workers fetching). Paused tenants are reported but do not make it unready.
   const readiness = async () => {
     await sql`select 1`.execute(control.db);
+    const jobs = queue.health();
     const paused = await listPausedTenants(registry, edges);
-    return { ready: true, ...(paused.length > 0 ? { detail: { pausedTenants: paused } } : {}) };
+    const detail = { ...(jobs.state !== 'running' ? { jobs } : {}), ...(paused.length > 0 ? { pausedTenants: paused } : {}) };
+    return { ready: jobs.state === 'running', ...(Object.keys(detail).length > 0 ? { detail } : {}) };
   };
   collectReadiness(metrics, readiness);
   /** The scheduler under its former name: main.ts and tests start and run it as `periodic`. */

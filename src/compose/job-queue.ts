@@ -1,6 +1,6 @@
 import type { Config } from '../config/load-config.js';
 import type { Logger } from '../platform/logger.js';
-import type { JobQueue, QueueSnapshot } from '../jobs/job-queue.js';
+import type { JobQueue, QueueHealth, QueueSnapshot } from '../jobs/job-queue.js';
 import { createInProcessJobQueue } from '../jobs/in-process-job-queue.js';
 import { createPgBossJobQueue } from '../jobs/pgboss-job-queue.js';
 import { createPgKeyLease, type LeasedWork, type RunExclusiveOptions } from '../jobs/pgboss-key-lease.js';
@@ -33,6 +33,8 @@ export interface ComposedJobQueue extends JobQueue {
    * In process jobs run as they are queued and this does nothing. Idempotent.
    */
   start(): Promise<void>;
+  /** Whether this instance runs jobs now (`/readyz`); no I/O. */
+  health(): QueueHealth;
   /** Every instance's running and waiting jobs (pg-boss only; `/metrics` reads it). */
   inspect?(): Promise<QueueSnapshot>;
   /** Resolves once the enqueues and cancels made so far are in the database (pg-boss only). */

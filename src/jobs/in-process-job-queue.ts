@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import type { Job, JobHandler, JobQueue } from './job-queue.js';
+import type { Job, JobHandler, JobQueue, QueueHealth } from './job-queue.js';
 
 interface Running {
   job: Job;
@@ -7,12 +7,18 @@ interface Running {
   done: Promise<void>;
 }
 
+/** The in-process queue: the {@link JobQueue} port and its health. */
+export interface InProcessJobQueue extends JobQueue {
+  /** Running from creation (jobs run as they are queued) until `stop()`. */
+  health(): QueueHealth;
+}
+
 /**
  * The embedded job queue: jobs run in this process, at most `concurrency` at once and one per
  * key, lowest priority number first, in arrival order within a priority. A failing job is logged
  * and does not stop the queue; retries are the handler's decision (sync steps are re-runnable).
  */
-export function createInProcessJobQueue(options: { concurrency: number; logger: Logger }): JobQueue {
+export function createInProcessJobQueue(options: { concurrency: number; logger: Logger }): InProcessJobQueue {
   const handlers = new Map<string, JobHandler>();
   const waiting: Job[] = [];
   const running = new Map<string, Running>();
@@ -73,6 +79,9 @@ export function createInProcessJobQueue(options: { concurrency: number; logger: 
           notifyIdle();
         });
       });
+    },
+    health() {
+      return stopped ? { state: 'stopped', reason: 'the job queue has stopped (the process is shutting down)' } : { state: 'running' };
     },
     snapshot() {
       return { running: [...running.values()].map((r) => `${r.job.kind}:${r.job.key}`), queued: waiting.map((j) => `${j.kind}:${j.key}`) };

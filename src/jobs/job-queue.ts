@@ -31,6 +31,12 @@ export interface QueueSnapshot {
 }
 
 /**
+ * Whether a queue runs this instance's jobs now, for `/readyz`. The reasons are fixed sentences
+ * (the route is public): never an error's message, which may name a host.
+ */
+export type QueueHealth = { state: 'running' } | { state: 'not_started' | 'stopped' | 'failing'; reason: string };
+
+/**
  * Background jobs (port). The embedded default is an in-process queue; a multi-instance
  * deployment uses pg-boss on PostgreSQL. Both guarantee: at most one running job per key, and a
  * job enqueued while its key is busy runs (once) after the running one.

@@ -1,6 +1,6 @@
 import { PgBoss, type JobResult, type Job as BossJob } from 'pg-boss';
 import type { Logger } from '../platform/logger.js';
-import type { Job, JobHandler, JobQueue, QueueSnapshot } from './job-queue.js';
+import type { Job, JobHandler, JobQueue, QueueHealth, QueueSnapshot } from './job-queue.js';
 import { createPgKeyLease, type KeyLease, type LeasedWork, type RunExclusiveOptions } from './pgboss-key-lease.js';
 import { queueOptionsOf, resolvePgBossSettings, type PgBossQueueSettings } from './pgboss-settings.js';
 
@@ -40,6 +40,14 @@ export interface PgBossJobQueue extends JobQueue {
    * Jobs waiting now (a re-install's sync queued during the purge) are kept. Idempotent.
    */
   forgetKey(key: string): Promise<void>;
+  /**
+   * Whether this instance runs jobs now (`/readyz`), from state in memory (no query): `not_started`
+   * before `start()`, `stopped` after `stop()` or once pg-boss stopped or a worker ended,
+   * `failing` while a worker's last attempt to fetch jobs failed (pg-boss's own record of it,
+   * `getWipData`; the database unreachable, pg-boss's schema gone) — running again after its next
+   * fetch succeeds (every `pollingIntervalSeconds`).
+   */
+  health(): QueueHealth;
 }
 
 /**
@@ -98,6 +106,11 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     boss.on('error', (error) => logger.error({ err: error }, 'pg-boss error'));
     boss.on('warning', (warning) => logger.warn({ warning: warning.message }, 'pg-boss warning'));
   }
+  // A shared pg-boss may be stopped by its owner: this queue's workers end with it.
+  let bossStopped = false;
+  boss.on('stopped', () => {
+    bossStopped = true;
+  });
   // One connection per running job, and one for `runExclusive` beside them.
   const lease: KeyLease = createPgKeyLease({ connectionString: options.connectionString, maxConnections: options.concurrency + 1 });
   const handlers = new Map<string, JobHandler>();
@@ -113,6 +126,7 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
   let ready: Promise<void> | undefined;
   let bossStarted = false;
   let started = false;
+  let startFailed = false;
   let stopped = false;
   // A key's enqueues and cancels reach the database one after another in call order (a purge
   // queued right after `cancel(key)` must not be cancelled by it; a key's jobs keep their order);
@@ -268,7 +282,10 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     async start() {
       if (started || stopped) return;
       started = true;
-      await ensureReady();
+      await ensureReady().catch((error: unknown) => {
+        startFailed = true;
+        throw error;
+      });
       // One work() per slot rather than localConcurrency: each call's id can be woken with
       // notifyWorker (see wakeWorkers), which pg-boss offers per worker id only.
       for (let slot = 0; slot < options.concurrency; slot++) {
@@ -312,6 +329,22 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
     },
     snapshot() {
       return { running: [...running].map(([key, r]) => `${r.kind}:${key}`), queued: lastQueued };
+    },
+    health() {
+      if (stopped || bossStopped) return { state: 'stopped', reason: 'the job queue has stopped' };
+      if (!started) return { state: 'not_started', reason: 'the job queue has not been started' };
+      if (startFailed) return { state: 'failing', reason: 'the job queue could not start (the log says why)' };
+      // Start in flight: its workers are not registered yet.
+      if (workerIds.length < options.concurrency) return { state: 'not_started', reason: 'the job queue is starting' };
+      const workers = new Map(boss.getWipData().map((worker) => [worker.id, worker]));
+      // pg-boss lists live workers only: one missing has stopped.
+      if (!workerIds.every((id) => workers.get(id)?.state === 'active')) return { state: 'stopped', reason: 'the job queue\'s workers have stopped' };
+      const lastFetchFailed = (id: string) => {
+        const worker = workers.get(id)!;
+        return worker.lastErrorOn !== null && (worker.lastFetchedOn === null || worker.lastErrorOn >= worker.lastFetchedOn);
+      };
+      if (workerIds.some(lastFetchFailed)) return { state: 'failing', reason: 'the job queue cannot fetch jobs from the database (the log says why)' };
+      return { state: 'running' };
     },
     async stop() {
       if (stopped) return;
