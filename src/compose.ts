@@ -27,10 +27,8 @@ import { createControlDbScheduler } from './jobs/scheduler.js';
 import { personalDataCycleTask } from './privacy/personal-data/personal-data-cycle.js';
 import { openControlPlane } from './compose/control-plane.js';
 import { tallyOwnedData } from './compose/owned-data.js';
-import { createSqlPointsLedger } from './jira/shared-points-sql-ledger.js';
-import type { JiraPointsTables } from './jira/shared-points-migrations.js';
 import { buildEdges, credentialsByEdge, listPausedTenants, reportCredentialsByEdge } from './compose/edges.js';
-import { createJiraClients } from './compose/jira-clients.js';
+import { createJiraClients, sharedPointsOf } from './compose/jira-clients.js';
 import type { Runtime } from './compose/runtime.js';
 import { createBitbucketHost, createBitbucketLinks, cutBitbucketLinksOnUninstall } from './compose/bitbucket.js';
 import { cutBitbucketLinks } from './bitbucket/sql-bitbucket-installations.js';
@@ -74,12 +72,11 @@ export async function composeTally(
   reportColumns = createReportColumnsCache({ stores, maxBytes: config.reportMemoryMb * 2 ** 20 });
   // `/metrics` (docs/operations.md): collectors read the ports below at each scrape; no per-tenant series.
   const metrics = createInMemoryMetricsRegistry({ onCollectError: (error, collector) => logger.warn({ err: error, collector }, 'metrics collector failed') });
+  // On PostgreSQL any number of instances share the app's hourly points (docs/shared-points.md).
+  const sharedPoints = sharedPointsOf(control, logger);
   const jira = createJiraClients(config, runtime, {
     wrapCoordinator: (created) => countJiraCalls(metrics, created, clock),
-    // On PostgreSQL any number of instances share the app's hourly points (docs/shared-points.md).
-    ...(control.dialect === 'postgres'
-      ? { sharedPoints: { ledger: createSqlPointsLedger({ db: control.db.withTables<JiraPointsTables>() }), onLedgerError: (error: unknown) => logger.warn({ err: error }, 'shared points ledger unavailable; Jira calls wait') } }
-      : {}),
+    ...(sharedPoints ? { sharedPoints } : {}),
   });
   const { coordinator } = jira;
   const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor };
