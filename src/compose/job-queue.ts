@@ -42,12 +42,14 @@ export interface ComposedJobQueue extends JobQueue {
 }
 
 /** Builds the configuration's job queue; nothing runs and nothing connects until `start()` or the first enqueue. */
-export function createConfiguredJobQueue(config: Pick<Config, 'databaseUrl'>, logger: Logger, options: JobQueueOptions = {}): ComposedJobQueue {
+export function createConfiguredJobQueue(config: Pick<Config, 'databaseUrl' | 'jobHeartbeatSeconds'>, logger: Logger, options: JobQueueOptions = {}): ComposedJobQueue {
   const concurrency = options.concurrency ?? JOB_CONCURRENCY;
   if (config.databaseUrl === undefined) {
     return { ...createInProcessJobQueue({ concurrency, logger }), mechanism: 'in-process', start: async () => {} };
   }
-  const queue = createPgBossJobQueue({ ...options.pgBoss, connectionString: config.databaseUrl, concurrency, logger });
+  // TALLY_JOB_HEARTBEAT_SECONDS sets the take-over time; a composition's explicit settings (tests) come last.
+  const heartbeatSeconds = options.pgBoss?.heartbeatSeconds ?? config.jobHeartbeatSeconds;
+  const queue = createPgBossJobQueue({ ...options.pgBoss, heartbeatSeconds, connectionString: config.databaseUrl, concurrency, logger });
   return { ...queue, mechanism: 'pg-boss' };
 }
 

@@ -79,6 +79,14 @@ export const configSchema = z.object({
   TALLY_PG_MAX_CONNECTIONS: z.coerce.number().int().min(2).max(10_000).default(40),
   TALLY_OPEN_STORES: z.coerce.number().int().min(1).max(100_000).default(64),
   TALLY_REPORT_MEMORY_MB: z.coerce.number().int().min(16).max(1_000_000).default(1024),
+  // Jobs on pg-boss (DATABASE_URL): a killed instance's jobs are taken over after this heartbeat
+  // plus one supervise pass (15 s). pg-boss refuses a heartbeat under 10 s or not whole.
+  TALLY_JOB_HEARTBEAT_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be whole seconds')
+    .min(10, 'must be at least 10 (pg-boss\'s shortest heartbeat)')
+    .max(600, 'must be at most 600 (a killed instance would hold its jobs for over 10 minutes)')
+    .default(30),
   // The bearer token `/metrics` asks for (docs/operations.md); unset, `/metrics` answers 404.
   TALLY_METRICS_TOKEN: z.string().trim().min(16, 'use at least 16 characters (e.g. `openssl rand -hex 24`)').max(1024).optional(),
   // Which platform edges are on, e.g. `jira-site` or `jira-connect,jira-forge`; unset: every configured edge.

@@ -105,6 +105,24 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes the job heartbeat in whole seconds from 10 to 600, 30 by default', () => {
+    expect(loadConfig({ TALLY_MODE: 'demo' }).jobHeartbeatSeconds).toBe(30);
+    expect(loadConfig({ TALLY_MODE: 'demo', TALLY_JOB_HEARTBEAT_SECONDS: '10' }).jobHeartbeatSeconds).toBe(10);
+    expect(loadConfig({ TALLY_MODE: 'demo', TALLY_JOB_HEARTBEAT_SECONDS: '600' }).jobHeartbeatSeconds).toBe(600);
+    const refused: Record<string, string> = {
+      '9': "TALLY_JOB_HEARTBEAT_SECONDS: must be at least 10 (pg-boss's shortest heartbeat)",
+      '0': "TALLY_JOB_HEARTBEAT_SECONDS: must be at least 10 (pg-boss's shortest heartbeat)",
+      '601': 'TALLY_JOB_HEARTBEAT_SECONDS: must be at most 600 (a killed instance would hold its jobs for over 10 minutes)',
+      '12.5': 'TALLY_JOB_HEARTBEAT_SECONDS: must be whole seconds',
+      'thirty': 'TALLY_JOB_HEARTBEAT_SECONDS: must be a number of seconds',
+    };
+    for (const [value, detail] of Object.entries(refused)) {
+      const error = configError({ TALLY_BASE_URL: 'https://t.example.com', TALLY_SECRET_KEY: GOOD_KEY, TALLY_JOB_HEARTBEAT_SECONDS: value });
+      expect(error.details, value).toEqual([detail]);
+      expect(error.message).toContain(detail);
+    }
+  });
+
   it('documents every key in docs/configuration.md', () => {
     const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     for (const key of configKeys) expect(docs, key).toContain(`| \`${key}\` |`);

@@ -56,6 +56,11 @@ export interface Config {
   readonly openStores: number;
   /** Memory the in-memory report columns may take before the least recently used tenant's are evicted. */
   readonly reportMemoryMb: number;
+  /**
+   * pg-boss's heartbeat (jobs on PostgreSQL): a running job not heard from for this long — its
+   * instance was killed or froze — is taken over by another instance at the next supervise pass.
+   */
+  readonly jobHeartbeatSeconds: number;
   /** The Bitbucket Connect app's key (its descriptor at `/bitbucket/atlassian-connect.json`). */
   readonly bitbucketAppKey: string;
   /**
@@ -233,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     pgMaxConnections: values.TALLY_PG_MAX_CONNECTIONS,
     openStores: values.TALLY_OPEN_STORES,
     reportMemoryMb: values.TALLY_REPORT_MEMORY_MB,
+    jobHeartbeatSeconds: values.TALLY_JOB_HEARTBEAT_SECONDS,
     bitbucketAppKey: values.TALLY_BITBUCKET_APP_KEY,
     bitbucketBaseUrls: Object.freeze([...values.TALLY_BITBUCKET_BASE_URLS]),
     bitbucketForgeAppId: values.TALLY_BITBUCKET_FORGE_APP_ID,
