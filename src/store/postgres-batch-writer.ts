@@ -16,9 +16,12 @@ import type { WorklogRow } from './worklog-row.js';
  * the writer lock nobody can add them in between, and skipping ON CONFLICT's speculative
  * insertion is what makes a first load fast. Measured (200k rows in batches of 1000, one
  * connection, loaded 2-core machine, 3 runs): upsert 23–29k rows/s, plain INSERT from unnest
- * 29–53k, COPY into the table 29–37k, COPY into a staging table then upsert 29–34k. COPY would
- * add a dependency (pg-copy-streams: pg cannot send COPY data) and buys nothing over the plain
- * INSERT, so there is no COPY path. docs/postgres-store.md has the numbers.
+ * 29–53k, COPY into the table 29–37k, COPY into a staging table then upsert 29–34k.
+ * Measured again as CPU per row (300k rows, 3 runs; docs/benchmarks.md, bench:sync on
+ * PostgreSQL): this INSERT 4.6–6.9 µs in Node + 7.5–9.6 µs in the server, COPY into the table
+ * 3.9–5.0 + 5.9–6.3 µs — about 3 µs a row less, some 3% of a full sync's CPU (75–110 µs per
+ * worklog). COPY would need a dependency (pg-copy-streams; pg sends no COPY data itself), so
+ * there is no COPY path.
  */
 
 // The WHERE repeats newest-wins in SQL, so even a wrong decision above cannot let an older
