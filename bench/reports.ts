@@ -43,6 +43,10 @@ interface Run {
   via: 'api' | 'raw';
   p50Ms: number;
   p95Ms: number;
+  /** This process's CPU per timed call: unlike the latency, it does not grow with the machine's load. */
+  cpuMsPerCall: number;
+  /** The tenant database's backends' CPU per call (PostgreSQL api runs, local server). */
+  serverCpuMsPerCall?: number;
   /** The machine's 1-minute load average when the shape's timing started. */
   loadAverage: number;
 }
@@ -54,6 +58,8 @@ interface Ratio {
   sqliteP95Ms: number;
   postgresP95Ms: number;
   postgresToSqlite: number;
+  /** CPU per call, PostgreSQL's (process + server) over SQLite's: the same comparison without the machine's load. */
+  cpuPostgresToSqlite: number;
   target: number;
   met: boolean;
 }
@@ -64,6 +70,8 @@ interface LoadedStore {
   tenantStore: TenantStore;
   columns: WorklogColumns;
   load: BenchRow;
+  /** CPU seconds the server's backends used for this store so far (undefined: SQLite, or not measurable). */
+  serverCpu: () => Promise<number | undefined>;
 }
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -78,22 +86,27 @@ function percentiles(times: number[]): { p50Ms: number; p95Ms: number } {
 }
 
 /**
- * p50 and p95 of each of `calls` after `warmup` calls each, timing `runs` calls each; the calls
- * take turns run by run, the first of each turn alternating, so that neither a drift of the shared
- * machine nor a collector pause the other left behind lands on one side only.
+ * p50 and p95 of each of `calls` after `warmup` calls each, timing `runs` calls each, with this
+ * process's CPU per call; the calls take turns run by run, the first of each turn alternating, so
+ * that neither a drift of the shared machine nor a collector pause the other left behind lands on
+ * one side only.
  */
-async function measureTurns(calls: readonly (() => unknown)[], warmup: number, runs: number): Promise<{ p50Ms: number; p95Ms: number }[]> {
+async function measureTurns(calls: readonly (() => unknown)[], warmup: number, runs: number): Promise<{ p50Ms: number; p95Ms: number; cpuMsPerCall: number }[]> {
   for (const call of calls) for (let i = 0; i < warmup; i++) await call();
   const times: number[][] = calls.map(() => []);
+  const cpuMicros = calls.map(() => 0);
   for (let i = 0; i < runs; i++) {
     for (let k = 0; k < calls.length; k++) {
       const index = (i + k) % calls.length;
+      const cpuBefore = process.cpuUsage();
       const start = performance.now();
       await calls[index]!();
       times[index]!.push(performance.now() - start);
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuMicros[index]! += cpu.user + cpu.system;
     }
   }
-  return times.map(percentiles);
+  return times.map((list, index) => ({ ...percentiles(list), cpuMsPerCall: Number((cpuMicros[index]! / runs / 1000).toFixed(3)) }));
 }
 
 /**
@@ -134,7 +147,7 @@ async function loadColumns(store: BenchStore, tenantStore: TenantStore, serverCp
     load: load1(),
     ...extra,
   };
-  return { store, tenantStore, columns, load };
+  return { store, tenantStore, columns, load, serverCpu };
 }
 
 /**
@@ -208,8 +221,15 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
           if (!sameAnswer(question.shape, viaApi, viaRaw)) throw new Error(`${store} api and raw SQL disagree on ${question.shape}`);
         }
         log(`[${worklogs}] ${question.shape}: ${viaRaw.length - 1} rows, answers agree on ${stores.join(' and ')}; timing…`);
+        const serverBefore = await Promise.all(loaded.map(({ serverCpu }) => serverCpu()));
         const apiTimes = await measureTurns(apis.map(({ api }) => () => api.ask(question)), warmup, runs);
-        apis.forEach(({ store }, i) => results.push({ store, worklogs, shape: question.shape, via: 'api', ...apiTimes[i]!, loadAverage: load1() }));
+        const serverAfter = await Promise.all(loaded.map(({ serverCpu }) => serverCpu()));
+        apis.forEach(({ store }, i) => {
+          const [before, after] = [serverBefore[i], serverAfter[i]];
+          // The server's share covers the warm-up calls too (its CPU is read around the whole turn).
+          const server = before !== undefined && after !== undefined ? { serverCpuMsPerCall: Number((((after - before) * 1000) / (warmup + runs)).toFixed(3)) } : {};
+          results.push({ store, worklogs, shape: question.shape, via: 'api', ...apiTimes[i]!, ...server, loadAverage: load1() });
+        });
         const [rawTimes] = await measureTurns([() => raw.run(question)], warmup, runs);
         results.push({ store: 'sqlite', worklogs, shape: question.shape, via: 'raw', ...rawTimes!, loadAverage: load1() });
       }
@@ -240,7 +260,8 @@ function ratiosOf(runs: Run[]): Ratio[] {
       const sqlite = api.find((run) => run.store === 'sqlite' && run.worklogs === pg.worklogs && run.shape === pg.shape);
       if (sqlite === undefined) return [];
       const postgresToSqlite = Number((pg.p95Ms / sqlite.p95Ms).toFixed(2));
-      return [{ worklogs: pg.worklogs, shape: pg.shape, sqliteP95Ms: sqlite.p95Ms, postgresP95Ms: pg.p95Ms, postgresToSqlite, target: POSTGRES_P95_TARGET, met: postgresToSqlite <= POSTGRES_P95_TARGET }];
+      const cpuPostgresToSqlite = Number(((pg.cpuMsPerCall + (pg.serverCpuMsPerCall ?? 0)) / sqlite.cpuMsPerCall).toFixed(2));
+      return [{ worklogs: pg.worklogs, shape: pg.shape, sqliteP95Ms: sqlite.p95Ms, postgresP95Ms: pg.p95Ms, postgresToSqlite, cpuPostgresToSqlite, target: POSTGRES_P95_TARGET, met: postgresToSqlite <= POSTGRES_P95_TARGET }];
     });
 }
 
@@ -279,7 +300,17 @@ async function main(): Promise<void> {
   const rows = [...all].sort((a, b) => a.worklogs - b.worklogs || order(a) - order(b) || a.via.localeCompare(b.via) || a.store.localeCompare(b.store));
   printBench(
     `bench:reports — p50/p95 of ${runs} runs after ${warmup} warm-up, Europe/Berlin`,
-    rows.map((run) => ({ worklogs: run.worklogs, shape: run.shape, store: run.store, via: run.via, 'p50 ms': run.p50Ms, 'p95 ms': run.p95Ms, load: run.loadAverage })),
+    rows.map((run) => ({
+      worklogs: run.worklogs,
+      shape: run.shape,
+      store: run.store,
+      via: run.via,
+      'p50 ms': run.p50Ms,
+      'p95 ms': run.p95Ms,
+      'CPU ms/call': run.cpuMsPerCall,
+      'server CPU ms/call': run.serverCpuMsPerCall ?? '',
+      load: run.loadAverage,
+    })),
     [],
   );
   process.stdout.write('\n');
@@ -287,7 +318,7 @@ async function main(): Promise<void> {
   if (stores.includes('postgres')) process.stdout.write(`\nPostgreSQL: ${describeServer(postgresUrl)}\n`);
   for (const ratio of ratios) {
     process.stdout.write(
-      `\n${ratio.shape}, ${ratio.worklogs.toLocaleString('en-US')} worklogs: p95 PostgreSQL ${ratio.postgresP95Ms} ms ÷ SQLite ${ratio.sqliteP95Ms} ms = ${ratio.postgresToSqlite} (target ≤ ${ratio.target}: ${ratio.met ? 'met' : 'NOT met'})`,
+      `\n${ratio.shape}, ${ratio.worklogs.toLocaleString('en-US')} worklogs: p95 PostgreSQL ${ratio.postgresP95Ms} ms ÷ SQLite ${ratio.sqliteP95Ms} ms = ${ratio.postgresToSqlite} (target ≤ ${ratio.target}: ${ratio.met ? 'met' : 'NOT met'}); CPU per call ${ratio.cpuPostgresToSqlite} × SQLite's`,
     );
   }
   process.stdout.write('\n');
