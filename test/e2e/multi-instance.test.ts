@@ -29,9 +29,15 @@ const APP_KEY = 'io.tally.time-reports';
 /** The kill comes once this share of the sites have started their full sync. */
 const KILL_AFTER_SHARE_STARTED = 0.3;
 /**
+ * pg-boss's heartbeat for the three processes (TALLY_JOB_HEARTBEAT_SECONDS): its minimum, so the
+ * killed process's jobs are taken over after about 10 s plus one supervise pass (15 s) instead of
+ * the default's 30 + 15 — the take-over wait was most of the run.
+ */
+const HEARTBEAT_SECONDS = 10;
+/**
  * From the start of the test: pg-boss takes the killed process's jobs over once their heartbeat is
- * 30 s late (docs/jobs-on-postgres.md), and three processes starting on 2 busy cores take 20–30 s.
- * The test fails itself well before vitest's timeout, so its cleanup always runs.
+ * HEARTBEAT_SECONDS late (docs/jobs-on-postgres.md), and three processes starting on 2 busy cores
+ * take 20–30 s. The test fails itself well before vitest's timeout, so its cleanup always runs.
  */
 const CONVERGE_WITHIN_MS = 180_000;
 
@@ -122,6 +128,7 @@ describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tal
         TALLY_PG_MAX_CONNECTIONS: '6',
         TALLY_PARSE_THREADS: '0',
         TALLY_LOG_LEVEL: 'warn',
+        TALLY_JOB_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
       };
       const started = await startTallyProcesses({ count: 3, env });
       instances = started.instances;
