@@ -78,7 +78,10 @@ async function runTally(sitesFile: string, databaseUrl: string | undefined): Pro
   if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
   const child = spawn(process.execPath, [...TSX, 'bench/tenants-run.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    return JSON.parse(await lineStartingWith(child, 'RESULT ')) as Record<string, unknown>;
+    const line = await lineStartingWith(child, 'RESULT ');
+    // Each run's figures as soon as they exist: a later run that fails does not lose them.
+    process.stderr.write(`bench:tenants: ${line}\n`);
+    return JSON.parse(line) as Record<string, unknown>;
   } finally {
     // The run prints its result before closing; wait for it to let go of its databases.
     if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
