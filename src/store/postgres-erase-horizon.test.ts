@@ -373,7 +373,7 @@ describeWithPostgres('reclaimDeletedRowVersions with a role that is not a superu
 
   it('refuses with CONFIG_INVALID, naming the tables, when the role may not vacuum them', async () => {
     const client = await admin();
-    // PUBLIC may connect to a new database: no grant (which would keep the role from being dropped).
+    // PUBLIC may open sessions on a new database by default: no grant (which would keep the role from being dropped).
     await client.query('CREATE TABLE IF NOT EXISTS foreign_owned (n int)');
     const guest = await connect(asUser(other.name, role));
     const failure = await reclaimDeletedRowVersions(guest, ['foreign_owned'], '3').catch((error: unknown) => error);
