@@ -235,6 +235,33 @@ describeWithPostgres('pg-boss job queue (two instances on one PostgreSQL databas
     expect(await storedKinds('t2')).toEqual(['sync']);
   });
 
+  it('tries a failed enqueue again, so a transient database error loses no job', async () => {
+    const boss = new PgBoss({ connectionString: database.url, schedule: false });
+    boss.on('error', () => undefined);
+    await boss.start();
+    try {
+      // The first two sends fail as a connection timeout would; the third reaches the database.
+      const send = boss.send.bind(boss);
+      let failures = 2;
+      boss.send = (async (...args: Parameters<typeof boss.send>) => {
+        if (failures-- > 0) throw new Error('timeout exceeded when trying to connect');
+        return send(...args);
+      }) as typeof boss.send;
+      const queue = createTestPgBossQueue(database.url, 1, {}, boss);
+      const ran: string[] = [];
+      queue.register<string>('sync', async (payload) => {
+        ran.push(payload);
+      });
+      queue.enqueue({ kind: 'sync', key: 't1', priority: 1, payload: 'after two failed sends' });
+      await queue.start();
+      await queue.idle();
+      expect(ran).toEqual(['after two failed sends']);
+      await queue.stop();
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+  });
+
   it('runs on a pg-boss instance it is given and leaves that instance running when it stops', async () => {
     const boss = new PgBoss({ connectionString: database.url, schedule: false });
     boss.on('error', () => undefined);

@@ -4,6 +4,10 @@ import type { Job, JobHandler, JobQueue, QueueHealth, QueueSnapshot } from './jo
 import { createPgKeyLease, type KeyLease, type LeasedWork, type RunExclusiveOptions } from './pgboss-key-lease.js';
 import { queueOptionsOf, resolvePgBossSettings, type PgBossQueueSettings } from './pgboss-settings.js';
 
+
+/** Tries of one enqueue or cancel, the waits between them doubling from the base (0.2 + 0.4 + 0.8 + 1.6 s). */
+const OPERATION_ATTEMPTS = 5;
+const OPERATION_RETRY_BASE_MS = 200;
 /** What a Tally job looks like in pg-boss's `data` column (the key is also the job's `singleton_key`). */
 interface JobEnvelope {
   kind: string;
@@ -132,9 +136,24 @@ export function createPgBossJobQueue(options: PgBossJobQueueOptions): PgBossJobQ
   // queued right after `cancel(key)` must not be cancelled by it; a key's jobs keep their order);
   // different keys proceed side by side. The port's calls are synchronous, hence the chains.
   const chains = new Map<string, Promise<void>>();
+  /*
+   * An enqueue or cancel that fails (a connection timeout when a thousand are queued at once, a
+   * server restart) is tried again a few times before it is only logged: a lost enqueue was an
+   * install's first sync left waiting for the next interval.
+   */
+  const withRetries = async (operation: () => Promise<void>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (stopped || attempt >= OPERATION_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, OPERATION_RETRY_BASE_MS * 2 ** (attempt - 1)));
+      }
+    }
+  };
   const inKeyOrder = (key: string, what: string, operation: () => Promise<void>) => {
     const next = (chains.get(key) ?? Promise.resolve())
-      .then(operation)
+      .then(() => withRetries(operation))
       .catch((error: unknown) => logger.error({ err: error, queue: name, key }, `job queue: ${what} failed`))
       .finally(() => {
         if (chains.get(key) === next) chains.delete(key);
