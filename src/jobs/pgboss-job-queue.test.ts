@@ -244,7 +244,7 @@ describeWithPostgres('pg-boss job queue (two instances on one PostgreSQL databas
       const send = boss.send.bind(boss);
       let failures = 2;
       boss.send = (async (...args: Parameters<typeof boss.send>) => {
-        if (failures-- > 0) throw new Error('timeout exceeded when trying to connect');
+        if (failures-- > 0) throw new Error('Connection terminated due to connection timeout');
         return send(...args);
       }) as typeof boss.send;
       const queue = createTestPgBossQueue(database.url, 1, {}, boss);
