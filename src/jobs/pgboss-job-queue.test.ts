@@ -240,13 +240,13 @@ describeWithPostgres('pg-boss job queue (two instances on one PostgreSQL databas
     boss.on('error', () => undefined);
     await boss.start();
     try {
-      // The first two sends fail as a connection timeout would; the third reaches the database.
-      const send = boss.send.bind(boss);
+      // The first two writes fail as a connection timeout would; the third reaches the database.
+      const insert = boss.insert.bind(boss);
       let failures = 2;
-      boss.send = (async (...args: Parameters<typeof boss.send>) => {
+      boss.insert = (async (...args: Parameters<typeof boss.insert>) => {
         if (failures-- > 0) throw new Error('Connection terminated due to connection timeout');
-        return send(...args);
-      }) as typeof boss.send;
+        return insert(...args);
+      }) as typeof boss.insert;
       const queue = createTestPgBossQueue(database.url, 1, {}, boss);
       const ran: string[] = [];
       queue.register<string>('sync', async (payload) => {
@@ -258,6 +258,40 @@ describeWithPostgres('pg-boss job queue (two instances on one PostgreSQL databas
       expect(ran).toEqual(['after two failed sends']);
       await queue.stop();
     } finally {
+      await boss.stop({ graceful: false });
+    }
+  });
+
+  it('writes a round of a thousand enqueues from two instances in a few inserts: one waiting job per key and dedupe value, none lost', async () => {
+    const boss = new PgBoss({ connectionString: database.url, schedule: false });
+    boss.on('error', () => undefined);
+    await boss.start();
+    let a: PgBossJobQueue | undefined;
+    try {
+      const insert = boss.insert.bind(boss);
+      const insertSizes: number[] = [];
+      boss.insert = (async (...args: Parameters<typeof boss.insert>) => {
+        insertSizes.push(args[1].length);
+        return insert(...args);
+      }) as typeof boss.insert;
+      a = createTestPgBossQueue(database.url, 1, {}, boss);
+      const b = instance(1);
+      const keys = Array.from({ length: 1000 }, (_, n) => `t${n}`);
+      // Each instance queues every key's incremental sync twice in the same turn, as two overlapping rounds would.
+      for (const queue of [a, b, a, b]) for (const key of keys) queue.enqueue({ kind: 'sync', key, priority: 1, payload: key, dedupe: 'incremental' });
+      // Another dedupe value and jobs without one are kept beside them.
+      a.enqueue({ kind: 'sync', key: 't1', priority: 5, payload: 't1 full', dedupe: 'full' });
+      for (const n of [1, 2]) a.enqueue({ kind: 'webhook', key: 't2', priority: 0, payload: `hint ${n}` });
+      await Promise.all([a.flush(), b.flush()]);
+      const waiting = (await a.inspect()).queued;
+      expect(waiting).toHaveLength(1003);
+      expect(new Set(waiting.filter((job) => job.startsWith('sync:'))).size).toBe(1000);
+      expect(waiting.filter((job) => job === 'webhook:t2')).toHaveLength(2);
+      // Instance a's 2,003 enqueues went to the database in a handful of writes, not one each.
+      expect(insertSizes.length).toBeLessThanOrEqual(10);
+      expect(insertSizes.every((size) => size <= 500)).toBe(true);
+    } finally {
+      await a?.stop();
       await boss.stop({ graceful: false });
     }
   });
