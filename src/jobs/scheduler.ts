@@ -1,4 +1,5 @@
 import type { Clock } from '../platform/clock.js';
+import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
 import type { Logger } from '../platform/logger.js';
 import type { TenantId } from '../tenants/tenant.js';
 import type { ScheduleKey, ScheduleRow, ScheduleStore } from './schedule-store.js';
@@ -144,6 +145,12 @@ export function createControlDbScheduler(deps: ControlDbSchedulerDeps): Schedule
     const listed = new Set<TenantId | undefined>(tenants);
     for (const tenantId of rows.keys()) if (!listed.has(tenantId)) await store.delete({ name: schedule.name, tenantId });
     for (const tenantId of tenants) {
+      /*
+       * A turn per tenant: on SQLite every statement below is synchronous and their promises
+       * settle as microtasks, so a pass over a thousand tenants (a new schedule's first insert and
+       * find for each) ran as one unbroken 170 ms stretch of the event loop (issue 14).
+       */
+      await takeEventLoopTurn();
       if (controller.signal.aborted) return;
       const key = { name: schedule.name, tenantId };
       let row = rows.get(tenantId);

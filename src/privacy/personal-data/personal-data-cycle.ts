@@ -6,6 +6,7 @@ import { isAppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Fetch } from '../../platform/fetch.js';
 import type { Logger } from '../../platform/logger.js';
+import { takeEventLoopTurn } from '../../platform/event-loop-turn.js';
 import type { StoreProvider, StoredAccount } from '../../store/tenant-store.js';
 import type { AuditLog } from '../../tenants/audit-log.js';
 import type { ControlSchema } from '../../tenants/control-schema.js';
@@ -212,6 +213,9 @@ export async function runPersonalDataCycle(deps: PersonalDataCycleDeps): Promise
   };
 
   for (const tenantId of installed) {
+    // A turn per tenant: a check that finds nothing due reads every tenant's schedule and
+    // credentials from the control database, synchronously on SQLite (55 ms unbroken at 1,000 sites).
+    await takeEventLoopTurn();
     if (signal?.aborted) result.aborted = true;
     let job: Awaited<ReturnType<ReportSchedule['findTenantJob']>>;
     try {
