@@ -82,8 +82,9 @@ describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tal
     const database = await createTestPostgresDatabase();
     let instances: TallyProcess[] = [];
     let kill: Kill | undefined;
+    const owners = createSocketOwnerResolver(() => new Map(instances.map((instance) => [instance.name, instance.pid])));
     const log = createRequestLog({
-      identifyClient: createSocketOwnerResolver(() => new Map(instances.map((instance) => [instance.name, instance.pid]))),
+      identifyClient: owners,
       onStart: (entry) => {
         if (kill || entry.client === undefined || !isSyncRequest(entry)) return;
         const sync = log.entries.filter(isSyncRequest);
@@ -92,6 +93,8 @@ describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tal
         const victim = instances.find((instance) => instance.name === entry.client);
         if (started < SITES * KILL_AFTER_SHARE_STARTED || !halfWay || !victim) return;
         // Synchronously, before the simulator answers: the victim dies with this request in flight.
+        // Its requests still in the sockets arrive after it died, from orphaned sockets: note whose they are first.
+        owners.remember();
         victim.kill('SIGKILL');
         const killed: Kill = { victim, atMs: entry.startMs, site: entry.site };
         kill = killed;

@@ -51,4 +51,19 @@ describe.skipIf(process.platform !== 'linux')('socket owner resolver', () => {
     expect(both(connectionOf(fromSelf))).toBe('self');
     expect(both(connectionOf(fromChild))).toBe('child');
   });
+
+  it('still names a process killed after remember(), whose socket is then an orphan', async () => {
+    const server = await listen();
+    const child = spawn(process.execPath, ['-e', `require('node:net').connect(${server.port}, '127.0.0.1'); setInterval(() => {}, 1000);`], { stdio: 'ignore' });
+    cleanups.push(() => child.kill('SIGKILL'));
+    const fromChild = await server.nextSocket();
+    const connection = { remoteAddress: fromChild.remoteAddress!, remotePort: fromChild.remotePort!, localPort: fromChild.localPort! };
+    const forgetful = createSocketOwnerResolver(() => new Map([['child', child.pid!]]));
+    const resolve = createSocketOwnerResolver(() => new Map([['child', child.pid!]]));
+    resolve.remember();
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(forgetful(connection)).toBeUndefined();
+    expect(resolve(connection)).toBe('child');
+  });
 });

@@ -4,13 +4,17 @@ import type { ClientConnection } from '../../simulator/http/request-log.js';
 /** The processes whose sockets may be asked about, by name (e.g. `tally-1` → its pid). */
 export type WatchedProcesses = () => ReadonlyMap<string, number>;
 
-/**
- * The inode of the TCP socket on this machine whose local end is `localPort` and whose remote end
- * is `remotePort` (the client's side of a connection the simulator accepted), from the kernel's
- * socket tables (`/proc/net/tcp` and `tcp6`: `sl local_address rem_address st … uid timeout inode`,
- * ports in hex). Undefined when no such socket exists (the client already closed it).
- */
-function clientSocketInode(localPort: number, remotePort: number): string | undefined {
+/** One line of the kernel's TCP tables, from the local end's point of view. */
+interface TcpSocket {
+  localPort: number;
+  remotePort: number;
+  /** `0` for an orphan: a socket whose process has died (its FIN or RST still on its way). */
+  inode: string;
+}
+
+/** Every TCP socket on this machine (`/proc/net/tcp` and `tcp6`: `sl local_address rem_address st … uid timeout inode`, ports in hex). */
+function tcpSockets(): TcpSocket[] {
+  const sockets: TcpSocket[] = [];
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
     try {
@@ -21,12 +25,19 @@ function clientSocketInode(localPort: number, remotePort: number): string | unde
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       if (fields.length < 10) continue;
-      const local = parseInt(fields[1]!.split(':')[1] ?? '', 16);
-      const remote = parseInt(fields[2]!.split(':')[1] ?? '', 16);
-      if (local === localPort && remote === remotePort) return fields[9];
+      sockets.push({ localPort: parseInt(fields[1]!.split(':')[1] ?? '', 16), remotePort: parseInt(fields[2]!.split(':')[1] ?? '', 16), inode: fields[9]! });
     }
   }
-  return undefined;
+  return sockets;
+}
+
+/**
+ * The inode of the TCP socket on this machine whose local end is `localPort` and whose remote end
+ * is `remotePort` (the client's side of a connection the simulator accepted). Undefined when no
+ * such socket exists (the client already closed it).
+ */
+function clientSocketInode(localPort: number, remotePort: number): string | undefined {
+  return tcpSockets().find((socket) => socket.localPort === localPort && socket.remotePort === remotePort)?.inode;
 }
 
 /** Socket inodes each watched process holds now (`/proc/<pid>/fd/* → socket:[inode]`). */
@@ -49,6 +60,17 @@ function socketInodesOf(pid: number): string[] {
   return inodes;
 }
 
+/** Names the client of a connection; `remember()` keeps today's owners for processes about to be killed. */
+export interface SocketOwnerResolver {
+  (connection: ClientConnection): string | undefined;
+  /**
+   * Records who holds each client socket now, by its two ports. Call it right before killing a
+   * watched process: the requests it had sent still arrive afterwards, but its sockets are then
+   * orphans (inode 0) and its descriptors are gone, so only this record can name it.
+   */
+  remember(): void;
+}
+
 /**
  * Names the process at the other end of a loopback connection, for the simulator's request log
  * (`identifyClient`): the kernel's socket table gives the client socket's inode, and the watched
@@ -57,16 +79,29 @@ function socketInodesOf(pid: number): string[] {
  * Socket inodes are never reused while a socket lives, so owners are cached by inode and the
  * descriptors are read again only for an inode not seen before.
  */
-export function createSocketOwnerResolver(watched: WatchedProcesses): (connection: ClientConnection) => string | undefined {
+export function createSocketOwnerResolver(watched: WatchedProcesses): SocketOwnerResolver {
   const ownerOfInode = new Map<string, string>();
-  return ({ remotePort, localPort }) => {
-    const inode = clientSocketInode(remotePort, localPort);
-    if (inode === undefined) return undefined;
-    const known = ownerOfInode.get(inode);
-    if (known !== undefined) return known;
+  /** Owners recorded by `remember()`, by `<client port>:<server port>`. */
+  const ownerOfPorts = new Map<string, string>();
+  const readOwners = () => {
     for (const [name, pid] of watched()) {
       for (const held of socketInodesOf(pid)) ownerOfInode.set(held, name);
     }
-    return ownerOfInode.get(inode);
   };
+  const resolve = ({ remotePort, localPort }: ClientConnection): string | undefined => {
+    const remembered = ownerOfPorts.get(`${remotePort}:${localPort}`);
+    const inode = clientSocketInode(remotePort, localPort);
+    if (inode === undefined || inode === '0') return remembered;
+    if (!ownerOfInode.has(inode)) readOwners();
+    return ownerOfInode.get(inode) ?? remembered;
+  };
+  return Object.assign(resolve, {
+    remember() {
+      readOwners();
+      for (const socket of tcpSockets()) {
+        const owner = ownerOfInode.get(socket.inode);
+        if (owner !== undefined) ownerOfPorts.set(`${socket.localPort}:${socket.remotePort}`, owner);
+      }
+    },
+  });
 }
