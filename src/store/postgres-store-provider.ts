@@ -3,7 +3,8 @@ import { AppError } from '../platform/app-error.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { createPgTenantPools, type PgTenantPools } from './pg-tenant-pools.js';
 import { createPlacementRegistry } from './placement-registry.js';
-import { databaseUrlOn, dropPostgresDatabase, ensurePostgresDatabase, migratePostgresTenantDb, postgresRestoreDatabaseNames, postgresTenantDatabaseName, serverKeyOf } from './postgres-tenant-db.js';
+import { databaseUrlOn, dropPostgresDatabase, ensurePostgresDatabase, isPostgresTenantDbCurrent, migratePostgresTenantDb, postgresRestoreDatabaseNames, postgresTenantDatabaseName, serverKeyOf } from './postgres-tenant-db.js';
+import { postgresTenantMigrations } from './postgres-tenant-migrations.js';
 import { createPostgresTenantStore } from './postgres-tenant-store.js';
 import { createPostgresWholeDatabases } from './postgres-whole-databases.js';
 import type { StoreProvider, TenantStore } from './tenant-store.js';
@@ -69,6 +70,7 @@ export function createPostgresStoreProvider(options: PostgresStoreProviderOption
   });
   const stores = new Map<TenantId, Promise<TenantStore>>();
   let closed = false;
+  const migrationNames = Object.keys(postgresTenantMigrations());
 
   const serverUrlOf = (key: string): string => {
     const url = servers.get(key);
@@ -85,10 +87,12 @@ export function createPostgresStoreProvider(options: PostgresStoreProviderOption
       throw new AppError('STORE_UNAVAILABLE', 'Cannot read or record where the tenant database lives (control database)', { cause: error });
     }
     const serverUrl = serverUrlOf(serverKey);
+    const databaseUrl = databaseUrlOn(serverUrl, name);
+    // The common case, a current database, in one statement; otherwise the full path below.
+    if (await isPostgresTenantDbCurrent(pools, databaseUrl, migrationNames)) return databaseUrl;
     // The placement is recorded before the database exists, so a crash after CREATE DATABASE
     // leaves a row that says where to finish (and destroy knows where to drop).
     await ensurePostgresDatabase(pools, serverUrl, name);
-    const databaseUrl = databaseUrlOn(serverUrl, name);
     await migratePostgresTenantDb(pools, databaseUrl, name);
     return databaseUrl;
   };

@@ -92,6 +92,38 @@ describeWithPostgres('PostgresStoreProvider: databases and placement', () => {
     await provider.close();
   });
 
+  it('re-opens a current database with one read, not the migrator: even while another session holds the migration lock', async () => {
+    const tenantId = newTenantId();
+    const first = testbed.provider();
+    await (await first.open(tenantId)).applyBatch(batch({ upserts: [makeWorklog(1)] }));
+    await first.close();
+    // Kysely's migrator takes this session-level advisory lock on the tenant database and waits for it.
+    const url = new URL(testbed.serverUrl);
+    url.pathname = `/tally_${tenantId}`;
+    const holder = new pg.Client({ connectionString: url.toString() });
+    await holder.connect();
+    await holder.query("SELECT pg_advisory_lock(3853314791062309107)");
+    const reopened = testbed.provider();
+    try {
+      const counted = reopened.open(tenantId).then((store) => store.countWorklogs());
+      const waited = new Promise((resolve) => setTimeout(() => resolve('waited for the migration lock'), 5000).unref());
+      expect(await Promise.race([counted, waited])).toBe(1);
+      // A database missing one of the code's migrations is not current: that open migrates (and so waits here).
+      await onTenant(tenantId, "DELETE FROM kysely_migration WHERE name = 'postgres/002_maintenance_owed'");
+      await reopened.close();
+      const stale = testbed.provider();
+      const staleOpen = stale.open(tenantId).then(() => 'opened');
+      expect(await Promise.race([staleOpen, new Promise((resolve) => setTimeout(() => resolve('waited for the migration lock'), 1500).unref())])).toBe('waited for the migration lock');
+      await holder.query('SELECT pg_advisory_unlock(3853314791062309107)');
+      // The migrator then runs (re-applying the missing migration over the existing table may fail): either way it ends.
+      await staleOpen.catch(() => undefined);
+      await stale.close();
+    } finally {
+      await holder.end();
+      await reopened.close();
+    }
+  });
+
   it('makes one database when two instances open a new tenant at the same moment', async () => {
     const [first, second] = [testbed.provider(), testbed.provider()];
     const tenantId = newTenantId();
