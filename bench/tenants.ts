@@ -1,6 +1,6 @@
 /**
  * `npm run bench:tenants [-- --sites N] [-- --worklogs W] [-- --open-stores K] [-- --store sqlite,postgres]
- * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --postgres-url URL] [-- --json]`:
+ * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --postgres-url URL] [-- --cpu-prof DIR] [-- --json]`:
  * thousands of sites on one Tally instance (issue 14). N simulated sites of W worklogs (default
  * 1,000 × 2,000), each its own loopback origin in one simulator process; one Tally process per
  * store (bench/tenants-run.ts, composed as the server is) installs them all, syncs them, lets the
@@ -14,6 +14,9 @@
  * control database per run on `--postgres-url` / TALLY_BENCH_POSTGRES_URL / the local server
  * (with it, the jobs run on pg-boss there, as in production), dropped after the run together
  * with every `tally_t_…` tenant database the run created.
+ *
+ * `--cpu-prof DIR` writes a V8 CPU profile of each Tally process (not the simulator's) into DIR:
+ * a blocking call shows there as one long sample, so a stall's stack can be read afterwards.
  *
  * Targets at 1,000 sites: idle RSS ≤ 400 MB, ≤ 300 descriptors, longest stall ≤ 50 ms, no late
  * incremental sync.
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'idle-seconds': { type: 'string' },
     'postgres-url': { type: 'string' },
+    'cpu-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -76,7 +80,8 @@ async function runTally(sitesFile: string, databaseUrl: string | undefined): Pro
   if (values['open-stores'] !== undefined) args.push('--open-stores', values['open-stores']);
   if (values['idle-seconds'] !== undefined) args.push('--idle-seconds', values['idle-seconds']);
   if (databaseUrl !== undefined) args.push('--database-url', databaseUrl);
-  const child = spawn(process.execPath, [...TSX, 'bench/tenants-run.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = values['cpu-prof'] !== undefined ? ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']] : [];
+  const child = spawn(process.execPath, [...profile, ...TSX, 'bench/tenants-run.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const line = await lineStartingWith(child, 'RESULT ');
     // Each run's figures as soon as they exist: a later run that fails does not lose them.
