@@ -13,8 +13,6 @@ import type { PgBossQueueSettings } from '../jobs/pgboss-settings.js';
  * does not decide: jobs go where the control database is, since that is what instances share.
  */
 
-/** Jobs one instance runs at once, each of another tenant (on pg-boss each holds one lease connection). */
-export const JOB_CONCURRENCY = 2;
 
 /** How the composition may tune the queue (tests shorten pg-boss's timings; production uses the defaults). */
 export interface JobQueueOptions {
@@ -42,8 +40,9 @@ export interface ComposedJobQueue extends JobQueue {
 }
 
 /** Builds the configuration's job queue; nothing runs and nothing connects until `start()` or the first enqueue. */
-export function createConfiguredJobQueue(config: Pick<Config, 'databaseUrl' | 'jobHeartbeatSeconds'>, logger: Logger, options: JobQueueOptions = {}): ComposedJobQueue {
-  const concurrency = options.concurrency ?? JOB_CONCURRENCY;
+export function createConfiguredJobQueue(config: Pick<Config, 'databaseUrl' | 'jobHeartbeatSeconds' | 'jobConcurrency'>, logger: Logger, options: JobQueueOptions = {}): ComposedJobQueue {
+  // Jobs this instance runs at once, each of another tenant (on pg-boss each holds one lease connection).
+  const concurrency = options.concurrency ?? config.jobConcurrency;
   if (config.databaseUrl === undefined) {
     return { ...createInProcessJobQueue({ concurrency, logger }), mechanism: 'in-process', start: async () => {} };
   }

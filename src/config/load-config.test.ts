@@ -105,6 +105,30 @@ describe('loadConfig', () => {
     }
   });
 
+  it('runs 2 jobs at once on SQLite stores and 6 on PostgreSQL ones unless TALLY_JOB_CONCURRENCY says, 1 to 64', () => {
+    expect(loadConfig({ TALLY_MODE: 'demo' }).jobConcurrency).toBe(2);
+    expect(loadConfig({ TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally' }).jobConcurrency).toBe(6);
+    expect(loadConfig({ TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally', TALLY_TENANT_STORE: 'sqlite' }).jobConcurrency).toBe(2);
+    expect(loadConfig({ TALLY_MODE: 'demo', TALLY_JOB_CONCURRENCY: '12' }).jobConcurrency).toBe(12);
+    // On PostgreSQL stores a job may hold two site connections: never more jobs than half the cap.
+    const postgres = { TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally', TALLY_PG_MAX_CONNECTIONS: '6' };
+    expect(loadConfig(postgres).jobConcurrency).toBe(3);
+    expect(loadConfig({ ...postgres, TALLY_JOB_CONCURRENCY: '3' }).jobConcurrency).toBe(3);
+    expect(configError({ ...postgres, TALLY_JOB_CONCURRENCY: '4' }).details).toEqual([
+      "TALLY_JOB_CONCURRENCY: at most 3 with TALLY_PG_MAX_CONNECTIONS=6 (each running job may hold two of its site's connections)",
+    ]);
+    const refused: Record<string, string> = {
+      '0': 'TALLY_JOB_CONCURRENCY: must be at least 1',
+      '65': 'TALLY_JOB_CONCURRENCY: must be at most 64',
+      '2.5': 'TALLY_JOB_CONCURRENCY: must be a whole number',
+      'many': 'TALLY_JOB_CONCURRENCY: must be a number of jobs',
+    };
+    for (const [value, detail] of Object.entries(refused)) {
+      const error = configError({ TALLY_BASE_URL: 'https://t.example.com', TALLY_SECRET_KEY: GOOD_KEY, TALLY_JOB_CONCURRENCY: value });
+      expect(error.details, value).toEqual([detail]);
+    }
+  });
+
   it('takes the job heartbeat in whole seconds from 10 to 600, 30 by default', () => {
     expect(loadConfig({ TALLY_MODE: 'demo' }).jobHeartbeatSeconds).toBe(30);
     expect(loadConfig({ TALLY_MODE: 'demo', TALLY_JOB_HEARTBEAT_SECONDS: '10' }).jobHeartbeatSeconds).toBe(10);
