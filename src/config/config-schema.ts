@@ -87,9 +87,8 @@ export const configSchema = z.object({
     .min(10, 'must be at least 10 (pg-boss\'s shortest heartbeat)')
     .max(600, 'must be at most 600 (a killed instance would hold its jobs for over 10 minutes)')
     .default(30),
-  // Sync and other jobs one instance runs at once, each for another site; unset: 2 on SQLite stores
-  // (their writes run on this process's main thread), 6 on PostgreSQL stores (a job mostly waits
-  // for the database and Jira, so two were not enough to run 1,000 sites' incremental syncs in a minute).
+  // Sync and other jobs one instance runs at once, each for another site (default 2; on PostgreSQL
+  // stores at most half of TALLY_PG_MAX_CONNECTIONS, checked in load-config.ts).
   TALLY_JOB_CONCURRENCY: z.coerce.number({ error: 'must be a number of jobs' }).int('must be a whole number').min(1, 'must be at least 1').max(64, 'must be at most 64').optional(),
   // The bearer token `/metrics` asks for (docs/operations.md); unset, `/metrics` answers 404.
   TALLY_METRICS_TOKEN: z.string().trim().min(16, 'use at least 16 characters (e.g. `openssl rand -hex 24`)').max(1024).optional(),

@@ -105,15 +105,15 @@ describe('loadConfig', () => {
     }
   });
 
-  it('runs 2 jobs at once on SQLite stores and 6 on PostgreSQL ones unless TALLY_JOB_CONCURRENCY says, 1 to 64', () => {
+  it('runs 2 jobs at once unless TALLY_JOB_CONCURRENCY says, 1 to 64', () => {
     expect(loadConfig({ TALLY_MODE: 'demo' }).jobConcurrency).toBe(2);
-    expect(loadConfig({ TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally' }).jobConcurrency).toBe(6);
+    expect(loadConfig({ TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally' }).jobConcurrency).toBe(2);
     expect(loadConfig({ TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally', TALLY_TENANT_STORE: 'sqlite' }).jobConcurrency).toBe(2);
     expect(loadConfig({ TALLY_MODE: 'demo', TALLY_JOB_CONCURRENCY: '12' }).jobConcurrency).toBe(12);
     // On PostgreSQL stores a job may hold two site connections: never more jobs than half the cap.
     const postgres = { TALLY_MODE: 'demo', DATABASE_URL: 'postgres://tally@db.example.com/tally', TALLY_PG_MAX_CONNECTIONS: '6' };
-    expect(loadConfig(postgres).jobConcurrency).toBe(3);
     expect(loadConfig({ ...postgres, TALLY_JOB_CONCURRENCY: '3' }).jobConcurrency).toBe(3);
+    expect(loadConfig({ ...postgres, TALLY_PG_MAX_CONNECTIONS: '2' }).jobConcurrency).toBe(1);
     expect(configError({ ...postgres, TALLY_JOB_CONCURRENCY: '4' }).details).toEqual([
       "TALLY_JOB_CONCURRENCY: at most 3 with TALLY_PG_MAX_CONNECTIONS=6 (each running job may hold two of its site's connections)",
     ]);

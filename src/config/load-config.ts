@@ -61,7 +61,7 @@ export interface Config {
    * instance was killed or froze — is taken over by another instance at the next supervise pass.
    */
   readonly jobHeartbeatSeconds: number;
-  /** Jobs (each for another tenant) this instance runs at once: TALLY_JOB_CONCURRENCY, else 2 on SQLite stores and 6 on PostgreSQL ones. */
+  /** Jobs (each for another tenant) this instance runs at once: TALLY_JOB_CONCURRENCY, else 2 (on PostgreSQL stores at most half of TALLY_PG_MAX_CONNECTIONS). */
   readonly jobConcurrency: number;
   /** The Bitbucket Connect app's key (its descriptor at `/bitbucket/atlassian-connect.json`). */
   readonly bitbucketAppKey: string;
@@ -201,8 +201,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const onPostgresStores = values !== undefined && (values.TALLY_TENANT_STORE ?? (values.DATABASE_URL !== undefined ? 'postgres' : 'sqlite')) === 'postgres';
   // A running job may hold two of its site's connections (a write and a read beside it): more jobs
   // than half the cap could each hold one and wait for another, which none can free.
-  const jobsTheCapServes = values === undefined ? 1 : Math.max(1, Math.floor(values.TALLY_PG_MAX_CONNECTIONS / 2));
-  if (onPostgresStores && values?.TALLY_JOB_CONCURRENCY !== undefined && values.TALLY_JOB_CONCURRENCY > jobsTheCapServes) {
+  const jobsTheCapServes = values === undefined || !onPostgresStores ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(values.TALLY_PG_MAX_CONNECTIONS / 2));
+  if (values?.TALLY_JOB_CONCURRENCY !== undefined && values.TALLY_JOB_CONCURRENCY > jobsTheCapServes) {
     problems.push(`TALLY_JOB_CONCURRENCY: at most ${jobsTheCapServes} with TALLY_PG_MAX_CONNECTIONS=${values.TALLY_PG_MAX_CONNECTIONS} (each running job may hold two of its site's connections)`);
   }
 
@@ -249,7 +249,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     openStores: values.TALLY_OPEN_STORES,
     reportMemoryMb: values.TALLY_REPORT_MEMORY_MB,
     jobHeartbeatSeconds: values.TALLY_JOB_HEARTBEAT_SECONDS,
-    jobConcurrency: values.TALLY_JOB_CONCURRENCY ?? (onPostgresStores ? Math.min(6, jobsTheCapServes) : 2),
+    jobConcurrency: values.TALLY_JOB_CONCURRENCY ?? Math.min(2, jobsTheCapServes),
     bitbucketAppKey: values.TALLY_BITBUCKET_APP_KEY,
     bitbucketBaseUrls: Object.freeze([...values.TALLY_BITBUCKET_BASE_URLS]),
     bitbucketForgeAppId: values.TALLY_BITBUCKET_FORGE_APP_ID,
