@@ -113,7 +113,7 @@ describe('a full sync killed at random instants', () => {
     // (or a busier one) still sees its kills land inside the sync rather than in module loading.
     const startupStarted = performance.now();
     await new Promise((resolve) => spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'tenants', 'list'], { env: { ...process.env, ...env }, stdio: 'ignore' }).on('exit', resolve));
-    const startupMs = Math.round(performance.now() - startupStarted);
+    let startupMs = Math.round(performance.now() - startupStarted);
     let previous = await progress();
     let killsDuringSync = 0;
     let restart = false;
@@ -123,6 +123,9 @@ describe('a full sync killed at random instants', () => {
       const now = await progress();
       restart = now.startsWith('incremental:');
       if (result.signal === 'SIGKILL' && now !== previous && now.startsWith('full:')) killsDuringSync++;
+      // A kill before the sync moved hit start-up, which takes longer while another test file runs
+      // beside this one (19 of 20 in 100 attempts once): aim the next kills later.
+      if (result.signal === 'SIGKILL' && now === previous) startupMs = Math.round(startupMs * 1.15);
       previous = now;
     }
     expect(killsDuringSync).toBe(20);
