@@ -13,7 +13,23 @@ export interface StallPhase {
    * thread alone (`/proc/thread-self/schedstat`); elsewhere the whole process's CPU time counts.
    */
   longestCpuStallMs: number;
+  /**
+   * The phase's longest late ticks (at most {@link KEPT_STALLS}, over {@link NOTED_STALL_MS}), each
+   * with the monotonic time it ended in µs — the clock of a V8 CPU profile's `startTime` and sample
+   * times on Linux — so a profile taken with `--cpu-prof` can be read at exactly that moment.
+   */
+  stalls: NotedStall[];
 }
+
+/** One late tick: when it ended (monotonic µs), how late it was, and how much of that the main thread was on a CPU. */
+export interface NotedStall {
+  endedAtMonotonicUs: number;
+  lateMs: number;
+  cpuMs: number;
+}
+
+const NOTED_STALL_MS = 50;
+const KEPT_STALLS = 10;
 
 /** Watches the event loop of this process. */
 export interface EventLoopStalls {
@@ -52,6 +68,7 @@ export function watchEventLoopStalls(): EventLoopStalls {
   const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: TICK_MS });
   histogram.enable();
   let longestCpuStallMs = 0;
+  let stalls: NotedStall[] = [];
   const cpuNowMs = cpuClockMs();
   let lastWallNs = process.hrtime.bigint();
   let lastCpuMs = cpuNowMs();
@@ -60,6 +77,10 @@ export function watchEventLoopStalls(): EventLoopStalls {
     const cpuMs = cpuNowMs();
     const lateMs = Number(wallNs - lastWallNs) / 1e6 - TICK_MS;
     longestCpuStallMs = Math.max(longestCpuStallMs, Math.min(lateMs, cpuMs - lastCpuMs));
+    if (lateMs > NOTED_STALL_MS) {
+      stalls.push({ endedAtMonotonicUs: Number(wallNs / 1000n), lateMs: round1(lateMs), cpuMs: round1(Math.min(lateMs, cpuMs - lastCpuMs)) });
+      if (stalls.length > KEPT_STALLS) stalls = stalls.sort((a, b) => b.lateMs - a.lateMs).slice(0, KEPT_STALLS);
+    }
     lastWallNs = wallNs;
     lastCpuMs = cpuMs;
   }, TICK_MS);
@@ -67,9 +88,14 @@ export function watchEventLoopStalls(): EventLoopStalls {
   return {
     takePhase() {
       const max = histogram.max / 1e6;
-      const phase = { longestStallMs: round1(Number.isFinite(max) ? max : 0), longestCpuStallMs: round1(Math.max(0, longestCpuStallMs)) };
+      const phase = {
+        longestStallMs: round1(Number.isFinite(max) ? max : 0),
+        longestCpuStallMs: round1(Math.max(0, longestCpuStallMs)),
+        stalls: [...stalls].sort((a, b) => b.lateMs - a.lateMs),
+      };
       histogram.reset();
       longestCpuStallMs = 0;
+      stalls = [];
       return phase;
     },
     stop() {

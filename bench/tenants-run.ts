@@ -174,6 +174,10 @@ try {
     stallDuringRoundsMs: stallDuringRounds.longestStallMs,
     cpuStallDuringRoundsMs: stallDuringRounds.longestCpuStallMs,
     stallIdleMs: stallIdle.longestStallMs,
+    // When each of the longest stalls ended (monotonic µs, the clock of a --cpu-prof profile), per phase.
+    stallsDuringSync: stallDuringSync.stalls,
+    stallsDuringRounds: stallDuringRounds.stalls,
+    stallsIdle: stallIdle.stalls,
     idleSeconds: IDLE_MS / 1000,
     loadAverage1m: Math.round(loadavg()[0]! * 10) / 10,
     scheduledRounds: ROUNDS,
