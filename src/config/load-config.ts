@@ -198,7 +198,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     problems.push('TALLY_TENANT_STORE: postgres needs DATABASE_URL or TALLY_PG_SERVERS (the servers tenant databases are created on)');
   }
 
-  const onPostgresStores = values !== undefined && (values.TALLY_TENANT_STORE ?? (values.DATABASE_URL !== undefined ? 'postgres' : 'sqlite')) === 'postgres';
+  // Unset: postgres when DATABASE_URL is set, else sqlite.
+  const tenantStore = values?.TALLY_TENANT_STORE ?? (values?.DATABASE_URL !== undefined ? 'postgres' : 'sqlite');
+  const onPostgresStores = tenantStore === 'postgres';
   // A running job may hold two of its site's connections (a write and a read beside it): more jobs
   // than half the cap could each hold one and wait for another, which none can free.
   const jobsTheCapServes = values === undefined || !onPostgresStores ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(values.TALLY_PG_MAX_CONNECTIONS / 2));
@@ -243,7 +245,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     forgeUninstallGraceHours: values.TALLY_FORGE_UNINSTALL_GRACE_HOURS,
     forgeApiHosts: Object.freeze([...values.TALLY_FORGE_API_HOSTS]),
     metricsToken: values.TALLY_METRICS_TOKEN,
-    tenantStore: values.TALLY_TENANT_STORE ?? (values.DATABASE_URL !== undefined ? 'postgres' : 'sqlite'),
+    tenantStore,
     pgServers: Object.freeze([...(values.TALLY_PG_SERVERS ?? (values.DATABASE_URL !== undefined ? [values.DATABASE_URL] : []))]),
     pgMaxConnections: values.TALLY_PG_MAX_CONNECTIONS,
     openStores: values.TALLY_OPEN_STORES,
