@@ -1,10 +1,11 @@
-import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import type pg from 'pg';
 import { AppError } from '../platform/app-error.js';
 import { parseTenantId, type TenantId } from '../tenants/tenant.js';
 import type { PgTenantPools } from './pg-tenant-pools.js';
 import { toStoreError } from './pg-store-errors.js';
 import { createPostgresTenantMigrationProvider } from './postgres-tenant-migrations.js';
+import { appliesExactly } from './tenant-migrations.js';
 
 /**
  * The tenant's database name: `tally_` + the tenant id (`tally_t_<24 hex>`, 32 characters, well
@@ -141,20 +142,18 @@ export async function swapPostgresDatabases(pools: PgTenantPools, serverUrl: str
 
 /**
  * Whether the tenant database at `databaseUrl` exists and has exactly the code's migrations
- * (`names`, any order) applied: then creating and migrating it would do nothing. One statement
- * on the tenant's own pool, whose connection the store then uses — instead of an admin connection
- * to look for the database and the migrator's dozen statements (its lock table, DDL and reads) on
- * every open: at 1,000 sites, where every scheduled sync re-opens its store, those made each
- * incremental sync cost about 200 ms and a round outlast its interval (bench:tenants, issue 14).
- * Any failure (no such database, no migration table, the server unreachable) answers false and
- * leaves the decision and the error to the full path. Kysely's migrator commits a run's rows with
- * its DDL in one transaction, so a database read as current here is current.
+ * (`names`, {@link appliesExactly}) applied: then creating and migrating it would do nothing. One
+ * statement on the tenant's own pool, whose connection the store then uses — instead of an admin
+ * connection to look for the database and the migrator's dozen statements (its lock, DDL and
+ * reads) on every open, which at 1,000 sites is every scheduled sync. Any failure (no such
+ * database, no migration table, the server unreachable) answers false and leaves the decision and
+ * the error to the full path. Kysely's migrator commits a run's rows with its DDL in one
+ * transaction, so a database read as current here is current.
  */
 export async function isPostgresTenantDbCurrent(pools: PgTenantPools, databaseUrl: string, names: readonly string[]): Promise<boolean> {
   try {
-    const applied = await pools.withClient(databaseUrl, (client) => client.query<[string]>({ name: 'tally_migrations', text: 'SELECT name FROM kysely_migration', rowMode: 'array' }));
-    const appliedNames = new Set(applied.rows.map(([name]) => name));
-    return appliedNames.size === names.length && names.every((name) => appliedNames.has(name));
+    const applied = await pools.withClient(databaseUrl, (client) => client.query<[string]>({ name: 'tally_migrations', text: `SELECT name FROM ${DEFAULT_MIGRATION_TABLE}`, rowMode: 'array' }));
+    return appliesExactly(applied.rows.map(([name]) => name), names);
   } catch {
     return false;
   }

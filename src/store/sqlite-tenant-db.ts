@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { DEFAULT_MIGRATION_TABLE, Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { MigratingSqliteDialect } from './migrating-sqlite-dialect.js';
 import { AppError } from '../platform/app-error.js';
-import { createTenantMigrationProvider } from './tenant-migrations.js';
+import { appliesExactly, createTenantMigrationProvider } from './tenant-migrations.js';
 import type { TenantSchema } from './tenant-schema.js';
 
 /** Another process (the CLI next to the server) may hold the write lock for a moment. */
@@ -52,9 +52,7 @@ export interface OpenSqliteTenantDbOptions {
  */
 function isSchemaCurrent(database: Database.Database, names: readonly string[]): boolean {
   try {
-    const applied = database.prepare(`SELECT name FROM ${DEFAULT_MIGRATION_TABLE} ORDER BY name`).pluck().all() as unknown[];
-    const expected = [...names].sort();
-    return applied.length === expected.length && applied.every((name, i) => name === expected[i]);
+    return appliesExactly(database.prepare(`SELECT name FROM ${DEFAULT_MIGRATION_TABLE}`).pluck().all(), names);
   } catch {
     return false;
   }

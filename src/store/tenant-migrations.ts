@@ -111,3 +111,13 @@ export function tenantMigrations(dialect: TenantDialect): Record<string, Migrati
 export function createTenantMigrationProvider(dialect: TenantDialect): MigrationProvider {
   return { getMigrations: async () => tenantMigrations(dialect) };
 }
+
+/**
+ * Whether `applied` (the names in a tenant database's migration table) are exactly the code's
+ * migrations `names`, in any order: then Kysely's migrator would do nothing, so an open may skip
+ * it. Both stores' opens ask this; any other set (missing, unknown, repeated) means "migrate".
+ */
+export function appliesExactly(applied: readonly unknown[], names: readonly string[]): boolean {
+  const appliedNames = new Set(applied);
+  return applied.length === names.length && appliedNames.size === names.length && names.every((name) => appliedNames.has(name));
+}
