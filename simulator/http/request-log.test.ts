@@ -91,6 +91,27 @@ describe('request log', () => {
     }
   });
 
+  it('asks about a connection again on its next request when it could not be named the first time', async () => {
+    let asked = 0;
+    const log = createRequestLog({ identifyClient: () => (++asked === 1 ? undefined : 'named later') });
+    const sim = createSimulator({ clock: 'real', generate: { worklogs: 5, seed: 'log-c' }, requestLog: log });
+    const url = await served(sim);
+    const app = registerTestApp(sim);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const path = '/rest/api/3/worklog/updated?since=0';
+      const first = await request(agent, `${url}${path}`, { authorization: signed(sim, app, 'GET', path) });
+      const second = await request(agent, `${url}${path}`, { authorization: signed(sim, app, 'GET', path) });
+      const third = await request(agent, `${url}${path}`, { authorization: signed(sim, app, 'GET', path) });
+      expect(new Set([first.localPort, second.localPort, third.localPort]).size).toBe(1);
+      expect(log.entries.map((entry) => entry.client)).toEqual([undefined, 'named later', 'named later']);
+      // Once named, the connection is not asked about again.
+      expect(asked).toBe(2);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('shows a request to onStart before it is answered, and logs answers that faults fabricate', async () => {
     const seen: { status: number; endMs: number | undefined }[] = [];
     const log = createRequestLog({ onStart: (entry: LoggedRequest) => seen.push({ status: entry.status, endMs: entry.endMs }) });

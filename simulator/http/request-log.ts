@@ -36,8 +36,9 @@ export interface ClientConnection {
 /** Options of {@link createRequestLog}. */
 export interface RequestLogOptions {
   /**
-   * Names the client at the other end of a connection (e.g. which process owns it). Asked once per
-   * connection, synchronously, on its first request — while the connection is open.
+   * Names the client at the other end of a connection (e.g. which process owns it). Asked
+   * synchronously on a connection's first request — while the connection is open — and again on
+   * its later requests until it gives a name.
    */
   identifyClient?: (connection: ClientConnection) => string | undefined;
   /** Told of each request as it arrives, before it is answered (the entry then fills in). */
@@ -63,17 +64,19 @@ const wallClockMs = () => performance.timeOrigin + performance.now();
 /** Creates an empty log. */
 export function createRequestLog(options: RequestLogOptions = {}): RequestLog {
   const entries: LoggedRequest[] = [];
-  const clientOfSocket = new WeakMap<Socket, string | undefined>();
+  const clientOfSocket = new WeakMap<Socket, string>();
 
   const identify = (socket: Socket | undefined): string | undefined => {
     if (!socket || !options.identifyClient) return undefined;
-    if (clientOfSocket.has(socket)) return clientOfSocket.get(socket);
+    const known = clientOfSocket.get(socket);
+    if (known !== undefined) return known;
     const { remoteAddress, remotePort, localPort } = socket;
     const client =
       remoteAddress !== undefined && remotePort !== undefined && localPort !== undefined
         ? options.identifyClient({ remoteAddress, remotePort, localPort })
         : undefined;
-    clientOfSocket.set(socket, client);
+    // Only a name is kept: a connection not named now is asked about again on its next request.
+    if (client !== undefined) clientOfSocket.set(socket, client);
     return client;
   };
 

@@ -34,11 +34,20 @@ function tcpSockets(): TcpSocket[] {
 /**
  * The inode of the TCP socket on this machine whose local end is `localPort` and whose remote end
  * is `remotePort` (the client's side of a connection the simulator accepted). Undefined when no
- * such socket exists (the client already closed it).
+ * such socket exists (the client already closed it) in {@link TABLE_READS} reads.
  */
 function clientSocketInode(localPort: number, remotePort: number): string | undefined {
-  return tcpSockets().find((socket) => socket.localPort === localPort && socket.remotePort === remotePort)?.inode;
+  // The kernel writes its table a page per read(), resuming by position: a socket opened or closed
+  // meanwhile can shift a line past the reader. A socket missing from one read is looked for again.
+  for (let read = 0; read < TABLE_READS; read++) {
+    const found = tcpSockets().find((socket) => socket.localPort === localPort && socket.remotePort === remotePort);
+    if (found !== undefined) return found.inode;
+  }
+  return undefined;
 }
+
+/** Reads of the socket table before a connection counts as gone. */
+const TABLE_READS = 3;
 
 /** Socket inodes each watched process holds now (`/proc/<pid>/fd/* → socket:[inode]`). */
 function socketInodesOf(pid: number): string[] {
