@@ -4,11 +4,17 @@ import { AppError } from '../platform/app-error.js';
 import { parseTenantId, type TenantId } from '../tenants/tenant.js';
 import { openSqliteTenantDb } from './sqlite-tenant-db.js';
 import { createSqliteTenantStore } from './sqlite-tenant-store.js';
+import { createWorkerWalSyncs, type SqliteWalSyncs } from './sqlite-wal-syncs.js';
 import type { StoreProvider, TenantStore } from './tenant-store.js';
 
 /** Where the SQLite provider keeps its files: `<dataDir>/tenants/<tenantId>.sqlite`. */
 export interface SqliteStoreProviderOptions {
   dataDir: string;
+  /**
+   * Where the tenant files' WAL syncs run (see sqlite-wal-syncs.ts); default one worker thread for
+   * the provider, stopped by `close`. `'inline'`: every connection syncs its own WAL.
+   */
+  walSyncs?: SqliteWalSyncs | 'inline';
 }
 
 // SQLite's companions of a database file: WAL mode's log and shared-memory index, and the
@@ -36,9 +42,12 @@ export function sqliteTenantDbPath(dataDir: string, tenantId: TenantId): string 
  * - `destroy` closes the tenant's store and deletes its file with `-wal` and `-shm`; idempotent.
  * - `release` closes the tenant's store and keeps its files (a restore replaces them); idempotent.
  * - `close` closes every store and is final: a later `open` throws `STORE_UNAVAILABLE`.
+ * - The WAL's fsyncs of a store that writes (its first commit, its close) run on a worker thread,
+ *   not on the event loop; the data is as durable as with the connection's own syncs.
  */
-export function createSqliteStoreProvider({ dataDir }: SqliteStoreProviderOptions): StoreProvider {
+export function createSqliteStoreProvider({ dataDir, walSyncs: walSyncsOption }: SqliteStoreProviderOptions): StoreProvider {
   const tenantsDir = join(dataDir, 'tenants');
+  const walSyncs = walSyncsOption === 'inline' ? undefined : (walSyncsOption ?? createWorkerWalSyncs());
   const stores = new Map<TenantId, Promise<TenantStore>>();
   let closed = false;
 
@@ -54,7 +63,7 @@ export function createSqliteStoreProvider({ dataDir }: SqliteStoreProviderOption
       const db = await openSqliteTenantDb(path);
       // Forget the entry only while it is still this store (a destroy + open may have replaced it).
       const forget = () => stores.get(tenantId) === opening && stores.delete(tenantId);
-      return createSqliteTenantStore({ tenantId, db, onClose: forget });
+      return createSqliteTenantStore({ tenantId, db, onClose: forget, ...(walSyncs && { walSyncs: { syncs: walSyncs, path } }) });
     })();
     return opening;
   };
@@ -90,6 +99,8 @@ export function createSqliteStoreProvider({ dataDir }: SqliteStoreProviderOption
       const open = [...stores.values()];
       stores.clear();
       await Promise.all(open.map(async (store) => (await store.catch(() => undefined))?.close()));
+      // Only the helper this provider made: one passed in may serve others.
+      if (walSyncsOption === undefined) await walSyncs?.close();
     },
   };
 }

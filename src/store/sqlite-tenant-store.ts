@@ -3,6 +3,7 @@ import type { TenantId } from '../tenants/tenant.js';
 import { createSqliteBatchWriter } from './sqlite-batch-writer.js';
 import { createSqlitePersonalData } from './sqlite-personal-data.js';
 import type { SqliteTenantDb } from './sqlite-tenant-db.js';
+import type { SqliteWalSyncs } from './sqlite-wal-syncs.js';
 import { createSqliteWorklogReads } from './sqlite-worklog-reads.js';
 import { parseSyncState, syncStateKeys } from './sync-state-json.js';
 import { createReportIndex, dropReportIndex, reportIndexes } from './tenant-migrations.js';
@@ -16,6 +17,12 @@ export interface SqliteTenantStoreDeps {
   db: SqliteTenantDb;
   /** Called once, after the handle closed (the provider forgets its cached store). */
   onClose?: () => void;
+  /**
+   * The file's checkpoint done elsewhere, with the file's path: a close after writes checkpoints
+   * there first, so the close does not wait for two fsyncs on the event loop. Unset: the close
+   * checkpoints itself (as it does anyway when that step fails).
+   */
+  walSyncs?: { syncs: SqliteWalSyncs; path: string };
 }
 
 const DEFAULT_PAGE_ROWS = 1000;
@@ -25,7 +32,7 @@ const DEFAULT_PAGE_ROWS = 1000;
  * better-sqlite3 handle, so no two of them interleave inside a transaction. After `close()`
  * (idempotent) every call throws `STORE_UNAVAILABLE`.
  */
-export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantStoreDeps): TenantStore {
+export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: SqliteTenantStoreDeps): TenantStore {
   const { database, kysely } = db;
   const applyBatch = createSqliteBatchWriter(database);
   const reads = createSqliteWorklogReads(database);
@@ -49,6 +56,13 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
   };
   const isBulkLoadMarked = () => readState.get(syncStateKeys.bulkLoad) !== undefined;
 
+  /** Whether this open wrote: a read-only open leaves an empty WAL, which its close deletes without a sync. */
+  let wrote = false;
+  const beforeWrite = () => {
+    ensureOpen();
+    wrote = true;
+  };
+
   const beginBulkLoad = database.transaction(() => {
     for (const drop of dropIndexes) drop.run();
     writeState.run(syncStateKeys.bulkLoad, 'true');
@@ -67,7 +81,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
       return parseSyncState(readState.get(syncStateKeys.state) as string | undefined);
     },
     async applyBatch(batch) {
-      ensureOpen();
+      beforeWrite();
       return applyBatch(batch);
     },
     async listWorklogIds() {
@@ -106,7 +120,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
       return personalData.listAccountIds();
     },
     async eraseAccount(accountId) {
-      ensureOpen();
+      beforeWrite();
       return personalData.eraseAccount(accountId);
     },
     /** SQLite's `data_version`: per connection, it moves only on other connections' commits. */
@@ -115,7 +129,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
       return dataVersion.get() as number;
     },
     async beginBulkLoad() {
-      ensureOpen();
+      beforeWrite();
       beginBulkLoad.immediate();
     },
     async endBulkLoad() {
@@ -123,6 +137,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
       const present = new Set(indexNames.all() as string[]);
       // Nothing to do (and no ANALYZE to pay for) when no load is open and every index exists.
       if (!isBulkLoadMarked() && reportIndexes.every((index) => present.has(index.name))) return;
+      beforeWrite();
       endBulkLoad.immediate();
     },
     async isBulkLoading() {
@@ -130,10 +145,15 @@ export function createSqliteTenantStore({ tenantId, db, onClose }: SqliteTenantS
       return isBulkLoadMarked();
     },
     close() {
-      closing ??= kysely.destroy().then(() => {
+      closing ??= (async () => {
+        // After writes, the WAL goes into the file on the helper's connection first (this one is
+        // idle: every call is synchronous and new ones now throw), so the close below — the
+        // file's last connection — has nothing left to sync. A failure leaves the close to do it.
+        if (wrote && walSyncs !== undefined && database.open) await walSyncs.syncs.checkpoint(walSyncs.path).catch(() => false);
+        await kysely.destroy();
         if (database.open) database.close();
         onClose?.();
-      });
+      })();
       return closing;
     },
   };
