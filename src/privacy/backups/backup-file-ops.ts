@@ -1,14 +1,19 @@
 import { Worker } from 'node:worker_threads';
 import { inspectSqliteFile, snapshotSqliteFile, type FileInspection, type SnapshotFacts } from './sqlite-backup-files.js';
 
-/** A request to the backup worker (its `workerData`). */
-export type BackupWorkerRequest = { op: 'snapshot'; sourcePath: string; destPath: string } | { op: 'inspect'; path: string };
+/** One operation of the backup worker. */
+type BackupOperation = { op: 'snapshot'; sourcePath: string; destPath: string } | { op: 'inspect'; path: string };
 
-/** The backup worker's one reply. */
-export type BackupWorkerReply =
+/** A request to the backup worker; its reply carries the same id. */
+export type BackupWorkerRequest = { id: number } & BackupOperation;
+
+/** The backup worker's reply to one request. */
+export type BackupWorkerReply = { id: number } & (
   | { ok: true; op: 'snapshot'; facts: SnapshotFacts }
   | { ok: true; op: 'inspect'; inspection: FileInspection }
-  | { ok: false; message: string; code: string | undefined };
+  | { ok: false; message: string; code: string | undefined }
+);
+
 
 /**
  * The heavy file work of backups (port): a consistent snapshot of a live SQLite file, and the
@@ -35,41 +40,67 @@ export class BackupFileError extends Error {
 
 const WORKER_ENTRY = new URL('./backup-worker.mjs', import.meta.url);
 
-function runInWorker(request: BackupWorkerRequest): Promise<BackupWorkerReply & { ok: true }> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_ENTRY, { workerData: request });
-    let settled = false;
-    worker.once('message', (reply: BackupWorkerReply) => {
-      settled = true;
-      if (reply.ok) resolve(reply);
-      else reject(new BackupFileError(reply.message, reply.code));
-    });
-    worker.once('error', (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.once('exit', (exitCode) => {
-      if (!settled) reject(new BackupFileError(`The backup worker stopped (exit code ${exitCode}) before it answered`, undefined));
-    });
-  });
-}
-
 /**
- * {@link BackupFileOps} on a fresh worker thread per operation: backups are rare (one per tenant
- * and interval), so a thread's start-up (~100 ms with the TypeScript loader) is noise next to the
- * copy, and nothing stays alive between backups.
+ * {@link BackupFileOps} on one long-lived worker thread, started on the first backup: its start-up
+ * (the TypeScript loader, ~200 ms of CPU beside the event loop on a two-core machine) is paid once,
+ * not twice per backup as with a thread per operation — a fleet of a thousand tenants takes a
+ * backup every ~90 s. Operations run one at a time in arrival order. The thread keeps no process
+ * alive while nothing is pending; if it dies, its pending operations reject and the next one
+ * starts a new thread. `close()` stops it (later operations start it again).
  */
-export function createWorkerBackupFileOps(): BackupFileOps {
+export function createWorkerBackupFileOps(): BackupFileOps & { close(): Promise<void> } {
+  let worker: Worker | undefined;
+  const pending = new Map<number, { resolve(reply: BackupWorkerReply & { ok: true }): void; reject(error: unknown): void }>();
+  let nextId = 1;
+
+  const started = (): Worker => {
+    if (worker !== undefined) return worker;
+    const thread = new Worker(WORKER_ENTRY);
+    thread.unref();
+    const gone = (error: unknown) => {
+      if (worker === thread) worker = undefined;
+      for (const request of pending.values()) request.reject(error);
+      pending.clear();
+    };
+    thread.on('message', (reply: BackupWorkerReply) => {
+      const request = pending.get(reply.id);
+      if (request === undefined) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) thread.unref();
+      if (reply.ok) request.resolve(reply);
+      else request.reject(new BackupFileError(reply.message, reply.code));
+    });
+    thread.on('error', gone);
+    thread.on('exit', (exitCode) => gone(new BackupFileError(`The backup worker stopped (exit code ${exitCode}) before it answered`, undefined)));
+    worker = thread;
+    return thread;
+  };
+
+  const run = (operation: BackupOperation): Promise<BackupWorkerReply & { ok: true }> => {
+    const thread = started();
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      thread.ref();
+      thread.postMessage({ ...operation, id } satisfies BackupWorkerRequest);
+    });
+  };
+
   return {
     async snapshot(sourcePath, destPath) {
-      const reply = await runInWorker({ op: 'snapshot', sourcePath, destPath });
+      const reply = await run({ op: 'snapshot', sourcePath, destPath });
       if (reply.op !== 'snapshot') throw new BackupFileError('The backup worker answered another operation', undefined);
       return reply.facts;
     },
     async inspect(path) {
-      const reply = await runInWorker({ op: 'inspect', path });
+      const reply = await run({ op: 'inspect', path });
       if (reply.op !== 'inspect') throw new BackupFileError('The backup worker answered another operation', undefined);
       return reply.inspection;
+    },
+    async close() {
+      const thread = worker;
+      worker = undefined;
+      await thread?.terminate();
     },
   };
 }

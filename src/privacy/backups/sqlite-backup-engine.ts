@@ -10,7 +10,7 @@ import { isSqliteFileInUse, restoreSqliteFile } from './sqlite-restore.js';
 export interface SqliteBackupEngineDeps {
   /** Tally's data directory: the tenant databases are `<dataDir>/tenants/<id>.sqlite`. */
   dataDir: string;
-  /** Where snapshots and inspections run; default a worker thread per operation. */
+  /** Where snapshots and inspections run; default one long-lived worker thread (see backup-file-ops.ts). */
   fileOps?: BackupFileOps;
 }
 

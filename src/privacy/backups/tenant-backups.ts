@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, isAppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
@@ -86,7 +87,7 @@ export interface TenantBackupsDeps {
    * next cycle erases it again. A failure here is logged; the restore stands.
    */
   onRestored?: (tenantId: TenantId) => Promise<void>;
-  /** SQLite: where snapshots and inspections run; default a worker thread per operation. */
+  /** SQLite: where snapshots and inspections run; default one long-lived worker thread (backup-file-ops.ts). */
   fileOps?: BackupFileOps;
   /** How backups are taken and restored; default {@link backupEngineFor} the stores. */
   engine?: BackupEngine;
@@ -204,15 +205,17 @@ export function createTenantBackups(deps: TenantBackupsDeps): TenantBackups {
     const partial = { db: `${files.db}${PARTIAL_SUFFIX}`, manifest: `${files.manifest}${PARTIAL_SUFFIX}` };
     let step = 'prepare';
     try {
-      mkdirSync(dir, { recursive: true });
+      // The file steps on libuv's threads: the manifest's and the directory's fsyncs took tens of
+      // milliseconds of a busy disk, which on the event loop stalled every tenant's work.
+      await mkdir(dir, { recursive: true });
       step = 'snapshot';
       const facts = await engine.snapshot(tenantId, partial.db);
       const info: BackupInfo = { backupId, tenantId, createdAtMs: takenAtMs, ...facts };
       step = 'commit';
-      renameSync(partial.db, files.db);
-      writeFileDurably(partial.manifest, formatManifest(info));
-      renameSync(partial.manifest, files.manifest);
-      fsyncDirectory(dir);
+      await rename(partial.db, files.db);
+      await writeFileDurably(partial.manifest, formatManifest(info));
+      await rename(partial.manifest, files.manifest);
+      await fsyncDirectory(dir);
       step = 'purge_check';
       await refuseWhenPurging(tenantId, 'backup');
       await audit.appendAudit('backup.created', tenantId, { backupId, rowCount: info.worklogs });
