@@ -36,7 +36,7 @@ export function createTenantStores(config: Config, deps: TenantStoresDeps): Stor
           maxConnections: config.pgMaxConnections,
           nowMs: () => deps.clock.nowMs(),
           // An idle connection's error (a server restart): the pool already dropped it; said once, without the URL.
-          onPoolError: (error) => deps.logger.warn({ err: error }, 'a PostgreSQL tenant connection failed while idle'),
+          onPoolError: (error) => deps.logger.warn({ err: error }, 'a PostgreSQL tenant connection failed (server ended it); the pool replaces it'),
         })
       : createSqliteStoreProvider({ dataDir: config.dataDir });
   // At most TALLY_OPEN_STORES databases open at once, and none kept open between two sync rounds:

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { reportErrorsOfCheckedOutClients } from '../platform/pg-pool-errors.js';
 import { createConnectionBudget, type ConnectionBudget } from './pg-connection-budget.js';
 
 /** Options of {@link createPgTenantPools}. */
@@ -125,6 +126,7 @@ export function createPgTenantPools(options: PgTenantPoolsOptions): PgTenantPool
       Client,
     });
     pool.on('error', onPoolError);
+    reportErrorsOfCheckedOutClients(pool, onPoolError);
     // A connection went back to its pool: if someone waits under the cap, it may now be reclaimable.
     pool.on('release', () => setImmediate(() => budget.nudge()));
     pools.set(databaseUrl, pool);

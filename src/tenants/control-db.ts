@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, sql, type Dialect, type Migration } 
 import { MigratingSqliteDialect } from '../store/migrating-sqlite-dialect.js';
 import pg from 'pg';
 import { AppError } from '../platform/app-error.js';
+import { reportErrorsOfCheckedOutClients } from '../platform/pg-pool-errors.js';
 import { createControlMigrationProvider, type ControlDialect } from './control-migrations.js';
 import type { ControlSchema } from './control-schema.js';
 
@@ -88,7 +89,9 @@ function createDialect(options: ControlDbOptions): { dialect: Dialect; where: st
     application_name: 'tally-control',
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === PG_INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
-  pool.on('error', options.onPoolError ?? (() => {}));
+  const onPoolError = options.onPoolError ?? (() => {});
+  pool.on('error', onPoolError);
+  reportErrorsOfCheckedOutClients(pool, onPoolError);
   return { dialect: new PostgresDialect({ pool }), where: describeDatabaseUrl(options.databaseUrl) };
 }
 
