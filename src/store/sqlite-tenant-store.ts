@@ -27,6 +27,12 @@ export interface SqliteTenantStoreDeps {
 
 const DEFAULT_PAGE_ROWS = 1000;
 
+/** `make()` on the first call, its value on every later one. */
+function onFirstUse<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
 /**
  * A {@link TenantStore} over one open, migrated SQLite file. All calls run synchronously on the
  * better-sqlite3 handle, so no two of them interleave inside a transaction. After `close()`
@@ -34,21 +40,24 @@ const DEFAULT_PAGE_ROWS = 1000;
  */
 export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: SqliteTenantStoreDeps): TenantStore {
   const { database, kysely } = db;
+  // The sync's statements are prepared with the store; the rest on first use. A round of
+  // incremental syncs opens every store and uses only the former: preparing all ~30 statements
+  // (and compiling the index DDL through Kysely) was about half of an open's CPU (bench:tenants).
   const applyBatch = createSqliteBatchWriter(database);
-  const reads = createSqliteWorklogReads(database);
-  const personalData = createSqlitePersonalData(database);
   const readState = database.prepare('SELECT value FROM sync_state WHERE key = ?').pluck();
   const writeState = database.prepare('INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-  const deleteState = database.prepare('DELETE FROM sync_state WHERE key = ?');
-  const listIds = database.prepare('SELECT client_worklog_id FROM worklogs ORDER BY client_worklog_id').pluck();
   const count = database.prepare('SELECT count(*) FROM worklogs').pluck();
-  const dataVersion = database.prepare('PRAGMA data_version').pluck();
+  const reads = onFirstUse(() => createSqliteWorklogReads(database));
+  const personalData = onFirstUse(() => createSqlitePersonalData(database));
+  const deleteState = onFirstUse(() => database.prepare('DELETE FROM sync_state WHERE key = ?'));
+  const listIds = onFirstUse(() => database.prepare('SELECT client_worklog_id FROM worklogs ORDER BY client_worklog_id').pluck());
+  const dataVersion = onFirstUse(() => database.prepare('PRAGMA data_version').pluck());
   // Keyset pagination: each page is an index range on the rowid, however far into the table.
-  const page = database.prepare(`SELECT ${worklogColumns.join(', ')} FROM worklogs WHERE client_worklog_id > ? ORDER BY client_worklog_id LIMIT ?`).raw();
-  const indexNames = database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'worklogs'").pluck();
-  // The index DDL comes from the dialect-neutral definitions, compiled once for SQLite.
-  const createIndexes = reportIndexes.map((index) => database.prepare(createReportIndex(kysely, index).compile().sql));
-  const dropIndexes = reportIndexes.map((index) => database.prepare(dropReportIndex(kysely, index).compile().sql));
+  const page = onFirstUse(() => database.prepare(`SELECT ${worklogColumns.join(', ')} FROM worklogs WHERE client_worklog_id > ? ORDER BY client_worklog_id LIMIT ?`).raw());
+  const indexNames = onFirstUse(() => database.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'worklogs'").pluck());
+  // The index DDL comes from the dialect-neutral definitions, compiled once per open for SQLite.
+  const createIndexes = onFirstUse(() => reportIndexes.map((index) => database.prepare(createReportIndex(kysely, index).compile().sql)));
+  const dropIndexes = onFirstUse(() => reportIndexes.map((index) => database.prepare(dropReportIndex(kysely, index).compile().sql)));
 
   let closing: Promise<void> | undefined;
   const ensureOpen = () => {
@@ -64,14 +73,14 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
   };
 
   const beginBulkLoad = database.transaction(() => {
-    for (const drop of dropIndexes) drop.run();
+    for (const drop of dropIndexes()) drop.run();
     writeState.run(syncStateKeys.bulkLoad, 'true');
   });
   const endBulkLoad = database.transaction(() => {
-    for (const create of createIndexes) create.run();
+    for (const create of createIndexes()) create.run();
     // Fresh statistics for the planner after the table grew from nothing.
     database.exec('ANALYZE');
-    deleteState.run(syncStateKeys.bulkLoad);
+    deleteState().run(syncStateKeys.bulkLoad);
   });
 
   return {
@@ -86,14 +95,14 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
     },
     async listWorklogIds() {
       ensureOpen();
-      return listIds.all() as number[];
+      return listIds().all() as number[];
     },
     async *streamWorklogs(batchSize = DEFAULT_PAGE_ROWS): AsyncIterable<WorklogRow[]> {
       if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
       let afterId = Number.MIN_SAFE_INTEGER;
       for (;;) {
         ensureOpen();
-        const rows = (page.all(afterId, batchSize) as unknown[][]).map(worklogFromValues);
+        const rows = (page().all(afterId, batchSize) as unknown[][]).map(worklogFromValues);
         if (rows.length === 0) return;
         afterId = (rows[rows.length - 1] as WorklogRow).clientWorklogId;
         yield rows;
@@ -102,14 +111,14 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
     },
     async getWorklogsByIds(ids) {
       ensureOpen();
-      return reads.getWorklogsByIds(ids);
+      return reads().getWorklogsByIds(ids);
     },
     async getWorklogsOfIssues(issueIds) {
       ensureOpen();
-      return reads.getWorklogsOfIssues(issueIds);
+      return reads().getWorklogsOfIssues(issueIds);
     },
     async *scanReportColumns(batchSize): AsyncIterable<ReportColumnRow[]> {
-      yield* reads.scanReportColumns(batchSize, ensureOpen);
+      yield* reads().scanReportColumns(batchSize, ensureOpen);
     },
     async countWorklogs() {
       ensureOpen();
@@ -117,16 +126,16 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
     },
     async listAccountIds() {
       ensureOpen();
-      return personalData.listAccountIds();
+      return personalData().listAccountIds();
     },
     async eraseAccount(accountId) {
       beforeWrite();
-      return personalData.eraseAccount(accountId);
+      return personalData().eraseAccount(accountId);
     },
     /** SQLite's `data_version`: per connection, it moves only on other connections' commits. */
     async othersWriteVersion() {
       ensureOpen();
-      return dataVersion.get() as number;
+      return dataVersion().get() as number;
     },
     async beginBulkLoad() {
       beforeWrite();
@@ -134,7 +143,7 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
     },
     async endBulkLoad() {
       ensureOpen();
-      const present = new Set(indexNames.all() as string[]);
+      const present = new Set(indexNames().all() as string[]);
       // Nothing to do (and no ANALYZE to pay for) when no load is open and every index exists.
       if (!isBulkLoadMarked() && reportIndexes.every((index) => present.has(index.name))) return;
       beforeWrite();
