@@ -12,6 +12,8 @@ const BUSY_TIMEOUT_MS = 5000;
 export interface SqliteTenantDb {
   database: Database.Database;
   kysely: Kysely<TenantSchema>;
+  /** Whether this open wrote to the file (it was created or migrated): its WAL then holds frames. */
+  migrated: boolean;
 }
 
 function openHandle(path: string): Database.Database {
@@ -76,7 +78,7 @@ export async function openSqliteTenantDb(path: string, options: OpenSqliteTenant
     if (database.open) database.close();
     throw new AppError('STORE_MIGRATION_FAILED', `Migrating the tenant database ${path} failed before any migration ran`, { cause: error });
   }
-  if (isSchemaCurrent(database, Object.keys(migrations))) return { database, kysely };
+  if (isSchemaCurrent(database, Object.keys(migrations))) return { database, kysely, migrated: false };
   const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
@@ -87,5 +89,5 @@ export async function openSqliteTenantDb(path: string, options: OpenSqliteTenant
     const step = failed === undefined ? 'before any migration ran' : `in migration ${failed}`;
     throw new AppError('STORE_MIGRATION_FAILED', `Migrating the tenant database ${path} failed ${step}`, { cause: error });
   }
-  return { database, kysely };
+  return { database, kysely, migrated: true };
 }

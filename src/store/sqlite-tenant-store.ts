@@ -65,8 +65,12 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
   };
   const isBulkLoadMarked = () => readState.get(syncStateKeys.bulkLoad) !== undefined;
 
-  /** Whether this open wrote: a read-only open leaves an empty WAL, which its close deletes without a sync. */
-  let wrote = false;
+  /**
+   * Whether this open wrote (a migration counts): a read-only open of a current file leaves an
+   * empty WAL, which its close deletes without a sync. A new tenant's first open migrates, and
+   * is often read-only otherwise (the personal-data check opens every new tenant).
+   */
+  let wrote = db.migrated;
   const beforeWrite = () => {
     ensureOpen();
     wrote = true;

@@ -89,6 +89,15 @@ describe('SqliteWalSyncs on a worker thread', () => {
     await provider.close();
   });
 
+  it("checkpoints a new tenant's first open that only read: its migrations wrote", async () => {
+    const provider = createSqliteStoreProvider({ dataDir, walSyncs: syncs });
+    const tenantId = newTenantId();
+    expect(await (await provider.open(tenantId)).countWorklogs()).toBe(0);
+    await provider.release(tenantId);
+    expect(checkpoints).toEqual([{ path: sqliteTenantDbPath(dataDir, tenantId), complete: true }]);
+    await provider.close();
+  });
+
   it('closes the store all the same when the worker fails, its rows kept', async () => {
     const provider = createSqliteStoreProvider({ dataDir, walSyncs: syncs });
     const tenantId = newTenantId();
