@@ -1,4 +1,5 @@
 import type { ChangedWorklogsPage } from '../jira/jira-client.js';
+import type { SyncState } from '../store/tenant-store.js';
 import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
 import { repairStalledDeletions } from './repair-stalled-deletions.js';
 import { syncUpdatedPage } from './updated-feed-step.js';
@@ -14,11 +15,12 @@ export const OVERLAP_MS = 60_000;
 /**
  * One incremental synchronisation: changed worklogs since the cursor (minus the overlap), then
  * deletions since the deletion cursor. Each page commits with its cursor; cursors never move
- * backwards. Safe to run at any time, any number of times.
+ * backwards. Safe to run at any time, any number of times. `state`: the tenant's sync state when
+ * the caller has just read it (under the tenant's key nobody else writes it meanwhile).
  */
-export async function runIncrementalSync(context: SyncContext, options: { maxPages?: number } = {}): Promise<{ done: boolean; counts: SyncCounts }> {
+export async function runIncrementalSync(context: SyncContext, options: { maxPages?: number; state?: SyncState } = {}): Promise<{ done: boolean; counts: SyncCounts }> {
   const counts = emptyCounts();
-  const state = await context.store.getSyncState();
+  const state = options.state ?? (await context.store.getSyncState());
   if (state.phase !== 'incremental') throw new Error('incremental sync needs a finished full sync');
   const maxPages = options.maxPages ?? Infinity;
   let committedUpdated = state.updatedCursorMs;
@@ -26,9 +28,9 @@ export async function runIncrementalSync(context: SyncContext, options: { maxPag
   for (;;) {
     if (counts.pages >= maxPages) return { done: false, counts };
     context.signal?.throwIfAborted();
-    const step = await syncUpdatedPage(context, sinceMs, 'incremental', (nextSinceMs) => ({
-      updatedCursorMs: Math.max(committedUpdated, nextSinceMs),
-    }));
+    // An empty last page leaves the cursor where it is: then there is nothing to commit.
+    const committedBefore = committedUpdated;
+    const step = await syncUpdatedPage(context, sinceMs, 'incremental', (nextSinceMs) => (nextSinceMs > committedBefore ? { updatedCursorMs: nextSinceMs } : undefined), state.updatedCursorMs);
     addCounts(counts, step.counts);
     committedUpdated = Math.max(committedUpdated, step.nextSinceMs);
     sinceMs = step.nextSinceMs;
@@ -49,6 +51,8 @@ async function syncDeletions(context: SyncContext, cursorMs: number, pageBudget:
   // Issues whose worklogs this run removed: a stalled instant is repaired through them.
   const touchedIssues = new Set<number>();
   let committed = cursorMs;
+  // The deletion cursor as stored now.
+  let written = cursorMs;
   let sinceMs = Math.max(0, cursorMs - OVERLAP_MS);
   const options = { priority: 'incremental' as const, ...(context.signal ? { signal: context.signal } : {}) };
   for (;;) {
@@ -59,18 +63,23 @@ async function syncDeletions(context: SyncContext, cursorMs: number, pageBudget:
     committed = Math.max(committed, next);
     const stalled = isStalledPage(sinceMs, page);
     if (stalled) committed = Math.max(committed, sinceMs + 1);
-    const applied = await applyPage(context, {
-      upserts: [],
-      deletions: page.values.map((v) => ({ clientWorklogId: v.worklogId, deletedAtMs: v.updatedTimeMs })),
-      state: stalled ? {} : { deletedCursorMs: committed },
-    });
-    for (const issueId of applied.deletedIssueIds) touchedIssues.add(issueId);
+    // A page without deletions that moves no cursor (the usual incremental run) writes nothing.
+    if (page.values.length > 0 || (!stalled && committed > written)) {
+      const applied = await applyPage(context, {
+        upserts: [],
+        deletions: page.values.map((v) => ({ clientWorklogId: v.worklogId, deletedAtMs: v.updatedTimeMs })),
+        state: stalled ? {} : { deletedCursorMs: committed },
+      });
+      if (!stalled) written = committed;
+      for (const issueId of applied.deletedIssueIds) touchedIssues.add(issueId);
+    }
     counts.pages++;
     counts.deleted += page.values.length;
     if (stalled) {
       // The feed cannot page past this instant: repair through the issues, then move on.
       counts.deleted += await repairStalledDeletions(context, [...touchedIssues], sinceMs);
       await context.store.applyBatch({ upserts: [], deletions: [], state: { deletedCursorMs: committed } });
+      written = committed;
     }
     sinceMs = next > sinceMs ? next : sinceMs + 1;
     if (page.lastPage) return { done: true, counts };

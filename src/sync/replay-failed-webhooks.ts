@@ -25,12 +25,13 @@ function hintFrom(body: string | undefined): { event: 'worklog_created' | 'workl
 /**
  * Reads back the webhook deliveries Jira gave up on (`GET /webhook/failed`, kept 72 h — reference
  * §2; only apps with registered webhooks have any) and applies the worklog ones as hints, from the
- * last replayed `failureTime` on. The cursor commits with the state; a site where the endpoint
+ * last replayed `failureTime` on (`storedAfterMs`, the state's cursor: only this run, under the
+ * tenant's key, writes it). The cursor commits with the state; a site where the endpoint
  * does not exist or is refused is skipped: polling remains the safety net either way.
  */
-export async function replayFailedWebhooks(context: SyncContext): Promise<number> {
+export async function replayFailedWebhooks(context: SyncContext, storedAfterMs: number): Promise<number> {
   const options = { priority: 'incremental' as const, ...(context.signal ? { signal: context.signal } : {}) };
-  let afterMs = (await context.store.getSyncState()).failedWebhooksAfterMs;
+  let afterMs = storedAfterMs;
   let replayed = 0;
   for (let page = 0; page < MAX_PAGES; page++) {
     let result;
@@ -48,7 +49,11 @@ export async function replayFailedWebhooks(context: SyncContext): Promise<number
       }
       afterMs = Math.max(afterMs, failed.failureTimeMs);
     }
-    await context.store.applyBatch({ upserts: [], deletions: [], state: { failedWebhooksAfterMs: afterMs } });
+    // No failed delivery (the usual answer): the cursor stays, nothing to write.
+    if (afterMs !== storedAfterMs) {
+      await context.store.applyBatch({ upserts: [], deletions: [], state: { failedWebhooksAfterMs: afterMs } });
+      storedAfterMs = afterMs;
+    }
     if (!result.hasMore) break;
   }
   return replayed;

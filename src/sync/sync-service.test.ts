@@ -88,16 +88,22 @@ describe('sync service over more tenants than open stores', () => {
   afterEach(async () => cleanup?.());
 
   /** Three tenants reading one simulated site, their SQLite stores behind a pool of one open store. */
-  async function pooledFleet() {
+  async function pooledFleet({ keepsFailedWebhooks = false } = {}) {
     const harness = createJiraClientHarness({ generate: { worklogs: 120 } });
     const dataDir = mkdtempSync(join(tmpdir(), 'tally-sync-service-'));
     const sqlite = createSqliteStoreProvider({ dataDir });
     let opens = 0;
+    const calls = { getSyncState: 0, applyBatch: 0 };
     const counted: StoreProvider = {
       ...sqlite,
-      open: (tenantId) => {
+      open: async (tenantId) => {
         opens++;
-        return sqlite.open(tenantId);
+        const store = await sqlite.open(tenantId);
+        return {
+          ...store,
+          getSyncState: () => (calls.getSyncState++, store.getSyncState()),
+          applyBatch: (batch) => (calls.applyBatch++, store.applyBatch(batch)),
+        };
       },
     };
     const stores = createOpenStorePool(counted, { maxOpen: 1 });
@@ -107,7 +113,7 @@ describe('sync service over more tenants than open stores', () => {
     const declared: PeriodicSchedule[] = [];
     const sync = createSyncService({
       stores,
-      credentials: { forTenant: async () => ({ ...harness.access, keepsFailedWebhooks: false }) },
+      credentials: { forTenant: async () => ({ ...harness.access, keepsFailedWebhooks }) },
       jiraClientFor: () => harness.client(),
       logger,
       queue,
@@ -133,7 +139,7 @@ describe('sync service over more tenants than open stores', () => {
       for (const schedule of declared) await schedule.task(undefined, helpers);
       await queue.idle();
     };
-    return { tenants, stores, interval, opensSince: (before: number) => opens - before, opens: () => opens };
+    return { harness, tenants, stores, interval, calls, opensSince: (before: number) => opens - before, opens: () => opens };
   }
 
   it('opens each tenant’s store once per interval, the reconciliation check included', async () => {
@@ -142,6 +148,43 @@ describe('sync service over more tenants than open stores', () => {
     await interval(60_000);
     // Before: the interval's separate reconciliation check opened every store once more (6 here).
     expect(opensSince(before)).toBe(tenants.length);
+  });
+
+  // On PostgreSQL every write is a transaction of several round trips on a site's connection: the
+  // usual interval, where nothing changed, must cost one state read and no write.
+  it('an interval in which nothing changed reads each tenant’s sync state once and writes nothing; a change is written', async () => {
+    const { harness, tenants, stores, interval, calls } = await pooledFleet({ keepsFailedWebhooks: true });
+    await interval(60_000);
+    const before = { ...calls };
+    const sentBefore = harness.sent.length;
+    await interval(60_000);
+    expect({ reads: calls.getSyncState - before.getSyncState, writes: calls.applyBatch - before.applyBatch }).toEqual({ reads: tenants.length, writes: 0 });
+    // The re-read minute before the cursor holds the newest changes, stored already: not fetched again.
+    expect(harness.sent.slice(sentBefore).filter((request) => request.url.includes('/worklog/list'))).toEqual([]);
+
+    // A change that became visible late: its time is before the stored cursor, inside the re-read minute.
+    const { updatedCursorMs } = await (await stores.open(tenants[0]!)).getSyncState();
+    const late = [...harness.sim.site.worklogs.values()].find((worklog) => !worklog.visibility && worklog.updatedMs < updatedCursorMs - 60_000)!;
+    Object.assign(late, { timeSpentSeconds: late.timeSpentSeconds + 120, updatedMs: updatedCursorMs - 10_000 });
+    (harness.sim.site as unknown as { updatedFeed: { record(id: number, time: number): void } }).updatedFeed.record(late.id, late.updatedMs);
+    await interval(60_000);
+    for (const tenantId of tenants) expect((await (await stores.open(tenantId)).getWorklogsByIds([late.id]))[0]?.timeSpentSeconds).toBe(late.timeSpentSeconds);
+
+    const edited = [...harness.sim.site.worklogs.values()].find((worklog) => !worklog.visibility)!;
+    harness.sim.site.updateWorklog(edited.id, { timeSpentSeconds: edited.timeSpentSeconds + 60 }, edited.authorId);
+    const removed = [...harness.sim.site.worklogs.values()].find((worklog) => !worklog.visibility && worklog.id !== edited.id)!;
+    harness.sim.site.deleteWorklog(removed.id);
+    const beforeChange = calls.applyBatch;
+    // Past the feeds' hidden last minute.
+    await interval(120_000);
+    // Per tenant: the edited row with its cursor, the deletion with its cursor.
+    expect(calls.applyBatch - beforeChange).toBe(2 * tenants.length);
+    for (const tenantId of tenants) {
+      const store = await stores.open(tenantId);
+      const [row] = await store.getWorklogsByIds([Number(edited.id)]);
+      expect(row?.timeSpentSeconds).toBe(edited.timeSpentSeconds);
+      expect(await store.getWorklogsByIds([Number(removed.id)])).toEqual([]);
+    }
   });
 
   it('queues a reconciliation after a synced run once the last one is older than the reconcile interval', async () => {

@@ -3,6 +3,7 @@ import type { Logger } from '../platform/logger.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { Scheduler } from '../jobs/scheduler.js';
 import { DONE } from '../jobs/task.js';
+import type { SyncState } from '../store/tenant-store.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
@@ -83,7 +84,7 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     deps.onOutcome?.(tenantId, outcome);
     // A backfill yields after its turn and queues its next turn behind everyone else's.
     if (outcome.status === 'partial') deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId, mode: 'auto' }, dedupe: 'auto' });
-    if (outcome.status === 'synced') await requestReconcileIfDue(tenantId);
+    if (outcome.status === 'synced') requestReconcileIfDue(tenantId, outcome.stateAtStart);
   });
   deps.queue.register<WorklogHint>('webhook', async (hint, { signal }) => {
     const access = await deps.credentials.forTenant(hint.tenantId);
@@ -102,13 +103,14 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   const requestReconcile = (tenantId: TenantId) =>
     deps.queue.enqueue({ kind: 'reconcile', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId }, dedupe: 'reconcile' });
   /**
-   * Asked at the end of each synced run, while the tenant's store is still open (its most recently
-   * used): reading the due time there costs no store open of its own. A separate app-wide check
-   * would open every tenant's store once more per interval — with more tenants than
-   * TALLY_OPEN_STORES, a close and a re-open each (docs/benchmarks.md, bench:tenants).
+   * Asked at the end of each synced run, from the state the run read at its start: it costs no
+   * store read of its own. A separate app-wide check would open every tenant's store once more per
+   * interval — with more tenants than TALLY_OPEN_STORES, a close and a re-open each
+   * (docs/benchmarks.md, bench:tenants). The start state is current enough: only a reconciliation
+   * (same key, never at the same time) writes its time, and a tenant whose full sync ended in this
+   * run is not due (its start state is not yet `incremental`).
    */
-  const requestReconcileIfDue = async (tenantId: TenantId) => {
-    const state = await (await deps.stores.open(tenantId)).getSyncState();
+  const requestReconcileIfDue = (tenantId: TenantId, state: SyncState) => {
     const nowMs = deps.clock.nowMs();
     const last = state.lastReconciledAtMs ?? state.fullSyncCompletedAtMs ?? nowMs;
     if (state.phase === 'incremental' && nowMs - last >= deps.reconcileIntervalMs) requestReconcile(tenantId);

@@ -10,7 +10,13 @@ import { addCounts, emptyCounts, type SyncCounts } from './sync-context.js';
 
 /** How a sync run went; the job runner decides about the next run from this, not from exceptions. */
 export type SyncOutcome =
-  | { status: 'synced'; phase: 'full' | 'incremental'; counts: SyncCounts }
+  | {
+      status: 'synced';
+      phase: 'full' | 'incremental';
+      counts: SyncCounts;
+      /** The sync state as the run found it (the reconciliation's due time is read from it, at no extra store read). */
+      stateAtStart: SyncState;
+    }
   | { status: 'partial'; phase: 'full' | 'incremental'; counts: SyncCounts }
   | { status: 'skipped'; reason: 'not-installed' };
 
@@ -74,13 +80,16 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   const state = await store.getSyncState();
   const budget = options.maxPages ?? Infinity;
   const restart = options.mode === 'full' && !isFullRequestAnswered(state, options.fullRequestedAtMs);
-  if (restart || state.phase !== 'incremental') {
+  const fullRuns = restart || state.phase !== 'incremental';
+  if (fullRuns) {
     const full = await runFullSync(context, { maxPages: budget, restart });
     addCounts(counts, full.counts);
     if (!full.done) return { status: 'partial', phase: 'full', counts };
   }
-  const incremental = await runIncrementalSync(context, { maxPages: Math.max(1, budget - counts.pages) });
+  // The state read above is still the stored one unless the full sync ran and moved it.
+  const incremental = await runIncrementalSync(context, { maxPages: Math.max(1, budget - counts.pages), ...(fullRuns ? {} : { state }) });
   addCounts(counts, incremental.counts);
-  if (incremental.done && access.keepsFailedWebhooks !== false) await replayFailedWebhooks(context);
-  return { status: incremental.done ? 'synced' : 'partial', phase: 'incremental', counts };
+  if (!incremental.done) return { status: 'partial', phase: 'incremental', counts };
+  if (access.keepsFailedWebhooks !== false) await replayFailedWebhooks(context, state.failedWebhooksAfterMs);
+  return { status: 'synced', phase: 'incremental', counts, stateAtStart: state };
 }
