@@ -137,8 +137,9 @@ export function createOpenStorePool(provider: StoreProvider, { maxOpen, idleClos
   const closeSlot = (slot: Slot, how: (tenantId: TenantId) => Promise<void>): Promise<void> => {
     slot.closing ??= (async () => {
       try {
-        // A store still opening is closed once its open settled, never half-way. Closing SQLite
-        // checkpoints its WAL with an fsync (10–20 ms after a write): one close per macrotask, so
+        // A store still opening is closed once its open settled, never half-way. Closes take a
+        // turn each (a SQLite close unlinks its WAL and index files and unmaps them; after writes
+        // its checkpoint runs on a worker and the close takes a further turn of its own), so
         // closes made for many newcomers at once never add up to one long stall.
         await slot.store.catch(() => undefined);
         await nextTurn();

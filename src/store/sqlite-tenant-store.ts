@@ -1,4 +1,5 @@
 import { AppError } from '../platform/app-error.js';
+import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { createSqliteBatchWriter } from './sqlite-batch-writer.js';
 import { createSqlitePersonalData } from './sqlite-personal-data.js';
@@ -162,7 +163,12 @@ export function createSqliteTenantStore({ tenantId, db, onClose, walSyncs }: Sql
         // After writes, the WAL goes into the file on the helper's connection first (this one is
         // idle: every call is synchronous and new ones now throw), so the close below — the
         // file's last connection — has nothing left to sync. A failure leaves the close to do it.
-        if (wrote && walSyncs !== undefined && database.open) await walSyncs.syncs.checkpoint(walSyncs.path).catch(() => false);
+        if (wrote && walSyncs !== undefined && database.open) {
+          await walSyncs.syncs.checkpoint(walSyncs.path).catch(() => false);
+          // The worker's answers arrive together (one poll phase delivers every message queued):
+          // without a turn of its own, each close would run right after the others in one stretch.
+          await takeEventLoopTurn();
+        }
         await kysely.destroy();
         if (database.open) database.close();
         onClose?.();

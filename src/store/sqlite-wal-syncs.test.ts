@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newTenantId } from '../tenants/tenant.js';
 import { createSqliteStoreProvider, sqliteTenantDbPath } from './sqlite-store-provider.js';
+import { openSqliteTenantDb } from './sqlite-tenant-db.js';
+import { createSqliteTenantStore } from './sqlite-tenant-store.js';
 import { createWorkerWalSyncs, type SqliteWalSyncs } from './sqlite-wal-syncs.js';
 import { makeWorklog } from './tenant-store.contract.js';
 
@@ -108,6 +110,30 @@ describe('SqliteWalSyncs on a worker thread', () => {
     // The close checkpointed itself: the file alone holds the rows.
     expect(rowsInFileAlone(sqliteTenantDbPath(dataDir, tenantId), dataDir)).toBe(2);
     await provider.close();
+  });
+
+  it('closes stores whose checkpoints answer together in event-loop turns of their own', async () => {
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const together: SqliteWalSyncs = { checkpoint: async () => answered.then(() => true), close: async () => undefined };
+    const events: string[] = [];
+    const stores = await Promise.all(
+      ['A', 'B'].map(async (name) => {
+        const path = join(dataDir, `${name}.sqlite`);
+        const db = await openSqliteTenantDb(path);
+        return createSqliteTenantStore({ tenantId: newTenantId(), db, walSyncs: { syncs: together, path }, onClose: () => events.push(`closed ${name}`) });
+      }),
+    );
+    const closes = stores.map((store) => store.close());
+    // A probe that takes one turn after another: it must run between the two closes.
+    setImmediate(() => {
+      events.push('turn');
+      setImmediate(() => events.push('next turn'));
+    });
+    answer();
+    await Promise.all(closes);
+    expect(events.indexOf('next turn')).toBeGreaterThan(events.indexOf('closed A'));
+    expect(events.indexOf('next turn')).toBeLessThan(events.indexOf('closed B'));
   });
 
   it('rejects once closed', async () => {

@@ -47,13 +47,18 @@ const WORKER_ENTRY = new URL('./sqlite-wal-worker.mjs', import.meta.url);
  */
 export function createWorkerWalSyncs(): SqliteWalSyncs {
   let worker: Worker | undefined;
-  const pending = new Map<number, { resolve(reply: WalReply & { ok: true }): void; reject(error: Error): void }>();
+  /** Requests sent and not answered, with the thread they were sent to. */
+  const pending = new Map<number, { thread: Worker; resolve(reply: WalReply & { ok: true }): void; reject(error: Error): void }>();
   let nextId = 1;
   let closed = false;
 
-  const failAll = (error: Error) => {
-    for (const request of pending.values()) request.reject(error);
-    pending.clear();
+  /** Fails the requests sent to `thread` (every request when undefined). */
+  const fail = (thread: Worker | undefined, error: Error) => {
+    for (const [id, request] of pending) {
+      if (thread !== undefined && request.thread !== thread) continue;
+      pending.delete(id);
+      request.reject(error);
+    }
   };
 
   const started = (): Worker => {
@@ -64,13 +69,13 @@ export function createWorkerWalSyncs(): SqliteWalSyncs {
       const request = pending.get(reply.id);
       if (request === undefined) return;
       pending.delete(reply.id);
-      if (pending.size === 0) thread.unref();
+      if (![...pending.values()].some((other) => other.thread === thread)) thread.unref();
       if (reply.ok) request.resolve(reply);
       else request.reject(new SqliteWalStepError(reply.message, reply.code));
     });
     const gone = (error: Error) => {
       if (worker === thread) worker = undefined;
-      failAll(error);
+      fail(thread, error);
     };
     thread.on('error', (error) => gone(error));
     thread.on('exit', (exitCode) => gone(new SqliteWalStepError(`The SQLite WAL worker stopped (exit code ${exitCode})`, undefined)));
@@ -83,7 +88,7 @@ export function createWorkerWalSyncs(): SqliteWalSyncs {
     const thread = started();
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      pending.set(id, { thread, resolve, reject });
       thread.ref();
       thread.postMessage({ id, path } satisfies WalRequest);
     });
@@ -98,7 +103,7 @@ export function createWorkerWalSyncs(): SqliteWalSyncs {
       const thread = worker;
       worker = undefined;
       if (thread !== undefined) await thread.terminate();
-      failAll(new SqliteWalStepError('The SQLite WAL worker is closed', undefined));
+      fail(undefined, new SqliteWalStepError('The SQLite WAL worker is closed', undefined));
     },
   };
 }

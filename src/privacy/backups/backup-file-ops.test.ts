@@ -49,6 +49,15 @@ describe('backup file operations on the long-lived worker', () => {
     expect((await ops.snapshot(join(dir, 'a.sqlite'), join(dir, 'a.backup'))).worklogs).toBe(2);
   });
 
+  it('stops an idle worker and starts a new one for the next operation', async () => {
+    const quick = createWorkerBackupFileOps({ idleStopMs: 1 });
+    makeSource(join(dir, 'a.sqlite'), 2);
+    await quick.snapshot(join(dir, 'a.sqlite'), join(dir, 'one.backup'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await quick.snapshot(join(dir, 'a.sqlite'), join(dir, 'two.backup'))).worklogs).toBe(2);
+    await quick.close();
+  });
+
   it('starts a new worker for an operation after close', async () => {
     makeSource(join(dir, 'a.sqlite'), 1);
     await ops.snapshot(join(dir, 'a.sqlite'), join(dir, 'one.backup'));

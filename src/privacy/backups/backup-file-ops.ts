@@ -45,28 +45,45 @@ const WORKER_ENTRY = new URL('./backup-worker.mjs', import.meta.url);
  * (the TypeScript loader, ~200 ms of CPU beside the event loop on a two-core machine) is paid once,
  * not twice per backup as with a thread per operation — a fleet of a thousand tenants takes a
  * backup every ~90 s. Operations run one at a time in arrival order. The thread keeps no process
- * alive while nothing is pending; if it dies, its pending operations reject and the next one
- * starts a new thread. `close()` stops it (later operations start it again).
+ * alive while nothing is pending, and stops after `idleStopMs` without an operation (default 5
+ * minutes: the loader's ~36 MB are not kept for a small fleet's backups hours apart); if it dies,
+ * its pending operations reject. The next operation after either starts a new thread. `close()`
+ * stops it too.
  */
-export function createWorkerBackupFileOps(): BackupFileOps & { close(): Promise<void> } {
+export function createWorkerBackupFileOps(options: { idleStopMs?: number } = {}): BackupFileOps & { close(): Promise<void> } {
+  const idleStopMs = options.idleStopMs ?? 300_000;
   let worker: Worker | undefined;
-  const pending = new Map<number, { resolve(reply: BackupWorkerReply & { ok: true }): void; reject(error: unknown): void }>();
+  let idleStop: NodeJS.Timeout | undefined;
+  /** Operations sent and not answered, with the thread they were sent to. */
+  const pending = new Map<number, { thread: Worker; resolve(reply: BackupWorkerReply & { ok: true }): void; reject(error: unknown): void }>();
   let nextId = 1;
 
   const started = (): Worker => {
     if (worker !== undefined) return worker;
     const thread = new Worker(WORKER_ENTRY);
     thread.unref();
+    // Only this thread's operations fail: a thread stopped when idle may exit after the next one started.
     const gone = (error: unknown) => {
       if (worker === thread) worker = undefined;
-      for (const request of pending.values()) request.reject(error);
-      pending.clear();
+      for (const [id, request] of pending) {
+        if (request.thread !== thread) continue;
+        pending.delete(id);
+        request.reject(error);
+      }
     };
     thread.on('message', (reply: BackupWorkerReply) => {
       const request = pending.get(reply.id);
       if (request === undefined) return;
       pending.delete(reply.id);
-      if (pending.size === 0) thread.unref();
+      if (pending.size === 0 && worker === thread) {
+        thread.unref();
+        // Cleared by the next operation: when it fires, nothing was asked of the thread since.
+        idleStop = setTimeout(() => {
+          if (worker === thread) worker = undefined;
+          void thread.terminate();
+        }, idleStopMs);
+        idleStop.unref();
+      }
       if (reply.ok) request.resolve(reply);
       else request.reject(new BackupFileError(reply.message, reply.code));
     });
@@ -77,10 +94,11 @@ export function createWorkerBackupFileOps(): BackupFileOps & { close(): Promise<
   };
 
   const run = (operation: BackupOperation): Promise<BackupWorkerReply & { ok: true }> => {
+    clearTimeout(idleStop);
     const thread = started();
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject });
+      pending.set(id, { thread, resolve, reject });
       thread.ref();
       thread.postMessage({ ...operation, id } satisfies BackupWorkerRequest);
     });
@@ -98,6 +116,7 @@ export function createWorkerBackupFileOps(): BackupFileOps & { close(): Promise<
       return reply.inspection;
     },
     async close() {
+      clearTimeout(idleStop);
       const thread = worker;
       worker = undefined;
       await thread?.terminate();
