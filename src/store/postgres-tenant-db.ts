@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { AppError } from '../platform/app-error.js';
 import { parseTenantId, type TenantId } from '../tenants/tenant.js';
 import type { PgTenantPools } from './pg-tenant-pools.js';
-import { toStoreError } from './pg-store-errors.js';
+import { isRetryablePgError, toStoreError } from './pg-store-errors.js';
 import { createPostgresTenantMigrationProvider } from './postgres-tenant-migrations.js';
 import { appliesExactly } from './tenant-migrations.js';
 
@@ -169,6 +169,9 @@ export async function migratePostgresTenantDb(pools: PgTenantPools, databaseUrl:
   try {
     const { error, results = [] } = await new Migrator({ db: kysely, provider, allowUnorderedMigrations: true }).migrateToLatest();
     if (error === undefined) return;
+    // The server refused or lost the connection (too many clients, a restart): nothing is wrong
+    // with the database or a migration, and a later open finishes the job.
+    if (isRetryablePgError(error)) throw toStoreError(error, `Migrating the tenant database ${name} could not reach its server`, 'STORE_UNAVAILABLE');
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     const step = failed === undefined ? 'before any migration ran' : `in migration ${failed}`;
     throw new AppError('STORE_MIGRATION_FAILED', `Migrating the tenant database ${name} failed ${step}`, { cause: error });
