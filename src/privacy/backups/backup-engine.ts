@@ -1,7 +1,7 @@
 import type { TenantId } from '../../tenants/tenant.js';
-import type { FileInspection, SnapshotFacts } from './sqlite-backup-files.js';
+import type { FileInspection, SnapshotFacts } from './sqlite-backup-files.mjs';
 
-export type { FileInspection, SnapshotFacts } from './sqlite-backup-files.js';
+export type { FileInspection, SnapshotFacts } from './sqlite-backup-files.mjs';
 
 /** The data file suffixes of every engine: a SQLite file, or pg_dump's custom format. */
 export const BACKUP_FILE_SUFFIXES = ['.sqlite', '.dump'] as const;

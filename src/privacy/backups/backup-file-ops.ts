@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { inspectSqliteFile, snapshotSqliteFile, type FileInspection, type SnapshotFacts } from './sqlite-backup-files.js';
+import { inspectSqliteFile, snapshotSqliteFile, type FileInspection, type SnapshotFacts } from './sqlite-backup-files.mjs';
 
 /** One operation of the backup worker. */
 type BackupOperation = { op: 'snapshot'; sourcePath: string; destPath: string } | { op: 'inspect'; path: string };
@@ -41,17 +41,17 @@ export class BackupFileError extends Error {
 const WORKER_ENTRY = new URL('./backup-worker.mjs', import.meta.url);
 
 /**
- * {@link BackupFileOps} on one long-lived worker thread, started on the first backup: its start-up
- * (the TypeScript loader, ~200 ms of CPU beside the event loop on a two-core machine) is paid once,
- * not twice per backup as with a thread per operation — a fleet of a thousand tenants takes a
- * backup every ~90 s. Operations run one at a time in arrival order. The thread keeps no process
- * alive while nothing is pending, and stops after `idleStopMs` without an operation (default 5
- * minutes: the loader's ~36 MB are not kept for a small fleet's backups hours apart); if it dies,
- * its pending operations reject. The next operation after either starts a new thread. `close()`
- * stops it too.
+ * {@link BackupFileOps} on one long-lived worker thread, started on the first backup. It used to
+ * be a thread per operation, each loading the TypeScript loader (~200 ms of CPU beside the event
+ * loop on a two-core machine, twice per backup with its check); the worker and its file work are
+ * plain JavaScript now, and a fleet of a thousand tenants, backed up every ~90 s, keeps one thread.
+ * Operations run one at a time in arrival order. The thread keeps no process alive while nothing
+ * is pending, and stops after `idleStopMs` without an operation (default a minute: a small fleet's
+ * backups hours apart keep no thread); if it dies, its pending operations reject. The next
+ * operation after either starts a new thread. `close()` stops it too.
  */
 export function createWorkerBackupFileOps(options: { idleStopMs?: number } = {}): BackupFileOps & { close(): Promise<void> } {
-  const idleStopMs = options.idleStopMs ?? 300_000;
+  const idleStopMs = options.idleStopMs ?? 60_000;
   let worker: Worker | undefined;
   let idleStop: NodeJS.Timeout | undefined;
   /** Operations sent and not answered, with the thread they were sent to. */

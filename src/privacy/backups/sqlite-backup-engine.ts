@@ -16,7 +16,7 @@ export interface SqliteBackupEngineDeps {
 
 /**
  * Backups of the SQLite tenant files: `VACUUM INTO` snapshots and integrity checks on a worker
- * thread (sqlite-backup-files.ts), restores through SQLite's backup API in one write transaction
+ * thread (sqlite-backup-files.mjs), restores through SQLite's backup API in one write transaction
  * (sqlite-restore.ts). "In use" is another connection's lock on the file (a running server).
  */
 export function createSqliteBackupEngine(deps: SqliteBackupEngineDeps): BackupEngine {

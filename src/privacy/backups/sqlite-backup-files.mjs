@@ -1,35 +1,16 @@
+// The file work of SQLite backups: snapshots and inspections (types: sqlite-backup-files.d.mts).
+// Plain JavaScript on purpose: the backup worker thread (backup-worker.mjs) runs it without the
+// TypeScript loader, which cost each worker ~200 ms of start-up and ~36 MB for as long as it lived.
 import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
-
-/** What a fresh snapshot file holds, measured on the file itself. */
-export interface SnapshotFacts {
-  bytes: number;
-  /** Hex SHA-256 of the whole file. */
-  sha256: string;
-  /** Rows of `worklogs` in the snapshot. */
-  worklogs: number;
-  /** The newest migration the snapshot's schema went through (`kysely_migration`), if any. */
-  schemaVersion: string | undefined;
-}
-
-/** What a backup file turned out to be when checked. */
-export interface FileInspection {
-  bytes: number;
-  sha256: string;
-  /** `PRAGMA integrity_check`'s complaints (or why the file would not open); empty when sound. */
-  integrityErrors: string[];
-  /** Rows of `worklogs`, when the file is readable and has the table. */
-  worklogs: number | undefined;
-  schemaVersion: string | undefined;
-}
 
 /** Another process (the server's sync) may hold the write lock; a reader only waits at WAL recovery. */
 const BUSY_TIMEOUT_MS = 5000;
 const READ_CHUNK_BYTES = 1 << 20;
 
 /** Size and SHA-256 of a file, read in 1 MiB chunks (bounded memory for multi-GB files). */
-export function hashFile(path: string): { bytes: number; sha256: string } {
+export function hashFile(path) {
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   const fd = openSync(path, 'r');
@@ -45,7 +26,7 @@ export function hashFile(path: string): { bytes: number; sha256: string } {
   return { bytes, sha256: hash.digest('hex') };
 }
 
-function fsyncFile(path: string): void {
+function fsyncFile(path) {
   const fd = openSync(path, 'r+');
   try {
     fsyncSync(fd);
@@ -54,13 +35,13 @@ function fsyncFile(path: string): void {
   }
 }
 
-function readFacts(database: Database.Database): { worklogs: number | undefined; schemaVersion: string | undefined } {
+function readFacts(database) {
   const tables = new Set(
-    (database.prepare("select name from sqlite_schema where type = 'table'").all() as { name: string }[]).map((row) => row.name),
+    database.prepare("select name from sqlite_schema where type = 'table'").all().map((row) => row.name),
   );
-  const worklogs = tables.has('worklogs') ? (database.prepare('select count(*) as n from worklogs').get() as { n: number }).n : undefined;
+  const worklogs = tables.has('worklogs') ? database.prepare('select count(*) as n from worklogs').get().n : undefined;
   const schemaVersion = tables.has('kysely_migration')
-    ? (database.prepare('select max(name) as name from kysely_migration').get() as { name: string | null }).name ?? undefined
+    ? database.prepare('select max(name) as name from kysely_migration').get().name ?? undefined
     : undefined;
   return { worklogs, schemaVersion };
 }
@@ -71,9 +52,9 @@ function readFacts(database: Database.Database): { worklogs: number | undefined;
  * one committed state even while another connection or process writes (WAL readers never block
  * writers, and nothing restarts the copy as the backup API would on every foreign commit).
  * The result is compact (no free pages), fsynced, then measured. `destPath` must not exist.
- * Synchronous and CPU/IO heavy: run it on a worker thread (see backup-worker-ops.ts).
+ * Synchronous and CPU/IO heavy: run it on a worker thread (see backup-file-ops.ts).
  */
-export function snapshotSqliteFile(sourcePath: string, destPath: string): SnapshotFacts {
+export function snapshotSqliteFile(sourcePath, destPath) {
   const source = new Database(sourcePath, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
   try {
     // A bound parameter, not string splicing: the path may hold any character.
@@ -86,7 +67,7 @@ export function snapshotSqliteFile(sourcePath: string, destPath: string): Snapsh
   }
   fsyncFile(destPath);
   const snapshot = new Database(destPath, { readonly: true, fileMustExist: true });
-  let facts: ReturnType<typeof readFacts>;
+  let facts;
   try {
     facts = readFacts(snapshot);
   } finally {
@@ -101,12 +82,12 @@ export function snapshotSqliteFile(sourcePath: string, destPath: string): Snapsh
  * `PRAGMA integrity_check`, the worklog count and the schema version. A file SQLite cannot read
  * at all is reported through `integrityErrors`, never thrown. Synchronous: run it on a worker.
  */
-export function inspectSqliteFile(path: string): FileInspection {
+export function inspectSqliteFile(path) {
   const { bytes, sha256 } = hashFile(path);
-  let database: Database.Database | undefined;
+  let database;
   try {
     database = new Database(path, { readonly: true, fileMustExist: true });
-    const rows = database.pragma('integrity_check') as { integrity_check: string }[];
+    const rows = database.pragma('integrity_check');
     const integrityErrors = rows.map((row) => row.integrity_check).filter((message) => message !== 'ok');
     const facts = integrityErrors.length === 0 ? readFacts(database) : { worklogs: undefined, schemaVersion: undefined };
     return { bytes, sha256, integrityErrors, ...facts };
