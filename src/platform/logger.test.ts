@@ -34,6 +34,19 @@ describe('logger', () => {
     expect(output).toContain('[redacted]');
   });
 
+  it('leaves out the database client a pg error carries, and keeps the error itself', () => {
+    const { lines, logger } = capture();
+    const error = Object.assign(new Error('terminating connection due to administrator command'), {
+      code: '57P01',
+      client: { connectionParameters: { user: 'tally', database: 'tally_control', host: 'db.internal' }, processID: 4242 },
+    });
+    logger.error({ err: error }, 'pg-boss error');
+    const line = JSON.parse(lines.join('')) as { err: Record<string, unknown> };
+    expect(line.err).toMatchObject({ message: 'terminating connection due to administrator command', code: '57P01' });
+    expect(line.err.client).toBeUndefined();
+    expect(lines.join('')).not.toContain('db.internal');
+  });
+
   it('strips token query parameters from URLs', () => {
     expect(redactUrl('/page?xdm_e=x&jwt=eyJhbGciOi.abc.def&lic=none')).toBe('/page?xdm_e=x&jwt=[redacted]&lic=none');
     expect(redactUrl('/plain?x=1')).toBe('/plain?x=1');

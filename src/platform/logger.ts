@@ -36,6 +36,17 @@ export interface LoggerOptions {
 }
 
 /**
+ * pino's error serializer without the objects some libraries hang on their errors: pg and pg-boss
+ * attach the whole `client` (its connection parameters, socket state and type tables, kilobytes
+ * per line) — nesting deeper than the redaction paths reach, so nothing in it belongs in a log.
+ */
+function serializeError(error: Error): Record<string, unknown> {
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  delete serialized.client;
+  return serialized;
+}
+
+/**
  * Creates the process logger: JSON lines, secrets and comments replaced by "[redacted]".
  * URL query strings are the other leak (`?jwt=`): callers log paths through {@link redactUrl}.
  */
@@ -44,6 +55,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       redact: { paths: [...redactedPaths], censor: '[redacted]' },
+      serializers: { err: serializeError },
       base: undefined,
     },
     options.destination,
