@@ -15,9 +15,10 @@ import { Worker } from 'node:worker_threads';
  */
 export interface SqliteWalSyncs {
   /**
-   * Copies the file's WAL into the database file on another connection, syncing both, so the
-   * close of the caller's connection (the last one) has nothing left to sync. Resolves true when
-   * the whole WAL was copied. The caller's connection must be open and idle.
+   * Copies the file's WAL into the database file on another connection, syncing both, and
+   * empties the WAL, so the close of the caller's connection (the last one) has nothing left to
+   * sync or free. Resolves true when the whole WAL was copied. The caller's connection must be
+   * open and idle.
    */
   checkpoint(path: string): Promise<boolean>;
   /** Stops the helper; later calls reject. Idempotent. */

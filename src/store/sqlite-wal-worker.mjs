@@ -19,10 +19,11 @@ parentPort.on('message', ({ id, path }) => {
     database = new Database(path, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     // As the main connection: in WAL mode NORMAL syncs the WAL and then the file at a checkpoint.
     database.pragma('synchronous = NORMAL');
-    // PASSIVE: copies what no reader needs (the main connection is idle: everything), syncing the
-    // WAL and then the database file; leaves the WAL for the main connection's close to delete.
-    const [result] = database.pragma('wal_checkpoint(PASSIVE)');
-    reply = { id, ok: true, complete: result.busy === 0 && result.log === result.checkpointed };
+    // TRUNCATE: copies the WAL into the database file (the main connection is idle: nothing holds
+    // it back), syncing the WAL and then the file, and empties the WAL here — so the main
+    // connection's close unlinks an empty file instead of freeing its blocks on the event loop.
+    const [result] = database.pragma('wal_checkpoint(TRUNCATE)');
+    reply = { id, ok: true, complete: result.busy === 0 };
   } catch (error) {
     const code = typeof error?.code === 'string' ? error.code : undefined;
     reply = { id, ok: false, message: error instanceof Error ? error.message : String(error), code };
