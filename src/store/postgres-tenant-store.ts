@@ -6,7 +6,7 @@ import type { PgTenantPools } from './pg-tenant-pools.js';
 import { toStoreError } from './pg-store-errors.js';
 import { applyPostgresBatch } from './postgres-batch-writer.js';
 import { eraseAccountRows, finishEraseCleanup, listPostgresAccountIds } from './postgres-personal-data.js';
-import { pagesOf, readReportColumnPage, readWorklogPage, readWorklogsByIds, readWorklogsOfIssues } from './postgres-worklog-reads.js';
+import { pagesOf, queryArrays, readReportColumnPage, readWorklogPage, readWorklogsByIds, readWorklogsOfIssues } from './postgres-worklog-reads.js';
 import { parseSyncState, syncStateKeys } from './sync-state-json.js';
 import { createReportIndex, dropReportIndex, reportIndexes } from './tenant-migrations.js';
 import type { ReportColumnRow, TenantStore } from './tenant-store.js';
@@ -110,14 +110,14 @@ export function createPostgresTenantStore({ tenantId, databaseUrl, pools, onClos
   return {
     tenantId,
     async getSyncState() {
-      const rows = await read('the sync state', (client) => client.query<{ value: string }>({ name: 'tally_state', text: READ_STATE_SQL, values: [syncStateKeys.state] }));
-      return parseSyncState(rows.rows[0]?.value);
+      const rows = await read('the sync state', (client) => queryArrays<[string]>(client, { name: 'tally_state', text: READ_STATE_SQL, values: [syncStateKeys.state], rowMode: 'array' }));
+      return parseSyncState(rows.rows[0]?.[0]);
     },
     applyBatch(batch) {
       return writeTransaction('Writing a sync batch failed; nothing of it was kept', (client) => applyPostgresBatch(client, batch), BATCH_BEGIN_SQL);
     },
     async listWorklogIds() {
-      const result = await read('worklog ids', (client) => client.query<[number]>({ text: 'SELECT client_worklog_id FROM worklogs ORDER BY client_worklog_id', rowMode: 'array' }));
+      const result = await read('worklog ids', (client) => queryArrays<[number]>(client, { text: 'SELECT client_worklog_id FROM worklogs ORDER BY client_worklog_id', rowMode: 'array' }));
       return result.rows.map(([id]) => id);
     },
     async *streamWorklogs(batchSize = DEFAULT_PAGE_ROWS): AsyncIterable<WorklogRow[]> {
@@ -133,7 +133,7 @@ export function createPostgresTenantStore({ tenantId, databaseUrl, pools, onClos
       yield* pagesOf(batchSize, (row: ReportColumnRow) => row[0], (afterId, limit) => read('report columns', (client) => readReportColumnPage(client, afterId, limit)));
     },
     async countWorklogs() {
-      const result = await read('the worklog count', (client) => client.query<[number]>({ text: 'SELECT count(*) FROM worklogs', rowMode: 'array' }));
+      const result = await read('the worklog count', (client) => queryArrays<[number]>(client, { text: 'SELECT count(*) FROM worklogs', rowMode: 'array' }));
       return result.rows[0]?.[0] ?? 0;
     },
     listAccountIds() {
@@ -150,7 +150,7 @@ export function createPostgresTenantStore({ tenantId, databaseUrl, pools, onClos
       return changed;
     },
     async othersWriteVersion() {
-      const result = await read('the write version', (client) => client.query<[number]>({ name: 'tally_version', text: 'SELECT version FROM write_version', rowMode: 'array' }));
+      const result = await read('the write version', (client) => queryArrays<[number]>(client, { name: 'tally_version', text: 'SELECT version FROM write_version', rowMode: 'array' }));
       return (result.rows[0]?.[0] ?? 0) - ownBumps;
     },
     async beginBulkLoad() {

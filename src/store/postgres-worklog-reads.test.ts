@@ -1,5 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { pagesOf } from './postgres-worklog-reads.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPostgresDatabase, describeWithPostgres, type TestPostgresDatabase } from '../../test/support/postgres.js';
+import { newTenantId } from '../tenants/tenant.js';
+import { createPostgresStoreTestbed, type PostgresStoreTestbed } from './postgres-store-test-kit.js';
+import { pagesOf, queryArrays } from './postgres-worklog-reads.js';
+import { createSqliteStoreProvider } from './sqlite-store-provider.js';
+import { makeWorklog } from './tenant-store.contract.js';
+import type { WorklogRow } from './worklog-row.js';
 
 /** A page reader over ids 1…`count` that records its calls and how many ran at once. */
 function idReader(count: number, options: { failAfterId?: number } = {}) {
@@ -73,5 +83,65 @@ describe('pagesOf (keyset pages with one read ahead)', () => {
 
   it('refuses a batch size that is not a positive integer', async () => {
     await expect(collect(pagesOf(0, (id: number) => id, idReader(1).read))).rejects.toThrow(RangeError);
+  });
+});
+
+describeWithPostgres('queryArrays (pg with the callback given up front)', () => {
+  let database: TestPostgresDatabase;
+  let client: pg.Client;
+  beforeAll(async () => {
+    database = await createTestPostgresDatabase();
+    client = new pg.Client({ connectionString: database.url, application_name: 'tally-test-reads' });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.end();
+    await database?.drop();
+  });
+
+  it("answers pg's own result, rows as arrays, with parameters", async () => {
+    const result = await queryArrays<[number, string]>(client, { name: 'test_pairs', text: 'SELECT n, $1::text || n FROM generate_series(1, 3) AS n', values: ['row '], rowMode: 'array' });
+    expect(result.rows).toEqual([[1, 'row 1'], [2, 'row 2'], [3, 'row 3']]);
+    expect(result.rowCount).toBe(3);
+  });
+
+  it("rejects with pg's error when the statement fails, and the connection answers the next one", async () => {
+    await expect(queryArrays(client, { text: 'SELECT no_such_column FROM generate_series(1, 1)', rowMode: 'array' })).rejects.toMatchObject({ code: '42703' });
+    expect((await queryArrays<[number]>(client, { text: 'SELECT 1', rowMode: 'array' })).rows).toEqual([[1]]);
+  });
+});
+
+describeWithPostgres('rows by id on PostgreSQL and SQLite', () => {
+  let testbed: PostgresStoreTestbed;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-reads-'));
+  const sqlite = createSqliteStoreProvider({ dataDir });
+  beforeAll(async () => {
+    testbed = await createPostgresStoreTestbed();
+  });
+  afterAll(async () => {
+    await sqlite.close();
+    await testbed?.cleanup();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers the same rows for the same ids: a details page, a missing id, a repeated one and an impossible one', async () => {
+    const tenantId = newTenantId();
+    // Every kind of value a row holds: no author, no comment, quotes, backslashes and emoji in the
+    // comment, ids and epoch milliseconds beyond 32 bits.
+    const rows: WorklogRow[] = Array.from({ length: 250 }, (_, i) =>
+      makeWorklog(3_000_000_000 + i * 7, {
+        ...(i % 10 === 0 ? { accountId: null } : {}),
+        ...(i % 15 === 0 ? { comment: null } : {}),
+        ...(i % 4 === 1 ? { comment: `{"type":"doc","content":[{"type":"text","text":"a \\"quoted\\" \\\\ path 🙂 ${i}"}]}` } : {}),
+        startedMs: Date.UTC(2026, 0, 1) + i * 3_600_000,
+      }),
+    );
+    const stores = [await testbed.provider().open(tenantId), await sqlite.open(tenantId)];
+    for (const store of stores) await store.applyBatch({ upserts: rows, deletions: [] });
+    const asked = [...rows.slice(100, 200).map((row) => row.clientWorklogId).reverse(), 42, rows[150]!.clientWorklogId, 2 ** 53];
+    const [onPostgres, onSqlite] = await Promise.all(stores.map((store) => store.getWorklogsByIds(asked)));
+    const byId = (list: WorklogRow[]) => [...list].sort((a, b) => a.clientWorklogId - b.clientWorklogId);
+    expect(byId(onPostgres!)).toEqual(byId(onSqlite!));
+    expect(byId(onPostgres!)).toEqual(rows.slice(100, 200));
   });
 });
