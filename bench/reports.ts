@@ -1,7 +1,8 @@
 /**
  * `npm run bench:reports [-- --worklogs N] [-- --store sqlite,postgres] [-- --json] [-- --runs 30]
- * [-- --warmup 5] [-- --seed 1]`: report latency at 1,000,000 and 10,000,000 worklogs (or the sizes
- * given) for the four shapes of issue 5 (bench/report-shapes.ts), asked two ways:
+ * [-- --warmup 5] [-- --seed 1] [-- --shape details-page]`: report latency at 1,000,000 and
+ * 10,000,000 worklogs (or the sizes given) for the four shapes of issue 5 (bench/report-shapes.ts),
+ * asked two ways:
  * - `api`: through Tally's report handler over the in-memory columnar engine (columns loaded once,
  *   outside the timing; the details page includes reading its 100 rows from the store by id);
  * - `raw`: the same questions as plain SQL on the tenant SQLite file with the store's own indexes
@@ -16,6 +17,7 @@
  * process's and the server backends' CPU), and each shape is timed on both stores taking turns
  * call by call, so drift on a shared machine hits both. Each shape's p95 ratio is printed against the target
  * (PostgreSQL ≤ 1.5 × SQLite).
+ * `--shape NAME` (repeatable, or comma-separated) times only those shapes; the default is all four.
  * `--json` prints one object `{"runs":[…],"loads":[…],"ratios":[…]}`; otherwise markdown tables.
  */
 import { loadavg } from 'node:os';
@@ -178,7 +180,7 @@ async function copyInto(provider: StoreProvider, source: TenantStore, tenantId: 
   return { store, seconds: (performance.now() - start) / 1000 };
 }
 
-async function benchSize(worklogs: number, seed: number, warmup: number, runs: number, stores: BenchStore[], postgresUrl: string): Promise<{ runs: Run[]; loads: BenchRow[] }> {
+async function benchSize(worklogs: number, seed: number, warmup: number, runs: number, stores: BenchStore[], shapes: readonly ShapeQuestion['shape'][], postgresUrl: string): Promise<{ runs: Run[]; loads: BenchRow[] }> {
   log(`[${worklogs}] data…`);
   const data = await reportData(worklogs, seed);
   const sqliteProvider = createSqliteStoreProvider({ dataDir: data.dataDir });
@@ -206,7 +208,7 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
     // 2,000 issues with work in 2025, spread over the year's issues (the same on every store).
     const issuesOfYear = first.columns.distinctIssueIds({ fromDate: '2025-01-01', toDate: '2025-12-31', timeZone: 'Europe/Berlin', groupBy: [], sort: { by: 'key', direction: 'asc' } });
     const step = Math.max(1, Math.floor(issuesOfYear.length / 2000));
-    const questions = shapeQuestions(issuesOfYear.filter((_, i) => i % step === 0).slice(0, 2000));
+    const questions = shapeQuestions(issuesOfYear.filter((_, i) => i % step === 0).slice(0, 2000)).filter((question) => shapes.includes(question.shape));
     const yearIssueIds = questions.find((question) => question.shape === 'issues-year')?.query.issueIds ?? [];
 
     // Through Tally's real report handler (bench/report-api-runner.ts): parsing, validation, the
@@ -251,6 +253,16 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
   }
 }
 
+/** The shapes named by `--shape` (repeated, or comma-separated), all four by default; throws on an unknown name. */
+function parseShapes(values: readonly string[] | undefined): ShapeQuestion['shape'][] {
+  if (values === undefined) return [...REPORT_SHAPES];
+  const named = values.flatMap((value) => value.split(',')).map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of named) {
+    if (!(REPORT_SHAPES as readonly string[]).includes(name)) throw new Error(`--shape must be one of ${REPORT_SHAPES.join(', ')}, got "${name}"`);
+  }
+  return REPORT_SHAPES.filter((shape) => named.includes(shape));
+}
+
 /** Per size and shape measured on both stores: PostgreSQL's api p95 over SQLite's. */
 function ratiosOf(runs: Run[]): Ratio[] {
   const api = runs.filter((run) => run.via === 'api');
@@ -275,6 +287,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       store: { type: 'string', multiple: true },
       'postgres-url': { type: 'string' },
+      shape: { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -284,10 +297,11 @@ async function main(): Promise<void> {
   const seed = Number(values.seed ?? 1);
   const stores = parseBenchStores(values.store);
   const postgresUrl = benchPostgresServerUrl(values['postgres-url']);
+  const shapes = parseShapes(values.shape);
   const all: Run[] = [];
   const loads: BenchRow[] = [];
   for (const size of sizes) {
-    const { runs: sizeRuns, loads: sizeLoads } = await benchSize(size, seed, warmup, runs, stores, postgresUrl);
+    const { runs: sizeRuns, loads: sizeLoads } = await benchSize(size, seed, warmup, runs, stores, shapes, postgresUrl);
     all.push(...sizeRuns);
     loads.push(...sizeLoads);
   }
