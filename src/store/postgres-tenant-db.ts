@@ -145,16 +145,18 @@ export async function swapPostgresDatabases(pools: PgTenantPools, serverUrl: str
  * (`names`, {@link appliesExactly}) applied: then creating and migrating it would do nothing. One
  * statement on the tenant's own pool, whose connection the store then uses — instead of an admin
  * connection to look for the database and the migrator's dozen statements (its lock, DDL and
- * reads) on every open, which at 1,000 sites is every scheduled sync. Any failure (no such
- * database, no migration table, the server unreachable) answers false and leaves the decision and
- * the error to the full path. Kysely's migrator commits a run's rows with its DDL in one
+ * reads) on every open, which at 1,000 sites is every scheduled sync. No such database or no
+ * migration table answers false and leaves the decision to the full path; a server that cannot be
+ * reached or refuses more connections throws `STORE_UNAVAILABLE` (retryable) at once — the full
+ * path would only ask it for one more, administrative, connection. Kysely's migrator commits a run's rows with its DDL in one
  * transaction, so a database read as current here is current.
  */
 export async function isPostgresTenantDbCurrent(pools: PgTenantPools, databaseUrl: string, names: readonly string[]): Promise<boolean> {
   try {
     const applied = await pools.withClient(databaseUrl, (client) => client.query<[string]>({ name: 'tally_migrations', text: `SELECT name FROM ${DEFAULT_MIGRATION_TABLE}`, rowMode: 'array' }));
     return appliesExactly(applied.rows.map(([name]) => name), names);
-  } catch {
+  } catch (error) {
+    if (isRetryablePgError(error)) throw toStoreError(error, 'Cannot reach the tenant database', 'STORE_UNAVAILABLE');
     return false;
   }
 }
