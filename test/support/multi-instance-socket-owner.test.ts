@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSocketOwnerResolver } from './multi-instance-socket-owner.js';
+import { readFileSync } from 'node:fs';
+import { createSocketOwnerResolver, stopAndWait } from './multi-instance-socket-owner.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -65,5 +66,17 @@ describe.skipIf(process.platform !== 'linux')('socket owner resolver', () => {
     await once(child, 'exit');
     expect(forgetful(connection)).toBeUndefined();
     expect(resolve(connection)).toBe('child');
+  });
+
+  // The scenario stops its victim before remember(): only then can no socket open between the record and the kill.
+  it('stopAndWait returns once the process is stopped, and a SIGKILL still ends it', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000);'], { stdio: 'ignore' });
+    cleanups.push(() => child.kill('SIGKILL'));
+    await once(child, 'spawn');
+    stopAndWait(child.pid!);
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    expect(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)).toBe('T');
+    child.kill('SIGKILL');
+    expect(await once(child, 'exit')).toEqual([null, 'SIGKILL']);
   });
 });

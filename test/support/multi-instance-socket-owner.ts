@@ -107,10 +107,31 @@ export function createSocketOwnerResolver(watched: WatchedProcesses): SocketOwne
   return Object.assign(resolve, {
     remember() {
       readOwners();
-      for (const socket of tcpSockets()) {
-        const owner = ownerOfInode.get(socket.inode);
-        if (owner !== undefined) ownerOfPorts.set(`${socket.localPort}:${socket.remotePort}`, owner);
+      // Read more than once: the table is written a page per read, so a line can shift past one read.
+      for (let read = 0; read < TABLE_READS; read++) {
+        for (const socket of tcpSockets()) {
+          const owner = ownerOfInode.get(socket.inode);
+          if (owner !== undefined) ownerOfPorts.set(`${socket.localPort}:${socket.remotePort}`, owner);
+        }
       }
     },
   });
+}
+
+/**
+ * Stops `pid` (SIGSTOP) and returns once the kernel shows it stopped (at most `timeoutMs`;
+ * throws after). Before a kill: a stopped process opens no socket between `remember()` and its
+ * death, which a running one could (such a socket's requests then came from nobody known).
+ */
+export function stopAndWait(pid: number, timeoutMs = 2_000): void {
+  process.kill(pid, 'SIGSTOP');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'T' || state === 't') return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop within ${timeoutMs} ms (state ${state})`);
+    Atomics.wait(pause, 0, 0, 1);
+  }
 }
