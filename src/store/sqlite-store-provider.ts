@@ -42,8 +42,9 @@ export function sqliteTenantDbPath(dataDir: string, tenantId: TenantId): string 
  * - `destroy` closes the tenant's store and deletes its file with `-wal` and `-shm`; idempotent.
  * - `release` closes the tenant's store and keeps its files (a restore replaces them); idempotent.
  * - `close` closes every store and is final: a later `open` throws `STORE_UNAVAILABLE`.
- * - The WAL's fsyncs of a store that writes (its first commit, its close) run on a worker thread,
- *   not on the event loop; the data is as durable as with the connection's own syncs.
+ * - The checkpoint before the close of a store that wrote (its WAL's and its file's fsyncs) runs
+ *   on a worker thread, not on the event loop; the data is as durable as with the connection's own
+ *   syncs. The first commit into an empty WAL still syncs on the calling thread (sqlite-wal-syncs.ts).
  */
 export function createSqliteStoreProvider({ dataDir, walSyncs: walSyncsOption }: SqliteStoreProviderOptions): StoreProvider {
   const tenantsDir = join(dataDir, 'tenants');
