@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { createWorkerRequests } from '../platform/worker-requests.js';
 
 /**
  * The checkpoint of a tenant file's WAL, done away from the connection that uses it (port). In WAL
@@ -25,9 +25,6 @@ export interface SqliteWalSyncs {
   close(): Promise<void>;
 }
 
-type WalRequest = { id: number; path: string };
-type WalReply = { id: number; ok: true; complete?: boolean } | { id: number; ok: false; message: string; code: string | undefined };
-
 /** A failed checkpoint: SQLite's message and code. */
 export class SqliteWalStepError extends Error {
   readonly code: string | undefined;
@@ -38,73 +35,23 @@ export class SqliteWalStepError extends Error {
   }
 }
 
-const WORKER_ENTRY = new URL('./sqlite-wal-worker.mjs', import.meta.url);
-
 /**
- * {@link SqliteWalSyncs} on one long-lived worker thread, started on first use (plain JavaScript:
- * no TypeScript loader to start): requests run one at a time in arrival order (each opens and
- * closes its own connection, about a millisecond plus its fsyncs). The thread keeps no process alive while nothing is pending; if it dies, its pending
- * requests reject and the next request starts a new one.
+ * {@link SqliteWalSyncs} on one long-lived worker thread (src/platform/worker-requests.ts), started
+ * on first use and kept until `close` (after which requests are refused): plain JavaScript, so no
+ * TypeScript loader to start. Requests run one at a time in arrival order (each opens and closes
+ * its own connection, about a millisecond plus its fsyncs).
  */
 export function createWorkerWalSyncs(): SqliteWalSyncs {
-  let worker: Worker | undefined;
-  /** Requests sent and not answered, with the thread they were sent to. */
-  const pending = new Map<number, { thread: Worker; resolve(reply: WalReply & { ok: true }): void; reject(error: Error): void }>();
-  let nextId = 1;
-  let closed = false;
-
-  /** Fails the requests sent to `thread` (every request when undefined). */
-  const fail = (thread: Worker | undefined, error: Error) => {
-    for (const [id, request] of pending) {
-      if (thread !== undefined && request.thread !== thread) continue;
-      pending.delete(id);
-      request.reject(error);
-    }
-  };
-
-  const started = (): Worker => {
-    if (worker !== undefined) return worker;
-    const thread = new Worker(WORKER_ENTRY);
-    thread.unref();
-    thread.on('message', (reply: WalReply) => {
-      const request = pending.get(reply.id);
-      if (request === undefined) return;
-      pending.delete(reply.id);
-      if (![...pending.values()].some((other) => other.thread === thread)) thread.unref();
-      if (reply.ok) request.resolve(reply);
-      else request.reject(new SqliteWalStepError(reply.message, reply.code));
-    });
-    const gone = (error: Error) => {
-      if (worker === thread) worker = undefined;
-      fail(thread, error);
-    };
-    thread.on('error', (error) => gone(error));
-    thread.on('exit', (exitCode) => gone(new SqliteWalStepError(`The SQLite WAL worker stopped (exit code ${exitCode})`, undefined)));
-    worker = thread;
-    return thread;
-  };
-
-  const request = (path: string): Promise<WalReply & { ok: true }> => {
-    if (closed) return Promise.reject(new SqliteWalStepError('The SQLite WAL worker is closed', undefined));
-    const thread = started();
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { thread, resolve, reject });
-      thread.ref();
-      thread.postMessage({ id, path } satisfies WalRequest);
-    });
-  };
-
+  const worker = createWorkerRequests<{ path: string }, { complete?: boolean }>({
+    entry: new URL('./sqlite-wal-worker.mjs', import.meta.url),
+    name: 'The SQLite WAL worker',
+    toError: (message, code) => new SqliteWalStepError(message, code),
+    afterClose: 'refuse',
+  });
   return {
     async checkpoint(path) {
-      return (await request(path)).complete === true;
+      return (await worker.request({ path })).complete === true;
     },
-    async close() {
-      closed = true;
-      const thread = worker;
-      worker = undefined;
-      if (thread !== undefined) await thread.terminate();
-      fail(undefined, new SqliteWalStepError('The SQLite WAL worker is closed', undefined));
-    },
+    close: () => worker.close(),
   };
 }

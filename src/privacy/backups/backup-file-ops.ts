@@ -1,18 +1,11 @@
-import { Worker } from 'node:worker_threads';
+import { createWorkerRequests } from '../../platform/worker-requests.js';
 import { inspectSqliteFile, snapshotSqliteFile, type FileInspection, type SnapshotFacts } from './sqlite-backup-files.mjs';
 
 /** One operation of the backup worker. */
 type BackupOperation = { op: 'snapshot'; sourcePath: string; destPath: string } | { op: 'inspect'; path: string };
 
-/** A request to the backup worker; its reply carries the same id. */
-export type BackupWorkerRequest = { id: number } & BackupOperation;
-
-/** The backup worker's reply to one request. */
-export type BackupWorkerReply = { id: number } & (
-  | { ok: true; op: 'snapshot'; facts: SnapshotFacts }
-  | { ok: true; op: 'inspect'; inspection: FileInspection }
-  | { ok: false; message: string; code: string | undefined }
-);
+/** What the backup worker (backup-worker.mjs) answers to an operation, inside worker-requests.ts's reply envelope. */
+type BackupResult = { op: 'snapshot'; facts: SnapshotFacts } | { op: 'inspect'; inspection: FileInspection };
 
 
 /**
@@ -38,89 +31,35 @@ export class BackupFileError extends Error {
   }
 }
 
-const WORKER_ENTRY = new URL('./backup-worker.mjs', import.meta.url);
-
 /**
- * {@link BackupFileOps} on one long-lived worker thread, started on the first backup. It used to
- * be a thread per operation, each loading the TypeScript loader (~200 ms of CPU beside the event
- * loop on a two-core machine, twice per backup with its check); the worker and its file work are
- * plain JavaScript now, and a fleet of a thousand tenants, backed up every ~90 s, keeps one thread.
- * Operations run one at a time in arrival order. The thread keeps no process alive while nothing
- * is pending, and stops after `idleStopMs` without an operation (default a minute: a small fleet's
- * backups hours apart keep no thread); if it dies, its pending operations reject. The next
- * operation after either starts a new thread. `close()` stops it too.
+ * {@link BackupFileOps} on one long-lived worker thread (src/platform/worker-requests.ts), started
+ * on the first backup. It used to be a thread per operation, each loading the TypeScript loader
+ * (~200 ms of CPU beside the event loop on a two-core machine, twice per backup with its check);
+ * the worker and its file work are plain JavaScript now, and a fleet of a thousand tenants,
+ * backed up every ~90 s, keeps one thread. Operations run one at a time in arrival order. The
+ * thread stops after `idleStopMs` without an operation (default a minute: a small fleet's backups
+ * hours apart keep no thread); the next operation after that, or after `close()`, starts a new one.
  */
 export function createWorkerBackupFileOps(options: { idleStopMs?: number } = {}): BackupFileOps & { close(): Promise<void> } {
-  const idleStopMs = options.idleStopMs ?? 60_000;
-  let worker: Worker | undefined;
-  let idleStop: NodeJS.Timeout | undefined;
-  /** Operations sent and not answered, with the thread they were sent to. */
-  const pending = new Map<number, { thread: Worker; resolve(reply: BackupWorkerReply & { ok: true }): void; reject(error: unknown): void }>();
-  let nextId = 1;
-
-  const started = (): Worker => {
-    if (worker !== undefined) return worker;
-    const thread = new Worker(WORKER_ENTRY);
-    thread.unref();
-    // Only this thread's operations fail: a thread stopped when idle may exit after the next one started.
-    const gone = (error: unknown) => {
-      if (worker === thread) worker = undefined;
-      for (const [id, request] of pending) {
-        if (request.thread !== thread) continue;
-        pending.delete(id);
-        request.reject(error);
-      }
-    };
-    thread.on('message', (reply: BackupWorkerReply) => {
-      const request = pending.get(reply.id);
-      if (request === undefined) return;
-      pending.delete(reply.id);
-      if (pending.size === 0 && worker === thread) {
-        thread.unref();
-        // Cleared by the next operation: when it fires, nothing was asked of the thread since.
-        idleStop = setTimeout(() => {
-          if (worker === thread) worker = undefined;
-          void thread.terminate();
-        }, idleStopMs);
-        idleStop.unref();
-      }
-      if (reply.ok) request.resolve(reply);
-      else request.reject(new BackupFileError(reply.message, reply.code));
-    });
-    thread.on('error', gone);
-    thread.on('exit', (exitCode) => gone(new BackupFileError(`The backup worker stopped (exit code ${exitCode}) before it answered`, undefined)));
-    worker = thread;
-    return thread;
-  };
-
-  const run = (operation: BackupOperation): Promise<BackupWorkerReply & { ok: true }> => {
-    clearTimeout(idleStop);
-    const thread = started();
-    const id = nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { thread, resolve, reject });
-      thread.ref();
-      thread.postMessage({ ...operation, id } satisfies BackupWorkerRequest);
-    });
-  };
-
+  const worker = createWorkerRequests<BackupOperation, BackupResult>({
+    entry: new URL('./backup-worker.mjs', import.meta.url),
+    name: 'The backup worker',
+    toError: (message, code) => new BackupFileError(message, code),
+    idleStopMs: options.idleStopMs ?? 60_000,
+    afterClose: 'restart',
+  });
   return {
     async snapshot(sourcePath, destPath) {
-      const reply = await run({ op: 'snapshot', sourcePath, destPath });
-      if (reply.op !== 'snapshot') throw new BackupFileError('The backup worker answered another operation', undefined);
-      return reply.facts;
+      const result = await worker.request({ op: 'snapshot', sourcePath, destPath });
+      if (result.op !== 'snapshot') throw new BackupFileError('The backup worker answered another operation', undefined);
+      return result.facts;
     },
     async inspect(path) {
-      const reply = await run({ op: 'inspect', path });
-      if (reply.op !== 'inspect') throw new BackupFileError('The backup worker answered another operation', undefined);
-      return reply.inspection;
+      const result = await worker.request({ op: 'inspect', path });
+      if (result.op !== 'inspect') throw new BackupFileError('The backup worker answered another operation', undefined);
+      return result.inspection;
     },
-    async close() {
-      clearTimeout(idleStop);
-      const thread = worker;
-      worker = undefined;
-      await thread?.terminate();
-    },
+    close: () => worker.close(),
   };
 }
 
