@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createRequestLog, type LoggedRequest } from '../../simulator/http/request-log.js';
 import { openTenantData, type TenantData } from '../../src/compose/tenant-tools.js';
@@ -49,6 +50,24 @@ interface Kill {
   diedAtMs?: number;
 }
 
+/** pg-boss's rows for `tenants` (read-only, its documented job table), one line each, for a failure message. */
+async function jobsOf(databaseUrl: string, tenants: readonly TenantId[]): Promise<string[]> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'tally-test-inspect' });
+  try {
+    await client.connect();
+    const { rows } = await client.query<Record<string, unknown>>(
+      `select singleton_key, data->>'kind' as kind, data->'payload'->>'mode' as mode, state, retry_count, created_on, started_on, completed_on, output
+       from pgboss.job where singleton_key = any($1::text[]) order by singleton_key, created_on`,
+      [tenants],
+    );
+    return rows.map((row) => `job ${JSON.stringify(row)}`);
+  } catch (error) {
+    return [`jobs: cannot read pg-boss's table (${(error as Error).message})`];
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 /** Requests that read a site's worklogs: only the tenant's sync job makes them. */
 const isSyncRequest = (entry: LoggedRequest) => /\/worklog(\/|$)/.test(entry.path);
 
@@ -57,13 +76,13 @@ const isSyncRequest = (entry: LoggedRequest) => /\/worklog(\/|$)/.test(entry.pat
  * once, in its last commit); past `deadlineMs`, throws naming the sites still waiting. A finished
  * site is not read again, so each round opens only the unfinished ones.
  */
-async function waitForFullSyncs(data: TenantData, tenants: readonly TenantId[], deadlineMs: number, describeStuck: (indexes: number[]) => string): Promise<void> {
+async function waitForFullSyncs(data: TenantData, tenants: readonly TenantId[], deadlineMs: number, describeStuck: (indexes: number[]) => Promise<string>): Promise<void> {
   let waiting = tenants.map((_, i) => i);
   for (;;) {
     const phases = await Promise.all(waiting.map(async (i) => (await (await data.stores.open(tenants[i]!)).getSyncState()).phase));
     waiting = waiting.filter((_, j) => phases[j] !== 'incremental');
     if (waiting.length === 0) return;
-    if (Date.now() > deadlineMs) throw new Error(`${waiting.length} of ${tenants.length} sites not fully synced in time\n${describeStuck(waiting)}`);
+    if (Date.now() > deadlineMs) throw new Error(`${waiting.length} of ${tenants.length} sites not fully synced in time\n${await describeStuck(waiting)}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -148,10 +167,12 @@ describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tal
         expect(tenantId, 'every installed site is a tenant').toBeDefined();
         tenants.push(tenantId!);
       }
-      await waitForFullSyncs(data, tenants, startedMs + CONVERGE_WITHIN_MS, (stuck) =>
+      await waitForFullSyncs(data, tenants, startedMs + CONVERGE_WITHIN_MS, async (stuck) =>
         [
           `killed: ${kill ? `${kill.victim.name} on ${kill.site}` : 'nobody'}`,
           ...stuck.map((i) => `${fleet!.urls[i]}: ${describeClientRuns(log.entries.filter((entry) => entry.site === fleet!.urls[i] && isSyncRequest(entry)))}`),
+          // What the queue holds for them (a stuck job says whether it waits, runs or failed).
+          ...(await jobsOf(database.url, stuck.map((i) => tenants[i]!))),
           ...instances.map((instance) => `--- ${instance.name}\n${instance.output().slice(-3000)}`),
         ].join('\n'),
       );
