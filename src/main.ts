@@ -11,6 +11,7 @@ import { loadConfig, type Config } from './config/load-config.js';
 import { isAppError } from './platform/app-error.js';
 import { systemClock } from './platform/clock.js';
 import { createLogger } from './platform/logger.js';
+import { createOutgoingFetch } from './platform/outgoing-fetch.js';
 import { timerSleep } from './jira/sleep.js';
 import { composeTally, type Runtime, type Tally } from './compose.js';
 import { runCli } from './cli/run-cli.js';
@@ -36,7 +37,7 @@ export interface RunningServer {
 export function machineRuntime(config: Config): Runtime {
   return {
     clock: systemClock,
-    fetch: (input, init) => fetch(input, init),
+    fetch: createOutgoingFetch(),
     sleep: timerSleep,
     logger: createLogger({ level: config.logLevel }),
   };
