@@ -29,7 +29,7 @@ import type { TenantId } from '../src/tenants/tenant.js';
 import { printBench, type BenchRow } from './bench-output.js';
 import { benchPostgresServerUrl, createBenchControlDatabase, describeServer, openBenchPostgresStores, parseBenchStores, tenantBackendCpuSeconds, type BenchStore } from './bench-postgres.js';
 import { reportData } from './report-data.js';
-import { apiShapeRunnerViaHttp } from './report-api-runner.js';
+import { apiShapeRunnerViaHttp, type ApiShapeRunner } from './report-api-runner.js';
 import { flattenRawAnswer, rawShapeRunner, sameAnswer } from './report-raw-sql.js';
 import { flattenApiAnswer, REPORT_SHAPES, shapeQuestions, type ShapeQuestion } from './report-shapes.js';
 
@@ -211,11 +211,12 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
     const questions = shapeQuestions(issuesOfYear.filter((_, i) => i % step === 0).slice(0, 2000)).filter((question) => shapes.includes(question.shape));
     const yearIssueIds = questions.find((question) => question.shape === 'issues-year')?.query.issueIds ?? [];
 
-    // Through Tally's real report handler (bench/report-api-runner.ts): parsing, validation, the
-    // report service, labels and JSON, in-process — one runner per store.
-    const apis = loaded.map(({ store, columns, tenantStore }) => ({ store, api: apiShapeRunnerViaHttp({ columns, store: tenantStore, tenantId: data.tenantId, yearIssueIds }) }));
+    // Through Tally's real report handler served on loopback HTTP (bench/report-api-runner.ts):
+    // parsing, validation, the report service, labels and JSON — one server per store.
+    const apis: { store: BenchStore; api: ApiShapeRunner }[] = [];
     const raw = rawShapeRunner(data.file, data.startMs - 4 * 86_400_000, data.endMs);
     try {
+      for (const { store, columns, tenantStore } of loaded) apis.push({ store, api: await apiShapeRunnerViaHttp({ columns, store: tenantStore, tenantId: data.tenantId, yearIssueIds }) });
       for (const question of questions) {
         const viaRaw = flattenRawAnswer(question.shape, raw.run(question));
         for (const { store, api } of apis) {
@@ -237,6 +238,7 @@ async function benchSize(worklogs: number, seed: number, warmup: number, runs: n
       }
     } finally {
       raw.close();
+      for (const { api } of apis) await api.close();
     }
     // One small read of each store (the sync state row), taking turns: what the details page's one
     // read of its rows costs beyond the engine — on PostgreSQL a round trip, on a loaded machine
