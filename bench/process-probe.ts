@@ -13,6 +13,11 @@ export function rssMb(): number {
   return Math.round(process.memoryUsage.rss() / 2 ** 20);
 }
 
+/** V8's used heap in MB: the objects a full collection has to mark (and what it has not freed yet). */
+export function heapUsedMb(): number {
+  return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+}
+
 /**
  * A full garbage collection, so an "idle" RSS figure does not depend on when V8 last collected.
  * `npm run bench:*` runs without `--expose-gc`; V8 lets a running process turn the flag on and

@@ -30,8 +30,10 @@ import { createLogger } from '../src/platform/logger.js';
 import { SYNC_SCHEDULES } from '../src/sync/sync-service.js';
 import { createSecretBox } from '../src/tenants/secret-box.js';
 import type { TenantId } from '../src/tenants/tenant.js';
+import { createOutgoingFetch } from '../src/platform/outgoing-fetch.js';
 import { watchEventLoopStalls, type EventLoopStalls } from './event-loop-stalls.js';
-import { classifyOpenFds, collectGarbage, countOpenFds, rssMb } from './process-probe.js';
+import { writeHeapSnapshot } from 'node:v8';
+import { classifyOpenFds, collectGarbage, countOpenFds, heapUsedMb, rssMb } from './process-probe.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +77,7 @@ const allSyncedPromise = new Promise<void>((resolve) => (allSynced = resolve));
 const incrementalDoneMs = new Map<TenantId, number[]>();
 let syncedAtMs = Number.POSITIVE_INFINITY;
 
-const tally = await composeTally(config, { clock: systemClock, fetch: (input, init) => fetch(input, init), sleep: timerSleep, logger }, {
+const tally = await composeTally(config, { clock: systemClock, fetch: createOutgoingFetch(), sleep: timerSleep, logger }, {
   onSyncOutcome(tenantId, outcome) {
     if (outcome.status !== 'synced') return;
     const nowMs = Date.now();
@@ -137,6 +139,7 @@ try {
   syncedAtMs = Date.now();
   const stallDuringSync = stalls.takePhase();
   const rssAfterSyncMb = rssMb();
+  const heapAfterSyncMb = heapUsedMb();
   const fdsAfterSync = countOpenFds();
 
   // The scheduled rounds: each must finish every site's incremental sync before the next begins.
@@ -157,6 +160,9 @@ try {
   // Before the forced collection below: a full GC of the whole heap is the benchmark's doing.
   const stallIdle = stalls.takePhase();
   stalls.stop();
+  // What the last idle collection left, before the forced one: the live heap a full GC must mark.
+  const heapIdleMb = heapUsedMb();
+  if (process.env.TALLY_BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.TALLY_BENCH_HEAP_SNAPSHOT);
   collectGarbage();
   const rssIdleMb = rssMb();
   const openFds = countOpenFds();
@@ -169,6 +175,8 @@ try {
     idleCloseSeconds: storeIdleCloseMs(INTERVAL_SECONDS) / 1000,
     secondsToSynced: Math.round(secondsToSynced * 10) / 10,
     rssAfterSyncMb,
+    heapAfterSyncMb,
+    heapIdleMb,
     fdsAfterSync,
     rssIdleMb,
     openFds,
