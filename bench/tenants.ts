@@ -1,7 +1,7 @@
 /**
  * `npm run bench:tenants [-- --sites N] [-- --worklogs W] [-- --open-stores K] [-- --store sqlite,postgres]
  * [-- --interval S] [-- --rounds R] [-- --idle-seconds I] [-- --postgres-url URL] [-- --cpu-prof DIR]
- * [-- --simulator-as-tally] [-- --tally-node-flags "…"] [-- --json]`:
+ * [-- --simulator-as-tally] [-- --tally-node-flags="…"] [-- --json]`:
  * thousands of sites on one Tally instance (issue 14). N simulated sites of W worklogs (default
  * 1,000 × 2,000), each its own loopback origin in one simulator process; one Tally process per
  * store (bench/tenants-run.ts, composed as the server is) installs them all, syncs them, lets the
@@ -24,7 +24,7 @@
  * priority (`nice -n 19`; a renice of the pid alone would reach only its main thread on Linux).
  * `--simulator-as-tally` runs it as before (same priority, parallel GC) to compare.
  *
- * `--tally-node-flags "…"` passes Node/V8 flags to the Tally processes only (e.g. `--v8-pool-size=1`).
+ * `--tally-node-flags="…"` passes Node/V8 flags to the Tally processes only (e.g. `--tally-node-flags=--v8-pool-size=1`).
  *
  * `--cpu-prof DIR` writes a V8 CPU profile of each Tally process (not the simulator's) into DIR:
  * a blocking call shows there as one long sample, so a stall's stack can be read afterwards.
