@@ -42,6 +42,36 @@ export interface QuotaOptions {
   nearLimitFraction: number;
   /** Whether user objects embedded in returned objects cost 2 points each (unverified, §3). */
   countEmbeddedUsers: boolean;
+  /**
+   * Tier 2 (pool `tenant` only): the site's hourly quota from its edition and user count instead
+   * of `pointsPerHour` (rate-limits-2026.md, [ATL]: base + per user, capped at 500,000).
+   */
+  tier2?: { edition: Tier2Edition; users: number } | undefined;
+  /**
+   * Endpoint templates (matched by suffix, e.g. `/worklog/updated`) charged a flat point whatever
+   * they return: vendors measured some list endpoints so, and whether `/worklog/updated`'s ids count
+   * as objects is not documented (rate-limits-2026.md, [PARTNER]/[UNVERIFIED]). Default: none.
+   */
+  flatCostTemplates: readonly string[];
+}
+
+/** Jira Cloud editions with a Tier 2 formula. */
+export type Tier2Edition = 'standard' | 'premium' | 'enterprise';
+
+/** Tier 2's per-site quota: `base + perUser × users` points an hour ([ATL], rate-limits-2026.md). */
+export const TIER2_FORMULAS: Readonly<Record<Tier2Edition, { base: number; perUser: number }>> = Object.freeze({
+  standard: { base: 100_000, perUser: 10 },
+  premium: { base: 130_000, perUser: 20 },
+  enterprise: { base: 150_000, perUser: 30 },
+});
+
+/** Tier 2's cap on any site's hourly quota. */
+export const TIER2_CAP_POINTS = 500_000;
+
+/** A Tier 2 site's points per hour: its edition's formula over its users, at most the cap. */
+export function tier2PointsPerHour(edition: Tier2Edition, users: number): number {
+  const formula = TIER2_FORMULAS[edition];
+  return Math.min(TIER2_CAP_POINTS, formula.base + formula.perUser * users);
 }
 
 /**
@@ -111,6 +141,7 @@ export const defaultRateLimitOptions: ResolvedRateLimitOptions = {
     reportRemainingBelowFraction: 0.2,
     nearLimitFraction: 0.2,
     countEmbeddedUsers: false,
+    flatCostTemplates: [],
   },
   apiTokenQuota: { enabled: false, pointsPerHour: 300_000 },
   perIssue: {
@@ -143,7 +174,19 @@ export function resolveRateLimitOptions(overrides: Partial<RateLimitOptions> = {
     capacity: { ...base.burst.capacity, ...overrides.burst?.capacity },
     overrides: { ...overrides.burst?.overrides },
   };
-  const quota: QuotaOptions = { ...base.quota, ...overrides.quota };
+  const quota: QuotaOptions = { ...base.quota, ...overrides.quota, flatCostTemplates: [...(overrides.quota?.flatCostTemplates ?? base.quota.flatCostTemplates)] };
+  const tier2 = overrides.quota?.tier2;
+  if (tier2 !== undefined) {
+    if (quota.pool !== 'tenant') throw new RangeError('rateLimits.quota.tier2 needs pool "tenant" (Tier 2 is a quota per site)');
+    if (overrides.quota?.pointsPerHour !== undefined) throw new RangeError('rateLimits.quota: give tier2 or pointsPerHour, not both');
+    if (!Object.hasOwn(TIER2_FORMULAS, tier2.edition)) throw new RangeError(`rateLimits.quota.tier2.edition must be one of ${Object.keys(TIER2_FORMULAS).join(', ')}, got "${tier2.edition}"`);
+    if (!Number.isInteger(tier2.users) || tier2.users < 0) throw new RangeError(`rateLimits.quota.tier2.users must be a whole number of users, got ${tier2.users}`);
+    quota.tier2 = Object.freeze({ ...tier2 });
+    quota.pointsPerHour = tier2PointsPerHour(tier2.edition, tier2.users);
+  }
+  for (const template of quota.flatCostTemplates) {
+    if (!template.startsWith('/')) throw new RangeError(`rateLimits.quota.flatCostTemplates entries are paths like "/worklog/updated", got "${template}"`);
+  }
   const perIssue: PerIssueOptions = { ...base.perIssue, ...overrides.perIssue };
   const apiTokenQuota: ApiTokenQuotaOptions = { ...base.apiTokenQuota, ...overrides.apiTokenQuota };
 
@@ -169,7 +212,7 @@ export function resolveRateLimitOptions(overrides: Partial<RateLimitOptions> = {
     enabled: overrides.enabled ?? base.enabled,
     betaHeaders: overrides.betaHeaders ?? base.betaHeaders,
     burst: Object.freeze(burst),
-    quota: Object.freeze(quota),
+    quota: Object.freeze({ ...quota, flatCostTemplates: Object.freeze(quota.flatCostTemplates) }),
     apiTokenQuota: Object.freeze(apiTokenQuota),
     perIssue: Object.freeze({ ...perIssue, windows: perIssue.windows.map((w) => Object.freeze({ ...w })) }),
   });

@@ -127,7 +127,8 @@ export function createRateLimiter(site: JiraSite, overrides: Partial<RateLimitOp
     const returned = c.get('returnedObjects');
     const needsBody = returned === undefined && !isWriteRequest(method, template) && status >= 200 && status < 300;
     const body = needsBody ? await readJson(c.res) : undefined;
-    const cost = requestCost({ method, template, status, body, returned, countEmbeddedUsers: options.quota.countEmbeddedUsers });
+    const flat = options.quota.flatCostTemplates.some((suffix) => template.endsWith(suffix));
+    const cost = requestCost({ method, template, status, body, returned, countEmbeddedUsers: options.quota.countEmbeddedUsers, flat });
     counters.recordPoints(key, cost.points);
     if (caller.kind === 'app') c.set('appPoints', cost.points);
     if (caller.kind !== 'app') {

@@ -47,6 +47,8 @@ export interface RequestCostInput {
   countEmbeddedUsers: boolean;
   /** The route's own count of returned objects; when given, `body` is not inspected. */
   returned?: { count: number; embeddedUsers: number } | undefined;
+  /** Charged a flat point whatever it returns (objects still counted); see `QuotaOptions.flatCostTemplates`. */
+  flat?: boolean;
 }
 
 /**
@@ -59,6 +61,7 @@ export interface RequestCostInput {
 export function requestCost(input: RequestCostInput): RequestCost {
   if (isWriteRequest(input.method, input.template) || input.status < 200 || input.status >= 300) return { points: 1, objects: 0 };
   const weight = IDENTITY_TEMPLATE.test(input.template) ? 2 : 1;
+  if (input.returned && input.flat) return { points: 1, objects: input.returned.count };
   if (input.returned) {
     const embedded = input.countEmbeddedUsers ? 2 * input.returned.embeddedUsers : 0;
     return { points: 1 + input.returned.count * weight + embedded, objects: input.returned.count };
@@ -71,6 +74,7 @@ export function requestCost(input: RequestCostInput): RequestCost {
     const field = OBJECT_ARRAY_FIELDS.find((name) => Array.isArray(record[name]));
     items = field ? (record[field] as unknown[]) : [body];
   } else items = [];
+  if (input.flat) return { points: 1, objects: items.length };
   let points = 1 + items.length * weight;
   if (input.countEmbeddedUsers) for (const item of items) points += 2 * countEmbeddedUsers(item);
   return { points, objects: items.length };
