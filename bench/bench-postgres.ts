@@ -82,11 +82,12 @@ export async function createBenchControlDatabase(serverUrl: string): Promise<Ben
   let dropping: Promise<void> | undefined;
   const drop = async () => {
     const placed = await onServer(url, (client) => client.query<{ tenant_id: string }>('SELECT tenant_id FROM store_placements')).catch(() => ({ rows: [] }));
-    // WITH (FORCE): a pool a crashed run left open cannot keep a database alive.
-    for (const { tenant_id } of placed.rows) {
-      await onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${postgresTenantDatabaseName(tenant_id as TenantId)} WITH (FORCE)`));
-    }
-    await onServer(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    // WITH (FORCE): a pool a crashed run left open cannot keep a database alive. One connection
+    // for all of them: a thousand sites' databases are a thousand drops.
+    await onServer(serverUrl, async (client) => {
+      for (const { tenant_id } of placed.rows) await client.query(`DROP DATABASE IF EXISTS ${postgresTenantDatabaseName(tenant_id as TenantId)} WITH (FORCE)`);
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    });
   };
   return { url, name, drop: () => (dropping ??= drop()) };
 }

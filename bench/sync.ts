@@ -42,6 +42,8 @@ interface Run {
   serverCpuSeconds?: number;
   /** (sync + server CPU) per worklog, in µs: what a run costs whatever else shares the machine. */
   cpuMicrosPerWorklog: number;
+  /** The sync process's own CPU per worklog, in µs (issue 15's target: ≤ 25 at one million). */
+  syncCpuMicrosPerWorklog: number;
   /** The machine's 1-minute load average when the run started (other work on the same cores). */
   loadAverage: number;
   callsByEndpoint: Record<string, number>;
@@ -135,6 +137,7 @@ async function measure(size: number, stores: BenchStore[], repeat: number, postg
         syncCpuSeconds: Number(result.cpuSeconds.toFixed(2)),
         ...(result.serverCpuSeconds !== undefined ? { serverCpuSeconds: Number(result.serverCpuSeconds.toFixed(2)) } : {}),
         cpuMicrosPerWorklog: Number(((cpuSeconds * 1e6) / result.worklogs).toFixed(1)),
+        syncCpuMicrosPerWorklog: Number(((result.cpuSeconds * 1e6) / result.worklogs).toFixed(1)),
         loadAverage,
         callsByEndpoint,
       });
@@ -199,6 +202,7 @@ if (values.json) {
     'sync CPU s': r.syncCpuSeconds,
     'server CPU s': r.serverCpuSeconds ?? '',
     'CPU µs/worklog': r.cpuMicrosPerWorklog,
+    'sync CPU µs/worklog': r.syncCpuMicrosPerWorklog,
     load: r.loadAverage,
   }));
   printBench('bench:sync', rows, []);

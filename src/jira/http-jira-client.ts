@@ -163,10 +163,15 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
       if (!Number.isSafeInteger(issueId) || issueId < 0 || !Number.isSafeInteger(startAt) || startAt < 0) {
         throw new AppError('INTERNAL', 'getIssueWorklogs takes a non-negative integer issue id and startAt');
       }
+      const startedAfterMs = callOptions?.startedAfterMs;
+      if (startedAfterMs !== undefined && (!Number.isSafeInteger(startedAfterMs) || startedAfterMs < 0)) {
+        throw new AppError('INTERNAL', 'getIssueWorklogs takes startedAfterMs as non-negative epoch milliseconds');
+      }
+      const startedAfter = startedAfterMs === undefined ? '' : `&startedAfter=${startedAfterMs}`;
       return run(
         {
           method: 'GET',
-          url: `${base}/rest/api/3/issue/${issueId}/worklog?startAt=${startAt}&maxResults=${ISSUE_WORKLOG_PAGE}`,
+          url: `${base}/rest/api/3/issue/${issueId}/worklog?startAt=${startAt}&maxResults=${ISSUE_WORKLOG_PAGE}${startedAfter}`,
           endpoint: 'GET /rest/api/3/issue/{issueIdOrKey}/worklog',
           parse: (json) => parseIssueWorklogsPage(json),
           countObjects: (page) => page.worklogs.length,

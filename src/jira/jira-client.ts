@@ -158,7 +158,12 @@ export interface JiraClient {
   getDeletedWorklogs(cursor: FeedCursor, options?: CallOptions): Promise<ChangedWorklogsPage>;
   /** `POST /worklog/list` for at most 1000 ids; ids Jira does not return are simply absent. */
   getWorklogs(ids: readonly number[], options?: CallOptions): Promise<JiraWorklog[]>;
-  getIssueWorklogs(issueId: number, startAt: number, options?: CallOptions): Promise<IssueWorklogsPage>;
+  /**
+   * An issue's worklogs a page at a time (ordered by creation). `startedAfterMs` asks Jira for those
+   * started at or after it (`startedAfter`; whether Jira's bound is inclusive is not documented, so
+   * callers filter on `startedMs` themselves).
+   */
+  getIssueWorklogs(issueId: number, startAt: number, options?: CallOptions & { startedAfterMs?: number }): Promise<IssueWorklogsPage>;
   /** Issue ids matching JQL, a page at a time (`/search/jql`, ids only). */
   searchIssueIds(jql: string, nextPageToken: string | undefined, options?: CallOptions): Promise<{ ids: number[]; nextPageToken: string | undefined }>;
   /** Failed webhook deliveries after `afterMs` (oldest first), a page at a time. */
