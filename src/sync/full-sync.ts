@@ -19,9 +19,10 @@ export interface FullSyncResult {
  * when the application is installed"): `/worklog/updated` from `since=0` to the end, each page's
  * rows and cursor committed together. Re-runnable at any point: it resumes from the committed
  * cursor. The deletion cursor starts at Jira's time when the full sync began, so deletions made
- * while it runs are applied by the first incremental sync.
+ * while it runs are applied by the first incremental sync. `skipStoredAsNew` (after the recent
+ * window): worklogs already stored at least as new are not fetched again.
  */
-export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean } = {}): Promise<FullSyncResult> {
+export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean; skipStoredAsNew?: boolean } = {}): Promise<FullSyncResult> {
   const counts = emptyCounts();
   let state = await context.store.getSyncState();
   if (state.phase !== 'full' || options.restart) {
@@ -52,6 +53,7 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
       sinceMs,
       concurrency: LIST_CALLS_IN_FLIGHT,
       maxPages: maxPages - counts.pages,
+      ...(options.skipStoredAsNew ? { skipStoredAsNew: true } : {}),
       stateOnCommit: (nextSinceMs, upserted) => {
         written += upserted;
         const first = originMs === undefined;

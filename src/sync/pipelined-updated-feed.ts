@@ -2,7 +2,7 @@ import type { JiraWorklog } from '../jira/jira-client.js';
 import type { SyncState } from '../store/tenant-store.js';
 import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
 import { applyPage, type SyncContext, type SyncCounts } from './sync-context.js';
-import { syncUpdatedPage } from './updated-feed-step.js';
+import { idsToFetch, syncUpdatedPage } from './updated-feed-step.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
 interface InFlight {
@@ -19,6 +19,11 @@ export interface PipelineOptions {
   maxPages: number;
   /** The state written with each page's rows, in the same transaction. */
   stateOnCommit(nextSinceMs: number, upserted: number): Partial<SyncState>;
+  /**
+   * Fetch only worklogs the store does not hold at least as new as the feed's change (one store
+   * read per page): for a history read after the recent window, so no body is paid for twice.
+   */
+  skipStoredAsNew?: boolean;
 }
 
 /**
@@ -45,7 +50,7 @@ export async function pipelineUpdatedFeed(context: SyncContext, options: Pipelin
           stalled = true;
           break;
         }
-        const ids = [...new Set(page.values.map((v) => v.worklogId))];
+        const ids = options.skipStoredAsNew ? await idsToFetch(context, page, Infinity) : [...new Set(page.values.map((v) => v.worklogId))];
         const worklogs = ids.length > 0 ? context.jira.getWorklogs(ids, callOptions) : Promise.resolve([]);
         // Rejections are observed when the page's turn comes; until then keep them from being "unhandled".
         worklogs.catch(() => undefined);

@@ -6,6 +6,7 @@ import { createJiraClientHarness, type JiraClientHarness } from '../../test/supp
 import { createLogger } from '../platform/logger.js';
 import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { TenantStore } from '../store/tenant-store.js';
+import { runFullSync } from './full-sync.js';
 import { fetchRecentWindow } from './recent-window.js';
 import type { SyncContext } from './sync-context.js';
 
@@ -82,5 +83,25 @@ describe('the recent window (recent first)', () => {
     expect(result.unreadIssueIds).toEqual([refused.id]);
     const expected = new Map([...truthFrom(harness, fromMs)].filter(([id]) => harness.sim.site.worklogs.get(id)!.issueId !== refused.id));
     expect(await stored(store)).toEqual(expected);
+  });
+
+  it('then reads the history without paying again for the window: the bodies fetched are the rest', async () => {
+    const { harness, store, context } = await setup();
+    const starts = [...harness.sim.site.worklogs.values()].map((worklog) => worklog.startedMs).sort((a, b) => a - b);
+    const fromMs = starts[Math.floor(starts.length * 0.7)]!;
+    const window = truthFrom(harness, fromMs);
+    await fetchRecentWindow(context, { fromMs, priority: 'backfill' });
+
+    const requested: number[] = [];
+    const jira = context.jira;
+    const counting = { ...jira, getWorklogs: (ids: readonly number[], options?: Parameters<typeof jira.getWorklogs>[1]) => (requested.push(...ids), jira.getWorklogs(ids, options)) };
+    const result = await runFullSync({ ...context, jira: counting }, { skipStoredAsNew: true });
+
+    expect(result.done).toBe(true);
+    const everything = truthFrom(harness, 0);
+    expect(await stored(store)).toEqual(everything);
+    expect(new Set(requested).size).toBe(requested.length);
+    expect(requested.filter((id) => window.has(id))).toEqual([]);
+    expect(requested.length).toBe(everything.size - window.size);
   });
 });

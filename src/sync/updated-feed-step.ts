@@ -18,8 +18,10 @@ export interface UpdatedStepResult {
  * they became visible late; a stored row at least as new as the change shows which were. Without
  * this, every interval re-fetched (`/worklog/list`, points) and re-wrote the newest changes of
  * each site, because the cursor rests on the newest change and the overlap reaches back past it.
+ * With `Infinity` every change is checked against the store: a history read after the recent
+ * window pays only for what the window did not already bring.
  */
-async function idsToFetch(context: SyncContext, page: ChangedWorklogsPage, alreadyCommittedUntilMs: number | undefined): Promise<number[]> {
+export async function idsToFetch(context: SyncContext, page: ChangedWorklogsPage, alreadyCommittedUntilMs: number | undefined): Promise<number[]> {
   const newest = new Map<number, number>();
   for (const { worklogId, updatedTimeMs } of page.values) newest.set(worklogId, Math.max(updatedTimeMs, newest.get(worklogId) ?? -Infinity));
   if (alreadyCommittedUntilMs === undefined) return [...newest.keys()];
