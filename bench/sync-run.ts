@@ -24,6 +24,7 @@ import { timerSleep } from '../src/jira/sleep.js';
 import { runFullSync } from '../src/sync/full-sync.js';
 import { toWorklogRow } from '../src/sync/worklog-mapping.js';
 import type { TenantStore } from '../src/store/tenant-store.js';
+import { createOutgoingFetch } from '../src/platform/outgoing-fetch.js';
 import { openBenchPostgresStores, tenantBackendCpuSeconds } from './bench-postgres.js';
 
 const { values } = parseArgs({
@@ -55,7 +56,8 @@ const config = loadConfig({
 });
 // Logs go to stderr: stdout carries only the result line the orchestrator reads.
 const logger = createLogger({ level: 'warn', destination: process.stderr });
-const tally = await composeTally(config, { clock: systemClock, fetch: (i, o) => fetch(i, o), sleep: timerSleep, logger });
+// As `tally serve` calls out (src/platform/outgoing-fetch.ts); TALLY_BENCH_GLOBAL_FETCH=1 compares Node's global dispatcher.
+const tally = await composeTally(config, { clock: systemClock, fetch: process.env.TALLY_BENCH_GLOBAL_FETCH ? (i, o) => fetch(i, o) : createOutgoingFetch(), sleep: timerSleep, logger });
 const postgres = values.store === 'postgres' ? await openBenchPostgresStores(values['control-url']!, values['postgres-url']!) : undefined;
 try {
   const installations = createConnectInstallationStore({ db: tally.control.db, registry: tally.registry, secretBox: createSecretBox(config.secretKey!) });
