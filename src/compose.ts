@@ -4,7 +4,7 @@ import { createConfiguredJobQueue, type JobQueueOptions } from './compose/job-qu
 import { createTenantStores } from './compose/tenant-stores.js';
 import { createSyncService, type SyncServiceDeps } from './sync/sync-service.js';
 import type { SyncTenantDeps } from './sync/sync-tenant.js';
-import { describeSyncStatus } from './sync/sync-status.js';
+import { describeSyncStatus, tenantQuotaShare } from './sync/sync-status.js';
 import { createTenantEvents } from './tenants/tenant-events.js';
 import { forgetTenantInEdges, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
 import { ALL_EDGE_MODULES } from './edges/all-edges.js';
@@ -79,7 +79,7 @@ export async function composeTally(
     ...(sharedPoints ? { sharedPoints } : {}),
   });
   const { coordinator } = jira;
-  const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor };
+  const syncDeps: SyncTenantDeps = { stores, credentials, logger, jiraClientFor: jira.clientFor, backfill: config.backfill };
   /** Jira as the app for a tenant, through the tenant's edge. */
   const appJiraClientFor = async (tenantId: TenantId) => {
     const access = await credentials.forTenant(tenantId);
@@ -93,8 +93,14 @@ export async function composeTally(
   });
   // The core's Bitbucket side (issue 13): installations and pairing, time answers from the linked
   // Jira tenant's store and live data, REST 2.0 clients the Bitbucket edges sign.
+  /** A tenant's sync status, with the ETA at the share of the app's quota it gets now. */
+  const syncStatusOf = async (tenantId: TenantId) => {
+    const state = await (await stores.open(tenantId)).getSyncState();
+    const budget = coordinator.snapshot();
+    return { budget, status: describeSyncStatus(state, clock.nowMs(), config.jiraPointsPerHour, tenantQuotaShare(budget.pointsSpentByTenant, tenantId)) };
+  };
   const bitbucket = createBitbucketHost({ config, control, registry, stores, live, clock, fetch: runtime.fetch });
-  const reports = timeReportService(metrics, createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live }));
+  const reports = timeReportService(metrics, createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live, coverage: async (tenantId) => (await syncStatusOf(tenantId)).status }));
   // pg-boss on the control database when it is PostgreSQL, shared by every instance; else in process.
   // Its workers start with `queue.start()` (main.ts), once every job kind below is registered.
   const queue = createConfiguredJobQueue(config, logger, options.jobQueue);
@@ -216,13 +222,12 @@ export async function composeTally(
     edges,
     ownedData,
     syncStatus: async (tenantId) => {
-      const state = await (await stores.open(tenantId)).getSyncState();
-      const budget = coordinator.snapshot();
+      const { budget, status } = await syncStatusOf(tenantId);
       // A tenant its edge cannot serve now (a revoked API token) says so on the page's banner.
       const tenant = await registry.findTenant(tenantId);
       const edgeStatus = tenant && (await edges.find((edge) => edge.owns(tenant))?.tenantStatus?.(tenantId));
       return {
-        ...describeSyncStatus(state, clock.nowMs(), config.jiraPointsPerHour),
+        ...status,
         ...(edgeStatus?.state === 'paused' ? { paused: { reason: edgeStatus.reason ?? null, message: edgeStatus.message ?? null } } : {}),
         pointsBudget: { pointsPerHour: budget.pointsPerHour, remainingEstimate: budget.remainingPointsEstimate, pausedUntilMs: budget.appPausedUntilMs },
       };

@@ -41,6 +41,9 @@ export const configSchema = z.object({
   TALLY_RECONCILE_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),
   TALLY_JIRA_TIMEOUT_SECONDS: z.coerce.number().min(0.05).max(600).default(30),
   TALLY_JIRA_POINTS_PER_HOUR: z.coerce.number().int().min(1000).max(10_000_000).default(65_000),
+  TALLY_BACKFILL_STRATEGY: z.enum(['recent-first', 'bulk']).default('recent-first'),
+  // Empty means "this month and the last": see src/sync/backfill-policy.ts.
+  TALLY_BACKFILL_RECENT_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   // Empty means "decide from the machine": see load-config.ts.
   TALLY_PARSE_THREADS: z.coerce.number().int().min(0).max(16).optional(),
   TALLY_BACKUP_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),

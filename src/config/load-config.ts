@@ -18,6 +18,8 @@ export interface Config {
   readonly installKeysUrl: string;
   readonly allowedHostSuffixes: readonly string[];
   readonly syncIntervalSeconds: number;
+  /** How a new site's first sync reads (issue 15): recent window first, or everything in feed order. */
+  readonly backfill: { readonly strategy: ParsedEnv['TALLY_BACKFILL_STRATEGY']; readonly recentDays: number | undefined };
   /** How often each tenant's stored set is reconciled with Jira's (a backfill-priority job). */
   readonly reconcileIntervalHours: number;
   /** How long one Jira request may take (connect, answer and body) before it is aborted and retried. */
@@ -229,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     installKeysUrl: values.TALLY_INSTALL_KEYS_URL.replace(/\/+$/, ''),
     allowedHostSuffixes: Object.freeze([...values.TALLY_ALLOWED_HOSTS]),
     syncIntervalSeconds: values.TALLY_SYNC_INTERVAL_SECONDS,
+    backfill: Object.freeze({ strategy: values.TALLY_BACKFILL_STRATEGY, recentDays: values.TALLY_BACKFILL_RECENT_DAYS }),
     reconcileIntervalHours: values.TALLY_RECONCILE_INTERVAL_HOURS,
     jiraPointsPerHour: values.TALLY_JIRA_POINTS_PER_HOUR,
     // Decoders only pay when they get a core of their own: on 2 cores a thread bought 5% at 20%

@@ -124,17 +124,19 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
     logger: options.logger,
   });
 
-  const feed = async (kind: 'updated' | 'deleted', cursor: FeedCursor, callOptions: CallOptions | undefined) =>
-    run(
+  const feed = async (kind: 'updated' | 'deleted', cursor: FeedCursor, callOptions: CallOptions | undefined) => {
+    const url = feedUrl(base, kind, cursor);
+    return run(
       {
         method: 'GET',
-        url: feedUrl(base, kind, cursor),
+        url,
         endpoint: `GET /rest/api/3/worklog/${kind}`,
-        parse: (json) => parseChangedWorklogsPage(json),
+        parse: (json) => parseChangedWorklogsPage(json, url),
         countObjects: (page) => page.values.length,
       },
       callOptions,
     );
+  };
 
   return {
     getUpdatedWorklogs: (cursor, callOptions) => feed('updated', cursor, callOptions),

@@ -119,6 +119,15 @@ describe('worklog parsers', () => {
     expect(() => parseChangedWorklogsPage('<html>')).toThrow(AppError);
   });
 
+  it('refuses a feed page answered for another since (a replayed page), and takes one without self as it is', () => {
+    const site = 'https://x.atlassian.net/rest/api/3/worklog/updated';
+    const page = { values: [], since: 0, until: 0, lastPage: true, self: `${site}?since=1796647358563` };
+    expect(() => parseChangedWorklogsPage(page, `${site}?since=0`)).toThrow(expect.objectContaining({ code: 'JIRA_RESPONSE_INVALID' }));
+    expect(parseChangedWorklogsPage(page, `${site}?since=1796647358563`).lastPage).toBe(true);
+    const { self: _self, ...withoutSelf } = page;
+    expect(parseChangedWorklogsPage(withoutSelf, `${site}?since=0`).lastPage).toBe(true);
+  });
+
   it('reads a page of issue worklogs', () => {
     const page = parseIssueWorklogsPage({ startAt: 0, maxResults: 5000, total: 1, worklogs: [specWorklog()] });
     expect(page).toMatchObject({ startAt: 0, maxResults: 5000, total: 1 });

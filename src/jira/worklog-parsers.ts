@@ -27,6 +27,7 @@ const changedWorklogsWire = z.object({
   until: epochMs,
   lastPage: z.boolean(),
   nextPage: z.string().nullish(),
+  self: z.string().nullish(),
 });
 
 const issueWorklogsWire = z.object({
@@ -52,9 +53,30 @@ function parseOrThrow<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
   throw new AppError('JIRA_RESPONSE_INVALID', `Jira's ${what} answer is not in the expected shape`, { details });
 }
 
-/** A `/worklog/updated` or `/worklog/deleted` page (`ChangedWorklogs`, §1.1). */
-export function parseChangedWorklogsPage(json: unknown): ChangedWorklogsPage {
+/** The `since` query parameter of a feed URL, when it has one. */
+function sinceParam(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).searchParams.get('since') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A `/worklog/updated` or `/worklog/deleted` page (`ChangedWorklogs`, §1.1). With `requestedUrl`,
+ * a page whose `self` names another `since` is refused (`JIRA_RESPONSE_INVALID`, retried): a
+ * gateway or cache replayed an earlier answer of the feed. Its `since` field cannot tell — it is
+ * "the datetime of the first worklog item", not the request's — and a replayed empty last page
+ * would end a full sync at its first request. Without a `self` the page is taken as it is.
+ */
+export function parseChangedWorklogsPage(json: unknown, requestedUrl?: string): ChangedWorklogsPage {
   const wire = parseOrThrow(changedWorklogsWire, json, 'worklog change feed');
+  const answeredFor = sinceParam(wire.self);
+  const askedFor = sinceParam(requestedUrl);
+  if (answeredFor !== undefined && askedFor !== undefined && answeredFor !== askedFor) {
+    throw new AppError('JIRA_RESPONSE_INVALID', 'Jira\'s worklog change feed answered for another since (a replayed page)', { details: [`self since: ${answeredFor}`, `asked since: ${askedFor}`] });
+  }
   return {
     values: wire.values.map((value) => ({ worklogId: value.worklogId, updatedTimeMs: value.updatedTime })),
     sinceMs: wire.since,

@@ -1,3 +1,4 @@
+import { reportCoverage, type ReportCoverage, type SyncCoverageSource } from './report-coverage.js';
 import { AppError } from '../platform/app-error.js';
 import type { TenantStore } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
@@ -40,6 +41,8 @@ export interface ReportServiceDeps {
   columnsFor(tenantId: TenantId): Promise<ReportColumnsPort>;
   openStore(tenantId: TenantId): Promise<TenantStore>;
   live: LiveJiraPort;
+  /** Which worklogs the sync holds exactly (absent: all, as in tests of reports alone). */
+  coverage?(tenantId: TenantId): Promise<SyncCoverageSource>;
 }
 
 /** The caller, as the authentication proved it. */
@@ -74,6 +77,8 @@ export interface SummaryAnswer {
   /** The engine's groups as they are: key and totals; a group's dimension is `groupBy[depth]`. */
   groups: GroupNode[];
   labels: GroupLabels;
+  /** Whether the range's worklogs are all held yet (a first sync loads the history after the recent window). */
+  coverage: ReportCoverage;
 }
 
 /** One row of `POST /api/reports/details`. */
@@ -97,6 +102,7 @@ export interface DetailsAnswer {
   rows: DetailRow[];
   nextCursor: string | null;
   total: Totals;
+  coverage: ReportCoverage;
 }
 
 const UNKNOWN_USER = 'Unknown user';
@@ -138,6 +144,8 @@ function intersect(sets: number[][]): number[] | undefined {
 /** Builds the report service over the engine, the stores and live Jira data. */
 export function createReportService(deps: ReportServiceDeps) {
   const { live } = deps;
+  const whole: SyncCoverageSource = { completeFromMs: 0, etaSeconds: 0 };
+  const coverageOf = async (tenantId: TenantId, from: string, timeZone: string) => reportCoverage(deps.coverage ? await deps.coverage(tenantId) : whole, from, timeZone);
 
   function requireUser(viewer: Viewer): string {
     // Permissions are the viewer's: without a user there is nobody to ask Jira about.
@@ -288,7 +296,7 @@ export function createReportService(deps: ReportServiceDeps) {
     const { depth, key } = summary.columns;
     for (let i = 0; i < key.length; i++) (keys.get(query.groupBy[depth[i] as number] as GroupDimension) as Set<string>).add(key[i] as string);
     const labels = await label(viewer, scope, keys, info);
-    return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels };
+    return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels, coverage: await coverageOf(viewer.tenantId, query.fromDate, query.timeZone) };
   }
 
   return {
@@ -314,6 +322,7 @@ export function createReportService(deps: ReportServiceDeps) {
         rows: await detailRows(viewer, store, refs),
         nextCursor: next ? encodeCursor(next) : null,
         total: columns.summarizeAsColumns(query, () => undefined).total,
+        coverage: await coverageOf(viewer.tenantId, query.fromDate, query.timeZone),
       };
     },
 

@@ -26,6 +26,22 @@ export interface SyncState {
   lastReconciledAtMs: number | undefined;
   /** What it found: counts only (the invisible ids are logged, not kept here). */
   lastReconcile: { repaired: number; removedDeleted: number; invisible: number; jiraVisible: number } | undefined;
+  /**
+   * Recent first (issue 15): the start of the window of worklog start times read before the
+   * history (epoch ms), chosen when the full sync started; undefined for a bulk full sync.
+   */
+  recentFromMs: number | undefined;
+  /** The recent window's read has finished every issue up to this id (JQL orders by id): it resumes after it. */
+  recentDoneThroughIssueId: number | undefined;
+  /** Jira's time when the recent window's read finished. */
+  recentReadAtMs: number | undefined;
+  /** Issues JQL named whose worklogs Jira refused during the window's read: while above 0 the window is not exact. */
+  recentUnreadIssues: number;
+  /**
+   * The `/worklog/updated` cursor of the incremental sync that keeps the recent window exact while
+   * the history loads (`updatedCursorMs` is the history's own). Undefined when no such sync runs.
+   */
+  liveUpdatedCursorMs: number | undefined;
 }
 
 /** The initial state of a tenant that never synchronised. */
@@ -40,6 +56,11 @@ export const initialSyncState: SyncState = {
   failedWebhooksAfterMs: 0,
   lastReconciledAtMs: undefined,
   lastReconcile: undefined,
+  recentFromMs: undefined,
+  recentDoneThroughIssueId: undefined,
+  recentReadAtMs: undefined,
+  recentUnreadIssues: 0,
+  liveUpdatedCursorMs: undefined,
 };
 
 /** One atomic unit of sync work: rows, deletions and the state that says they are done. */

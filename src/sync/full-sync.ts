@@ -1,4 +1,5 @@
 import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
+import type { SyncState } from '../store/tenant-store.js';
 import { pipelineUpdatedFeed } from './pipelined-updated-feed.js';
 import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
 
@@ -15,34 +16,49 @@ export interface FullSyncResult {
 }
 
 /**
+ * Starts (or restarts) a full sync at Jira's current time: cursors reset, the bulk load opened on
+ * an empty store. `recentWindow`: a recent-first sync — the window's start is kept and a live
+ * incremental cursor starts here too, a little before Jira's time like the deletion cursor.
+ */
+export async function startFullSync(context: SyncContext, options: { recentWindow?: (jiraNowMs: number) => number } = {}): Promise<SyncState> {
+  const jiraNowMs = await context.jira.getServerTimeMs({ priority: 'backfill', ...(context.signal ? { signal: context.signal } : {}) });
+  if ((await context.store.countWorklogs()) === 0) await context.store.beginBulkLoad();
+  const liveFromMs = Math.max(0, jiraNowMs - DELETION_CURSOR_MARGIN_MS);
+  await context.store.applyBatch({
+    upserts: [],
+    deletions: [],
+    state: {
+      phase: 'full',
+      updatedCursorMs: 0,
+      deletedCursorMs: liveFromMs,
+      fullSyncStartedAtMs: jiraNowMs,
+      fullSyncWorklogs: 0,
+      fullSyncOriginMs: undefined,
+      recentFromMs: options.recentWindow?.(jiraNowMs),
+      recentDoneThroughIssueId: undefined,
+      recentReadAtMs: undefined,
+      recentUnreadIssues: 0,
+      liveUpdatedCursorMs: options.recentWindow ? liveFromMs : undefined,
+    },
+  });
+  context.logger.info({ tenantId: context.tenantId, recentFirst: options.recentWindow !== undefined }, 'full sync started');
+  return context.store.getSyncState();
+}
+
+/**
  * The full synchronisation a new tenant gets (the statement: "a full synchronization of worklogs
  * when the application is installed"): `/worklog/updated` from `since=0` to the end, each page's
  * rows and cursor committed together. Re-runnable at any point: it resumes from the committed
  * cursor. The deletion cursor starts at Jira's time when the full sync began, so deletions made
  * while it runs are applied by the first incremental sync. `skipStoredAsNew` (after the recent
- * window): worklogs already stored at least as new are not fetched again.
+ * window): worklogs already stored at least as new are not fetched again. When it finishes, the
+ * incremental cursor is the later of the history's and the live sync's (each read everything
+ * before its own; the history started at 0, so together they read everything before the later).
  */
 export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean; skipStoredAsNew?: boolean } = {}): Promise<FullSyncResult> {
   const counts = emptyCounts();
   let state = await context.store.getSyncState();
-  if (state.phase !== 'full' || options.restart) {
-    const jiraNowMs = await context.jira.getServerTimeMs({ priority: 'backfill', ...(context.signal ? { signal: context.signal } : {}) });
-    if ((await context.store.countWorklogs()) === 0) await context.store.beginBulkLoad();
-    await context.store.applyBatch({
-      upserts: [],
-      deletions: [],
-      state: {
-        phase: 'full',
-        updatedCursorMs: 0,
-        deletedCursorMs: Math.max(0, jiraNowMs - DELETION_CURSOR_MARGIN_MS),
-        fullSyncStartedAtMs: jiraNowMs,
-        fullSyncWorklogs: 0,
-        fullSyncOriginMs: undefined,
-      },
-    });
-    state = await context.store.getSyncState();
-    context.logger.info({ tenantId: context.tenantId }, 'full sync started');
-  }
+  if (state.phase !== 'full' || options.restart) state = await startFullSync(context);
   let sinceMs = state.updatedCursorMs;
   let written = state.fullSyncWorklogs;
   let originMs = state.fullSyncOriginMs;
@@ -64,10 +80,11 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
     addCounts(counts, step.counts);
     sinceMs = step.nextSinceMs;
     if (step.lastPage) {
+      const liveCursorMs = (await context.store.getSyncState()).liveUpdatedCursorMs ?? 0;
       await context.store.applyBatch({
         upserts: [],
         deletions: [],
-        state: { phase: 'incremental', fullSyncCompletedAtMs: Math.max(sinceMs, state.fullSyncStartedAtMs ?? 0) },
+        state: { phase: 'incremental', updatedCursorMs: Math.max(sinceMs, liveCursorMs), liveUpdatedCursorMs: undefined, fullSyncCompletedAtMs: Math.max(sinceMs, state.fullSyncStartedAtMs ?? 0) },
       });
       // Rebuilding the indexes is one statement (about 4 ms per 1,000 rows): a turn of its own.
       await takeEventLoopTurn();

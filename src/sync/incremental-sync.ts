@@ -16,21 +16,25 @@ export const OVERLAP_MS = 60_000;
  * One incremental synchronisation: changed worklogs since the cursor (minus the overlap), then
  * deletions since the deletion cursor. Each page commits with its cursor; cursors never move
  * backwards. Safe to run at any time, any number of times. `state`: the tenant's sync state when
- * the caller has just read it (under the tenant's key nobody else writes it meanwhile).
+ * the caller has just read it (under the tenant's key nobody else writes it meanwhile). `live`:
+ * the incremental sync that runs while a recent-first full sync loads the history, on its own
+ * cursor (`liveUpdatedCursorMs`), so changes since the install keep the recent window exact.
  */
-export async function runIncrementalSync(context: SyncContext, options: { maxPages?: number; state?: SyncState } = {}): Promise<{ done: boolean; counts: SyncCounts }> {
+export async function runIncrementalSync(context: SyncContext, options: { maxPages?: number; state?: SyncState; live?: boolean } = {}): Promise<{ done: boolean; counts: SyncCounts }> {
   const counts = emptyCounts();
   const state = options.state ?? (await context.store.getSyncState());
-  if (state.phase !== 'incremental') throw new Error('incremental sync needs a finished full sync');
+  const cursorMs = options.live ? state.liveUpdatedCursorMs : state.phase === 'incremental' ? state.updatedCursorMs : undefined;
+  if (cursorMs === undefined) throw new Error(options.live ? 'the live incremental sync needs a recent-first full sync under way' : 'incremental sync needs a finished full sync');
+  const cursorPatch = (ms: number): Partial<SyncState> => (options.live ? { liveUpdatedCursorMs: ms } : { updatedCursorMs: ms });
   const maxPages = options.maxPages ?? Infinity;
-  let committedUpdated = state.updatedCursorMs;
-  let sinceMs = Math.max(0, state.updatedCursorMs - OVERLAP_MS);
+  let committedUpdated = cursorMs;
+  let sinceMs = Math.max(0, cursorMs - OVERLAP_MS);
   for (;;) {
     if (counts.pages >= maxPages) return { done: false, counts };
     context.signal?.throwIfAborted();
     // An empty last page leaves the cursor where it is: then there is nothing to commit.
     const committedBefore = committedUpdated;
-    const step = await syncUpdatedPage(context, sinceMs, 'incremental', (nextSinceMs) => (nextSinceMs > committedBefore ? { updatedCursorMs: nextSinceMs } : undefined), state.updatedCursorMs);
+    const step = await syncUpdatedPage(context, sinceMs, 'incremental', (nextSinceMs) => (nextSinceMs > committedBefore ? cursorPatch(nextSinceMs) : undefined), cursorMs);
     addCounts(counts, step.counts);
     committedUpdated = Math.max(committedUpdated, step.nextSinceMs);
     sinceMs = step.nextSinceMs;

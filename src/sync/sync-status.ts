@@ -3,6 +3,20 @@ import type { SyncState } from '../store/tenant-store.js';
 /** Points a bulk full sync spends per worklog: one for its id in `/updated`, one for its body in `/list`. */
 const POINTS_PER_WORKLOG = 2;
 
+/** The least share of the app's quota an ETA assumes a tenant gets (one of many backfilling sites still gets turns). */
+const MIN_TENANT_SHARE = 0.01;
+
+/**
+ * The share of the app's points this hour that `tenantId` spent, when the hour has seen enough
+ * spending to say (else 1): the quota actually available to a tenant that shares it with others
+ * syncing at the same time. From the rate-limit gate's per-tenant estimate.
+ */
+export function tenantQuotaShare(pointsSpentByTenant: Readonly<Record<string, number>>, tenantId: string): number {
+  const total = Object.values(pointsSpentByTenant).reduce((sum, points) => sum + points, 0);
+  if (total < 1000) return 1;
+  return (pointsSpentByTenant[tenantId] ?? 0) / total;
+}
+
 /** Where a tenant's sync stands, as admins and the CLI show it. */
 export interface SyncStatus {
   phase: SyncState['phase'];
@@ -15,6 +29,26 @@ export interface SyncStatus {
   etaSeconds: number | undefined;
   lastFullSyncAtMs: number | undefined;
   lastReconciledAtMs: number | undefined;
+  /**
+   * Every worklog started at or after this instant is held exactly (Jira's set, kept by the
+   * incremental sync): 0 once the whole history is; the recent window's start while a recent-first
+   * sync loads the history; undefined while nothing is complete yet.
+   */
+  completeFromMs: number | undefined;
+}
+
+/** Which part of a tenant's worklogs is complete, for reports: see {@link SyncStatus.completeFromMs}. */
+export interface SyncCoverage {
+  completeFromMs: number | undefined;
+  /** Seconds until the whole history is complete, when known (0 once it is). */
+  etaSeconds: number | undefined;
+}
+
+/** Where the complete range starts: see {@link SyncStatus.completeFromMs}. */
+export function completeFromMs(state: SyncState): number | undefined {
+  if (state.phase === 'incremental') return 0;
+  if (state.phase === 'full' && state.recentFromMs !== undefined && state.recentReadAtMs !== undefined && state.recentUnreadIssues === 0) return state.recentFromMs;
+  return undefined;
 }
 
 /**
@@ -22,10 +56,12 @@ export interface SyncStatus {
  * Jira time: the cursor walks from `fullSyncOriginMs` to the instant the full sync started. The
  * ETA is the slower of the pace so far and what the hourly points quota allows — for a big site
  * the quota, not the machine, decides (docs/benchmarks.md), and saying so is the honest answer.
+ * `tenantShare`: the share of the app's quota this tenant gets now ({@link tenantQuotaShare}).
  */
-export function describeSyncStatus(state: SyncState, nowMs: number, pointsPerHour: number): SyncStatus {
+export function describeSyncStatus(state: SyncState, nowMs: number, pointsPerHour: number, tenantShare = 1): SyncStatus {
   const base = {
     phase: state.phase,
+    completeFromMs: completeFromMs(state),
     worklogsWritten: state.fullSyncWorklogs,
     lastFullSyncAtMs: state.fullSyncCompletedAtMs,
     lastReconciledAtMs: state.lastReconciledAtMs,
@@ -41,6 +77,6 @@ export function describeSyncStatus(state: SyncState, nowMs: number, pointsPerHou
   const remaining = Math.round((state.fullSyncWorklogs * (1 - fraction)) / fraction);
   const elapsedSeconds = Math.max(0, (nowMs - target) / 1000);
   const paceSeconds = (elapsedSeconds * (1 - fraction)) / fraction;
-  const quotaSeconds = ((remaining * POINTS_PER_WORKLOG) / pointsPerHour) * 3600;
+  const quotaSeconds = ((remaining * POINTS_PER_WORKLOG) / (pointsPerHour * Math.min(1, Math.max(MIN_TENANT_SHARE, tenantShare)))) * 3600;
   return { ...base, fraction, worklogsRemainingEstimate: remaining, etaSeconds: Math.max(paceSeconds, quotaSeconds) };
 }

@@ -3,7 +3,9 @@ import type { JiraCredentials, TenantJiraAccess } from '../jira/jira-credentials
 import type { Logger } from '../platform/logger.js';
 import type { StoreProvider, SyncState } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
+import { defaultBackfillPolicy, type BackfillPolicy } from './backfill-policy.js';
 import { runFullSync } from './full-sync.js';
+import { runRecentFirstFullSync } from './recent-first-sync.js';
 import { runIncrementalSync } from './incremental-sync.js';
 import { replayFailedWebhooks } from './replay-failed-webhooks.js';
 import { addCounts, emptyCounts, type SyncCounts } from './sync-context.js';
@@ -26,6 +28,8 @@ export interface SyncTenantDeps {
   credentials: JiraCredentials;
   jiraClientFor(tenantId: TenantId, access: TenantJiraAccess): JiraClient;
   logger: Logger;
+  /** How a new site's first sync reads (default: recent first, this month and the last). */
+  backfill?: BackfillPolicy;
 }
 
 /** Options of one run. */
@@ -82,7 +86,8 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   const restart = options.mode === 'full' && !isFullRequestAnswered(state, options.fullRequestedAtMs);
   const fullRuns = restart || state.phase !== 'incremental';
   if (fullRuns) {
-    const full = await runFullSync(context, { maxPages: budget, restart });
+    const policy = deps.backfill ?? defaultBackfillPolicy;
+    const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart }) : await runFullSync(context, { maxPages: budget, restart });
     addCounts(counts, full.counts);
     if (!full.done) return { status: 'partial', phase: 'full', counts };
   }

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, collectPageProblems, downloadBy, hasChromium, launchChromium, newOfflineContext } from '../support/browser.js';
 import { serverToken } from '../support/tally-tokens.js';
+import { auditAccessibility } from '../support/axe-audit.js';
 import { csvObjects } from './csv-rows.js';
 import { calendarDateIn, logWorklogWithComment, startReportSite, type ExpectedWorklog, type ReportSite } from './report-site.js';
 
@@ -192,6 +193,34 @@ describe.skipIf(!hasChromium())('report page in Chromium', () => {
     expect(await page.locator('script[src*="connect-cdn"]').count()).toBe(0);
     await context.close();
   }, 120_000);
+
+  it('while the history loads, says which range is complete and calls a longer range partial, not a total', async () => {
+    const { context } = await newOfflineContext(browser);
+    const page = await context.newPage();
+    const problems = collectPageProblems(page);
+    // The server's answers with the state a recent-first sync is in at 40%: its real sums, the
+    // coverage a range reaching before 30 Sep would get (report-coverage.ts is tested on its own).
+    const completeFromMs = Date.parse('2026-09-30T00:00:00Z');
+    await page.route('**/api/sync/status', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), phase: 'full', fraction: 0.4, etaSeconds: 50_400, completeFromMs } });
+    });
+    await page.route('**/api/reports/summary', async (route) => {
+      const response = await route.fetch();
+      const coverage = { complete: false, completeFrom: new Date(completeFromMs).toISOString(), completeFromDate: '2026-10-01', loading: true, etaSeconds: 50_400 };
+      await route.fulfill({ response, json: { ...(await response.json()), coverage } });
+    });
+    await page.goto(`${site.simUrl}/plugins/servlet/ac/${site.appKey}/tally-reports`);
+    await page.waitForSelector('[data-testid="report"][data-state="ready"]', { timeout: 30_000 });
+    await expect.poll(() => page.getByTestId('sync-banner').textContent()).toContain('Recent months are complete');
+    expect(await page.getByTestId('sync-banner').textContent()).toContain('40% — about 14 hours left');
+    expect(await page.getByTestId('partial-range').textContent()).toBe('Partial: Worklogs from 1 Oct 2026 on are complete; earlier ones are still loading, so this range’s sums are not its totals yet.');
+    expect(await page.getByTestId('summary-total').locator('th').textContent()).toBe('Partial total');
+    expect(await page.getByTestId('report').getAttribute('data-complete')).toBe('false');
+    expect(await auditAccessibility(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 
   it("inside Jira's iframe loads all.js, takes its tokens from AP and resizes the frame", async () => {
     // A stand-in for all.js (no network in tests): AP's token comes from the test, signed with the

@@ -92,6 +92,11 @@ const syncStateFields: Readonly<Record<keyof SyncState, string>> = {
   failedWebhooksAfterMs: 'Time of the newest failed webhook delivery already replayed.',
   lastReconciledAtMs: 'Jira time the last comparison with Jira\'s full set finished.',
   lastReconcile: 'What that comparison found: four counts, no ids.',
+  recentFromMs: 'Start (epoch ms) of the recent window a first sync reads before the history.',
+  recentDoneThroughIssueId: 'Progress of that read: the id (a number, as in `client_issue_id`) of the last issue read; nothing else about it.',
+  recentReadAtMs: 'Jira time that read finished.',
+  recentUnreadIssues: 'How many issues Jira refused during that read: a count, no ids.',
+  liveUpdatedCursorMs: 'Jira time (epoch ms) from which the incremental sync that runs during a first sync\'s history continues.',
 };
 
 /** The `sync_state` keys, typed so a new key fails to compile until it is described here. */

@@ -23,6 +23,11 @@ export interface SyncStatus {
   fraction: number;
   etaSeconds?: number;
   worklogsWritten: number;
+  /**
+   * Worklogs started at or after this instant (epoch ms) are complete: 0 when all are; while a first
+   * sync loads the history after the recent window, the window's start; absent while none is yet.
+   */
+  completeFromMs?: number;
   /** Present while the site's edge cannot reach Jira (e.g. a revoked API token): why, and what to do. */
   paused?: { reason: string | null; message: string | null };
 }
@@ -58,6 +63,20 @@ export interface SummaryReport {
   groupBy: GroupDimension[];
   total: Totals;
   groups: SummaryGroup[];
+  /** Whether the range's worklogs are all held yet (absent from older servers: assume they are). */
+  coverage?: ReportCoverage;
+}
+
+/** What a report answer says about its own completeness. */
+export interface ReportCoverage {
+  /** Every worklog of the range is held: the totals are totals. */
+  complete: boolean;
+  /** While the history loads: the instant (ISO 8601) from which worklogs are complete. */
+  completeFrom: string | null;
+  /** Its first whole day in the report's zone (yyyy-MM-dd). */
+  completeFromDate: string | null;
+  loading: boolean;
+  etaSeconds: number | null;
 }
 
 /** One worklog of the details list. `comment` is plain text: always rendered as text. */
@@ -81,6 +100,7 @@ export interface DetailsPage {
   rows: DetailRow[];
   nextCursor: string | null;
   total: Totals;
+  coverage?: ReportCoverage;
 }
 
 export type ExportKind = 'summary' | 'details';

@@ -79,7 +79,7 @@ export function ReportPage({ api, session, nowMs }: { api: TallyApi; session: Se
   const filtered = hasFilters(filters);
 
   return (
-    <div className="page">
+    <main className="page">
       <header className="page-header">
         <div>
           <h1>Time reports</h1>
@@ -100,6 +100,6 @@ export function ReportPage({ api, session, nowMs }: { api: TallyApi; session: Se
           <DetailsPanel state={details} filtered={filtered} onLoadMore={loadMore} onRetry={retryDetails} />
         )}
       </ReportTabs>
-    </div>
+    </main>
   );
 }

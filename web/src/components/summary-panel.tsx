@@ -1,4 +1,4 @@
-import type { ReportSort, SummaryReport } from '../api/api-types.js';
+import type { ReportCoverage, ReportSort, SummaryReport } from '../api/api-types.js';
 import type { ChartData } from '../report/chart-series.js';
 import type { TimeBucket } from '../report/time-buckets.js';
 import { shownData, type Resource } from '../report/use-api-resource.js';
@@ -12,6 +12,25 @@ function stateOf(summary: Resource<SummaryReport>): 'loading' | 'error' | 'empty
   const data = shownData(summary);
   if (!data || summary.status === 'loading') return 'loading';
   return data.total.worklogs === 0 ? 'empty' : 'ready';
+}
+
+/**
+ * Says that the range's sums are not totals yet: part of it is older than what the first sync has
+ * read so far (recent first, issue 15). The table's footer says "Partial total" too.
+ */
+export function PartialRangeNote({ coverage }: { coverage: ReportCoverage }) {
+  const from = coverage.completeFromDate ? ` Worklogs from ${formatDay(coverage.completeFromDate)} on are complete;` : '';
+  return (
+    <p className="banner banner-warning" role="note" data-testid="partial-range">
+      <strong>Partial:</strong>
+      {from} earlier ones are still loading, so this range’s sums are not its totals yet.
+    </p>
+  );
+}
+
+/** `2026-10-01` as "1 Oct 2026", in no particular zone (it is already a calendar date). */
+function formatDay(date: string): string {
+  return new Date(`${date}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 }
 
 /**
@@ -38,13 +57,14 @@ export function SummaryPanel(props: {
   else {
     content = (
       <>
+        {data.coverage && !data.coverage.complete && <PartialRangeNote coverage={data.coverage} />}
         {props.chart ? <HoursChart data={props.chart} bucket={props.bucket} /> : props.chartFailed ? <p className="muted">The chart could not be loaded.</p> : <div className="chart-placeholder" aria-hidden="true" />}
         <SummaryTable report={data} sort={props.sort} onSort={props.onSort} />
       </>
     );
   }
   return (
-    <div className={state === 'loading' && data ? 'report stale' : 'report'} data-testid="report" data-state={state} data-range={data ? `${data.from}..${data.to}` : undefined} aria-busy={state === 'loading'}>
+    <div className={state === 'loading' && data ? 'report stale' : 'report'} data-complete={data?.coverage ? String(data.coverage.complete) : undefined} data-testid="report" data-state={state} data-range={data ? `${data.from}..${data.to}` : undefined} aria-busy={state === 'loading'}>
       {content}
     </div>
   );

@@ -130,7 +130,7 @@ export function SummaryTable({ report, sort, onSort }: { report: SummaryReport; 
           </tbody>
           <tfoot>
             <tr aria-rowindex={rows.length + 2} data-testid="summary-total">
-              <th scope="row">Total</th>
+              <th scope="row">{report.coverage && !report.coverage.complete ? 'Partial total' : 'Total'}</th>
               <td className="num" data-testid="report-total-hours" data-seconds={report.total.seconds}>
                 {formatHours(report.total.seconds)}
               </td>

@@ -63,6 +63,15 @@ export function SyncBanner({ api, onSynced }: { api: TallyApi; onSynced(): void 
   }
   if (!status || status.phase === 'incremental') return null;
   const percent = Math.floor(status.fraction * 100);
+  if (status.completeFromMs !== undefined && status.completeFromMs > 0) {
+    // Recent first: this month and the last are exact already; the report says so per range.
+    return (
+      <div className="banner" role="status" data-testid="sync-banner" data-complete-from={status.completeFromMs}>
+        <strong>Recent months are complete; Tally is still reading this site’s older worklogs</strong> ({percent}%{eta(status.etaSeconds)}). Reports that reach further back are marked partial.
+        <progress max={100} value={percent} aria-label="Synchronisation progress of the older worklogs" />
+      </div>
+    );
+  }
   return (
     <div className="banner" role="status" data-testid="sync-banner">
       <strong>Tally is still reading this site’s worklogs</strong> ({percent}%{eta(status.etaSeconds)}). Reports are incomplete until it has finished.

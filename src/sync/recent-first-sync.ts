@@ -1,0 +1,44 @@
+import { recentWindowStartMs, type BackfillPolicy } from './backfill-policy.js';
+import { runFullSync, startFullSync, type FullSyncResult } from './full-sync.js';
+import { runIncrementalSync } from './incremental-sync.js';
+import { fetchRecentWindow } from './recent-window.js';
+import { addCounts, emptyCounts, type SyncContext } from './sync-context.js';
+
+/**
+ * A new site's first sync, recent first (issue 15): (1) the recent window — every worklog started
+ * since `recentFromMs`, read by JQL and per-issue `startedAfter`, in one turn at incremental
+ * priority because a person is waiting for this month's report; (2) on every turn after it, a live
+ * incremental sync on its own cursor from the install instant, with the deleted feed, so the window
+ * stays exact while (3) the history loads through `/worklog/updated` from 0 in fair turns of
+ * `maxPages`, fetching no body already stored at least as new (nothing is paid for twice). A full
+ * sync that started as bulk (the switch, or before this existed) finishes as bulk. Resumable at
+ * every step; the state says how far each got.
+ */
+export async function runRecentFirstFullSync(context: SyncContext, options: { policy: BackfillPolicy; maxPages: number; restart: boolean }): Promise<FullSyncResult> {
+  const counts = emptyCounts();
+  let state = await context.store.getSyncState();
+  if (state.phase !== 'full' || options.restart) state = await startFullSync(context, { recentWindow: (jiraNowMs) => recentWindowStartMs(options.policy, jiraNowMs) });
+  if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages });
+  if (state.recentReadAtMs === undefined) {
+    const unreadBefore = state.recentUnreadIssues;
+    const read = await fetchRecentWindow(context, {
+      fromMs: state.recentFromMs,
+      priority: 'incremental',
+      afterIssueId: state.recentDoneThroughIssueId,
+      stateOnIssueDone: (issueId, unread) => ({ recentDoneThroughIssueId: issueId, recentUnreadIssues: unreadBefore + unread }),
+    });
+    // Not `pages`: those are feed pages (the metric and the turn's budget count them); the window's calls are logged.
+    addCounts(counts, { upserted: read.upserted, skippedStale: read.skippedStale });
+    const readAtMs = await context.jira.getServerTimeMs({ priority: 'incremental', ...(context.signal ? { signal: context.signal } : {}) });
+    const unread = unreadBefore + read.unreadIssueIds.length;
+    await context.store.applyBatch({ upserts: [], deletions: [], state: { recentDoneThroughIssueId: read.doneThroughIssueId, recentUnreadIssues: unread, recentReadAtMs: readAtMs } });
+    context.logger.info({ tenantId: context.tenantId, worklogs: read.upserted, issues: read.issues, calls: read.calls, unreadIssues: unread }, 'recent window read');
+  }
+  // A turn's budget of its own: the live sync is the window's exactness, and usually a page or two.
+  const live = await runIncrementalSync(context, { maxPages: options.maxPages, live: true });
+  addCounts(counts, live.counts);
+  if (!live.done) return { done: false, counts };
+  const history = await runFullSync(context, { maxPages: Math.max(1, options.maxPages - counts.pages), skipStoredAsNew: true });
+  addCounts(counts, history.counts);
+  return { done: history.done, counts };
+}
