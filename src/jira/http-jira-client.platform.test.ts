@@ -120,7 +120,8 @@ describe('HttpJiraClient platform reads against the simulated Jira', () => {
     // No rate-limit headers from the site: the coordinator's own estimate of 100 points an hour
     // applies, and one bulk fetch of 90 issues leaves less than the 20% reserve.
     const h = createJiraClientHarness({ generate: { worklogs: 200, issues: 150, users: 30 }, rateLimits: { enabled: false } });
-    const coordinator = createRateLimitCoordinator({ clock: h.clock, sleep: h.sleep, pointsPerHour: 100, random: () => 0.5 });
+    // No interactive budget: at 100 points an hour a tenant's 5% would refuse the second read (interactive-budget.test.ts).
+    const coordinator = createRateLimitCoordinator({ clock: h.clock, sleep: h.sleep, pointsPerHour: 100, random: () => 0.5, interactiveBudget: { tenantShare: 1, totalShare: 1 } });
     const client = h.client({ coordinator });
     const ids = [...h.sim.site.issues.keys()].slice(0, 90);
     await client.getIssues(ids, { priority: 'interactive' });

@@ -73,6 +73,7 @@ export function createJiraRequestRunner(deps: JiraRequestRunnerDeps): JiraReques
             status: outcome.response.status,
             headers: outcome.response.headers,
             pointsEstimate: outcome.ok ? 1 + spec.countObjects(outcome.value) : 1,
+            priority,
           })
         : { resumeAtMs: undefined };
       if (outcome.ok) return outcome.value;

@@ -4,6 +4,7 @@ import type { CallPriority } from './jira-client.js';
 import type { Sleep } from './sleep.js';
 import { backoffDelayMs, clampDelayMs } from './backoff.js';
 import { HourlyPointsPool, nextUtcHourMs, utcHourStartMs } from './hourly-points-pool.js';
+import { createInteractiveBudget, type ApplicablePool, type InteractiveBudgetOptions } from './interactive-budget.js';
 import { parseRateLimitHeaders, type RateLimitHeaders } from './rate-limit-headers.js';
 import { createSharedPointsAccount, type SharedPointsOptions } from './shared-points-account.js';
 
@@ -29,6 +30,8 @@ export interface RecordedResponse {
   headers: Headers;
   /** Tally's own cost estimate: 1 + objects returned for reads, 1 otherwise (§3). */
   pointsEstimate: number;
+  /** The call's priority; `interactive` calls count against their budget. Default `incremental`. */
+  priority?: CallPriority;
 }
 
 /** Rate-limit state for status pages; instants in epoch ms. */
@@ -44,6 +47,10 @@ export interface RateLimitSnapshot {
   remainingPointsEstimate: number;
   /** Points each tenant's calls cost this hour, as estimated. */
   pointsSpentByTenant: Record<string, number>;
+  /** Points `interactive` calls of tenants on the global pool cost this hour (their total budget's spend). */
+  interactivePointsSpent: number;
+  /** Points each tenant's `interactive` calls cost this hour (its own budget's spend). */
+  interactivePointsSpentByTenant: Record<string, number>;
 }
 
 /** The app-wide gate in front of every Jira call; see {@link createRateLimitCoordinator}. */
@@ -80,6 +87,12 @@ export interface RateLimitCoordinatorOptions {
    * Tally's estimate never stops an incremental call: Jira's 429s do.
    */
   sharedPoints?: SharedPointsOptions;
+  /**
+   * How much of the hour `interactive` calls may spend, per tenant and in total (defaults 5% and
+   * 20%); an interactive call over budget fails at once with `JIRA_INTERACTIVE_BUDGET_SPENT`.
+   * Kept per process, also with `sharedPoints` (see {@link createInteractiveBudget}).
+   */
+  interactiveBudget?: InteractiveBudgetOptions;
 }
 
 /** Longest pause a `Retry-After` may impose on one endpoint; larger values are clamped (security-and-reliability.md §5.2 E2). */
@@ -100,8 +113,10 @@ interface EndpointState {
  * `Retry-After`, `X-RateLimit-Reset` or the top of the hour; burst: that tenant × endpoint for
  * `Retry-After` (≥ 1 s); per-issue writes: that endpoint briefly; a bare gateway 429: that endpoint
  * with exponential backoff — and an estimate of the hour's points, so `backfill` calls stop while
- * less than `backfillReserveShare` is left and incremental syncs keep working. Waiting is bounded
- * by the pauses; it never spins.
+ * less than `backfillReserveShare` is left and incremental syncs keep working. `interactive`
+ * calls (a person is waiting) have budgets instead, per tenant and in total: past them a call
+ * fails at once with `JIRA_INTERACTIVE_BUDGET_SPENT` rather than spend the syncs' hour. Waiting is
+ * bounded by the pauses; it never spins.
  */
 export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions): OwnedRateLimitCoordinator {
   const { clock, sleep, random = Math.random } = options;
@@ -114,6 +129,7 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
   const tenantPausedUntilMs = new Map<string, number>();
   const endpoints = new Map<string, EndpointState>();
   const endpointKey = (tenantId: string, endpoint: string) => `${tenantId} ${endpoint}`;
+  const interactive = createInteractiveBudget(options.interactiveBudget ?? {}, clock.nowMs());
   const shared = options.sharedPoints && createSharedPointsAccount({ ...options.sharedPoints, clock, pointsPerHour: globalPool.limit, backfillReserveShare: reserveShare });
 
   function roll(nowMs: number): void {
@@ -123,6 +139,11 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
       spentHourMs = utcHourStartMs(nowMs);
       spentByTenant.clear();
     }
+  }
+
+  function applicablePool(tenantId: string): ApplicablePool {
+    const own = tenantPools.get(tenantId);
+    return own ? { limit: own.limit, ownPool: true } : { limit: globalPool.limit, ownPool: false };
   }
 
   function belowReserve(tenantId: string): boolean {
@@ -215,6 +236,8 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
         signal?.throwIfAborted();
         const nowMs = clock.nowMs();
         roll(nowMs);
+        // Before any wait: a person is waiting, and an over-budget call would wait for the next hour.
+        if (priority === 'interactive') interactive.check(tenantId, applicablePool(tenantId), globalPool.limit, nowMs);
         const until = resumeAtMs(tenantId, endpoint, priority, nowMs);
         if (until > nowMs) {
           await sleep(until - nowMs, signal);
@@ -228,7 +251,7 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
       }
     },
 
-    record({ tenantId, endpoint, status, headers, pointsEstimate }) {
+    record({ tenantId, endpoint, status, headers, pointsEstimate, priority }) {
       const nowMs = clock.nowMs();
       roll(nowMs);
       const info = parseRateLimitHeaders(headers, nowMs);
@@ -237,6 +260,8 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
       tenantPools.get(tenantId)?.spend(pointsEstimate);
       spentByTenant.set(tenantId, (spentByTenant.get(tenantId) ?? 0) + Math.max(0, pointsEstimate));
       learnQuota(tenantId, info, status, nowMs);
+      // After learnQuota: the first answer of a Tier 2 tenant already names its own pool.
+      if (priority === 'interactive') interactive.spend(tenantId, pointsEstimate, applicablePool(tenantId), nowMs);
       if (status === 429) learnThrottle(tenantId, endpoint, info, nowMs);
       else if (status >= 200 && status < 300) {
         const state = endpoints.get(endpointKey(tenantId, endpoint));
@@ -259,6 +284,8 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
         pointsPerHour: globalPool.limit,
         remainingPointsEstimate: Math.min(globalPool.remaining(), shared?.remainingEstimate() ?? Number.POSITIVE_INFINITY),
         pointsSpentByTenant: Object.fromEntries(spentByTenant),
+        interactivePointsSpent: interactive.spent(nowMs).total,
+        interactivePointsSpentByTenant: interactive.spent(nowMs).byTenant,
       };
     },
 

@@ -152,6 +152,11 @@ export const errorCodes = {
     retryable: true,
     description: 'Jira refused the call with 429; retry after the delay Jira asked for.',
   },
+  JIRA_INTERACTIVE_BUDGET_SPENT: {
+    httpStatus: 429,
+    retryable: true,
+    description: "The site's look-ups for people waiting on Tally (report labels, filters, permissions) spent their share of the app's hourly Jira points (by default 5% per site, 20% for all sites together), so syncs keep theirs; the call was not sent. Retry after Retry-After (the next UTC hour); cached names and keys still show.",
+  },
   JIRA_AUTH_FAILED: {
     httpStatus: 502,
     retryable: false,

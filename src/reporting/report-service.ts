@@ -4,13 +4,14 @@ import type { TenantStore } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { commentText } from './adf-text.js';
 import { dateKeyLabel } from './group-labels.js';
+import { labelsOrCached, noticesField, type ReportNotice, type ReportNotices } from './labels-or-cached.js';
 import type { DetailRef, DetailsCursor, GroupDimension, GroupNode, IssueInfo, ResolvedReportQuery, Totals } from './report-model.js';
 import type { ReportQuestion } from './report-question.js';
 import { groupTree, type GroupColumns, type SummaryWire } from './summary-wire.js';
 import type { LiveIssue, LiveUser, ViewerJiraAccess, ViewerScope } from './live/live-jira-data.js';
 import type { TenantJiraAccess } from '../jira/jira-credentials.js';
 
-export type { LiveIssue, LiveUser, ViewerScope };
+export type { LiveIssue, LiveUser, ReportNotice, ViewerScope };
 
 /*
  * Answers report questions: resolves filters live (keys, projects, JQL → issue ids), narrows them
@@ -30,6 +31,10 @@ export interface ReportColumnsPort {
 export interface LiveJiraPort {
   issues(tenantId: TenantId, ids: number[]): Promise<Map<number, LiveIssue>>;
   users(tenantId: TenantId, accountIds: string[]): Promise<Map<string, LiveUser>>;
+  /** What `issues` would answer from memory alone, asking Jira nothing (absent: nothing is cached). */
+  cachedIssues?(tenantId: TenantId, ids: number[]): Map<number, LiveIssue>;
+  /** What `users` would answer from memory alone, asking Jira nothing (absent: nothing is cached). */
+  cachedUsers?(tenantId: TenantId, accountIds: string[]): Map<string, LiveUser>;
   issueIdsForJql(tenantId: TenantId, jql: string, asViewer?: ViewerJiraAccess): Promise<number[]>;
   issueIdsForKeys(tenantId: TenantId, keysOrIds: string[]): Promise<number[]>;
   issueIdsForProjects(tenantId: TenantId, keysOrIds: string[]): Promise<number[]>;
@@ -77,6 +82,8 @@ export interface SummaryAnswer {
   /** The engine's groups as they are: key and totals; a group's dimension is `groupBy[depth]`. */
   groups: GroupNode[];
   labels: GroupLabels;
+  /** Present only when the answer lacks something, e.g. labels shown as ids while Jira may not be asked. */
+  notices?: ReportNotice[];
   /** Whether the range's worklogs are all held yet (a first sync loads the history after the recent window). */
   coverage: ReportCoverage;
 }
@@ -102,6 +109,8 @@ export interface DetailsAnswer {
   rows: DetailRow[];
   nextCursor: string | null;
   total: Totals;
+  /** Present only when the answer lacks something, e.g. keys and names Jira may not be asked for now. */
+  notices?: ReportNotice[];
   coverage: ReportCoverage;
 }
 
@@ -153,20 +162,27 @@ export function createReportService(deps: ReportServiceDeps) {
     return viewer.accountId;
   }
 
-  /** The viewer's own zone from Jira, else UTC (DESIGN.md: a viewer may ask for another). */
-  async function defaultZone(viewer: Viewer): Promise<string> {
+  /** Live users; with `notices`, the cached ones and a notice once the Jira look-up budget is spent. */
+  const usersOf = (tenantId: TenantId, accountIds: string[], notices: ReportNotices | undefined) =>
+    notices ? labelsOrCached(() => live.users(tenantId, accountIds), () => live.cachedUsers?.(tenantId, accountIds) ?? new Map<string, LiveUser>(), notices) : live.users(tenantId, accountIds);
+  /** Live issues; with `notices`, the cached ones and a notice once the Jira look-up budget is spent. */
+  const issuesOf = (tenantId: TenantId, ids: number[], notices: ReportNotices | undefined) =>
+    notices ? labelsOrCached(() => live.issues(tenantId, ids), () => live.cachedIssues?.(tenantId, ids) ?? new Map<number, LiveIssue>(), notices) : live.issues(tenantId, ids);
+
+  /** The viewer's own zone from Jira, else UTC (DESIGN.md: a viewer may ask for another); answers name the zone they used. */
+  async function defaultZone(viewer: Viewer, notices: ReportNotices | undefined): Promise<string> {
     if (!viewer.accountId) return FALLBACK_ZONE;
-    const user = (await live.users(viewer.tenantId, [viewer.accountId])).get(viewer.accountId);
+    const user = (await usersOf(viewer.tenantId, [viewer.accountId], notices)).get(viewer.accountId);
     return user?.timeZone ?? FALLBACK_ZONE;
   }
 
   /** Turns a question into the engine's query: live filters resolved, the viewer's scope applied. */
-  async function resolve(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort): Promise<ResolvedReportQuery> {
-    return (await resolveScoped(viewer, question, columns)).query;
+  async function resolve(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort, notices: ReportNotices | undefined): Promise<ResolvedReportQuery> {
+    return (await resolveScoped(viewer, question, columns, notices)).query;
   }
 
   /** {@link resolve}, and the viewer's scope it applied (labels check parents against it). */
-  async function resolveScoped(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort): Promise<{ query: ResolvedReportQuery; scope: ViewerScope }> {
+  async function resolveScoped(viewer: Viewer, question: ReportQuestion, columns: ReportColumnsPort, notices: ReportNotices | undefined): Promise<{ query: ResolvedReportQuery; scope: ViewerScope }> {
     const accountId = requireUser(viewer);
     const issueSets: number[][] = [];
     if (question.issues) issueSets.push(await live.issueIdsForKeys(viewer.tenantId, question.issues));
@@ -187,7 +203,7 @@ export function createReportService(deps: ReportServiceDeps) {
     const query: ResolvedReportQuery = {
       fromDate: question.from,
       toDate: question.to,
-      timeZone: question.timeZone ?? (await defaultZone(viewer)),
+      timeZone: question.timeZone ?? (await defaultZone(viewer, notices)),
       groupBy: question.groupBy,
       sort: question.sort,
       ...(question.accountIds ? { accountIds: question.accountIds } : {}),
@@ -211,17 +227,18 @@ export function createReportService(deps: ReportServiceDeps) {
    * restricted viewer it is labelled only when they may browse it too, and otherwise shows as
    * {@link RESTRICTED_PARENT}, without key or summary.
    */
-  async function label(viewer: Viewer, scope: ViewerScope, keys: Map<GroupDimension, Set<string>>, known: Map<number, LiveIssue>): Promise<GroupLabels> {
-    const users = await live.users(viewer.tenantId, [...(keys.get('user') ?? [])].filter((id) => id !== ''));
+  async function label(viewer: Viewer, scope: ViewerScope, keys: Map<GroupDimension, Set<string>>, known: Map<number, LiveIssue>, notices: ReportNotices): Promise<GroupLabels> {
+    const users = await usersOf(viewer.tenantId, [...(keys.get('user') ?? [])].filter((id) => id !== ''), notices);
     const wantedIssues = [...(keys.get('issue') ?? []), ...(keys.get('parent') ?? [])].filter((id) => id !== '').map(Number);
     let missing = wantedIssues.filter((id) => !known.has(id));
     const hidden = new Set<number>();
     if (missing.length > 0 && scope.kind === 'restricted') {
-      const browsable = await scope.browsable(missing);
+      // Unchecked, an issue is not shown: its label stays its id, which the answer's key already is.
+      const browsable = await labelsOrCached(() => scope.browsable(missing), () => new Set<number>(), notices);
       for (const id of missing) if (!browsable.has(id)) hidden.add(id);
       missing = missing.filter((id) => browsable.has(id));
     }
-    const issues = missing.length > 0 ? new Map([...known, ...(await live.issues(viewer.tenantId, missing))]) : known;
+    const issues = missing.length > 0 ? new Map([...known, ...(await issuesOf(viewer.tenantId, missing, notices))]) : known;
     const projects = new Map<string, string>();
     for (const issue of issues.values()) projects.set(issue.projectId, `${issue.projectKey} ${issue.projectName}`);
 
@@ -253,11 +270,12 @@ export function createReportService(deps: ReportServiceDeps) {
     return labels;
   }
 
-  async function detailRows(viewer: Viewer, store: TenantStore, refs: DetailRef[]): Promise<DetailRow[]> {
+  /** Rows with live keys and names; `notices` undefined (exports: a file someone keeps) fails rather than leave them out. */
+  async function detailRows(viewer: Viewer, store: TenantStore, refs: DetailRef[], notices: ReportNotices | undefined): Promise<DetailRow[]> {
     if (refs.length === 0) return [];
     const stored = new Map((await store.getWorklogsByIds(refs.map((ref) => ref.clientWorklogId))).map((row) => [row.clientWorklogId, row]));
-    const issues = await live.issues(viewer.tenantId, [...new Set(refs.map((ref) => ref.clientIssueId))]);
-    const users = await live.users(viewer.tenantId, [...new Set(refs.map((ref) => ref.accountId).filter((id): id is string => id !== null))]);
+    const issues = await issuesOf(viewer.tenantId, [...new Set(refs.map((ref) => ref.clientIssueId))], notices);
+    const users = await usersOf(viewer.tenantId, [...new Set(refs.map((ref) => ref.accountId).filter((id): id is string => id !== null))], notices);
     const rows: DetailRow[] = [];
     for (const ref of refs) {
       const row = stored.get(ref.clientWorklogId);
@@ -286,7 +304,8 @@ export function createReportService(deps: ReportServiceDeps) {
   /** `POST /api/reports/summary` as sent: the groups as columns, labels once per key. */
   async function summaryWire(viewer: Viewer, question: ReportQuestion): Promise<SummaryWire> {
     const columns = await deps.columnsFor(viewer.tenantId);
-    const { query, scope } = await resolveScoped(viewer, question, columns);
+    const notices: ReportNotices = new Map();
+    const { query, scope } = await resolveScoped(viewer, question, columns, notices);
     const info = await issueInfoFor(viewer, query, columns);
     const summary = columns.summarizeAsColumns(query, (id) => {
       const issue = info.get(id);
@@ -295,15 +314,16 @@ export function createReportService(deps: ReportServiceDeps) {
     const keys = new Map<GroupDimension, Set<string>>(query.groupBy.map((dimension) => [dimension, new Set<string>()]));
     const { depth, key } = summary.columns;
     for (let i = 0; i < key.length; i++) (keys.get(query.groupBy[depth[i] as number] as GroupDimension) as Set<string>).add(key[i] as string);
-    const labels = await label(viewer, scope, keys, info);
-    return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels, coverage: await coverageOf(viewer.tenantId, query.fromDate, query.timeZone) };
+    const labels = await label(viewer, scope, keys, info, notices);
+    return { from: query.fromDate, to: query.toDate, timeZone: query.timeZone, groupBy: [...query.groupBy], total: summary.total, groups: summary.columns, labels, ...noticesField(notices), coverage: await coverageOf(viewer.tenantId, query.fromDate, query.timeZone) };
   }
 
   return {
     summaryWire,
 
     async session(viewer: Viewer): Promise<{ timeZone: string }> {
-      return { timeZone: await defaultZone(viewer) };
+      // The page's starting zone: with the look-up budget spent, the cached one or UTC (the page may pick another).
+      return { timeZone: await defaultZone(viewer, new Map()) };
     },
 
     /** The same answer with the groups as a tree (the summary export walks it). */
@@ -314,14 +334,16 @@ export function createReportService(deps: ReportServiceDeps) {
 
     async details(viewer: Viewer, question: ReportQuestion, page: { cursor?: string | undefined; limit: number }): Promise<DetailsAnswer> {
       const columns = await deps.columnsFor(viewer.tenantId);
-      const query = { ...(await resolve(viewer, question, columns)), groupBy: [] };
+      const notices: ReportNotices = new Map();
+      const query = { ...(await resolve(viewer, question, columns, notices)), groupBy: [] };
       const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
       const { refs, next } = columns.details(query, { ...(after ? { after } : {}), limit: page.limit });
       const store = await deps.openStore(viewer.tenantId);
       return {
-        rows: await detailRows(viewer, store, refs),
+        rows: await detailRows(viewer, store, refs, notices),
         nextCursor: next ? encodeCursor(next) : null,
         total: columns.summarizeAsColumns(query, () => undefined).total,
+        ...noticesField(notices),
         coverage: await coverageOf(viewer.tenantId, query.fromDate, query.timeZone),
       };
     },
@@ -329,12 +351,12 @@ export function createReportService(deps: ReportServiceDeps) {
     /** Every detail row of the question, a page at a time, for streamed exports. */
     async *allDetails(viewer: Viewer, question: ReportQuestion, pageSize = 1000): AsyncIterable<DetailRow[]> {
       const columns = await deps.columnsFor(viewer.tenantId);
-      const query = { ...(await resolve(viewer, question, columns)), groupBy: [] };
+      const query = { ...(await resolve(viewer, question, columns, undefined)), groupBy: [] };
       const store = await deps.openStore(viewer.tenantId);
       let after: DetailsCursor | undefined;
       for (;;) {
         const { refs, next } = columns.details(query, { ...(after ? { after } : {}), limit: pageSize });
-        const rows = await detailRows(viewer, store, refs);
+        const rows = await detailRows(viewer, store, refs, undefined);
         if (rows.length > 0) yield rows;
         if (!next) return;
         after = next;

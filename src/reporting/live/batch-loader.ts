@@ -27,6 +27,8 @@ export interface BatchLoader<V> {
    * fetch's error; what other batches fetched stays cached.
    */
   load(prefix: string, keys: readonly string[], fetch: (keys: string[]) => Promise<BatchAnswer<V>>): Promise<Map<string, V>>;
+  /** The cached values of `keys` under `prefix`, without fetching anything (what a report can still show when Jira may not be asked). */
+  peek(prefix: string, keys: readonly string[]): Map<string, V>;
   /**
    * Stores a value fetched some other way (e.g. an issue found while resolving keys); ignored when
    * an eviction ran since `sinceVersion` was read from {@link BatchLoader.version}.
@@ -132,6 +134,15 @@ export function createBatchLoader<V>(options: BatchLoaderOptions<V>): BatchLoade
         throw failure.error;
       }
       return result;
+    },
+
+    peek(prefix, keys) {
+      const found = new Map<string, V>();
+      for (const key of keys) {
+        const hit = cache.get(prefix + key);
+        if (hit && hit.value !== null) found.set(key, hit.value);
+      }
+      return found;
     },
 
     prime(prefix, key, value, sinceVersion) {

@@ -100,6 +100,10 @@ export interface LiveJiraData {
   issues(tenantId: TenantId, ids: readonly number[]): Promise<Map<number, LiveIssue>>;
   /** Details of people by account id; ids Jira does not know are absent. */
   users(tenantId: TenantId, accountIds: readonly string[]): Promise<Map<string, LiveUser>>;
+  /** The issues of {@link LiveJiraData.issues} held in memory now; asks Jira nothing (and spends no points). */
+  cachedIssues(tenantId: TenantId, ids: readonly number[]): Map<number, LiveIssue>;
+  /** The people of {@link LiveJiraData.users} held in memory now; asks Jira nothing. */
+  cachedUsers(tenantId: TenantId, accountIds: readonly string[]): Map<string, LiveUser>;
   /** Ids of the issues a user's JQL matches (as the app sees them), sorted; `REPORT_JQL_INVALID` when Jira refuses it. */
   /**
    * Ids of the issues the JQL matches, sorted. With `asViewer` (the viewer's own access to Jira,
@@ -233,6 +237,15 @@ export function createLiveJiraData(options: LiveJiraDataOptions): LiveJiraData {
         const found = await (await clientFor(tenantId)).getUsers(batch, INTERACTIVE);
         return { found: new Map(found.map((user) => [user.accountId, liveUser(user)])) };
       });
+    },
+
+    cachedIssues(tenantId, ids) {
+      const found = issues.peek(tenantPrefix(tenantId), ids.filter(isIssueId).map(String));
+      return new Map([...found].map(([id, issue]) => [Number(id), issue]));
+    },
+
+    cachedUsers(tenantId, accountIds) {
+      return users.peek(tenantPrefix(tenantId), accountIds.filter(isAccountId));
     },
 
     async issueIdsForJql(tenantId, jql, asViewer) {
