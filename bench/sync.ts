@@ -89,7 +89,9 @@ async function startSimulator(worklogs: number): Promise<{ child: ChildProcess; 
 
 /** One sync in its own process; on PostgreSQL in a control and tenant database made for it and dropped after. */
 async function runOnce(simUrl: string, strategy: Run['strategy'], store: BenchStore, postgresUrl: string): Promise<RunResult> {
-  const args = [...TSX, 'bench/sync-run.ts', '--sim-url', simUrl, '--strategy', strategy, '--client-key', CLIENT_KEY, '--secret', SECRET, '--store', store];
+  // TALLY_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each sync process, to see where its CPU goes.
+  const profile = process.env.TALLY_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.TALLY_BENCH_CPU_PROF}`] : [];
+  const args = [...profile, ...TSX, 'bench/sync-run.ts', '--sim-url', simUrl, '--strategy', strategy, '--client-key', CLIENT_KEY, '--secret', SECRET, '--store', store];
   const control = store === 'postgres' ? await createBenchControlDatabase(postgresUrl) : undefined;
   try {
     if (control) args.push('--control-url', control.url, '--postgres-url', postgresUrl);
