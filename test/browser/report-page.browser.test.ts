@@ -208,7 +208,8 @@ describe.skipIf(!hasChromium())('report page in Chromium', () => {
     await page.route('**/api/reports/summary', async (route) => {
       const response = await route.fetch();
       const coverage = { complete: false, completeFrom: new Date(completeFromMs).toISOString(), completeFromDate: '2026-10-01', loading: true, etaSeconds: 50_400 };
-      await route.fulfill({ response, json: { ...(await response.json()), coverage } });
+      const notices = [{ code: 'JIRA_INTERACTIVE_BUDGET_SPENT', message: 'Some names and keys show as ids: this site spent its share of this hour’s Jira look-ups.', retryAfterSeconds: 1200 }];
+      await route.fulfill({ response, json: { ...(await response.json()), coverage, notices } });
     });
     await page.goto(`${site.simUrl}/plugins/servlet/ac/${site.appKey}/tally-reports`);
     await page.waitForSelector('[data-testid="report"][data-state="ready"]', { timeout: 30_000 });
@@ -216,6 +217,7 @@ describe.skipIf(!hasChromium())('report page in Chromium', () => {
     expect(await page.getByTestId('sync-banner').textContent()).toContain('40% — about 14 hours left');
     expect(await page.getByTestId('partial-range').textContent()).toBe('Partial: Worklogs from 1 Oct 2026 on are complete; earlier ones are still loading, so this range’s sums are not its totals yet.');
     expect(await page.getByTestId('summary-total').locator('th').textContent()).toBe('Partial total');
+    expect(await page.getByTestId('report-notice').textContent()).toBe('Some names and keys show as ids: this site spent its share of this hour’s Jira look-ups.');
     expect(await page.getByTestId('report').getAttribute('data-complete')).toBe('false');
     expect(await auditAccessibility(page)).toEqual([]);
     expect(problems).toEqual([]);

@@ -65,6 +65,15 @@ export interface SummaryReport {
   groups: SummaryGroup[];
   /** Whether the range's worklogs are all held yet (absent from older servers: assume they are). */
   coverage?: ReportCoverage;
+  /** What the answer lacks, e.g. labels shown as ids while Jira may not be asked (absent when whole). */
+  notices?: ReportNotice[];
+}
+
+/** Something a report answer lacks, and why. */
+export interface ReportNotice {
+  code: string;
+  message: string;
+  retryAfterSeconds?: number | null;
 }
 
 /** What a report answer says about its own completeness. */

@@ -58,6 +58,11 @@ export function SummaryPanel(props: {
     content = (
       <>
         {data.coverage && !data.coverage.complete && <PartialRangeNote coverage={data.coverage} />}
+        {data.notices?.map((notice) => (
+          <p key={notice.code} className="banner" role="note" data-testid="report-notice" data-code={notice.code}>
+            {notice.message}
+          </p>
+        ))}
         {props.chart ? <HoursChart data={props.chart} bucket={props.bucket} /> : props.chartFailed ? <p className="muted">The chart could not be loaded.</p> : <div className="chart-placeholder" aria-hidden="true" />}
         <SummaryTable report={data} sort={props.sort} onSort={props.onSort} />
       </>
