@@ -6,6 +6,9 @@
  * installed alone on Tier 1 (65,000 points an hour for the whole app), and again beside K small
  * sites of M worklogs (default 100 × 2,000) installed at the same instant; each with the
  * `recent-first` and the `bulk` backfill (today's path: `/worklog/updated` from 0 + `/worklog/list`).
+ * Prints a table; with `--json`, one JSON object on stdout and the table on stderr. The full run
+ * (the defaults) takes about 10 minutes on 2 cores; `--worklogs 20000 --small-sites 10` is a
+ * smoke run of under a minute.
  *
  * The simulator (bench/backfill-sim-server.ts, its own process, real loopback HTTP) charges every
  * request by its cost rule and runs a manual clock; Tally (bench/backfill-run.ts, a process per
@@ -249,9 +252,9 @@ const notes = {
   service: "Tally's createSyncService on the in-process queue (server concurrency), 25 pages per turn; no interval schedule",
 };
 
-if (values.json) {
-  process.stdout.write(`${JSON.stringify({ runs, checks, targets: TARGETS, syncCpuMicrosPerWorklog: cpuRun?.syncCpuMicrosPerWorklog ?? null, settings, notes, machine: describeMachine() })}\n`);
-} else {
+/** The table: on stdout, or on stderr with `--json` (stdout then carries the one JSON object only). */
+{
+  const out = values.json ? process.stderr : process.stdout;
   const machine = describeMachine();
   const cell = (value: string | number | null | undefined) => (value === null || value === undefined ? '–' : typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 3 }) : value);
   const rows: BenchRow[] = runs.map((run, i) => {
@@ -281,10 +284,13 @@ if (values.json) {
   const text = (value: string | number | undefined) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 3 }) : (value ?? ''));
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => text(r[c]).length)));
   const line = (cells: string[]) => `| ${cells.map((v, i) => v.padEnd(widths[i] as number)).join(' | ')} |`;
-  process.stdout.write(`bench:backfill — ${machine.date}, Node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; bench ${settings.benchSeconds} s\n`);
-  process.stdout.write(`${settings.worklogs.toLocaleString('en-US')} worklogs over 3 years from ${settings.start}, window from ${settings.recentWindowFrom}; ${settings.pointsPerHour.toLocaleString('en-US')} points/h (Tier 1); cost: ${settings.costModel}\n\n`);
-  process.stdout.write(`${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
-  for (const row of rows) process.stdout.write(`${line(columns.map((c) => text(row[c])))}\n`);
-  process.stdout.write(`\nsyncCpuMicrosPerWorklog: ${cpuRun?.syncCpuMicrosPerWorklog ?? '–'} (${notes.syncCpuMicrosPerWorklog})\n`);
-  for (const [name, note] of Object.entries(notes)) if (name !== 'syncCpuMicrosPerWorklog') process.stdout.write(`${name}: ${note}\n`);
+  out.write(`bench:backfill — ${machine.date}, Node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; bench ${settings.benchSeconds} s\n`);
+  out.write(`${settings.worklogs.toLocaleString('en-US')} worklogs over 3 years from ${settings.start}, window from ${settings.recentWindowFrom}; ${settings.pointsPerHour.toLocaleString('en-US')} points/h (Tier 1); cost: ${settings.costModel}\n\n`);
+  out.write(`${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const row of rows) out.write(`${line(columns.map((c) => text(row[c])))}\n`);
+  out.write(`\nsyncCpuMicrosPerWorklog: ${cpuRun?.syncCpuMicrosPerWorklog ?? '–'} (${notes.syncCpuMicrosPerWorklog})\n`);
+  for (const [name, note] of Object.entries(notes)) if (name !== 'syncCpuMicrosPerWorklog') out.write(`${name}: ${note}\n`);
+}
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ runs, checks, targets: TARGETS, syncCpuMicrosPerWorklog: cpuRun?.syncCpuMicrosPerWorklog ?? null, settings, notes, machine: describeMachine() })}\n`);
 }
