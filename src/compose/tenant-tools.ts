@@ -120,7 +120,7 @@ export async function openSyncTools(config: Config, runtime: Runtime, edgeModule
     credentials,
     edges,
     lease,
-    syncDeps: { stores: data.stores, credentials, logger: runtime.logger, jiraClientFor: jira.clientFor },
+    syncDeps: { stores: data.stores, credentials, logger: runtime.logger, jiraClientFor: jira.clientFor, backfill: config.backfill },
     listPausedTenants: () => listPausedTenants(data.registry, edges),
     async close() {
       for (const edge of edges) await edge.close?.();

@@ -109,6 +109,7 @@ function requirePositiveInteger(name: string, value: number): number {
 export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient {
   const base = options.access.baseUrl.replace(/\/+$/, '');
   const listDecoder = options.worklogListDecoder ?? inlineWorklogListDecoder;
+  let pointsSpent = 0;
   const run = createJiraRequestRunner({
     tenantId: options.tenantId,
     access: options.access,
@@ -122,6 +123,7 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
     maxResponseBytes: requirePositiveInteger('maxResponseBytes', options.maxResponseBytes ?? 64 * 1024 * 1024),
     random: options.random ?? Math.random,
     logger: options.logger,
+    onPointsSpent: (points) => (pointsSpent += points),
   });
 
   const feed = async (kind: 'updated' | 'deleted', cursor: FeedCursor, callOptions: CallOptions | undefined) => {
@@ -139,6 +141,7 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
   };
 
   return {
+    pointsSpent: () => pointsSpent,
     getUpdatedWorklogs: (cursor, callOptions) => feed('updated', cursor, callOptions),
     getDeletedWorklogs: (cursor, callOptions) => feed('deleted', cursor, callOptions),
 

@@ -154,6 +154,11 @@ export const MAX_IDS_PER_PERMISSION_CHECK = 1000;
 
 /** The worklog API of one tenant's Jira. */
 export interface JiraClient {
+  /**
+   * Points this client's answered calls cost so far, by Tally's estimate from Jira's answers
+   * (1 + objects returned; the rate-limit gate records the same). For what a sync phase costs.
+   */
+  pointsSpent?(): number;
   getUpdatedWorklogs(cursor: FeedCursor, options?: CallOptions): Promise<ChangedWorklogsPage>;
   getDeletedWorklogs(cursor: FeedCursor, options?: CallOptions): Promise<ChangedWorklogsPage>;
   /** `POST /worklog/list` for at most 1000 ids; ids Jira does not return are simply absent. */

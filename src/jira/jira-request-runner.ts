@@ -25,6 +25,8 @@ export interface JiraRequestRunnerDeps extends AttemptDeps {
   maxRateLimitedAttempts: number;
   random: () => number;
   logger?: JiraCallLogger | undefined;
+  /** Told the points each answered attempt cost, by the estimate the coordinator records (1 + objects returned). */
+  onPointsSpent?: ((points: number) => void) | undefined;
 }
 
 /** Sends one request with Tally's retry policy; resolves with the parsed answer or throws an AppError. */
@@ -66,16 +68,18 @@ export function createJiraRequestRunner(deps: JiraRequestRunnerDeps): JiraReques
     for (let attempt = 1; ; attempt++) {
       await coordinator.acquire({ tenantId, endpoint: spec.endpoint, priority, ...(signal ? { signal } : {}) });
       const outcome = await attemptJiraRequest(deps, spec, signal);
+      const pointsEstimate = outcome.ok ? 1 + spec.countObjects(outcome.value) : 1;
       const { resumeAtMs } = outcome.response
         ? coordinator.record({
             tenantId,
             endpoint: spec.endpoint,
             status: outcome.response.status,
             headers: outcome.response.headers,
-            pointsEstimate: outcome.ok ? 1 + spec.countObjects(outcome.value) : 1,
+            pointsEstimate,
             priority,
           })
         : { resumeAtMs: undefined };
+      if (outcome.response) deps.onPointsSpent?.(pointsEstimate);
       if (outcome.ok) return outcome.value;
       if (outcome.retry === 'rate-limited') throttled++;
       else if (outcome.retry === 'backoff') failures++;

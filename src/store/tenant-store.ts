@@ -20,6 +20,8 @@ export interface SyncState {
   fullSyncWorklogs: number;
   /** The cursor after the full sync's first page: where Jira's history starts (progress is measured from it). */
   fullSyncOriginMs: number | undefined;
+  /** Points the running (or last) full sync's calls cost, by Tally's estimate from Jira's answers. */
+  fullSyncPoints: number;
   /** `failureTime` of the newest failed webhook delivery already replayed. */
   failedWebhooksAfterMs: number;
   /** Jira's time when the last reconciliation finished. */
@@ -37,6 +39,9 @@ export interface SyncState {
   recentReadAtMs: number | undefined;
   /** Issues JQL named whose worklogs Jira refused during the window's read: while above 0 the window is not exact. */
   recentUnreadIssues: number;
+  /** Worklogs the window's read wrote, and the points its calls cost (for points per worklog of each phase). */
+  recentWindowWorklogs: number;
+  recentWindowPoints: number;
   /**
    * The `/worklog/updated` cursor of the incremental sync that keeps the recent window exact while
    * the history loads (`updatedCursorMs` is the history's own). Undefined when no such sync runs.
@@ -53,6 +58,7 @@ export const initialSyncState: SyncState = {
   fullSyncCompletedAtMs: undefined,
   fullSyncWorklogs: 0,
   fullSyncOriginMs: undefined,
+  fullSyncPoints: 0,
   failedWebhooksAfterMs: 0,
   lastReconciledAtMs: undefined,
   lastReconcile: undefined,
@@ -60,6 +66,8 @@ export const initialSyncState: SyncState = {
   recentDoneThroughIssueId: undefined,
   recentReadAtMs: undefined,
   recentUnreadIssues: 0,
+  recentWindowWorklogs: 0,
+  recentWindowPoints: 0,
   liveUpdatedCursorMs: undefined,
 };
 

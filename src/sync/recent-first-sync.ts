@@ -21,6 +21,7 @@ export async function runRecentFirstFullSync(context: SyncContext, options: { po
   if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages });
   if (state.recentReadAtMs === undefined) {
     const unreadBefore = state.recentUnreadIssues;
+    const pointsBefore = context.jira.pointsSpent?.() ?? 0;
     const read = await fetchRecentWindow(context, {
       fromMs: state.recentFromMs,
       priority: 'incremental',
@@ -31,8 +32,14 @@ export async function runRecentFirstFullSync(context: SyncContext, options: { po
     addCounts(counts, { upserted: read.upserted, skippedStale: read.skippedStale });
     const readAtMs = await context.jira.getServerTimeMs({ priority: 'incremental', ...(context.signal ? { signal: context.signal } : {}) });
     const unread = unreadBefore + read.unreadIssueIds.length;
-    await context.store.applyBatch({ upserts: [], deletions: [], state: { recentDoneThroughIssueId: read.doneThroughIssueId, recentUnreadIssues: unread, recentReadAtMs: readAtMs } });
-    context.logger.info({ tenantId: context.tenantId, worklogs: read.upserted, issues: read.issues, calls: read.calls, unreadIssues: unread }, 'recent window read');
+    // A read resumed after a crash counts what this run spent and wrote: the estimate of a resumed read is low, never double.
+    const points = state.recentWindowPoints + (context.jira.pointsSpent?.() ?? 0) - pointsBefore;
+    await context.store.applyBatch({
+      upserts: [],
+      deletions: [],
+      state: { recentDoneThroughIssueId: read.doneThroughIssueId, recentUnreadIssues: unread, recentReadAtMs: readAtMs, recentWindowWorklogs: state.recentWindowWorklogs + read.upserted, recentWindowPoints: points },
+    });
+    context.logger.info({ tenantId: context.tenantId, worklogs: read.upserted, issues: read.issues, calls: read.calls, points, unreadIssues: unread }, 'recent window read');
   }
   // A turn's budget of its own: the live sync is the window's exactness, and usually a page or two.
   const live = await runIncrementalSync(context, { maxPages: options.maxPages, live: true });

@@ -1,7 +1,12 @@
 import type { SyncState } from '../store/tenant-store.js';
 
-/** Points a bulk full sync spends per worklog: one for its id in `/updated`, one for its body in `/list`. */
+/**
+ * Points a bulk full sync spends per worklog by Tally's estimate: one for its id in `/updated`, one
+ * for its body in `/list` — the ETA's assumption until enough of the history was read to measure.
+ */
 const POINTS_PER_WORKLOG = 2;
+/** History worklogs read before their measured points replace the assumption. */
+const MEASURED_AFTER_WORKLOGS = 1000;
 
 /** The least share of the app's quota an ETA assumes a tenant gets (one of many backfilling sites still gets turns). */
 const MIN_TENANT_SHARE = 0.01;
@@ -35,6 +40,12 @@ export interface SyncStatus {
    * sync loads the history; undefined while nothing is complete yet.
    */
   completeFromMs: number | undefined;
+  /**
+   * What the first sync cost in Jira points (Tally's estimate from Jira's answers: 1 + objects per
+   * call): in all, per worklog written, and for the recent window alone; the per-worklog figures are
+   * undefined until there is something to divide by.
+   */
+  points: { spent: number; perWorklog: number | undefined; recentWindowPerWorklog: number | undefined };
 }
 
 /** Which part of a tenant's worklogs is complete, for reports: see {@link SyncStatus.completeFromMs}. */
@@ -59,9 +70,15 @@ export function completeFromMs(state: SyncState): number | undefined {
  * `tenantShare`: the share of the app's quota this tenant gets now ({@link tenantQuotaShare}).
  */
 export function describeSyncStatus(state: SyncState, nowMs: number, pointsPerHour: number, tenantShare = 1): SyncStatus {
+  const written = state.fullSyncWorklogs + state.recentWindowWorklogs;
   const base = {
     phase: state.phase,
     completeFromMs: completeFromMs(state),
+    points: {
+      spent: state.fullSyncPoints,
+      perWorklog: written > 0 && state.fullSyncPoints > 0 ? state.fullSyncPoints / written : undefined,
+      recentWindowPerWorklog: state.recentWindowWorklogs > 0 ? state.recentWindowPoints / state.recentWindowWorklogs : undefined,
+    },
     worklogsWritten: state.fullSyncWorklogs,
     lastFullSyncAtMs: state.fullSyncCompletedAtMs,
     lastReconciledAtMs: state.lastReconciledAtMs,
@@ -77,6 +94,9 @@ export function describeSyncStatus(state: SyncState, nowMs: number, pointsPerHou
   const remaining = Math.round((state.fullSyncWorklogs * (1 - fraction)) / fraction);
   const elapsedSeconds = Math.max(0, (nowMs - target) / 1000);
   const paceSeconds = (elapsedSeconds * (1 - fraction)) / fraction;
-  const quotaSeconds = ((remaining * POINTS_PER_WORKLOG) / (pointsPerHour * Math.min(1, Math.max(MIN_TENANT_SHARE, tenantShare)))) * 3600;
+  // The history's own cost so far (the recent window's read is priced differently), once measurable.
+  const historyPoints = state.fullSyncPoints - state.recentWindowPoints;
+  const perWorklog = state.fullSyncWorklogs >= MEASURED_AFTER_WORKLOGS && historyPoints > 0 ? historyPoints / state.fullSyncWorklogs : POINTS_PER_WORKLOG;
+  const quotaSeconds = ((remaining * perWorklog) / (pointsPerHour * Math.min(1, Math.max(MIN_TENANT_SHARE, tenantShare)))) * 3600;
   return { ...base, fraction, worklogsRemainingEstimate: remaining, etaSeconds: Math.max(paceSeconds, quotaSeconds) };
 }

@@ -1,7 +1,7 @@
 import type { JiraClient } from '../jira/jira-client.js';
 import type { JiraCredentials, TenantJiraAccess } from '../jira/jira-credentials.js';
 import type { Logger } from '../platform/logger.js';
-import type { StoreProvider, SyncState } from '../store/tenant-store.js';
+import type { StoreProvider, SyncState, TenantStore } from '../store/tenant-store.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { defaultBackfillPolicy, type BackfillPolicy } from './backfill-policy.js';
 import { runFullSync } from './full-sync.js';
@@ -64,6 +64,13 @@ export function isFullRequestAnswered(state: Pick<SyncState, 'phase' | 'fullSync
   return state.fullSyncStartedAtMs >= requestedAtMs;
 }
 
+/** Adds a turn's points to the full sync's (one small write per turn of a full sync, none after it). */
+async function addFullSyncPoints(store: TenantStore, points: number): Promise<void> {
+  if (points <= 0) return;
+  const { fullSyncPoints } = await store.getSyncState();
+  await store.applyBatch({ upserts: [], deletions: [], state: { fullSyncPoints: fullSyncPoints + points } });
+}
+
 /**
  * Synchronises one tenant: the full sync if it has not finished (or `mode: full`), then an
  * incremental sync. Resumable at any point, safe to call repeatedly; a tenant without Jira access
@@ -87,8 +94,10 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   const fullRuns = restart || state.phase !== 'incremental';
   if (fullRuns) {
     const policy = deps.backfill ?? defaultBackfillPolicy;
+    const pointsBefore = context.jira.pointsSpent?.() ?? 0;
     const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart }) : await runFullSync(context, { maxPages: budget, restart });
     addCounts(counts, full.counts);
+    await addFullSyncPoints(context.store, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
     if (!full.done) return { status: 'partial', phase: 'full', counts };
   }
   // The state read above is still the stored one unless the full sync ran and moved it.

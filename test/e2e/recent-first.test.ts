@@ -54,8 +54,15 @@ describe('a first sync, recent first', () => {
       return (await response.json()) as T;
     };
 
+    bed.sim.limits.resetCounters();
+    // Tally prices a refused (429) answer at 1 point to stay on the safe side; the simulator charges it none.
+    const simulatorPoints = () => Object.values(bed.sim.limits.counters()).reduce((sum, counter) => sum + counter.points + counter.throttled, 0);
     expect((await syncTenant(deps, tenantId, { mode: 'auto', maxPages: PAGES_PER_TURN })).status).toBe('partial');
     const first = await store.getSyncState();
+    // What the first sync says it spent is what the simulated Jira charged (its own count, by its rule; bursts meet 429s).
+    expect(first.fullSyncPoints).toBe(simulatorPoints());
+    expect(first.recentWindowPoints).toBeGreaterThan(0);
+    expect(first.recentWindowPoints).toBeLessThan(first.fullSyncPoints);
     expect(first.phase).toBe('full');
     expect(first.recentFromMs).toBeDefined();
     expect(first.recentReadAtMs).toBeDefined();
@@ -86,6 +93,8 @@ describe('a first sync, recent first', () => {
     expect(status.fraction).toBeLessThan(0.3);
     expect(status.completeFromMs).toBe(fromMs);
     expect(status.etaSeconds).toBeGreaterThan(0);
+    expect(status.points.spent).toBe(simulatorPoints());
+    expect(status.points.recentWindowPerWorklog).toBeCloseTo(first.recentWindowPoints / first.recentWindowWorklogs, 9);
     // The window equals the truth, changes included, while most of the history is still to come.
     expect(await storedFrom(tenantId, fromMs)).toEqual(visibleFrom(fromMs));
     expect(await store.countWorklogs()).toBeLessThan(visibleSetOf(bed.sim, bed.config.appKey).length / 2);

@@ -89,6 +89,7 @@ const syncStateFields: Readonly<Record<keyof SyncState, string>> = {
   fullSyncCompletedAtMs: 'Jira time the last full sync finished.',
   fullSyncWorklogs: 'How many worklogs the running full sync has written (progress).',
   fullSyncOriginMs: 'Where Jira\'s worklog history starts, to measure progress.',
+  fullSyncPoints: 'Jira points the full sync\'s calls cost (Tally\'s estimate), for points per worklog.',
   failedWebhooksAfterMs: 'Time of the newest failed webhook delivery already replayed.',
   lastReconciledAtMs: 'Jira time the last comparison with Jira\'s full set finished.',
   lastReconcile: 'What that comparison found: four counts, no ids.',
@@ -96,6 +97,8 @@ const syncStateFields: Readonly<Record<keyof SyncState, string>> = {
   recentDoneThroughIssueId: 'Progress of that read: the id (a number, as in `client_issue_id`) of the last issue read; nothing else about it.',
   recentReadAtMs: 'Jira time that read finished.',
   recentUnreadIssues: 'How many issues Jira refused during that read: a count, no ids.',
+  recentWindowWorklogs: 'How many worklogs that read wrote: a count.',
+  recentWindowPoints: 'Jira points that read cost (Tally\'s estimate).',
   liveUpdatedCursorMs: 'Jira time (epoch ms) from which the incremental sync that runs during a first sync\'s history continues.',
 };
 
