@@ -14,7 +14,7 @@ import { createLogger } from '../platform/logger.js';
 import { createTenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import { newTenantId, type TenantId } from '../tenants/tenant.js';
-import { createSyncService } from './sync-service.js';
+import { createSyncService, PRIORITY } from './sync-service.js';
 
 function setup() {
   const enqueued: Job[] = [];
@@ -197,5 +197,66 @@ describe('sync service over more tenants than open stores', () => {
       expect(state.lastReconcile).toMatchObject({ repaired: 0, removedDeleted: 0, invisible: 0 });
       expect(state.lastReconcile?.jiraVisible).toBe(await (await stores.open(tenantId)).countWorklogs());
     }
+  });
+});
+
+describe('sync service, small sites beside a big backfill', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => cleanup?.());
+
+  it('runs small sites’ first syncs before the next turn of a big site’s long tail, though they were queued after it', async () => {
+    const big = createJiraClientHarness({ generate: { worklogs: 25_000, seed: 3 } });
+    const small = createJiraClientHarness({ generate: { worklogs: 150, seed: 4 } });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-long-tail-'));
+    const stores = createSqliteStoreProvider({ dataDir });
+    const bigId = newTenantId();
+    const smallIds = [newTenantId(), newTenantId(), newTenantId()];
+    const harnessOf = (tenantId: TenantId) => (tenantId === bigId ? big : small);
+    const logger = createLogger({ level: 'silent' });
+    const inner = createInProcessJobQueue({ concurrency: 1, logger });
+    const outcomes: string[] = [];
+    let smallsQueued = false;
+    // The small sites install just after the big site's long-tail turn was queued: behind it in arrival.
+    const queue: JobQueue = {
+      ...inner,
+      enqueue(job) {
+        inner.enqueue(job);
+        if (!smallsQueued && job.key === bigId && job.priority === PRIORITY.longTail) {
+          smallsQueued = true;
+          outcomes.push('smalls queued');
+          for (const tenantId of smallIds) sync.requestSync(tenantId, 'full');
+        }
+      },
+    };
+    const sync = createSyncService({
+      stores,
+      credentials: { forTenant: async (tenantId) => harnessOf(tenantId).access },
+      jiraClientFor: (tenantId) => harnessOf(tenantId).client(),
+      logger,
+      queue,
+      scheduler: { declarePeriodic: () => {} },
+      registry: { listInstalled: async () => [bigId, ...smallIds].map((id) => ({ id })) } as unknown as TenantRegistry,
+      events: createTenantEvents((error) => {
+        throw error;
+      }),
+      clock: big.clock,
+      intervalSeconds: 60,
+      reconcileIntervalMs: 86_400_000,
+      onOutcome: (tenantId, outcome) => outcomes.push(`${tenantId === bigId ? 'big' : 'small'} ${outcome.status}`),
+    });
+    cleanup = async () => {
+      await sync.stop();
+      await stores.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    sync.requestSync(bigId, 'full');
+    await inner.idle();
+
+    const queuedAt = outcomes.indexOf('smalls queued');
+    expect(queuedAt).toBeGreaterThan(0);
+    // The three small sites' whole first syncs, then the big site's turns again, to the end.
+    expect(outcomes.slice(queuedAt + 1, queuedAt + 4)).toEqual(['small synced', 'small synced', 'small synced']);
+    expect(outcomes.at(-1)).toBe('big synced');
+    expect((await (await stores.open(bigId)).countWorklogs())).toBe(big.visibleWorklogs().length);
   });
 });

@@ -19,7 +19,13 @@ export type SyncOutcome =
       /** The sync state as the run found it (the reconciliation's due time is read from it, at no extra store read). */
       stateAtStart: SyncState;
     }
-  | { status: 'partial'; phase: 'full' | 'incremental'; counts: SyncCounts }
+  | {
+      status: 'partial';
+      phase: 'full' | 'incremental';
+      counts: SyncCounts;
+      /** Points the full sync has cost so far (0 for an incremental run): how long a backfill's tail is. */
+      fullSyncPoints: number;
+    }
   | { status: 'skipped'; reason: 'not-installed' };
 
 /** What {@link syncTenant} needs; built once in the composition root. */
@@ -64,11 +70,12 @@ export function isFullRequestAnswered(state: Pick<SyncState, 'phase' | 'fullSync
   return state.fullSyncStartedAtMs >= requestedAtMs;
 }
 
-/** Adds a turn's points to the full sync's (one small write per turn of a full sync, none after it). */
-async function addFullSyncPoints(store: TenantStore, points: number): Promise<void> {
-  if (points <= 0) return;
+/** Adds a turn's points to the full sync's (one small write per turn of a full sync) and returns the sum. */
+async function addFullSyncPoints(store: TenantStore, points: number): Promise<number> {
   const { fullSyncPoints } = await store.getSyncState();
+  if (points <= 0) return fullSyncPoints;
   await store.applyBatch({ upserts: [], deletions: [], state: { fullSyncPoints: fullSyncPoints + points } });
+  return fullSyncPoints + points;
 }
 
 /**
@@ -97,13 +104,13 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
     const pointsBefore = context.jira.pointsSpent?.() ?? 0;
     const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart }) : await runFullSync(context, { maxPages: budget, restart });
     addCounts(counts, full.counts);
-    await addFullSyncPoints(context.store, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
-    if (!full.done) return { status: 'partial', phase: 'full', counts };
+    const fullSyncPoints = await addFullSyncPoints(context.store, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
+    if (!full.done) return { status: 'partial', phase: 'full', counts, fullSyncPoints };
   }
   // The state read above is still the stored one unless the full sync ran and moved it.
   const incremental = await runIncrementalSync(context, { maxPages: Math.max(1, budget - counts.pages), ...(fullRuns ? {} : { state }) });
   addCounts(counts, incremental.counts);
-  if (!incremental.done) return { status: 'partial', phase: 'incremental', counts };
+  if (!incremental.done) return { status: 'partial', phase: 'incremental', counts, fullSyncPoints: 0 };
   if (access.keepsFailedWebhooks !== false) await replayFailedWebhooks(context, state.failedWebhooksAfterMs);
   return { status: 'synced', phase: 'incremental', counts, stateAtStart: state };
 }
