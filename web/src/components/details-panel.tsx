@@ -1,6 +1,7 @@
 import type { DetailsState } from '../report/use-details-pages.js';
 import { DetailsTable } from './details-table.js';
 import { EmptyState, ErrorState, LoadingState } from './status-views.js';
+import { PartialRangeNote } from './partial-range-note.js';
 
 /** The details tab: the windowed worklog list, its count, "Load more", and its states. */
 export function DetailsPanel({ state, filtered, onLoadMore, onRetry }: { state: DetailsState; filtered: boolean; onLoadMore(): void; onRetry(): void }) {
@@ -12,6 +13,7 @@ export function DetailsPanel({ state, filtered, onLoadMore, onRetry }: { state: 
   const total = state.total?.worklogs ?? state.rows.length;
   return (
     <div className="details" data-testid="details" data-state={state.status}>
+      {state.coverage && !state.coverage.complete && <PartialRangeNote coverage={state.coverage} />}
       <DetailsTable rows={state.rows} />
       <div className="table-footer">
         <span className="muted" data-testid="details-count" role="status">

@@ -1,8 +1,9 @@
-import type { ReportCoverage, ReportSort, SummaryReport } from '../api/api-types.js';
+import type { ReportSort, SummaryReport } from '../api/api-types.js';
 import type { ChartData } from '../report/chart-series.js';
 import type { TimeBucket } from '../report/time-buckets.js';
 import { shownData, type Resource } from '../report/use-api-resource.js';
 import { HoursChart } from './hours-chart.js';
+import { PartialRangeNote } from './partial-range-note.js';
 import { EmptyState, ErrorState, LoadingState } from './status-views.js';
 import { SummaryTable } from './summary-table.js';
 
@@ -12,25 +13,6 @@ function stateOf(summary: Resource<SummaryReport>): 'loading' | 'error' | 'empty
   const data = shownData(summary);
   if (!data || summary.status === 'loading') return 'loading';
   return data.total.worklogs === 0 ? 'empty' : 'ready';
-}
-
-/**
- * Says that the range's sums are not totals yet: part of it is older than what the first sync has
- * read so far (recent first, issue 15). The table's footer says "Partial total" too.
- */
-export function PartialRangeNote({ coverage }: { coverage: ReportCoverage }) {
-  const from = coverage.completeFromDate ? ` Worklogs from ${formatDay(coverage.completeFromDate)} on are complete;` : '';
-  return (
-    <p className="banner banner-warning" role="note" data-testid="partial-range">
-      <strong>Partial:</strong>
-      {from} earlier ones are still loading, so this range’s sums are not its totals yet.
-    </p>
-  );
-}
-
-/** `2026-10-01` as "1 Oct 2026", in no particular zone (it is already a calendar date). */
-function formatDay(date: string): string {
-  return new Date(`${date}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isAbort } from '../api/api-error.js';
-import type { DetailRow, ReportQuestion, Totals } from '../api/api-types.js';
+import type { DetailRow, ReportCoverage, ReportQuestion, Totals } from '../api/api-types.js';
 import type { TallyApi } from '../api/tally-api.js';
 
 /** Worklogs per "Load more" (the API allows 1–500). */
@@ -11,6 +11,8 @@ export interface DetailsState {
   rows: DetailRow[];
   nextCursor: string | null;
   total: Totals | undefined;
+  /** Whether the range's worklogs are all held yet, as the last page said. */
+  coverage?: ReportCoverage | undefined;
   error: Error | undefined;
 }
 
@@ -41,7 +43,7 @@ export function useDetailsPages(api: TallyApi, question: ReportQuestion | null, 
       api.details(current, { limit: DETAILS_PAGE_SIZE, cursor }, controller.signal).then(
         (page) => {
           if (controller.signal.aborted) return;
-          setState((s) => ({ status: 'ready', rows: cursor ? [...s.rows, ...page.rows] : page.rows, nextCursor: page.nextCursor, total: page.total, error: undefined }));
+          setState((s) => ({ status: 'ready', rows: cursor ? [...s.rows, ...page.rows] : page.rows, nextCursor: page.nextCursor, total: page.total, coverage: page.coverage, error: undefined }));
         },
         (error: unknown) => {
           if (controller.signal.aborted || isAbort(error)) return;
