@@ -18,6 +18,8 @@ import { parseJiraDateTime } from './jira-date-time.js';
  * which then answers or throws exactly as before. The one refusal of its own is nesting deeper than
  * {@link MAX_DEPTH_LEVELS}, so no hostile page can make any step of the decoding recurse deeply.
  */
+// One file past the 400-line guide on purpose: split into a JSON-bytes base class and this reader
+// (imports and a class boundary in the hot loops), it measured 20–45% more CPU per page.
 
 /** Containers may nest this deep (the page's array is level 1, a worklog 2). ADF is far shallower. */
 export const MAX_DEPTH_LEVELS = 512;
