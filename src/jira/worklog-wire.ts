@@ -46,7 +46,10 @@ function commentJson(comment: unknown): string | null {
   return typeof comment === 'string' ? comment : JSON.stringify(comment);
 }
 
-/** One worklog body, or undefined with its problems recorded under `path`. */
+/**
+ * One worklog body, or undefined with its problems recorded under `path`. `worklog-list-scanner.ts`
+ * reads `/worklog/list` pages by the same rules straight from their bytes: change both together.
+ */
 function readWorklog(value: unknown, path: string, problems: Problems): JiraWorklog | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return problem(problems, path, 'expected a worklog object');
   const wire = value as Record<string, unknown>;
