@@ -29,6 +29,9 @@ const UPSERT_SQL = `INSERT INTO worklogs (${worklogColumns.join(', ')}) VALUES (
 // 100–190k rows/s. Reading just before writing also sees an earlier duplicate in the batch.
 const STORED_UPDATED_SQL = 'SELECT updated_ms FROM worklogs WHERE client_worklog_id = ?';
 const TOMBSTONE_AT_SQL = 'SELECT deleted_at_ms FROM worklog_tombstones WHERE client_worklog_id = ?';
+// A first sync's store has no tombstone until a deletion arrives: one probe per batch then saves
+// one per row (a third of the statements of a bulk load's row).
+const ANY_TOMBSTONE_SQL = 'SELECT 1 FROM worklog_tombstones LIMIT 1';
 
 const DELETE_SQL = 'DELETE FROM worklogs WHERE client_worklog_id = ? RETURNING client_issue_id';
 const TOMBSTONE_SQL = `INSERT INTO worklog_tombstones (client_worklog_id, deleted_at_ms) VALUES (?, ?)
@@ -59,6 +62,7 @@ export function createSqliteBatchWriter(database: Database.Database): (batch: Sy
   const upsert = database.prepare(UPSERT_SQL);
   const storedUpdated = database.prepare(STORED_UPDATED_SQL).pluck();
   const tombstoneAt = database.prepare(TOMBSTONE_AT_SQL).pluck();
+  const anyTombstone = database.prepare(ANY_TOMBSTONE_SQL).pluck();
   const deleteRow = database.prepare(DELETE_SQL);
   const tombstone = database.prepare(TOMBSTONE_SQL);
   const readState = database.prepare(READ_STATE_SQL).pluck();
@@ -68,9 +72,10 @@ export function createSqliteBatchWriter(database: Database.Database): (batch: Sy
     const result: ApplyResult = { inserted: 0, updated: 0, skippedStale: 0, deleted: 0, deletedIssueIds: [] };
     // Every id is checked before the first write, so a bad one fails the batch without work.
     for (const row of batch.upserts) checkId(row.clientWorklogId);
+    const tombstones = batch.upserts.length > 0 && anyTombstone.get() !== undefined;
     for (const row of batch.upserts) {
       const id = row.clientWorklogId;
-      const tombstoneMs = tombstoneAt.get(id) as number | undefined;
+      const tombstoneMs = tombstones ? (tombstoneAt.get(id) as number | undefined) : undefined;
       const storedMs = storedUpdated.get(id) as number | undefined;
       if ((tombstoneMs !== undefined && tombstoneMs >= row.updatedMs) || (storedMs !== undefined && storedMs >= row.updatedMs)) {
         result.skippedStale++;
