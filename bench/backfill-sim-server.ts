@@ -20,6 +20,7 @@ import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createSimulator, type Simulator } from '../simulator/create-simulator.js';
+import { worklogBodiesOf } from '../simulator/jira/render-json.js';
 import { HourlyPointsLedger } from '../simulator/limits/hourly-points-ledger.js';
 
 const APP_KEY = 'io.tally.time-reports';
@@ -110,10 +111,11 @@ async function serveSite(name: string, worklogs: number, years: number): Promise
 }
 
 const big = await serveSite('big', Number(values.worklogs), Number(values.years));
-// Bodies are rendered on first use and cached (render-json.ts), not all before the runs as
-// bench/sim-server.ts does: what this bench measures — simulated hours, points, and the Tally
-// process's own CPU — does not depend on the simulator's speed, and rendering 1M bodies up front
-// took longer than a run (~110 s on 2 loaded cores) where the first run's spare core absorbs it.
+// Every body rendered once now, as bench/sim-server.ts does (~40 s at 1M): rendered lazily, the
+// first run shared the two cores with the simulator's rendering, and its sync CPU per worklog
+// read a third higher than the same run later (docs/benchmarks.md, bench:backfill).
+const bodies = worklogBodiesOf(big.sim.site);
+for (const worklog of big.sim.site.worklogs.values()) bodies.bodyBytes(worklog, '3');
 const small: ServedSite[] = [];
 for (let i = 0; i < Number(values['small-sites']); i++) small.push(await serveSite(`small-${i}`, Number(values['small-worklogs']), Number(values.years)));
 const all = [big, ...small];

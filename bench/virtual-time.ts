@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../src/platform/clock.js';
 import type { Fetch } from '../src/platform/fetch.js';
 import type { Sleep } from '../src/jira/sleep.js';
@@ -11,7 +12,7 @@ export interface VirtualTimeOptions {
    * another process; its clock is manual and only this moves it).
    */
   moveRemoteClock: (nowMs: number) => Promise<void>;
-  /** Real milliseconds with no tracked activity before the process counts as waiting. Default 30. */
+  /** Real milliseconds with no tracked activity and an idle event loop before the process counts as waiting. Default 100. */
   quietMs?: number;
 }
 
@@ -41,16 +42,19 @@ interface Sleeper {
  * and store writes take no virtual time, and virtual time moves only when every piece of work is
  * waiting in `sleep` (a rate-limit pause until the top of the hour, a backoff). "Every piece of
  * work is waiting" is observed, not declared: no tracked request is in flight and nothing was
- * tracked (request started or answered, sleep registered, `touch`) for `quietMs` of real time
- * over three checks. Then the clock jumps to the earliest wake-up, the simulated Jira's clock is
- * moved there first, and every sleeper due by then wakes. A job that computes for longer than
- * `quietMs` without a request (none in Tally's sync: its steps between requests are a parse and a
- * store write, milliseconds) could see the jump early; it then continues in the next hour as it
- * would have after its own wait for the quota.
+ * tracked (request started or answered, sleep registered, `touch`) and the event loop sat idle
+ * (`performance.eventLoopUtilization` below a quarter: a job that yields between steps, or that
+ * the machine's load descheduled mid-step, keeps it busy) for `quietMs` of real time over four
+ * checks. Then the clock jumps to the earliest wake-up, the simulated Jira's clock is
+ * moved there first, and every sleeper due by then wakes. A job that waits for longer than
+ * `quietMs` on something untracked (neither a request nor a sleep; none in Tally's sync) would see
+ * the jump early. (With a 30 ms window and no loop check, two runs of the same sync on a loaded
+ * machine ended an hour apart.)
  */
 export function createVirtualTime(options: VirtualTimeOptions): VirtualTime {
-  const quietMs = options.quietMs ?? 30;
-  const checkEveryMs = Math.max(1, Math.round(quietMs / 3));
+  const quietMs = options.quietMs ?? 100;
+  const checkEveryMs = Math.max(1, Math.round(quietMs / 4));
+  let loop = performance.eventLoopUtilization();
   let nowMs = options.startMs;
   let inFlight = 0;
   let activity = 0;
@@ -90,10 +94,12 @@ export function createVirtualTime(options: VirtualTimeOptions): VirtualTime {
   function check(): void {
     timer = undefined;
     if (stopped || sleepers.size === 0) return;
-    if (!jumping && inFlight === 0 && activity === lastActivity) quietChecks++;
+    const sinceLast = performance.eventLoopUtilization(loop);
+    loop = performance.eventLoopUtilization();
+    if (!jumping && inFlight === 0 && activity === lastActivity && sinceLast.utilization < 0.25) quietChecks++;
     else quietChecks = 0;
     lastActivity = activity;
-    if (quietChecks >= 3) {
+    if (quietChecks >= 4) {
       quietChecks = 0;
       void jump().catch((error: unknown) => {
         process.stderr.write(`virtual time: moving the simulator's clock failed: ${String(error)}\n`);
