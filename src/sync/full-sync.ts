@@ -1,4 +1,5 @@
 import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
+import type { CallPriority } from '../jira/jira-client.js';
 import type { SyncState } from '../store/tenant-store.js';
 import { pipelineUpdatedFeed } from './pipelined-updated-feed.js';
 import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
@@ -58,7 +59,7 @@ export async function startFullSync(context: SyncContext, options: { recentWindo
  * incremental cursor is the later of the history's and the live sync's (each read everything
  * before its own; the history started at 0, so together they read everything before the later).
  */
-export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean; skipStoredAsNew?: boolean } = {}): Promise<FullSyncResult> {
+export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean; skipStoredAsNew?: boolean; priority?: CallPriority } = {}): Promise<FullSyncResult> {
   const counts = emptyCounts();
   let state = await context.store.getSyncState();
   if (state.phase !== 'full' || options.restart) state = await startFullSync(context);
@@ -73,6 +74,7 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
       concurrency: LIST_CALLS_IN_FLIGHT,
       maxPages: maxPages - counts.pages,
       ...(options.skipStoredAsNew ? { skipStoredAsNew: true } : {}),
+      ...(options.priority ? { priority: options.priority } : {}),
       stateOnCommit: (nextSinceMs, upserted) => {
         written += upserted;
         const first = originMs === undefined;

@@ -1,3 +1,4 @@
+import type { CallPriority } from '../jira/jira-client.js';
 import type { JiraWorklog } from '../jira/jira-client.js';
 import type { SyncState } from '../store/tenant-store.js';
 import { isStalledPage, nextFeedCursor } from './feed-cursor.js';
@@ -24,6 +25,8 @@ export interface PipelineOptions {
    * read per page): for a history read after the recent window, so no body is paid for twice.
    */
   skipStoredAsNew?: boolean;
+  /** The calls' priority (default `backfill`: they wait while the hour's reserve is all that is left). */
+  priority?: CallPriority;
 }
 
 /**
@@ -34,7 +37,8 @@ export interface PipelineOptions {
  * cursor is exact. A stalled page drains the pipeline and is swept before reading on.
  */
 export async function pipelineUpdatedFeed(context: SyncContext, options: PipelineOptions): Promise<{ counts: Partial<SyncCounts>; lastPage: boolean; nextSinceMs: number }> {
-  const callOptions = { priority: 'backfill' as const, ...(context.signal ? { signal: context.signal } : {}) };
+  const priority = options.priority ?? 'backfill';
+  const callOptions = { priority, ...(context.signal ? { signal: context.signal } : {}) };
   const counts = { pages: 0, upserted: 0, skippedStale: 0, sweptInstants: 0 };
   const inFlight: InFlight[] = [];
   let sinceMs = options.sinceMs;
@@ -74,7 +78,7 @@ export async function pipelineUpdatedFeed(context: SyncContext, options: Pipelin
   }
   if (stalled) {
     // Everything before the stalled instant is committed; sweep it the careful, sequential way.
-    const step = await syncUpdatedPage(context, committedSinceMs, 'backfill', options.stateOnCommit);
+    const step = await syncUpdatedPage(context, committedSinceMs, priority, options.stateOnCommit);
     counts.pages += step.counts.pages ?? 0;
     counts.upserted += step.counts.upserted ?? 0;
     counts.skippedStale += step.counts.skippedStale ?? 0;

@@ -1,3 +1,4 @@
+import type { CallPriority } from '../jira/jira-client.js';
 import { recentWindowStartMs, type BackfillPolicy } from './backfill-policy.js';
 import { runFullSync, startFullSync, type FullSyncResult } from './full-sync.js';
 import { runIncrementalSync } from './incremental-sync.js';
@@ -14,11 +15,11 @@ import { addCounts, emptyCounts, type SyncContext } from './sync-context.js';
  * sync that started as bulk (the switch, or before this existed) finishes as bulk. Resumable at
  * every step; the state says how far each got.
  */
-export async function runRecentFirstFullSync(context: SyncContext, options: { policy: BackfillPolicy; maxPages: number; restart: boolean }): Promise<FullSyncResult> {
+export async function runRecentFirstFullSync(context: SyncContext, options: { policy: BackfillPolicy; maxPages: number; restart: boolean; priority: CallPriority }): Promise<FullSyncResult> {
   const counts = emptyCounts();
   let state = await context.store.getSyncState();
   if (state.phase !== 'full' || options.restart) state = await startFullSync(context, { recentWindow: (jiraNowMs) => recentWindowStartMs(options.policy, jiraNowMs) });
-  if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages });
+  if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages, priority: options.priority });
   if (state.recentReadAtMs === undefined) {
     const unreadBefore = state.recentUnreadIssues;
     const pointsBefore = context.jira.pointsSpent?.() ?? 0;
@@ -45,7 +46,7 @@ export async function runRecentFirstFullSync(context: SyncContext, options: { po
   const live = await runIncrementalSync(context, { maxPages: options.maxPages, live: true });
   addCounts(counts, live.counts);
   if (!live.done) return { done: false, counts };
-  const history = await runFullSync(context, { maxPages: Math.max(1, options.maxPages - counts.pages), skipStoredAsNew: true });
+  const history = await runFullSync(context, { maxPages: Math.max(1, options.maxPages - counts.pages), skipStoredAsNew: true, priority: options.priority });
   addCounts(counts, history.counts);
   return { done: history.done, counts };
 }

@@ -5,6 +5,9 @@ import { isAppError } from '../platform/app-error.js';
 import { applyPage, type SyncContext } from './sync-context.js';
 import { toWorklogRow } from './worklog-mapping.js';
 
+/** Rows of several issues committed together (one transaction, the resume point with them). */
+const COMMIT_ROWS = 1000;
+
 /** A day either side of any site time zone: JQL's `worklogDate` compares dates in the viewer's zone. */
 const ZONE_MARGIN_MS = 86_400_000;
 
@@ -33,8 +36,10 @@ export interface RecentWindowRead {
   /** Resume after this issue (where a read a crash or a cancel stopped had got to). */
   afterIssueId?: number | undefined;
   /**
-   * State to commit with the rows of each issue read completely, in the same transaction (so the
-   * progress a crash leaves never runs ahead of the rows): typically the resume point.
+   * State to commit with the rows of the issues read completely, in the same transaction (so the
+   * progress a crash leaves never runs ahead of the rows): typically the resume point, the last
+   * issue of the commit. Rows are committed a thousand or so at a time, not per issue: a window
+   * spread over many issues with a worklog or two each would otherwise pay a transaction per issue.
    */
   stateOnIssueDone?: (issueId: number, unreadIssues: number) => Partial<SyncState>;
 }
@@ -63,6 +68,15 @@ export async function fetchRecentWindow(context: SyncContext, read: RecentWindow
   // One before: whether Jira's `startedAfter` includes its bound is not documented.
   const startedAfterMs = Math.max(0, read.fromMs - 1);
   const result: RecentWindowResult = { issues: 0, upserted: 0, skippedStale: 0, calls: 0, unreadIssueIds: [], doneThroughIssueId: read.afterIssueId };
+  let pending: WorklogRow[] = [];
+  const commit = async () => {
+    if (pending.length === 0) return;
+    const issueId = result.doneThroughIssueId!;
+    const written = await applyPage(context, { upserts: pending, deletions: [], ...(read.stateOnIssueDone ? { state: read.stateOnIssueDone(issueId, result.unreadIssueIds.length) } : {}) });
+    result.upserted += written.inserted + written.updated;
+    result.skippedStale += written.skippedStale;
+    pending = [];
+  };
   let token: string | undefined;
   do {
     context.signal?.throwIfAborted();
@@ -75,12 +89,12 @@ export async function fetchRecentWindow(context: SyncContext, read: RecentWindow
       if (inWindow === undefined) result.unreadIssueIds.push(issueId);
       result.doneThroughIssueId = issueId;
       if (inWindow === undefined || inWindow.length === 0) continue;
-      const written = await applyPage(context, { upserts: inWindow, deletions: [], ...(read.stateOnIssueDone ? { state: read.stateOnIssueDone(issueId, result.unreadIssueIds.length) } : {}) });
-      result.upserted += written.inserted + written.updated;
-      result.skippedStale += written.skippedStale;
+      for (const row of inWindow) pending.push(row);
+      if (pending.length >= COMMIT_ROWS) await commit();
     }
     token = page.nextPageToken;
   } while (token !== undefined);
+  await commit();
   return result;
 }
 

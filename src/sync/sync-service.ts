@@ -8,21 +8,12 @@ import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { applyWorklogHint, type WorklogHint } from './apply-webhook.js';
-import { syncTenant, type SyncOutcome, type SyncTenantDeps } from './sync-tenant.js';
+import { LONG_TAIL_POINTS, syncTenant, type SyncOutcome, type SyncTenantDeps } from './sync-tenant.js';
 import { reconcileTenant } from './reconcile.js';
 
 /** Job priorities: webhooks and incremental syncs go before backfills. */
 export const PRIORITY = { webhook: 0, incremental: 1, backfill: 5, longTail: 6 } as const;
 
-/**
- * A full sync that has cost more than this many points is a big site's long tail: its next turns
- * queue behind every other backfill (issue 15: small sites and recent windows go first). About a
- * third of Tier 1's hour; a site of a few thousand worklogs finishes below it. Its recent window
- * was read in its first turn; its waiting turn has a dedupe value of its own, so the interval's
- * run (incremental priority) still queues beside it and gives it a turn — the live sync that keeps
- * the window exact — every interval while it waits.
- */
-const LONG_TAIL_POINTS = 20_000;
 
 /** Pages a backfill may take before yielding to other tenants (fair share of the points budget). */
 const BACKFILL_PAGES_PER_TURN = 25;
@@ -94,6 +85,10 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
     deps.onOutcome?.(tenantId, outcome);
     // A backfill yields after its turn and queues its next turn behind everyone else's.
     if (outcome.status === 'partial') {
+      // A long tail (LONG_TAIL_POINTS) waits behind every other backfill. Its recent window was read
+      // in its first turn; its waiting turn has a dedupe value of its own, so the interval's run
+      // (incremental priority) still queues beside it and gives it a turn — the live sync that keeps
+      // the window exact — every interval while it waits.
       const longTail = outcome.fullSyncPoints > LONG_TAIL_POINTS;
       deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: longTail ? PRIORITY.longTail : PRIORITY.backfill, payload: { tenantId, mode: 'auto' }, dedupe: longTail ? 'long-tail' : 'auto' });
     }

@@ -70,6 +70,15 @@ export function isFullRequestAnswered(state: Pick<SyncState, 'phase' | 'fullSync
   return state.fullSyncStartedAtMs >= requestedAtMs;
 }
 
+/**
+ * A full sync that has cost more than this many points is a big site's long tail (issue 15: small
+ * sites and recent windows go first). Until then its calls are `incremental` — a new customer is
+ * waiting, and a site of a few thousand worklogs finishes below it — so they need not leave the
+ * hour's reserve unused; past it they are `backfill` calls, which stop at the reserve, and the
+ * sync service queues its turns behind every other backfill. About a third of Tier 1's hour.
+ */
+export const LONG_TAIL_POINTS = 20_000;
+
 /** Adds a turn's points to the full sync's (one small write per turn of a full sync) and returns the sum. */
 async function addFullSyncPoints(store: TenantStore, points: number): Promise<number> {
   const { fullSyncPoints } = await store.getSyncState();
@@ -102,7 +111,8 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   if (fullRuns) {
     const policy = deps.backfill ?? defaultBackfillPolicy;
     const pointsBefore = context.jira.pointsSpent?.() ?? 0;
-    const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart }) : await runFullSync(context, { maxPages: budget, restart });
+    const priority = restart || state.fullSyncPoints <= LONG_TAIL_POINTS ? 'incremental' : 'backfill';
+    const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart, priority }) : await runFullSync(context, { maxPages: budget, restart, priority });
     addCounts(counts, full.counts);
     const fullSyncPoints = await addFullSyncPoints(context.store, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
     if (!full.done) return { status: 'partial', phase: 'full', counts, fullSyncPoints };
