@@ -316,8 +316,10 @@ describe('OpenStorePool with idleCloseMs', () => {
     const pool = createOpenStorePool(createSqliteStoreProvider({ dataDir }), { maxOpen: 10, idleCloseMs: 40, keepOpen: (tenantId) => tenantId === kept });
     try {
       for (const tenantId of [kept, idle]) await (await pool.open(tenantId)).applyBatch({ upserts: [makeWorklog(1)], deletions: [] });
+      // Real timers are the subject here: the kernel's descriptors once the idle store's close (a
+      // checkpoint on the WAL worker first) has finished — on a loaded machine later than 200 ms.
+      await expect.poll(() => [...tenantsWithOpenFiles(dataDir)], { timeout: 10_000, interval: 50 }).toEqual([kept]);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      // Real timers are the subject here: the kernel's descriptors after the idle time.
       expect([...tenantsWithOpenFiles(dataDir)]).toEqual([kept]);
     } finally {
       await pool.close();
@@ -336,8 +338,10 @@ describe('OpenStorePool with idleCloseMs', () => {
       await busyStore.applyBatch({ upserts: [makeWorklog(1), makeWorklog(2)], deletions: [] });
       const scan = busyStore.scanReportColumns(1)[Symbol.asyncIterator]();
       await scan.next();
+      // Real timers are the subject here: the kernel's descriptors once the idle store's close has
+      // finished (a checkpoint on the WAL worker first: on a loaded machine later than 200 ms).
+      await expect.poll(() => [...tenantsWithOpenFiles(dataDir)], { timeout: 10_000, interval: 50 }).toEqual([busy]);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      // Real timers are the subject here: the kernel's descriptors after the idle time.
       expect([...tenantsWithOpenFiles(dataDir)]).toEqual([busy]);
       expect((await scan.next()).done).toBe(false);
       await scan.return?.();
