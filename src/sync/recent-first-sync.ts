@@ -15,8 +15,19 @@ import { addCounts, emptyCounts, type SyncContext } from './sync-context.js';
  * sync that started as bulk (the switch, or before this existed) finishes as bulk. Resumable at
  * every step; the state says how far each got.
  */
-export async function runRecentFirstFullSync(context: SyncContext, options: { policy: BackfillPolicy; maxPages: number; restart: boolean; priority: CallPriority }): Promise<FullSyncResult> {
+export async function runRecentFirstFullSync(
+  context: SyncContext,
+  options: {
+    policy: BackfillPolicy;
+    maxPages: number;
+    restart: boolean;
+    priority: CallPriority;
+    /** A window that cost more ends its turn after the live sync: the history then waits its turn behind small sites (LONG_TAIL_POINTS). */
+    longTailPoints: number;
+  },
+): Promise<FullSyncResult> {
   const counts = emptyCounts();
+  let windowPoints = 0;
   let state = await context.store.getSyncState();
   if (state.phase !== 'full' || options.restart) state = await startFullSync(context, { recentWindow: (jiraNowMs) => recentWindowStartMs(options.policy, jiraNowMs) });
   if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages, priority: options.priority });
@@ -41,11 +52,12 @@ export async function runRecentFirstFullSync(context: SyncContext, options: { po
       state: { recentDoneThroughIssueId: read.doneThroughIssueId, recentUnreadIssues: unread, recentReadAtMs: readAtMs, recentWindowWorklogs: state.recentWindowWorklogs + read.upserted, recentWindowPoints: points },
     });
     context.logger.info({ tenantId: context.tenantId, worklogs: read.upserted, issues: read.issues, calls: read.calls, points, unreadIssues: unread }, 'recent window read');
+    windowPoints = points;
   }
   // A turn's budget of its own: the live sync is the window's exactness, and usually a page or two.
   const live = await runIncrementalSync(context, { maxPages: options.maxPages, live: true });
   addCounts(counts, live.counts);
-  if (!live.done) return { done: false, counts };
+  if (!live.done || windowPoints > options.longTailPoints) return { done: false, counts };
   const history = await runFullSync(context, { maxPages: Math.max(1, options.maxPages - counts.pages), skipStoredAsNew: true, priority: options.priority });
   addCounts(counts, history.counts);
   return { done: history.done, counts };

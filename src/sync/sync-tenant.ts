@@ -112,7 +112,7 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
     const policy = deps.backfill ?? defaultBackfillPolicy;
     const pointsBefore = context.jira.pointsSpent?.() ?? 0;
     const priority = restart || state.fullSyncPoints <= LONG_TAIL_POINTS ? 'incremental' : 'backfill';
-    const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart, priority }) : await runFullSync(context, { maxPages: budget, restart, priority });
+    const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart, priority, longTailPoints: LONG_TAIL_POINTS }) : await runFullSync(context, { maxPages: budget, restart, priority });
     addCounts(counts, full.counts);
     const fullSyncPoints = await addFullSyncPoints(context.store, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
     if (!full.done) return { status: 'partial', phase: 'full', counts, fullSyncPoints };
