@@ -275,6 +275,7 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
     snapshot() {
       const nowMs = clock.nowMs();
       roll(nowMs);
+      const interactiveSpent = interactive.spent(nowMs);
       const active = (entries: Iterable<[string, number]>) => Object.fromEntries([...entries].filter(([, until]) => until > nowMs));
       return {
         hourStartMs: utcHourStartMs(nowMs),
@@ -284,8 +285,8 @@ export function createRateLimitCoordinator(options: RateLimitCoordinatorOptions)
         pointsPerHour: globalPool.limit,
         remainingPointsEstimate: Math.min(globalPool.remaining(), shared?.remainingEstimate() ?? Number.POSITIVE_INFINITY),
         pointsSpentByTenant: Object.fromEntries(spentByTenant),
-        interactivePointsSpent: interactive.spent(nowMs).total,
-        interactivePointsSpentByTenant: interactive.spent(nowMs).byTenant,
+        interactivePointsSpent: interactiveSpent.total,
+        interactivePointsSpentByTenant: interactiveSpent.byTenant,
       };
     },
 

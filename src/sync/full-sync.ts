@@ -85,11 +85,13 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
     addCounts(counts, step.counts);
     sinceMs = step.nextSinceMs;
     if (step.lastPage) {
-      const liveCursorMs = (await context.store.getSyncState()).liveUpdatedCursorMs ?? 0;
+      // The live sync ran before this call in its turn, never during it: the state read above holds its cursor.
+      const liveCursorMs = state.liveUpdatedCursorMs ?? 0;
       await context.store.applyBatch({
         upserts: [],
         deletions: [],
-        state: { phase: 'incremental', updatedCursorMs: Math.max(sinceMs, liveCursorMs), liveUpdatedCursorMs: undefined, fullSyncCompletedAtMs: Math.max(sinceMs, state.fullSyncStartedAtMs ?? 0) },
+        // The window's resume point is an issue id kept only while the window is read: gone now.
+        state: { phase: 'incremental', updatedCursorMs: Math.max(sinceMs, liveCursorMs), liveUpdatedCursorMs: undefined, recentDoneThroughIssueId: undefined, fullSyncCompletedAtMs: Math.max(sinceMs, state.fullSyncStartedAtMs ?? 0) },
       });
       // Rebuilding the indexes is one statement (about 4 ms per 1,000 rows): a turn of its own.
       await takeEventLoopTurn();

@@ -48,13 +48,6 @@ export interface SyncStatus {
   points: { spent: number; perWorklog: number | undefined; recentWindowPerWorklog: number | undefined };
 }
 
-/** Which part of a tenant's worklogs is complete, for reports: see {@link SyncStatus.completeFromMs}. */
-export interface SyncCoverage {
-  completeFromMs: number | undefined;
-  /** Seconds until the whole history is complete, when known (0 once it is). */
-  etaSeconds: number | undefined;
-}
-
 /** Where the complete range starts: see {@link SyncStatus.completeFromMs}. */
 export function completeFromMs(state: SyncState): number | undefined {
   if (state.phase === 'incremental') return 0;

@@ -79,12 +79,14 @@ export function isFullRequestAnswered(state: Pick<SyncState, 'phase' | 'fullSync
  */
 export const LONG_TAIL_POINTS = 20_000;
 
-/** Adds a turn's points to the full sync's (one small write per turn of a full sync) and returns the sum. */
-async function addFullSyncPoints(store: TenantStore, points: number): Promise<number> {
-  const { fullSyncPoints } = await store.getSyncState();
-  if (points <= 0) return fullSyncPoints;
-  await store.applyBatch({ upserts: [], deletions: [], state: { fullSyncPoints: fullSyncPoints + points } });
-  return fullSyncPoints + points;
+/**
+ * Adds a turn's points to the full sync's (one small write per turn of a full sync) and returns the
+ * sum. `before`: the full sync's points when the turn began — 0 when the turn started a full sync.
+ */
+async function addFullSyncPoints(store: TenantStore, before: number, points: number): Promise<number> {
+  if (points <= 0) return before;
+  await store.applyBatch({ upserts: [], deletions: [], state: { fullSyncPoints: before + points } });
+  return before + points;
 }
 
 /**
@@ -114,7 +116,9 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
     const priority = restart || state.fullSyncPoints <= LONG_TAIL_POINTS ? 'incremental' : 'backfill';
     const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart, priority, longTailPoints: LONG_TAIL_POINTS }) : await runFullSync(context, { maxPages: budget, restart, priority });
     addCounts(counts, full.counts);
-    const fullSyncPoints = await addFullSyncPoints(context.store, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
+    // Both full-sync paths start over (points 0) exactly when the state is not mid-full-sync or a restart is asked for.
+    const turnStartedFullSync = restart || state.phase !== 'full';
+    const fullSyncPoints = await addFullSyncPoints(context.store, turnStartedFullSync ? 0 : state.fullSyncPoints, (context.jira.pointsSpent?.() ?? 0) - pointsBefore);
     if (!full.done) return { status: 'partial', phase: 'full', counts, fullSyncPoints };
   }
   // The state read above is still the stored one unless the full sync ran and moved it.

@@ -94,7 +94,7 @@ const syncStateFields: Readonly<Record<keyof SyncState, string>> = {
   lastReconciledAtMs: 'Jira time the last comparison with Jira\'s full set finished.',
   lastReconcile: 'What that comparison found: four counts, no ids.',
   recentFromMs: 'Start (epoch ms) of the recent window a first sync reads before the history.',
-  recentDoneThroughIssueId: 'Progress of that read: the id (a number, as in `client_issue_id`) of the last issue read; nothing else about it.',
+  recentDoneThroughIssueId: 'Progress of that read: the id (a number, as in `client_issue_id`) of the last issue read; nothing else about it. Removed when the full sync finishes.',
   recentReadAtMs: 'Jira time that read finished.',
   recentUnreadIssues: 'How many issues Jira refused during that read: a count, no ids.',
   recentWindowWorklogs: 'How many worklogs that read wrote: a count.',
