@@ -87,7 +87,10 @@ describe('worklog sync against the simulated site', () => {
   });
 
   it('waits out an exhausted hourly quota and finishes after the reset', async () => {
-    const tenantId = await installAndSync({ simulator: { generate: { worklogs: 300, seed: 2 } } });
+    // At half past an hour: started from the wall clock, a run a minute before the top of the hour
+    // (CI at 14:59) saw the quota reset by itself within the interval's 61 s and never waited.
+    const halfPast = Math.floor(Date.now() / 3_600_000) * 3_600_000 + 1_800_000;
+    const tenantId = await installAndSync({ simulator: { generate: { worklogs: 300, seed: 2 }, startMs: halfPast } });
     bed.sim.site.createWorklog({ issueId: [...bed.sim.site.issues.keys()][0]!, authorId: bed.sim.generated!.users[1]!.accountId, comment: undefined, startedMs: bed.sim.clock.now(), timeSpentSeconds: 60 });
     bed.sim.limits.exhaustQuota();
     const before = bed.sim.clock.now();
