@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'points-per-hour': { type: 'string', default: '65000' },
     'count-embedded-users': { type: 'boolean', default: false },
     'flat-updated': { type: 'boolean', default: false },
+    'issue-active-days': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -72,7 +73,7 @@ async function serveSite(name: string, worklogs: number, years: number): Promise
   const sim = createSimulator({
     clock: 'manual',
     startMs,
-    generate: { worklogs, years, seed: `backfill-${name}`, issues: Math.max(50, Math.round(worklogs / 20)) },
+    generate: { worklogs, years, seed: `backfill-${name}`, issues: Math.max(50, Math.round(worklogs / 20)), issueActiveDays: Number(values['issue-active-days']) },
     rateLimits: {
       burst: { enabled: false },
       perIssue: { enabled: false },

@@ -1,8 +1,9 @@
 /**
  * `npm run bench:backfill [-- --worklogs N] [-- --small-sites K] [-- --small-worklogs M]
  * [-- --strategies recent-first,bulk] [-- --scenarios alone,beside-small-sites] [-- --start ISO]
- * [-- --count-embedded-users] [-- --flat-updated] [-- --json]` (issue 15): a site's first sync under
- * Atlassian's real points quota. A simulated site of N worklogs over 3 years (default 1,000,000) is
+ * [-- --count-embedded-users] [-- --flat-updated] [-- --issue-active-days D] [-- --json]` (issue 15): a site's first sync under
+ * Atlassian's real points quota. A simulated site of N worklogs over 3 years (default 1,000,000),
+ * 20 per issue, each issue taking worklogs for D days (default 30; 0: over all 3 years), is
  * installed alone on Tier 1 (65,000 points an hour for the whole app), and again beside K small
  * sites of M worklogs (default 100 × 2,000) installed at the same instant; each with the
  * `recent-first` and the `bulk` backfill (today's path: `/worklog/updated` from 0 + `/worklog/list`).
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     'points-per-hour': { type: 'string', default: '65000' },
     'count-embedded-users': { type: 'boolean', default: false },
     'flat-updated': { type: 'boolean', default: false },
+    'issue-active-days': { type: 'string', default: '30' },
     json: { type: 'boolean', default: false },
   },
   strict: true,
@@ -148,6 +150,7 @@ async function startSimulator(): Promise<{ child: ChildProcess; sites: SimSites 
     '--points-per-hour', String(pointsPerHour),
     ...(values['count-embedded-users'] ? ['--count-embedded-users'] : []),
     ...(values['flat-updated'] ? ['--flat-updated'] : []),
+    '--issue-active-days', values['issue-active-days'],
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=8192' } });
   return { child, sites: JSON.parse(await lineStartingWith(child, '')) as SimSites };
@@ -233,6 +236,7 @@ const cpuRun = runs.find((run) => run.scenario === 'alone' && run.strategy === '
 const settings = {
   worklogs: Number(values.worklogs),
   years: 3,
+  issueActiveDays: Number(values['issue-active-days']),
   smallSites,
   smallSiteWorklogs: Number(values['small-worklogs']),
   start: new Date(startMs).toISOString(),
@@ -285,7 +289,7 @@ const notes = {
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => text(r[c]).length)));
   const line = (cells: string[]) => `| ${cells.map((v, i) => v.padEnd(widths[i] as number)).join(' | ')} |`;
   out.write(`bench:backfill — ${machine.date}, Node ${machine.node}, ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; bench ${settings.benchSeconds} s\n`);
-  out.write(`${settings.worklogs.toLocaleString('en-US')} worklogs over 3 years from ${settings.start}, window from ${settings.recentWindowFrom}; ${settings.pointsPerHour.toLocaleString('en-US')} points/h (Tier 1); cost: ${settings.costModel}\n\n`);
+  out.write(`${settings.worklogs.toLocaleString('en-US')} worklogs over 3 years (issues at work ${settings.issueActiveDays > 0 ? `${settings.issueActiveDays} days each` : 'all 3 years'}) to ${settings.start}, window from ${settings.recentWindowFrom}; ${settings.pointsPerHour.toLocaleString('en-US')} points/h (Tier 1); cost: ${settings.costModel}\n\n`);
   out.write(`${line(columns)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
   for (const row of rows) out.write(`${line(columns.map((c) => text(row[c])))}\n`);
   out.write(`\nsyncCpuMicrosPerWorklog: ${cpuRun?.syncCpuMicrosPerWorklog ?? '–'} (${notes.syncCpuMicrosPerWorklog})\n`);

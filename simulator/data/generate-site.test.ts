@@ -46,4 +46,21 @@ describe('generateSite', () => {
     expect(sim.generated!.users.some((u) => u.accountId.startsWith('557058:'))).toBe(true);
     expect([...sim.site.issues.values()].some((i) => i.parentId !== undefined)).toBe(true);
   });
+
+  it('gives issues a working life of issueActiveDays: all of an issue\'s worklogs are created within it', () => {
+    const spansInDays = (issueActiveDays: number) => {
+      const sim = createSimulator({ clock: 'manual', startMs: START, generate: { worklogs: 20_000, issues: 1000, years: 3, seed: 7, issueActiveDays } });
+      const created = new Map<string, { first: number; last: number }>();
+      for (const worklog of sim.site.worklogs.values()) {
+        const span = created.get(worklog.issueId);
+        created.set(worklog.issueId, { first: Math.min(span?.first ?? Infinity, worklog.createdMs), last: Math.max(span?.last ?? -Infinity, worklog.createdMs) });
+      }
+      return [...created.values()].map(({ first, last }) => (last - first) / 86_400_000);
+    };
+    const lived = spansInDays(30);
+    expect(lived.length).toBeGreaterThan(900);
+    expect(Math.max(...lived)).toBeLessThanOrEqual(30);
+    // By default an issue takes worklogs over the whole history.
+    expect(Math.max(...spansInDays(0))).toBeGreaterThan(2 * 365);
+  });
 });

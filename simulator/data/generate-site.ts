@@ -30,6 +30,13 @@ export interface GenerateOptions {
    * page size here makes `/worklog/updated` unable to advance by `since` alone.
    */
   sameInstantBatch: number;
+  /**
+   * How long an issue takes worklogs, in days: each issue is worked on for this long from a
+   * moment spread over the history, and a worklog goes to one of the issues at work when it was
+   * created, as on a real site where an issue lives for a sprint or two. 0 (the default): every
+   * issue takes worklogs over the whole history, so each recent issue also holds old worklogs.
+   */
+  issueActiveDays: number;
 }
 
 export const defaultGenerateOptions: GenerateOptions = {
@@ -47,6 +54,7 @@ export const defaultGenerateOptions: GenerateOptions = {
   emptyCommentShare: 0.2,
   longCommentShare: 0.02,
   sameInstantBatch: 0,
+  issueActiveDays: 0,
 };
 
 /** The group restricted worklogs are visible to; the generated app user is not in it. */
@@ -160,6 +168,36 @@ function longComment(random: Random): AdfDoc {
 }
 
 /**
+ * Chooses the issue a worklog created at a moment goes to. With `activeDays`, issue i is at work
+ * from its own start (uniform over the history, from `activeDays` before it, so every moment has
+ * about as many issues at work) for `activeDays`; a moment with none at work takes the issue
+ * whose work started last before it. One draw per worklog either way.
+ */
+function issuePicker(random: Random, issues: SimIssue[], startMs: number, endMs: number, activeDays: number): (createdMs: number) => SimIssue {
+  if (!(activeDays > 0)) return () => random.pick(issues);
+  const activeMs = activeDays * 86_400_000;
+  const byStart = issues.map((issue) => ({ issue, fromMs: startMs - activeMs + random.next() * (endMs - startMs + activeMs) })).sort((a, b) => a.fromMs - b.fromMs);
+  /** The first index whose work starts after `ms`. */
+  const firstAfter = (ms: number) => {
+    let lo = 0;
+    let hi = byStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (byStart[mid]!.fromMs <= ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (createdMs) => {
+    const end = firstAfter(createdMs);
+    const begin = firstAfter(createdMs - activeMs);
+    const draw = random.next();
+    if (begin >= end) return byStart[Math.max(0, end - 1)]!.issue;
+    return byStart[begin + Math.floor(draw * (end - begin))]!.issue;
+  };
+}
+
+/**
  * Fills `site` with a deterministic history of users, projects, issues and worklogs, including
  * edits, deletions, restricted worklogs and deleted users. History ends `endAgoMs` before the
  * site clock's now, so all of it is visible through the feeds.
@@ -184,6 +222,7 @@ export function generateSite(site: JiraSite, overrides: Partial<GenerateOptions>
     apiTokens: [adminCredentials.apiToken],
   });
   const issues = makeIssues(site, random, options);
+  const pickIssue = issuePicker(random, issues, startMs, endMs, options.issueActiveDays);
   const commentCache = new Map<string, AdfDoc>();
   const restrictedVisibility: SimVisibility = { type: 'group', value: RESTRICTED_GROUP, identifier: 'c0ffee00-0000-4000-8000-000000000001' };
 
@@ -214,7 +253,7 @@ export function generateSite(site: JiraSite, overrides: Partial<GenerateOptions>
       fromMs + Math.floor(random.next() * Math.max(0, Math.min(maxDelaySeconds * 1000, endMs - fromMs)));
     const updatedMs = edited ? laterThan(createdMs, 30 * 86_400) : createdMs;
     const worklog = site.importWorklog({
-      issueId: random.pick(issues).id,
+      issueId: pickIssue(createdMs).id,
       authorId: author.accountId,
       updateAuthorId: edited ? random.pick(users).accountId : author.accountId,
       comment,
