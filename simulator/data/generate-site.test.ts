@@ -50,7 +50,7 @@ describe('generateSite', () => {
   it('gives issues a working life of issueActiveDays: all of an issue\'s worklogs are created within it', () => {
     const spansInDays = (issueActiveDays: number) => {
       const sim = createSimulator({ clock: 'manual', startMs: START, generate: { worklogs: 20_000, issues: 1000, years: 3, seed: 7, issueActiveDays } });
-      const created = new Map<string, { first: number; last: number }>();
+      const created = new Map<number, { first: number; last: number }>();
       for (const worklog of sim.site.worklogs.values()) {
         const span = created.get(worklog.issueId);
         created.set(worklog.issueId, { first: Math.min(span?.first ?? Infinity, worklog.createdMs), last: Math.max(span?.last ?? -Infinity, worklog.createdMs) });
