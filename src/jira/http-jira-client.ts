@@ -172,7 +172,11 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
       if (startedAfterMs !== undefined && (!Number.isSafeInteger(startedAfterMs) || startedAfterMs < 0)) {
         throw new AppError('INTERNAL', 'getIssueWorklogs takes startedAfterMs as non-negative epoch milliseconds');
       }
-      const startedAfter = startedAfterMs === undefined ? '' : `&startedAfter=${startedAfterMs}`;
+      const startedBeforeMs = callOptions?.startedBeforeMs;
+      if (startedBeforeMs !== undefined && (!Number.isSafeInteger(startedBeforeMs) || startedBeforeMs < 0)) {
+        throw new AppError('INTERNAL', 'getIssueWorklogs takes startedBeforeMs as non-negative epoch milliseconds');
+      }
+      const startedAfter = (startedAfterMs === undefined ? '' : `&startedAfter=${startedAfterMs}`) + (startedBeforeMs === undefined ? '' : `&startedBefore=${startedBeforeMs}`);
       return run(
         {
           method: 'GET',
@@ -204,7 +208,7 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
           method: 'POST',
           url: `${base}/rest/api/3/search/jql`,
           endpoint: 'POST /rest/api/3/search/jql',
-          body: { jql, fields: ['id'], maxResults: SEARCH_ID_PAGE, ...(nextPageToken === undefined ? {} : { nextPageToken }) },
+          body: { jql, fields: ['id'], maxResults: Math.max(1, Math.min(SEARCH_ID_PAGE, Math.floor(callOptions?.pageSize ?? SEARCH_ID_PAGE))), ...(nextPageToken === undefined ? {} : { nextPageToken }) },
           parse: (json) => parseSearchIdsPage(json),
           countObjects: (page) => page.ids.length,
         },

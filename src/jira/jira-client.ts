@@ -165,12 +165,17 @@ export interface JiraClient {
   getWorklogs(ids: readonly number[], options?: CallOptions): Promise<JiraWorklog[]>;
   /**
    * An issue's worklogs a page at a time (ordered by creation). `startedAfterMs` asks Jira for those
-   * started at or after it (`startedAfter`; whether Jira's bound is inclusive is not documented, so
-   * callers filter on `startedMs` themselves).
+   * started at or after it (`startedAfter`), `startedBeforeMs` for those started before it
+   * (`startedBefore`); whether Jira's bounds are inclusive is not documented, so callers filter on
+   * `startedMs` themselves.
    */
-  getIssueWorklogs(issueId: number, startAt: number, options?: CallOptions & { startedAfterMs?: number }): Promise<IssueWorklogsPage>;
-  /** Issue ids matching JQL, a page at a time (`/search/jql`, ids only). */
-  searchIssueIds(jql: string, nextPageToken: string | undefined, options?: CallOptions): Promise<{ ids: number[]; nextPageToken: string | undefined }>;
+  getIssueWorklogs(issueId: number, startAt: number, options?: CallOptions & { startedAfterMs?: number; startedBeforeMs?: number }): Promise<IssueWorklogsPage>;
+  /**
+   * Issue ids matching JQL, a page at a time (`/search/jql`, ids only). `pageSize`: at most this
+   * many ids a page (default the most Jira gives); a reader that resumes by `id >` asks for fewer,
+   * so a stop costs at most a small page of ids read twice.
+   */
+  searchIssueIds(jql: string, nextPageToken: string | undefined, options?: CallOptions & { pageSize?: number }): Promise<{ ids: number[]; nextPageToken: string | undefined }>;
   /** Failed webhook deliveries after `afterMs` (oldest first), a page at a time. */
   getFailedWebhooks(afterMs: number, options?: CallOptions): Promise<{ values: FailedWebhook[]; hasMore: boolean }>;
   /** Jira's current time (from `serverInfo`), for watermarks taken from Jira's clock. */

@@ -47,6 +47,21 @@ export interface SyncState {
    * the history loads (`updatedCursorMs` is the history's own). Undefined when no such sync runs.
    */
   liveUpdatedCursorMs: number | undefined;
+  /**
+   * How a recent-first sync reads the history (issue 15): `issues` — issue by issue with
+   * `startedBefore` the window (tried first, kept while it costs less per worklog than the feed),
+   * `feed` — `/worklog/updated` from 0; undefined until the history starts.
+   */
+  historyPath: 'issues' | 'feed' | undefined;
+  /** The ids of the first and the last issue the issue-by-issue history reads (its progress is measured between them). */
+  historyFirstIssueId: number | undefined;
+  historyLastIssueId: number | undefined;
+  /** That read has finished every issue up to this id: it resumes after it. */
+  historyDoneThroughIssueId: number | undefined;
+  /** What that read has cost so far: issues, worklogs Jira returned, points (Tally's estimate). */
+  historyIssues: number;
+  historyIssueWorklogs: number;
+  historyIssuePoints: number;
 }
 
 /** The initial state of a tenant that never synchronised. */
@@ -69,6 +84,13 @@ export const initialSyncState: SyncState = {
   recentWindowWorklogs: 0,
   recentWindowPoints: 0,
   liveUpdatedCursorMs: undefined,
+  historyPath: undefined,
+  historyFirstIssueId: undefined,
+  historyLastIssueId: undefined,
+  historyDoneThroughIssueId: undefined,
+  historyIssues: 0,
+  historyIssueWorklogs: 0,
+  historyIssuePoints: 0,
 };
 
 /** One atomic unit of sync work: rows, deletions and the state that says they are done. */

@@ -43,6 +43,13 @@ export async function startFullSync(context: SyncContext, options: { recentWindo
       recentReadAtMs: undefined,
       recentUnreadIssues: 0,
       liveUpdatedCursorMs: options.recentWindow ? liveFromMs : undefined,
+      historyPath: undefined,
+      historyFirstIssueId: undefined,
+      historyLastIssueId: undefined,
+      historyDoneThroughIssueId: undefined,
+      historyIssues: 0,
+      historyIssueWorklogs: 0,
+      historyIssuePoints: 0,
     },
   });
   context.logger.info({ tenantId: context.tenantId, recentFirst: options.recentWindow !== undefined }, 'full sync started');
@@ -86,19 +93,38 @@ export async function runFullSync(context: SyncContext, options: { maxPages?: nu
     sinceMs = step.nextSinceMs;
     if (step.lastPage) {
       // The live sync ran before this call in its turn, never during it: the state read above holds its cursor.
-      const liveCursorMs = state.liveUpdatedCursorMs ?? 0;
-      await context.store.applyBatch({
-        upserts: [],
-        deletions: [],
-        // The window's resume point is an issue id kept only while the window is read: gone now.
-        state: { phase: 'incremental', updatedCursorMs: Math.max(sinceMs, liveCursorMs), liveUpdatedCursorMs: undefined, recentDoneThroughIssueId: undefined, fullSyncCompletedAtMs: Math.max(sinceMs, state.fullSyncStartedAtMs ?? 0) },
-      });
-      // Rebuilding the indexes is one statement (about 4 ms per 1,000 rows): a turn of its own.
-      await takeEventLoopTurn();
-      await context.store.endBulkLoad();
-      context.logger.info({ tenantId: context.tenantId, worklogs: written }, 'full sync finished');
+      await finishFullSync(context, state, sinceMs, written);
       return { done: true, counts };
     }
   }
   return { done: false, counts };
+}
+
+/**
+ * Ends a full sync whose history was read up to `historyCursorMs` (the feed's cursor; 0 when the
+ * history was read issue by issue): the incremental cursor is the later of it and the live sync's
+ * (each read everything before its own), the issue ids kept as resume points are removed, and the
+ * report indexes are rebuilt.
+ */
+export async function finishFullSync(context: SyncContext, state: SyncState, historyCursorMs: number, written: number): Promise<void> {
+  const liveCursorMs = state.liveUpdatedCursorMs ?? 0;
+  await context.store.applyBatch({
+    upserts: [],
+    deletions: [],
+    // Resume points are issue ids kept only while their read runs: gone now.
+    state: {
+      phase: 'incremental',
+      updatedCursorMs: Math.max(historyCursorMs, liveCursorMs),
+      liveUpdatedCursorMs: undefined,
+      recentDoneThroughIssueId: undefined,
+      historyFirstIssueId: undefined,
+      historyLastIssueId: undefined,
+      historyDoneThroughIssueId: undefined,
+      fullSyncCompletedAtMs: Math.max(historyCursorMs, state.fullSyncStartedAtMs ?? 0),
+    },
+  });
+  // Rebuilding the indexes is one statement (about 4 ms per 1,000 rows): a turn of its own.
+  await takeEventLoopTurn();
+  await context.store.endBulkLoad();
+  context.logger.info({ tenantId: context.tenantId, worklogs: written }, 'full sync finished');
 }

@@ -2,18 +2,23 @@ import type { CallPriority } from '../jira/jira-client.js';
 import { recentWindowStartMs, type BackfillPolicy } from './backfill-policy.js';
 import { runFullSync, startFullSync, type FullSyncResult } from './full-sync.js';
 import { runIncrementalSync } from './incremental-sync.js';
+import { runIssueHistoryTurn } from './issue-history.js';
 import { fetchRecentWindow } from './recent-window.js';
 import { addCounts, emptyCounts, type SyncContext } from './sync-context.js';
+
+/** A turn's budget is counted in feed pages; the issue-by-issue history reads about a page's worth of worklogs for each. */
+const WORKLOGS_PER_PAGE = 1000;
 
 /**
  * A new site's first sync, recent first (issue 15): (1) the recent window — every worklog started
  * since `recentFromMs`, read by JQL and per-issue `startedAfter`, in one turn at incremental
  * priority because a person is waiting for this month's report; (2) on every turn after it, a live
  * incremental sync on its own cursor from the install instant, with the deleted feed, so the window
- * stays exact while (3) the history loads through `/worklog/updated` from 0 in fair turns of
- * `maxPages`, fetching no body already stored at least as new (nothing is paid for twice). A full
- * sync that started as bulk (the switch, or before this existed) finishes as bulk. Resumable at
- * every step; the state says how far each got.
+ * stays exact while (3) the history loads in fair turns of `maxPages`: issue by issue with
+ * `startedBefore` the window (src/sync/issue-history.ts) while that costs fewer points per worklog
+ * than the feed, else through `/worklog/updated` from 0, fetching no body already stored at least
+ * as new (nothing is paid for twice). A full sync that started as bulk (the switch, or before this
+ * existed) finishes as bulk. Resumable at every step; the state says how far each got.
  */
 export async function runRecentFirstFullSync(
   context: SyncContext,
@@ -58,6 +63,13 @@ export async function runRecentFirstFullSync(
   const live = await runIncrementalSync(context, { maxPages: options.maxPages, live: true });
   addCounts(counts, live.counts);
   if (!live.done || windowPoints > options.longTailPoints) return { done: false, counts };
+  // The history issue by issue, while that proves cheaper than the feed; a feed already under way (before this path existed) goes on.
+  if (state.historyPath === 'issues' || (state.historyPath === undefined && state.fullSyncOriginMs === undefined)) {
+    const byIssue = await runIssueHistoryTurn(context, { maxWorklogs: Math.max(1, options.maxPages - counts.pages) * WORKLOGS_PER_PAGE, priority: options.priority });
+    addCounts(counts, byIssue.counts);
+    // Switching to the feed ends the turn: the feed starts on the next.
+    return { done: byIssue.outcome === 'done', counts };
+  }
   const history = await runFullSync(context, { maxPages: Math.max(1, options.maxPages - counts.pages), skipStoredAsNew: true, priority: options.priority });
   addCounts(counts, history.counts);
   return { done: history.done, counts };

@@ -55,9 +55,27 @@ export function completeFromMs(state: SyncState): number | undefined {
   return undefined;
 }
 
+/** The feed's progress: its cursor's walk in Jira time from where the history starts to the full sync's start. */
+function feedFraction(state: SyncState, targetMs: number): number | undefined {
+  const origin = state.fullSyncOriginMs;
+  if (origin === undefined || targetMs <= origin) return undefined;
+  return Math.min(1, Math.max(0, (state.updatedCursorMs - origin) / (targetMs - origin)));
+}
+
+/** An issue-by-issue history's progress: its walk over issue ids from the first to the last (ids rise with creation, like the work). */
+function issueFraction(state: SyncState): number | undefined {
+  const first = state.historyFirstIssueId;
+  const last = state.historyLastIssueId;
+  if (first === undefined || last === undefined) return undefined;
+  if (state.historyDoneThroughIssueId === undefined) return 0;
+  if (last <= first) return 1;
+  return Math.min(1, Math.max(0, (state.historyDoneThroughIssueId - first) / (last - first)));
+}
+
 /**
  * Estimates a tenant's progress. `/worklog/updated` gives no total, so progress is measured in
- * Jira time: the cursor walks from `fullSyncOriginMs` to the instant the full sync started. The
+ * Jira time: the cursor walks from `fullSyncOriginMs` to the instant the full sync started (an
+ * issue-by-issue history: over issue ids from its first issue to its last). The
  * ETA is the slower of the pace so far and what the hourly points quota allows — for a big site
  * the quota, not the machine, decides (docs/benchmarks.md), and saying so is the honest answer.
  * `tenantShare`: the share of the app's quota this tenant gets now ({@link tenantQuotaShare}).
@@ -77,13 +95,10 @@ export function describeSyncStatus(state: SyncState, nowMs: number, pointsPerHou
     lastReconciledAtMs: state.lastReconciledAtMs,
   };
   if (state.phase === 'incremental') return { ...base, fraction: 1, worklogsRemainingEstimate: 0, etaSeconds: 0 };
-  const origin = state.fullSyncOriginMs;
   const target = state.fullSyncStartedAtMs;
-  if (state.phase === 'none' || origin === undefined || target === undefined || target <= origin) {
-    return { ...base, fraction: 0, worklogsRemainingEstimate: undefined, etaSeconds: undefined };
-  }
-  const fraction = Math.min(1, Math.max(0, (state.updatedCursorMs - origin) / (target - origin)));
-  if (fraction < 0.001) return { ...base, fraction, worklogsRemainingEstimate: undefined, etaSeconds: undefined };
+  const fraction = state.phase === 'none' || target === undefined ? undefined : state.historyPath === 'issues' ? issueFraction(state) : feedFraction(state, target);
+  if (fraction === undefined) return { ...base, fraction: 0, worklogsRemainingEstimate: undefined, etaSeconds: undefined };
+  if (fraction < 0.001 || target === undefined) return { ...base, fraction, worklogsRemainingEstimate: undefined, etaSeconds: undefined };
   const remaining = Math.round((state.fullSyncWorklogs * (1 - fraction)) / fraction);
   const elapsedSeconds = Math.max(0, (nowMs - target) / 1000);
   const paceSeconds = (elapsedSeconds * (1 - fraction)) / fraction;

@@ -117,8 +117,10 @@ describe('a first sync, recent first', () => {
     const done = await store.getSyncState();
     expect(done.phase).toBe('incremental');
     expect(done.liveUpdatedCursorMs).toBeUndefined();
-    // The window's resume point (an issue id) is not kept once it has served.
-    expect(done.recentDoneThroughIssueId).toBeUndefined();
+    // Its issues hold some 24 worklogs each: the history was read issue by issue, the cheaper way here.
+    expect(done.historyPath).toBe('issues');
+    // The resume points (issue ids) are not kept once they have served.
+    expect([done.recentDoneThroughIssueId, done.historyFirstIssueId, done.historyLastIssueId, done.historyDoneThroughIssueId]).toEqual([undefined, undefined, undefined, undefined]);
     const exported: string[] = [];
     const io = { stdout: { write: (text: string) => exported.push(text), isTTY: false }, stderr: { write: () => {} } };
     expect(await runCli(['worklogs', 'export', '--tenant', clientKey], bed.config, bed.runtime, io)).toBe(0);

@@ -68,7 +68,8 @@ describe('worklog sync against the simulated site', () => {
   it('loses nothing when Jira answers 429, 503, timeouts, resets and truncated bodies during the full sync', async () => {
     // A short request timeout: the injected timeouts cost real time (the abort is a real timer).
     // Two parse threads: truncated and HTML bodies are refused on the workers, as on a big machine.
-    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 8 } }, env: { TALLY_JIRA_TIMEOUT_SECONDS: '1', TALLY_PARSE_THREADS: '2' } });
+    // The bulk path: the feed and `/worklog/list` from the first request (recent first: the next test).
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 8 } }, env: { TALLY_JIRA_TIMEOUT_SECONDS: '1', TALLY_PARSE_THREADS: '2', TALLY_BACKFILL_STRATEGY: 'bulk' } });
     const { sim } = bed;
     sim.faults.add({ kind: 'status', status: 503, headers: { 'Retry-After': '7' }, match: { path: '/rest/api/3/worklog/list' }, times: 2 });
     sim.faults.add({ kind: 'status', status: 429, match: { path: '/rest/api/3/worklog/updated' }, times: 2 });
@@ -84,6 +85,27 @@ describe('worklog sync against the simulated site', () => {
     const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
     await expectInSync(tenantId);
     expect(sim.faults.list()).toEqual([]);
+  });
+
+  it('loses nothing when Jira answers 429, 503, timeouts, resets and truncated bodies during a recent-first sync’s issue-by-issue reads', async () => {
+    bed = await createTallyTestbed({ simulator: { generate: { worklogs: 5000, seed: 9 } }, env: { TALLY_JIRA_TIMEOUT_SECONDS: '1', TALLY_PARSE_THREADS: '2' } });
+    const { sim } = bed;
+    const issueWorklogs = /^\/rest\/api\/3\/issue\/\d+\/worklog\?/;
+    sim.faults.add({ kind: 'status', status: 503, headers: { 'Retry-After': '7' }, match: { path: issueWorklogs }, times: 2 });
+    sim.faults.add({ kind: 'status', status: 429, match: { path: '/rest/api/3/search/jql' }, times: 2 });
+    sim.faults.add({ kind: 'truncate', fraction: 0.3, match: { path: issueWorklogs }, times: 2 });
+    sim.faults.add({ kind: 'reset', match: { path: '/rest/api/3/search/jql' }, times: 1 });
+    sim.faults.add({ kind: 'timeout', match: { path: issueWorklogs }, times: 2 });
+    sim.faults.add({ kind: 'html200', match: { path: issueWorklogs }, times: 1 });
+    bed.tally.sync.start();
+    const result = await sim.connect.install(bed.descriptorUrl);
+    if (!result.ok) throw new Error('install failed');
+    await bed.tally.queue.idle();
+    const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+    await expectInSync(tenantId);
+    expect(sim.faults.list()).toEqual([]);
+    const state = await (await bed.tally.stores.open(tenantId)).getSyncState();
+    expect(state.historyPath).toBe('issues');
   });
 
   it('waits out an exhausted hourly quota and finishes after the reset', async () => {

@@ -63,6 +63,15 @@ describe('compileJql', () => {
     expect(keys('project = WEB AND NOT issuetype = Epic ORDER BY key')).toEqual(['WEB-2', 'WEB-10']);
   });
 
+  it('pages by id ranges, numerically, also from an id no issue has', () => {
+    expect(keys('id > 101 ORDER BY id')).toEqual(['WEB-10', 'OPS-1']);
+    expect(keys('id >= 101 AND id < 200 ORDER BY id')).toEqual(['WEB-2', 'WEB-10']);
+    expect(keys('id <= 100 ORDER BY id')).toEqual(['WEB-1']);
+    expect(keys('worklogDate < "2024-02-16" AND id > 150 ORDER BY id')).toEqual([]);
+    expect(keys('worklogDate < "2024-02-21" AND id > 150 ORDER BY id')).toEqual(['OPS-1']);
+    expect(() => keys('id > WEB-1')).toThrow(JqlError);
+  });
+
   it('orders keys numerically and defaults to newest first', () => {
     expect(keys('project = WEB')).toEqual(['WEB-10', 'WEB-2', 'WEB-1']);
   });

@@ -1,4 +1,4 @@
-import type { JqlClause, JqlExpr, JqlQuery, JqlSort } from './jql-ast.js';
+import { JqlError, type JqlClause, type JqlExpr, type JqlQuery, type JqlSort } from './jql-ast.js';
 import { parseJql } from './jql-parser.js';
 import {
   localDate,
@@ -40,6 +40,25 @@ const DATE_TESTS: Record<string, (date: string, bound: string) => boolean> = {
   '<=': (d, b) => d <= b,
 };
 
+const ID_RANGE_TESTS: Record<string, (id: number, bound: number) => boolean> = {
+  '>': (id, b) => id > b,
+  '>=': (id, b) => id >= b,
+  '<': (id, b) => id < b,
+  '<=': (id, b) => id <= b,
+};
+
+/**
+ * The number an `id` range compares with. Whether Jira refuses a range bound naming no existing
+ * issue is not documented (unverified); the simulator compares numerically, so a resume point
+ * whose issue was deleted since still pages on.
+ */
+function resolveIdBound(clause: JqlClause): number {
+  const value = clause.values[0];
+  const text = value?.kind === 'text' ? value.text : '';
+  if (!/^\d{1,15}$/.test(text)) throw new JqlError(`The value '${text}' is not a valid issue id for field '${clause.fieldText}'.`);
+  return Number(text);
+}
+
 /**
  * Each worklog clause looks at the issue's worklogs on its own — `worklogAuthor = A AND
  * worklogDate >= D` matches an issue with some worklog by A and some (maybe other) worklog on or
@@ -55,6 +74,11 @@ function compileClause(clause: JqlClause, ctx: JqlContext, worklogsOf: (issue: S
     }
     case 'key':
     case 'id': {
+      const range = clause.field === 'id' ? ID_RANGE_TESTS[clause.operator] : undefined;
+      if (range) {
+        const bound = resolveIdBound(clause);
+        return (issue) => range(issue.id, bound);
+      }
       const ids = resolveIssues(clause, ctx);
       return (issue) => member(ids, issue.id);
     }

@@ -20,7 +20,8 @@ const EQUALITY: JqlOperator[] = ['=', '!=', 'in', 'not in'];
 const OPERATORS: Record<JqlField, JqlOperator[]> = {
   project: EQUALITY,
   key: EQUALITY,
-  id: EQUALITY,
+  // Ranges over numeric ids page an id-ordered search without a page token (`id > 10234 ORDER BY id`).
+  id: [...EQUALITY, '>', '>=', '<', '<='],
   parent: EQUALITY,
   issuetype: EQUALITY,
   worklogAuthor: EQUALITY,

@@ -100,6 +100,13 @@ const syncStateFields: Readonly<Record<keyof SyncState, string>> = {
   recentWindowWorklogs: 'How many worklogs that read wrote: a count.',
   recentWindowPoints: 'Jira points that read cost (Tally\'s estimate).',
   liveUpdatedCursorMs: 'Jira time (epoch ms) from which the incremental sync that runs during a first sync\'s history continues.',
+  historyPath: 'How a first sync reads the history: `issues` (issue by issue) or `feed` (by worklog update time).',
+  historyFirstIssueId: 'Progress of an issue-by-issue history: the id (a number, as in `client_issue_id`) of the first issue it reads; nothing else about it. Removed when the full sync finishes.',
+  historyLastIssueId: 'The id of the last issue it will read, likewise. Removed when the full sync finishes.',
+  historyDoneThroughIssueId: 'The id of the last issue it has read, likewise. Removed when the full sync finishes.',
+  historyIssues: 'How many issues it has read: a count.',
+  historyIssueWorklogs: 'How many worklogs Jira returned to it: a count.',
+  historyIssuePoints: 'Jira points it cost (Tally\'s estimate).',
 };
 
 /** The `sync_state` keys, typed so a new key fails to compile until it is described here. */

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJiraClientHarness, type JiraClientHarness } from '../../test/support/jira-client-harness.js';
+import { createLogger } from '../platform/logger.js';
+import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
+import type { TenantStore } from '../store/tenant-store.js';
+import { runFullSync } from './full-sync.js';
+import { FEED_POINTS_PER_WORKLOG, feedIsCheaper, MEASURE_AFTER_WORKLOGS } from './issue-history.js';
+import { runRecentFirstFullSync } from './recent-first-sync.js';
+import type { SyncContext } from './sync-context.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(generate: { worklogs: number; issues: number; seed: number }): Promise<{ harness: JiraClientHarness; store: TenantStore; context: SyncContext }> {
+  const harness = createJiraClientHarness({ generate: { ...generate, years: 2 } });
+  const dataDir = mkdtempSync(join(tmpdir(), 'tally-issue-history-'));
+  const provider = createSqliteStoreProvider({ dataDir });
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => provider.close());
+  const store = await provider.open(harness.tenantId);
+  const context: SyncContext = { tenantId: harness.tenantId, store, jira: harness.client(), logger: createLogger({ level: 'silent' }) };
+  return { harness, store, context };
+}
+
+/** The simulator's truth: every worklog the app may read, as stored fields. */
+function truth(harness: JiraClientHarness): Map<number, string> {
+  const appUser = harness.sim.site.users.get(harness.app.appUserAccountId)!;
+  const rows = new Map<number, string>();
+  for (const worklog of harness.sim.site.worklogs.values()) {
+    const issue = harness.sim.site.issues.get(worklog.issueId);
+    if (!issue || !harness.sim.site.canSeeWorklog(worklog, appUser) || !harness.sim.site.canBrowseIssue(issue, appUser)) continue;
+    rows.set(worklog.id, `${worklog.issueId} ${worklog.startedMs} ${worklog.timeSpentSeconds} ${worklog.updatedMs}`);
+  }
+  return rows;
+}
+
+async function stored(store: TenantStore): Promise<Map<number, string>> {
+  const rows = new Map<number, string>();
+  for await (const batch of store.streamWorklogs(500)) {
+    for (const row of batch) rows.set(row.clientWorklogId, `${row.clientIssueId} ${row.startedMs} ${row.timeSpentSeconds} ${row.updatedMs}`);
+  }
+  return rows;
+}
+
+/** The simulator's own charge for everything the app called. */
+const simulatorPoints = (harness: JiraClientHarness) => Object.values(harness.sim.limits.counters()).reduce((sum, counter) => sum + counter.points, 0);
+
+/** A recent-first full sync in short turns (2 pages' worth each), to the end. */
+async function recentFirstInTurns(context: SyncContext): Promise<number> {
+  for (let turn = 1; turn <= 500; turn++) {
+    const result = await runRecentFirstFullSync(context, { policy: { strategy: 'recent-first' }, maxPages: 2, restart: false, priority: 'backfill', longTailPoints: Infinity });
+    if (result.done) return turn;
+  }
+  throw new Error('the full sync did not finish in 500 turns');
+}
+
+describe('the history, issue by issue or by the feed, whichever costs less', () => {
+  it('reads a site whose issues hold many worklogs issue by issue, exactly, for fewer points than the feed', async () => {
+    const byIssue = await setup({ worklogs: 6000, issues: 150, seed: 21 });
+    const turns = await recentFirstInTurns(byIssue.context);
+    const state = await byIssue.store.getSyncState();
+    expect(state.phase).toBe('incremental');
+    expect(state.historyPath).toBe('issues');
+    expect(turns).toBeGreaterThan(2); // turns of about 2,000 worklogs each
+    expect(state.historyIssueWorklogs).toBeGreaterThan(0);
+    // The issue ids kept as resume points are gone; the counts stay for the record.
+    expect([state.historyFirstIssueId, state.historyLastIssueId, state.historyDoneThroughIssueId]).toEqual([undefined, undefined, undefined]);
+    expect(await stored(byIssue.store)).toEqual(truth(byIssue.harness));
+
+    // The same site read by the feed alone, as the simulator charges both.
+    const byFeed = await setup({ worklogs: 6000, issues: 150, seed: 21 });
+    expect((await runFullSync(byFeed.context, {})).done).toBe(true);
+    expect(await stored(byFeed.store)).toEqual(truth(byFeed.harness));
+    expect(simulatorPoints(byIssue.harness)).toBeLessThan(0.7 * simulatorPoints(byFeed.harness));
+  });
+
+  it('goes over to the feed on a site whose issues hold a worklog or so each, and still holds exactly the site', async () => {
+    const { harness, store, context } = await setup({ worklogs: 4000, issues: 4000, seed: 22 });
+    await recentFirstInTurns(context);
+    const state = await store.getSyncState();
+    expect(state.phase).toBe('incremental');
+    expect(state.historyPath).toBe('feed');
+    // It measured before it chose: at least the measuring sample, and dearer than the feed.
+    expect(state.historyIssueWorklogs).toBeGreaterThanOrEqual(MEASURE_AFTER_WORKLOGS);
+    expect(state.historyIssuePoints / state.historyIssueWorklogs).toBeGreaterThan(FEED_POINTS_PER_WORKLOG);
+    expect(await stored(store)).toEqual(truth(harness));
+  });
+
+  it('decides only after measuring, by points per worklog against the feed’s', () => {
+    expect(feedIsCheaper({ historyIssueWorklogs: MEASURE_AFTER_WORKLOGS - 1, historyIssuePoints: 10_000 })).toBe(false);
+    expect(feedIsCheaper({ historyIssueWorklogs: 1000, historyIssuePoints: 2100 })).toBe(true);
+    expect(feedIsCheaper({ historyIssueWorklogs: 1000, historyIssuePoints: 1500 })).toBe(false);
+  });
+});

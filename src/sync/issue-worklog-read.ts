@@ -1,0 +1,180 @@
+import type { CallOptions, CallPriority } from '../jira/jira-client.js';
+import type { SyncState } from '../store/tenant-store.js';
+import type { WorklogRow } from '../store/worklog-row.js';
+import { isAppError } from '../platform/app-error.js';
+import { applyPage, type SyncContext } from './sync-context.js';
+import { toWorklogRow } from './worklog-mapping.js';
+
+/** Rows of several issues committed together (one transaction, the resume point with them). */
+const COMMIT_ROWS = 1000;
+
+/** Issue worklog reads in flight at once: latency overlaps, and a fault on one call is not every call's. */
+const ISSUES_IN_FLIGHT = 3;
+
+/** A day either side of any site time zone: JQL's `worklogDate` compares dates in the viewer's zone. */
+const ZONE_MARGIN_MS = 86_400_000;
+
+/**
+ * Most issue ids per JQL page. A read resumes with `id > <last issue read>`, so the ids of a page
+ * after a stop are read again: a reader with a budget asks for about as many as it will read.
+ */
+export const MAX_ISSUE_PAGE = 1000;
+
+/** Which worklogs: those started at or after `startedFromMs`, or those started before `startedBeforeMs`. */
+export type StartedRange = { startedFromMs: number; startedBeforeMs?: undefined } | { startedBeforeMs: number; startedFromMs?: undefined };
+
+/** Where and how far to read. */
+export interface IssueWorklogRead {
+  range: StartedRange;
+  priority: CallPriority;
+  /** Resume after this issue (where a stopped read had got to). */
+  afterIssueId?: number | undefined;
+  /**
+   * Stop after the first issue by which this many worklogs were read (a fair turn); the result then
+   * says `complete: false` and where to resume. Unset: read to the end.
+   */
+  maxWorklogs?: number;
+  /** Issue ids per JQL page (at most {@link MAX_ISSUE_PAGE}, the default). */
+  issuePage?: number;
+  /**
+   * State to commit with the rows of the issues read completely, in the same transaction (so the
+   * progress a crash leaves never runs ahead of the rows): typically the resume point, the last
+   * issue of the commit. Rows are committed a thousand or so at a time, not per issue: a range
+   * spread over many issues with a worklog or two each would otherwise pay a transaction per issue.
+   */
+  stateOnIssueDone?: (issueId: number, unreadIssues: number) => Partial<SyncState>;
+}
+
+/** What {@link readWorklogsByIssue} read and wrote. */
+export interface IssueWorklogReadResult {
+  /** Issues JQL named after `afterIssueId` (some may have had no worklog in the range, or gone since). */
+  issues: number;
+  /** Worklogs of the range that were written (new or newer than stored). */
+  upserted: number;
+  skippedStale: number;
+  /** Worklogs of the range Jira returned (written or not). */
+  read: number;
+  /** Jira calls made: JQL pages and issue worklog pages. */
+  calls: number;
+  /**
+   * Issues JQL named whose worklogs Jira then refused (404: gone, hidden, or time tracking off).
+   * Their worklogs are not the app's to see now, whichever way they are read.
+   */
+  unreadIssueIds: number[];
+  /** The last issue read completely (JQL orders by id). */
+  doneThroughIssueId: number | undefined;
+  /** False when `maxWorklogs` stopped the read before the last issue. */
+  complete: boolean;
+}
+
+/** `yyyy-MM-dd` of an instant in UTC. */
+function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** JQL for the issues that may hold worklogs of `range` after `afterIssueId`, in id order; a day wider each side for time zones. */
+export function issueRangeJql(range: StartedRange, afterIssueId: number | undefined): string {
+  const dates =
+    range.startedFromMs !== undefined
+      ? `worklogDate >= "${utcDate(Math.max(0, range.startedFromMs - ZONE_MARGIN_MS))}"`
+      : `worklogDate < "${utcDate(range.startedBeforeMs + ZONE_MARGIN_MS)}"`;
+  return `${dates}${afterIssueId === undefined ? '' : ` AND id > ${afterIssueId}`} ORDER BY id ASC`;
+}
+
+/**
+ * Reads every worklog of a range of start times issue by issue (issue 15): the issues that may
+ * hold such worklogs by JQL (`worklogDate`, a day wider for site time zones), then each issue's
+ * worklogs with Jira's `startedAfter` or `startedBefore`, keeping those whose start is in the
+ * range. What it costs is the range's worklogs plus a call and a JQL id per issue — against a JQL
+ * id and a `/worklog/updated` id per worklog for the feed: cheaper where issues hold many worklogs
+ * each. Upserts are newest-wins, so running beside the feed or an incremental sync is safe. An
+ * issue whose worklogs Jira refuses between the search and its read is listed in `unreadIssueIds`
+ * and skipped. Deletions are not this step's business: the incremental sync's deleted feed
+ * applies them. Resumable: JQL pages resume with `id > <last issue read>`.
+ */
+export async function readWorklogsByIssue(context: SyncContext, read: IssueWorklogRead): Promise<IssueWorklogReadResult> {
+  const bound = read.range.startedFromMs ?? read.range.startedBeforeMs;
+  if (!Number.isSafeInteger(bound) || bound < 0) throw new RangeError(`the range's bound must be epoch milliseconds, got ${bound}`);
+  const callOptions = { priority: read.priority, ...(context.signal ? { signal: context.signal } : {}) };
+  const result: IssueWorklogReadResult = { issues: 0, upserted: 0, skippedStale: 0, read: 0, calls: 0, unreadIssueIds: [], doneThroughIssueId: read.afterIssueId, complete: true };
+  let pending: WorklogRow[] = [];
+  const commit = async () => {
+    if (pending.length === 0) return;
+    const issueId = result.doneThroughIssueId!;
+    const written = await applyPage(context, { upserts: pending, deletions: [], ...(read.stateOnIssueDone ? { state: read.stateOnIssueDone(issueId, result.unreadIssueIds.length) } : {}) });
+    result.upserted += written.inserted + written.updated;
+    result.skippedStale += written.skippedStale;
+    pending = [];
+  };
+  const jql = issueRangeJql(read.range, read.afterIssueId);
+  const pageSize = Math.max(1, Math.min(MAX_ISSUE_PAGE, Math.floor(read.issuePage ?? MAX_ISSUE_PAGE)));
+  let token: string | undefined;
+  pages: do {
+    context.signal?.throwIfAborted();
+    const page = await context.jira.searchIssueIds(jql, token, { ...callOptions, pageSize });
+    result.calls++;
+    const ids = page.ids.filter((issueId) => read.afterIssueId === undefined || issueId > read.afterIssueId);
+    // Issues are read a few at a time and taken in id order, so the resume point never passes an unread issue.
+    const inFlight: { issueId: number; rows: Promise<WorklogRow[] | undefined> }[] = [];
+    let next = 0;
+    const launch = () => {
+      while (inFlight.length < ISSUES_IN_FLIGHT && next < ids.length) {
+        const issueId = ids[next++]!;
+        const rows = readIssue(context, issueId, read.range, callOptions, result);
+        rows.catch(() => {}); // awaited in order below; a failure is thrown from there
+        inFlight.push({ issueId, rows });
+      }
+    };
+    launch();
+    try {
+      while (inFlight.length > 0) {
+        const { issueId, rows } = inFlight.shift()!;
+        const answer = await rows;
+        result.issues++;
+        if (answer === undefined) result.unreadIssueIds.push(issueId);
+        result.doneThroughIssueId = issueId;
+        for (const row of answer ?? []) pending.push(row);
+        result.read += answer?.length ?? 0;
+        if (pending.length >= COMMIT_ROWS) await commit();
+        // Over budget: take what is already in flight (it is paid for), start nothing more.
+        const overBudget = read.maxWorklogs !== undefined && result.read >= read.maxWorklogs;
+        if (!overBudget) launch();
+        else if (inFlight.length === 0 && (next < ids.length || page.nextPageToken !== undefined)) {
+          result.complete = false;
+          break pages;
+        }
+      }
+    } catch (error) {
+      // Rows read in order before the failure are kept with their resume point; the rest is read again.
+      await Promise.allSettled(inFlight.map((flight) => flight.rows));
+      await commit();
+      throw error;
+    }
+    token = page.nextPageToken;
+  } while (token !== undefined);
+  await commit();
+  return result;
+}
+
+/** One issue's worklogs in the range, all pages of them; undefined when Jira refuses the issue (404). */
+async function readIssue(context: SyncContext, issueId: number, range: StartedRange, callOptions: CallOptions, result: IssueWorklogReadResult): Promise<WorklogRow[] | undefined> {
+  // `startedAfter` one before the window: whether Jira's bound includes itself is not documented.
+  const bounds = range.startedFromMs !== undefined ? { startedAfterMs: Math.max(0, range.startedFromMs - 1) } : { startedBeforeMs: range.startedBeforeMs };
+  const inRange = range.startedFromMs !== undefined ? (startedMs: number) => startedMs >= range.startedFromMs : (startedMs: number) => startedMs < range.startedBeforeMs!;
+  const rows: WorklogRow[] = [];
+  let startAt = 0;
+  for (;;) {
+    let batch;
+    try {
+      batch = await context.jira.getIssueWorklogs(issueId, startAt, { ...callOptions, ...bounds });
+    } catch (error) {
+      if (isAppError(error, 'JIRA_NOT_FOUND')) return undefined;
+      throw error;
+    } finally {
+      result.calls++;
+    }
+    for (const worklog of batch.worklogs) if (inRange(worklog.startedMs)) rows.push(toWorklogRow(worklog));
+    startAt += batch.worklogs.length;
+    if (batch.worklogs.length === 0 || startAt >= batch.total) return rows;
+  }
+}
