@@ -24,6 +24,12 @@ export interface SiteBehaviour {
    * scoped token is refused there) or `gateway`.
    */
   gatewayNextPageHost: 'site' | 'gateway';
+  /**
+   * Whether a JQL `id` range (`id > 10234`) is refused, like `id = 10234`, when no issue the viewer
+   * can see has that id (unverified). Default true, the awkward reading: a reader that resumes
+   * after an issue deleted since gets a 400.
+   */
+  jqlIdRangeNeedsIssue: boolean;
 }
 
 /** The defaults: the reference's facts, or the most awkward reading for a client where it has none. */
@@ -38,4 +44,5 @@ export const defaultSiteBehaviour: SiteBehaviour = {
   hoursPerDay: 8,
   daysPerWeek: 5,
   gatewayNextPageHost: 'site',
+  jqlIdRangeNeedsIssue: true,
 };

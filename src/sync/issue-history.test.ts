@@ -8,6 +8,7 @@ import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { TenantStore } from '../store/tenant-store.js';
 import { runFullSync } from './full-sync.js';
 import { FEED_POINTS_PER_WORKLOG, feedIsCheaper, MEASURE_AFTER_WORKLOGS } from './issue-history.js';
+import { readWorklogsByIssue } from './issue-worklog-read.js';
 import { runRecentFirstFullSync } from './recent-first-sync.js';
 import type { SyncContext } from './sync-context.js';
 
@@ -88,6 +89,26 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     expect(state.historyIssueWorklogs).toBeGreaterThanOrEqual(MEASURE_AFTER_WORKLOGS);
     expect(state.historyIssuePoints / state.historyIssueWorklogs).toBeGreaterThan(FEED_POINTS_PER_WORKLOG);
     expect(await stored(store)).toEqual(truth(harness));
+  });
+
+  it('resumes after an issue deleted since its read, though Jira refuses an `id >` bound naming it', async () => {
+    const { harness, store, context } = await setup({ worklogs: 3000, issues: 100, seed: 23 });
+    const range = { startedBeforeMs: harness.sim.clock.now() + 86_400_000 };
+    const first = await readWorklogsByIssue(context, { range, priority: 'backfill', maxWorklogs: 500, issuePage: 40 });
+    expect(first.complete).toBe(false);
+    const gone = first.doneThroughIssueId!;
+    const goneWorklogs = [...harness.sim.site.worklogs.values()].filter((worklog) => worklog.issueId === gone).map((worklog) => worklog.id);
+    expect(harness.sim.site.deleteIssue(gone)).toBe(true);
+    expect(harness.sim.site.behaviour.jqlIdRangeNeedsIssue).toBe(true);
+
+    const rest = await readWorklogsByIssue(context, { range, priority: 'backfill', afterIssueId: gone });
+    expect(rest.complete).toBe(true);
+    expect(rest.doneThroughIssueId).toBeGreaterThan(gone);
+    // Everything Jira holds now, and the gone issue's rows read before (the deleted feed removes those).
+    const expected = truth(harness);
+    const rows = await stored(store);
+    expect([...rows.keys()].filter((id) => !expected.has(id)).sort()).toEqual(goneWorklogs.filter((id) => rows.has(id)).sort());
+    expect([...expected.keys()].filter((id) => !rows.has(id))).toEqual([]);
   });
 
   it('decides only after measuring, by points per worklog against the feed’s', () => {

@@ -106,12 +106,23 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
     result.skippedStale += written.skippedStale;
     pending = [];
   };
-  const jql = issueRangeJql(read.range, read.afterIssueId);
+  let jql = issueRangeJql(read.range, read.afterIssueId);
   const pageSize = Math.max(1, Math.min(MAX_ISSUE_PAGE, Math.floor(read.issuePage ?? MAX_ISSUE_PAGE)));
   let token: string | undefined;
   pages: do {
     context.signal?.throwIfAborted();
-    const page = await context.jira.searchIssueIds(jql, token, { ...callOptions, pageSize });
+    let page;
+    try {
+      page = await context.jira.searchIssueIds(jql, token, { ...callOptions, pageSize });
+    } catch (error) {
+      // Jira may refuse `id > N` once issue N is gone (unverified): page from the start, skipping what was read.
+      const unbounded = issueRangeJql(read.range, undefined);
+      if (token !== undefined || jql === unbounded || !isAppError(error, 'JIRA_REQUEST_REJECTED')) throw error;
+      context.logger.warn({ tenantId: context.tenantId, afterIssueId: read.afterIssueId }, 'JQL refused the id bound (its issue gone?): reading the ids again from the first');
+      result.calls++;
+      jql = unbounded;
+      page = await context.jira.searchIssueIds(jql, undefined, { ...callOptions, pageSize });
+    }
     result.calls++;
     const ids = page.ids.filter((issueId) => read.afterIssueId === undefined || issueId > read.afterIssueId);
     // Issues are read a few at a time and taken in id order, so the resume point never passes an unread issue.

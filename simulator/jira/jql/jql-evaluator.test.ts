@@ -63,13 +63,15 @@ describe('compileJql', () => {
     expect(keys('project = WEB AND NOT issuetype = Epic ORDER BY key')).toEqual(['WEB-2', 'WEB-10']);
   });
 
-  it('pages by id ranges, numerically, also from an id no issue has', () => {
+  it('pages by id ranges, numerically; a bound no issue has is refused unless the site is set to allow it', () => {
     expect(keys('id > 101 ORDER BY id')).toEqual(['WEB-10', 'OPS-1']);
     expect(keys('id >= 101 AND id < 200 ORDER BY id')).toEqual(['WEB-2', 'WEB-10']);
     expect(keys('id <= 100 ORDER BY id')).toEqual(['WEB-1']);
-    expect(keys('worklogDate < "2024-02-16" AND id > 150 ORDER BY id')).toEqual([]);
-    expect(keys('worklogDate < "2024-02-21" AND id > 150 ORDER BY id')).toEqual(['OPS-1']);
+    expect(keys('worklogDate < "2024-02-16" AND id > 101 ORDER BY id')).toEqual(['WEB-10']);
     expect(() => keys('id > WEB-1')).toThrow(JqlError);
+    expect(() => keys('id > 150')).toThrow(/An issue with key '150' does not exist/);
+    (site.behaviour as { jqlIdRangeNeedsIssue: boolean }).jqlIdRangeNeedsIssue = false;
+    expect(keys('worklogDate < "2024-02-21" AND id > 150 ORDER BY id')).toEqual(['OPS-1']);
   });
 
   it('orders keys numerically and defaults to newest first', () => {

@@ -48,14 +48,14 @@ const ID_RANGE_TESTS: Record<string, (id: number, bound: number) => boolean> = {
 };
 
 /**
- * The number an `id` range compares with. Whether Jira refuses a range bound naming no existing
- * issue is not documented (unverified); the simulator compares numerically, so a resume point
- * whose issue was deleted since still pages on.
+ * The number an `id` range compares with. Whether Jira refuses a range bound naming no issue is
+ * not documented: `jqlIdRangeNeedsIssue` (site-behaviour.ts) decides.
  */
-function resolveIdBound(clause: JqlClause): number {
+function resolveIdBound(clause: JqlClause, ctx: JqlContext): number {
   const value = clause.values[0];
   const text = value?.kind === 'text' ? value.text : '';
   if (!/^\d{1,15}$/.test(text)) throw new JqlError(`The value '${text}' is not a valid issue id for field '${clause.fieldText}'.`);
+  if (ctx.site.behaviour.jqlIdRangeNeedsIssue) resolveIssues(clause, ctx);
   return Number(text);
 }
 
@@ -76,7 +76,7 @@ function compileClause(clause: JqlClause, ctx: JqlContext, worklogsOf: (issue: S
     case 'id': {
       const range = clause.field === 'id' ? ID_RANGE_TESTS[clause.operator] : undefined;
       if (range) {
-        const bound = resolveIdBound(clause);
+        const bound = resolveIdBound(clause, ctx);
         return (issue) => range(issue.id, bound);
       }
       const ids = resolveIssues(clause, ctx);
