@@ -66,6 +66,10 @@ export interface BackfillRunResult {
   /** Whether the sync state ever named a recent window (false: the strategy ran as bulk). */
   recentWindowUsed: boolean;
   recentFromMs: number | undefined;
+  /** How the big site's history was read (src/sync/issue-history.ts): `issues`, `feed`, or undefined (bulk). */
+  historyPath: 'issues' | 'feed' | undefined;
+  /** What reading it issue by issue cost per worklog, as Tally measured it (undefined when it did not). */
+  historyIssuePointsPerWorklog: number | undefined;
   /**
    * When Tally first called the window complete — `completeFromMs` (src/sync/sync-status.ts, what
    * the page and `/api/sync/status` say) at or before the window's start — and how many of the
@@ -290,6 +294,8 @@ try {
   const result: BackfillRunResult = {
     recentWindowUsed: bigState.recentFromMs !== undefined,
     recentFromMs: bigState.recentFromMs,
+    historyPath: bigState.historyPath,
+    historyIssuePointsPerWorklog: bigState.historyIssueWorklogs > 0 ? bigState.historyIssuePoints / bigState.historyIssueWorklogs : undefined,
     recentExact,
     windowStored,
     complete,

@@ -6,7 +6,8 @@
  * 20 per issue, each issue taking worklogs for D days (default 30; 0: over all 3 years), is
  * installed alone on Tier 1 (65,000 points an hour for the whole app), and again beside K small
  * sites of M worklogs (default 100 × 2,000) installed at the same instant; each with the
- * `recent-first` and the `bulk` backfill (today's path: `/worklog/updated` from 0 + `/worklog/list`).
+ * `recent-first` backfill (the window, then the history by whichever path Tally measures cheaper:
+ * issue by issue or the feed) and the `bulk` one (`/worklog/updated` from 0 + `/worklog/list`).
  * Prints a table; with `--json`, one JSON object on stdout and the table on stderr. The full run
  * (the defaults) takes about 10 minutes on 2 cores; `--worklogs 20000 --small-sites 10` is a
  * smoke run of under a minute.
@@ -122,6 +123,9 @@ interface Run {
   smallSitesPoints: number | null;
   /** recent-first: whether the sync state named a window at all (false: it ran as bulk). */
   recentWindowUsed: boolean;
+  /** How the history was read: `issues` (issue by issue), `feed`, or null (bulk: the feed from the start). */
+  historyPath: 'issues' | 'feed' | null;
+  historyIssuePointsPerWorklog: number | null;
   /** What said "exact": `completeFromMs` (recent-first: Tally's own word, src/sync/sync-status.ts) or `store-holds-window` (bulk). */
   recentExactMarker: 'completeFromMs' | 'store-holds-window' | null;
   /** Worklogs of the window the store held when it was called exact (truth: recentWindowWorklogs). */
@@ -196,6 +200,8 @@ async function runOnce(sim: SimSites, sitesFile: string, scenario: Scenario, str
     smallSitesOwnPointsHours: smallPoints === null ? null : round(smallPoints / pointsPerHour, 3),
     smallSitesPoints: smallPoints,
     recentWindowUsed: result.recentWindowUsed,
+    historyPath: result.historyPath ?? null,
+    historyIssuePointsPerWorklog: result.historyIssuePointsPerWorklog === undefined ? null : round(result.historyIssuePointsPerWorklog, 3),
     recentExactMarker: strategy === 'recent-first' && result.recentWindowUsed ? (result.recentExact ? 'completeFromMs' : null) : 'store-holds-window',
     windowWorklogsStoredWhenExact: strategy === 'recent-first' && result.recentWindowUsed ? (result.recentExact?.windowWorklogsStored ?? null) : truth.inWindow,
     hoursToWindowStored: quotaHoursOf(result.windowStored),
@@ -266,6 +272,7 @@ const notes = {
     return {
       scenario: run.scenario,
       strategy: run.strategy + (run.strategy === 'recent-first' && !run.recentWindowUsed ? ' (ran as bulk)' : ''),
+      history: run.historyPath === 'issues' ? `by issue (${run.historyIssuePointsPerWorklog} pts/wl)` : run.historyPath === 'feed' ? `feed (by issue measured ${run.historyIssuePointsPerWorklog ?? '–'} pts/wl)` : 'feed',
       worklogs: run.worklogs,
       'window worklogs': run.recentWindowWorklogs,
       'window points': run.recentWindowPoints,

@@ -159,6 +159,7 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
           body: { ids: unique },
           decodeBody: (bytes) => listDecoder.decode(bytes),
           countObjects: (worklogs) => worklogs.length,
+          maxObjects: unique.length,
         },
         callOptions,
       );
@@ -203,14 +204,16 @@ export function createHttpJiraClient(options: HttpJiraClientOptions): JiraClient
     },
 
     searchIssueIds(jql, nextPageToken, callOptions) {
+      const maxResults = Math.max(1, Math.min(SEARCH_ID_PAGE, Math.floor(callOptions?.pageSize ?? SEARCH_ID_PAGE)));
       return run(
         {
           method: 'POST',
           url: `${base}/rest/api/3/search/jql`,
           endpoint: 'POST /rest/api/3/search/jql',
-          body: { jql, fields: ['id'], maxResults: Math.max(1, Math.min(SEARCH_ID_PAGE, Math.floor(callOptions?.pageSize ?? SEARCH_ID_PAGE))), ...(nextPageToken === undefined ? {} : { nextPageToken }) },
+          body: { jql, fields: ['id'], maxResults, ...(nextPageToken === undefined ? {} : { nextPageToken }) },
           parse: (json) => parseSearchIdsPage(json),
           countObjects: (page) => page.ids.length,
+          maxObjects: maxResults,
         },
         callOptions,
       );

@@ -28,6 +28,12 @@ export interface JiraRequestBase<T> {
   body?: unknown;
   /** Objects the answer returned, for the points estimate (1 + objects, §3). */
   countObjects(value: T): number;
+  /**
+   * The most objects the answer can hold (the page size asked for), when the request bounds it: the
+   * points the call holds in the shared ledger before it goes are then 1 + this, not the largest
+   * cost the endpoint was seen at (or, never seen, 1 + the largest page Tally asks for).
+   */
+  maxObjects?: number;
 }
 
 /** What one attempt came to. `response` is set whenever Jira answered (for the rate-limit record). */

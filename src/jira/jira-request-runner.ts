@@ -66,7 +66,7 @@ export function createJiraRequestRunner(deps: JiraRequestRunnerDeps): JiraReques
     let failures = 0;
     let throttled = 0;
     for (let attempt = 1; ; attempt++) {
-      await coordinator.acquire({ tenantId, endpoint: spec.endpoint, priority, ...(signal ? { signal } : {}) });
+      await coordinator.acquire({ tenantId, endpoint: spec.endpoint, priority, ...(signal ? { signal } : {}), ...(spec.maxObjects !== undefined ? { maxPoints: 1 + spec.maxObjects } : {}) });
       const outcome = await attemptJiraRequest(deps, spec, signal);
       const pointsEstimate = outcome.ok ? 1 + spec.countObjects(outcome.value) : 1;
       const { resumeAtMs } = outcome.response

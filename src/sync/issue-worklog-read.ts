@@ -129,7 +129,10 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
     const inFlight: { issueId: number; rows: Promise<WorklogRow[] | undefined> }[] = [];
     let next = 0;
     const launch = () => {
-      while (inFlight.length < ISSUES_IN_FLIGHT && next < ids.length) {
+      // The first issue alone: until an issue's worklogs were answered once, a call holds a whole
+      // page's worth of points in the shared ledger (1 + 5,000), three at once per job too many.
+      const limit = result.issues === 0 && result.calls <= 1 ? 1 : ISSUES_IN_FLIGHT;
+      while (inFlight.length < limit && next < ids.length) {
         const issueId = ids[next++]!;
         const rows = readIssue(context, issueId, read.range, callOptions, result);
         rows.catch(() => {}); // awaited in order below; a failure is thrown from there

@@ -41,7 +41,8 @@ describeWithPostgres('tally sync beside a server on PostgreSQL', () => {
       const entry: SentRequest = { by, path: new URL(input instanceof Request ? input.url : String(input)).pathname, startMs: performance.now(), endMs: Infinity };
       sent.push(entry);
       try {
-        if (by === 'server' && holdServer && entry.path.endsWith('/worklog/list')) {
+        // A request for worklog bodies: `/worklog/list` (the feed) or an issue's worklogs (issue by issue).
+        if (by === 'server' && holdServer && /\/worklog\/list$|\/issue\/\d+\/worklog$/.test(entry.path)) {
           serverHeld();
           await holdServer;
         }

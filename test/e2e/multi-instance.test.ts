@@ -16,7 +16,7 @@ import { describeDifference, storedSetOf, visibleSetOf } from '../support/site-e
 
 const SITES = 50;
 const WORKLOGS_PER_SITE = 300;
-/** Small pages: a site's full sync is several `/worklog/updated` and `/worklog/list` calls, so a kill lands inside one. */
+/** Small pages: a site's full sync is several `/worklog/updated` and `/worklog/list` calls (or issue worklog reads), so a kill lands inside one. */
 const PAGE_SIZE = 50;
 /**
  * Tier 1's quota (reference/rate-limits-2026.md): the full syncs need about half of it, and the
@@ -108,7 +108,8 @@ describe.skipIf(process.platform !== 'linux' || !postgresAvailable())('three Tal
         if (kill || entry.client === undefined || !isSyncRequest(entry)) return;
         const sync = log.entries.filter(isSyncRequest);
         const started = new Set(sync.map((request) => request.site)).size;
-        const halfWay = sync.some((request) => request.site === entry.site && request.client === entry.client && request.path.endsWith('/worklog/list') && request.endMs !== undefined);
+        // Half way: the victim already has worklog bodies of this site (a `/worklog/list` answer, or an issue's worklogs).
+        const halfWay = sync.some((request) => request.site === entry.site && request.client === entry.client && /\/worklog\/list$|\/issue\/\d+\/worklog$/.test(request.path) && request.endMs !== undefined);
         const victim = instances.find((instance) => instance.name === entry.client);
         if (started < SITES * KILL_AFTER_SHARE_STARTED || !halfWay || !victim) return;
         // Synchronously, before the simulator answers: the victim dies with this request in flight.

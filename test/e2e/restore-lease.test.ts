@@ -58,7 +58,9 @@ describeWithPostgres('tally backup restore beside a server on PostgreSQL', () =>
     let release = () => {};
     let held = signal();
     const bed = await createTallyTestbed({
-      env: { DATABASE_URL: database.url },
+      // The feed from the start (bulk): each page of 20 commits with its cursor, so a hold at the
+      // fourth leaves three pages stored (issue by issue, rows commit a thousand at a time).
+      env: { DATABASE_URL: database.url, TALLY_BACKFILL_STRATEGY: 'bulk' },
       simulator: { generate: { worklogs: 1200, seed: 'restore-lease' }, behaviour: { pageSize: 20 } },
       wrapFetch: (fetch): Runtime['fetch'] => async (input, init) => {
         if (new URL(input instanceof Request ? input.url : String(input)).pathname.endsWith('/worklog/list') && ++listRequests === holdAt) {

@@ -187,7 +187,8 @@ describe('uninstall purge', () => {
       // The uninstall arrives while the full sync is between two pages of worklogs.
       wrapFetch: (fetch) => async (input, init) => {
         const url = String(input instanceof Request ? input.url : input);
-        if (url.includes('/worklog/list') && ++listCalls === 3) uninstalling = holder.bed!.sim.connect.uninstall();
+        // The third request for worklog bodies: `/worklog/list` (the feed) or an issue's worklogs (issue by issue).
+        if (/\/worklog\/list|\/issue\/\d+\/worklog\?/.test(url) && ++listCalls === 3) uninstalling = holder.bed!.sim.connect.uninstall();
         return fetch(input, init);
       },
     });
