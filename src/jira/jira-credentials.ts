@@ -18,6 +18,13 @@ export interface TenantJiraAccess {
    * only be refused; undefined means it may.
    */
   keepsFailedWebhooks?: boolean;
+  /**
+   * Whether Jira charges this caller's calls to an hourly points quota (Connect, Forge and OAuth
+   * apps: rate-limits-2026.md). `false` for API tokens, which only burst limits bound
+   * (self-hosted-site.md §3): a first sync then reads by the feed alone, the fewest requests.
+   * Undefined means charged.
+   */
+  chargesPoints?: boolean;
 }
 
 /**

@@ -10,6 +10,7 @@ import { runFullSync } from './full-sync.js';
 import { FEED_POINTS_PER_WORKLOG, feedIsCheaper, MEASURE_AFTER_WORKLOGS } from './issue-history.js';
 import { readWorklogsByIssue } from './issue-worklog-read.js';
 import { runRecentFirstFullSync } from './recent-first-sync.js';
+import { syncTenant } from './sync-tenant.js';
 import type { SyncContext } from './sync-context.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -109,6 +110,24 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     const rows = await stored(store);
     expect([...rows.keys()].filter((id) => !expected.has(id)).sort()).toEqual(goneWorklogs.filter((id) => rows.has(id)).sort());
     expect([...expected.keys()].filter((id) => !rows.has(id))).toEqual([]);
+  });
+
+  it('reads a site whose calls are not charged points (an API token) by the feed alone, the fewest requests', async () => {
+    const harness = createJiraClientHarness({ generate: { worklogs: 3000, issues: 60, seed: 24, years: 2 } });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-issue-history-'));
+    const stores = createSqliteStoreProvider({ dataDir });
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }), () => stores.close());
+    const deps = { stores, credentials: { forTenant: async () => ({ ...harness.access, chargesPoints: false }) }, jiraClientFor: () => harness.client(), logger: createLogger({ level: 'silent' }) };
+    expect((await syncTenant(deps, harness.tenantId, { mode: 'auto' })).status).toBe('synced');
+    const store = await stores.open(harness.tenantId);
+    const state = await store.getSyncState();
+    expect([state.recentFromMs, state.historyPath]).toEqual([undefined, undefined]);
+    expect(await stored(store)).toEqual(truth(harness));
+    // The same site charged points reads recent first, then issue by issue (20 worklogs an issue: cheaper here).
+    const charged = await setup({ worklogs: 3000, issues: 60, seed: 24 });
+    const chargedDeps = { ...deps, credentials: { forTenant: async () => charged.harness.access }, jiraClientFor: () => charged.context.jira };
+    expect((await syncTenant({ ...chargedDeps, stores: { ...stores, open: async () => charged.store } as typeof stores }, charged.harness.tenantId, { mode: 'auto' })).status).toBe('synced');
+    expect((await charged.store.getSyncState()).historyPath).toBe('issues');
   });
 
   it('decides only after measuring, by points per worklog against the feed’s', () => {

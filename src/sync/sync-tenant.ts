@@ -111,7 +111,8 @@ export async function syncTenant(deps: SyncTenantDeps, tenantId: TenantId, optio
   const restart = options.mode === 'full' && !isFullRequestAnswered(state, options.fullRequestedAtMs);
   const fullRuns = restart || state.phase !== 'incremental';
   if (fullRuns) {
-    const policy = deps.backfill ?? defaultBackfillPolicy;
+    // Without a points quota (API tokens) reading recent first saves nothing, and the feed needs the fewest requests.
+    const policy = access.chargesPoints === false ? { strategy: 'bulk' as const } : (deps.backfill ?? defaultBackfillPolicy);
     const pointsBefore = context.jira.pointsSpent?.() ?? 0;
     const priority = restart || state.fullSyncPoints <= LONG_TAIL_POINTS ? 'incremental' : 'backfill';
     const full = policy.strategy === 'recent-first' ? await runRecentFirstFullSync(context, { policy, maxPages: budget, restart, priority, longTailPoints: LONG_TAIL_POINTS }) : await runFullSync(context, { maxPages: budget, restart, priority });

@@ -31,5 +31,7 @@ export function createSiteJiraAccess(options: { apiBaseUrl: string; authorizatio
     onRejected: options.onRejected,
     // Admin webhooks have no failed-delivery list for API tokens; asking would only be refused.
     keepsFailedWebhooks: false,
+    // API-token calls are outside the points quota (self-hosted-site.md §3): only bursts bound them.
+    chargesPoints: false,
   };
 }
