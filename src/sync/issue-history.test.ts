@@ -11,6 +11,7 @@ import { FEED_POINTS_PER_WORKLOG, feedIsCheaper, MEASURE_AFTER_WORKLOGS } from '
 import { readWorklogsByIssue } from './issue-worklog-read.js';
 import { runRecentFirstFullSync } from './recent-first-sync.js';
 import { syncTenant } from './sync-tenant.js';
+import { completeFromMs } from './sync-status.js';
 import type { SyncContext } from './sync-context.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -128,6 +129,27 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     const chargedDeps = { ...deps, credentials: { forTenant: async () => charged.harness.access }, jiraClientFor: () => charged.context.jira };
     expect((await syncTenant({ ...chargedDeps, stores: { ...stores, open: async () => charged.store } as typeof stores }, charged.harness.tenantId, { mode: 'auto' })).status).toBe('synced');
     expect((await charged.store.getSyncState()).historyPath).toBe('issues');
+  });
+
+  it('reads a window bigger than a turn in several turns, and calls it complete only once it is', async () => {
+    const { harness, store, context } = await setup({ worklogs: 24_000, issues: 1200, seed: 25 });
+    const turn = () => runRecentFirstFullSync(context, { policy: { strategy: 'recent-first' }, maxPages: 1, restart: false, priority: 'backfill', longTailPoints: Infinity });
+    expect((await turn()).done).toBe(false);
+    const first = await store.getSyncState();
+    expect(first.recentDoneThroughIssueId).toBeDefined();
+    expect([first.recentReadAtMs, completeFromMs(first)]).toEqual([undefined, undefined]);
+    const inWindow = [...truth(harness).keys()].filter((id) => harness.sim.site.worklogs.get(id)!.startedMs >= first.recentFromMs!);
+    expect(inWindow.length).toBeGreaterThan(1000); // more than a turn of 1 page (1,000 worklogs)
+    let turns = 1;
+    while ((await store.getSyncState()).recentReadAtMs === undefined) {
+      expect((await turn()).done).toBe(false);
+      turns++;
+    }
+    expect(turns).toBeGreaterThan(1);
+    const read = await store.getSyncState();
+    expect(completeFromMs(read)).toBe(read.recentFromMs);
+    const rows = await stored(store);
+    expect(inWindow.filter((id) => !rows.has(id))).toEqual([]);
   });
 
   it('decides only after measuring, by points per worklog against the feed’s', () => {

@@ -11,7 +11,7 @@ const WORKLOGS_PER_PAGE = 1000;
 
 /**
  * A new site's first sync, recent first (issue 15): (1) the recent window — every worklog started
- * since `recentFromMs`, read by JQL and per-issue `startedAfter`, in one turn at incremental
+ * since `recentFromMs`, read by JQL and per-issue `startedAfter`, in turns of `maxPages` × 1,000 worklogs at incremental
  * priority because a person is waiting for this month's report; (2) on every turn after it, a live
  * incremental sync on its own cursor from the install instant, with the deleted feed, so the window
  * stays exact while (3) the history loads in fair turns of `maxPages`: issue by issue with
@@ -27,12 +27,13 @@ export async function runRecentFirstFullSync(
     maxPages: number;
     restart: boolean;
     priority: CallPriority;
-    /** A window that cost more ends its turn after the live sync: the history then waits its turn behind small sites (LONG_TAIL_POINTS). */
+    /** A window that cost more ends its turn after the live sync: the history then waits its turn behind small sites (LONG_TAIL_POINTS). A window is read `maxPages` × 1,000 worklogs a turn. */
     longTailPoints: number;
   },
 ): Promise<FullSyncResult> {
   const counts = emptyCounts();
   let windowPoints = 0;
+  let windowRead = true;
   let state = await context.store.getSyncState();
   if (state.phase !== 'full' || options.restart) state = await startFullSync(context, { recentWindow: (jiraNowMs) => recentWindowStartMs(options.policy, jiraNowMs) });
   if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages, priority: options.priority });
@@ -43,26 +44,29 @@ export async function runRecentFirstFullSync(
       fromMs: state.recentFromMs,
       priority: 'incremental',
       afterIssueId: state.recentDoneThroughIssueId,
+      // In turns like the history's: a big window's later turns wait behind small sites (LONG_TAIL_POINTS).
+      maxWorklogs: options.maxPages * WORKLOGS_PER_PAGE,
       stateOnIssueDone: (issueId, unread) => ({ recentDoneThroughIssueId: issueId, recentUnreadIssues: unreadBefore + unread }),
     });
     // Not `pages`: those are feed pages (the metric and the turn's budget count them); the window's calls are logged.
     addCounts(counts, { upserted: read.upserted, skippedStale: read.skippedStale });
-    const readAtMs = await context.jira.getServerTimeMs({ priority: 'incremental', ...(context.signal ? { signal: context.signal } : {}) });
+    windowRead = read.complete;
+    const readAtMs = windowRead ? await context.jira.getServerTimeMs({ priority: 'incremental', ...(context.signal ? { signal: context.signal } : {}) }) : undefined;
     const unread = unreadBefore + read.unreadIssueIds.length;
     // A read resumed after a crash counts what this run spent and wrote: the estimate of a resumed read is low, never double.
     const points = state.recentWindowPoints + (context.jira.pointsSpent?.() ?? 0) - pointsBefore;
     await context.store.applyBatch({
       upserts: [],
       deletions: [],
-      state: { recentDoneThroughIssueId: read.doneThroughIssueId, recentUnreadIssues: unread, recentReadAtMs: readAtMs, recentWindowWorklogs: state.recentWindowWorklogs + read.upserted, recentWindowPoints: points },
+      state: { recentDoneThroughIssueId: read.doneThroughIssueId, recentUnreadIssues: unread, recentWindowWorklogs: state.recentWindowWorklogs + read.upserted, recentWindowPoints: points, ...(readAtMs !== undefined ? { recentReadAtMs: readAtMs } : {}) },
     });
-    context.logger.info({ tenantId: context.tenantId, worklogs: read.upserted, issues: read.issues, calls: read.calls, points, unreadIssues: unread }, 'recent window read');
+    context.logger.info({ tenantId: context.tenantId, worklogs: read.upserted, issues: read.issues, calls: read.calls, points, unreadIssues: unread }, windowRead ? 'recent window read' : 'recent window: a turn read');
     windowPoints = points;
   }
   // A turn's budget of its own: the live sync is the window's exactness, and usually a page or two.
   const live = await runIncrementalSync(context, { maxPages: options.maxPages, live: true });
   addCounts(counts, live.counts);
-  if (!live.done || windowPoints > options.longTailPoints) return { done: false, counts };
+  if (!live.done || !windowRead || windowPoints > options.longTailPoints) return { done: false, counts };
   // The history issue by issue, while that proves cheaper than the feed; a feed already under way (before this path existed) goes on.
   if (state.historyPath === 'issues' || (state.historyPath === undefined && state.fullSyncOriginMs === undefined)) {
     const byIssue = await runIssueHistoryTurn(context, { maxWorklogs: Math.max(1, options.maxPages - counts.pages) * WORKLOGS_PER_PAGE, priority: options.priority });

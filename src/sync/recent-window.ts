@@ -12,6 +12,8 @@ export interface RecentWindowRead {
   priority: CallPriority;
   /** Resume after this issue (where a read a crash or a cancel stopped had got to). */
   afterIssueId?: number | undefined;
+  /** Stop after about this many worklogs (a turn); the result says `complete: false`. */
+  maxWorklogs?: number;
   /** State committed with the rows of the issues read completely (see `readWorklogsByIssue`). */
   stateOnIssueDone?: (issueId: number, unreadIssues: number) => Partial<SyncState>;
 }
@@ -30,6 +32,7 @@ export function fetchRecentWindow(context: SyncContext, read: RecentWindowRead):
     range: { startedFromMs: read.fromMs },
     priority: read.priority,
     afterIssueId: read.afterIssueId,
+    ...(read.maxWorklogs !== undefined && Number.isFinite(read.maxWorklogs) ? { maxWorklogs: read.maxWorklogs } : {}),
     ...(read.stateOnIssueDone ? { stateOnIssueDone: read.stateOnIssueDone } : {}),
   });
 }
