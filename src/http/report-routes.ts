@@ -7,6 +7,7 @@ import type { ReportService, Viewer } from '../reporting/report-service.js';
 import { exportDetails } from '../reporting/export/export-details.js';
 import { exportSummary } from '../reporting/export/export-summary.js';
 import { EXPORT_FORMATS, type ExportFile } from '../reporting/export/export-file.js';
+import type { ReportCoverage } from '../reporting/report-coverage.js';
 import type { Clock } from '../platform/clock.js';
 import type { Context } from 'hono';
 
@@ -48,17 +49,26 @@ export function reportRoutes(reports: ReportService, clock: Clock): Hono<TallyEn
     const question = toReportQuestion(body);
     const viewer = viewerOf(c);
     let file: ExportFile;
+    let coverage: ReportCoverage;
     if (body.kind === 'summary') {
       const answer = await reports.summary(viewer, question);
-      file = exportSummary(answer, answer.groupBy, (dimension, key) => answer.labels[dimension]?.[key]?.label ?? key, { format: body.format, createdAtMs: clock.nowMs() });
+      coverage = answer.coverage;
+      file = exportSummary(answer, answer.groupBy, (dimension, key) => answer.labels[dimension]?.[key]?.label ?? key, { format: body.format, createdAtMs: clock.nowMs(), ...(coverage.complete ? {} : { partialFromDate: coverage.completeFromDate }) });
     } else {
       // The zone the rows' work dates were computed in, so "Started" and "Work date" agree.
       const timeZone = question.timeZone ?? (await reports.session(viewer)).timeZone;
+      coverage = await reports.coverage(viewer, { from: question.from, timeZone });
       file = exportDetails(reports.allDetails(viewer, { ...question, timeZone }), { format: body.format, timeZone, createdAtMs: clock.nowMs() });
     }
     const filename = `tally-${body.kind}-${question.from}_${question.to}.${file.fileExtension}`;
     return new Response(file.body, {
-      headers: { 'content-type': file.contentType, 'content-disposition': `attachment; filename="${filename}"`, 'cache-control': 'no-store' },
+      headers: {
+        'content-type': file.contentType,
+        'content-disposition': `attachment; filename="${filename}"`,
+        'cache-control': 'no-store',
+        // A file of a range that reaches before the complete range says so (the summary's total row too).
+        'tally-coverage': coverage.complete ? 'complete' : `partial; complete-from=${coverage.completeFromDate ?? 'none'}`,
+      },
     });
   });
   return routes;

@@ -321,6 +321,11 @@ export function createReportService(deps: ReportServiceDeps) {
   return {
     summaryWire,
 
+    /** Whether the question's range is complete, in the zone it is asked in (the details export's file says so). */
+    async coverage(viewer: Viewer, question: { from: string; timeZone: string }): Promise<ReportCoverage> {
+      return coverageOf(viewer.tenantId, question.from, question.timeZone);
+    },
+
     async session(viewer: Viewer): Promise<{ timeZone: string }> {
       // The page's starting zone: with the look-up budget spent, the cached one or UTC (the page may pick another).
       return { timeZone: await defaultZone(viewer, new Map()) };

@@ -111,9 +111,13 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
   let token: string | undefined;
   pages: do {
     context.signal?.throwIfAborted();
+    // With a budget, a page after the first asks for about the issues the rest of the budget needs
+    // at the worklogs per issue read so far: the ids a stop leaves unread are paid again next turn.
+    const perIssue = result.issues > 0 ? Math.max(1, result.read / result.issues) : undefined;
+    const wanted = read.maxWorklogs !== undefined && perIssue !== undefined ? Math.min(pageSize, Math.ceil((read.maxWorklogs - result.read) / perIssue) + 1) : pageSize;
     let page;
     try {
-      page = await context.jira.searchIssueIds(jql, token, { ...callOptions, pageSize });
+      page = await context.jira.searchIssueIds(jql, token, { ...callOptions, pageSize: Math.max(1, wanted) });
     } catch (error) {
       // Jira may refuse `id > N` once issue N is gone (unverified): page from the start, skipping what was read.
       const unbounded = issueRangeJql(read.range, undefined);

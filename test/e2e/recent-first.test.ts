@@ -45,13 +45,20 @@ describe('a first sync, recent first', () => {
     const { tenantId, clientKey, sharedSecret } = await install();
     const deps = bed.tally.syncDeps;
     const store = await bed.tally.stores.open(tenantId);
-    const api = async <T>(path: string, body?: unknown): Promise<T> => {
+    const request = async (path: string, body?: unknown): Promise<Response> => {
       const admin = [...bed.sim.site.users.values()].find((user) => user.siteAdmin && user.accountType === 'atlassian')!;
       const token = contextToken({ clientKey, sharedSecret, nowMs: bed.sim.clock.now(), accountId: admin.accountId });
       const init = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
       const response = await bed.app.request(path, { ...init, headers: { ...(init.headers ?? {}), authorization: `JWT ${token}` } });
       expect(response.status, path).toBe(200);
-      return (await response.json()) as T;
+      return response;
+    };
+    const api = async <T>(path: string, body?: unknown): Promise<T> => (await (await request(path, body)).json()) as T;
+    /** The summary export's last line (its total row) and the file's coverage header. */
+    const summaryFile = async (from: string, to: string) => {
+      const response = await request('/api/reports/export', { kind: 'summary', format: 'csv', from, to, timeZone: 'UTC', groupBy: ['user'] });
+      const lines = (await response.text()).trim().split(/\r?\n/);
+      return { coverage: response.headers.get('tally-coverage'), totalRow: lines.at(-1)! };
     };
 
     bed.sim.limits.resetCounters();
@@ -109,6 +116,9 @@ describe('a first sync, recent first', () => {
     const all = await api<{ coverage: ReportCoverage }>('/api/reports/summary', { from: '2000-01-01', to: today, timeZone: 'UTC', groupBy: ['user'] });
     expect(all.coverage).toMatchObject({ complete: false, loading: true, completeFrom: new Date(fromMs).toISOString() });
     expect(all.coverage.etaSeconds).toBeGreaterThan(0);
+    // Files say it too: never a "Total" over a range still loading.
+    expect(await summaryFile('2000-01-01', today)).toMatchObject({ coverage: `partial; complete-from=${utcDate(fromMs)}`, totalRow: expect.stringMatching(new RegExp(`^0,"?Partial total \\(complete from ${utcDate(fromMs)}; earlier worklogs still loading\\)"?,`)) });
+    expect(await summaryFile(lastMonth, today)).toMatchObject({ coverage: 'complete', totalRow: expect.stringMatching(/^0,Total,/) });
 
     // The rest of the history, in turns; then the export is exactly the site.
     for (let turn = 0; turn < 200; turn++) {
@@ -128,5 +138,6 @@ describe('a first sync, recent first', () => {
     const asFields = rows.map((r) => ({ clientWorklogId: r.client_worklog_id, accountId: r.account_id, clientIssueId: r.client_issue_id, comment: r.comment, created: r.created, updated: r.updated, started: r.started, timeSpentSeconds: r.time_spent_seconds }));
     expect(asFields).toEqual(visibleSetOf(bed.sim, bed.config.appKey));
     expect((await api<{ coverage: ReportCoverage }>('/api/reports/summary', { from: '2000-01-01', to: today, timeZone: 'UTC', groupBy: ['user'] })).coverage).toEqual({ complete: true, completeFrom: null, completeFromDate: null, loading: false, etaSeconds: null });
+    expect(await summaryFile('2000-01-01', today)).toMatchObject({ coverage: 'complete', totalRow: expect.stringMatching(/^0,Total,/) });
   });
 });

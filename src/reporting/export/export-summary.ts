@@ -4,7 +4,7 @@ import { createCsvStream } from './csv-stream.js';
 import { assertExportFormat, EXPORT_CONTENT_TYPES, type ExportFile, type ExportFormat } from './export-file.js';
 import { formatHours } from './export-hours.js';
 import { summaryColumns } from './summary-columns.js';
-import { assertSummaryShape, batchesOf, flattenSummary, type SummaryExportRow, type SummaryLabels } from './summary-rows.js';
+import { assertSummaryShape, batchesOf, flattenSummary, GRAND_TOTAL_LABEL, partialTotalLabel, type SummaryExportRow, type SummaryLabels } from './summary-rows.js';
 import { writeSummarySheet } from './summary-xlsx.js';
 import { createXlsxStream } from './xlsx-stream.js';
 
@@ -15,6 +15,11 @@ export interface SummaryExportOptions {
   format: ExportFormat;
   /** XLSX "created" property; without it exceljs stamps the current time. */
   createdAtMs?: number;
+  /**
+   * Set when the range starts before the complete range: the day (in the question's zone) from
+   * which it is complete, or null when nothing is yet. The total row then says "Partial total".
+   */
+  partialFromDate?: string | null;
 }
 
 // Rows handed to the stream at a time; labels are computed as batches are pulled.
@@ -39,7 +44,7 @@ export function exportSummary(
   assertExportFormat(options.format);
   assertSummaryShape(summary, dimensions);
   const columns = summaryColumns(dimensions);
-  const batches = batchesOf(flattenSummary(summary, dimensions, labels), SUMMARY_BATCH_ROWS);
+  const batches = batchesOf(flattenSummary(summary, dimensions, labels, options.partialFromDate === undefined ? GRAND_TOTAL_LABEL : partialTotalLabel(options.partialFromDate)), SUMMARY_BATCH_ROWS);
   const body =
     options.format === 'csv'
       ? createCsvStream(

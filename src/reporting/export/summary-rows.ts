@@ -20,6 +20,14 @@ export interface SummaryExportRow {
 export const GRAND_TOTAL_LABEL = 'Total';
 
 /**
+ * Label of the grand total row while the range reaches before the complete range (a first sync
+ * still reading the history): never presented as a total (issue 15), and saying from when it is.
+ */
+export function partialTotalLabel(completeFromDate: string | null): string {
+  return completeFromDate === null ? 'Partial total (worklogs still loading)' : `Partial total (complete from ${completeFromDate}; earlier worklogs still loading)`;
+}
+
+/**
  * Throws `INTERNAL` unless the tree is exactly as deep as `dimensions` (a group at depth `d` is of
  * `dimensions[d]`): the export's columns are named after `dimensions`.
  */
@@ -38,10 +46,10 @@ export function assertSummaryShape(summary: ReportSummary, dimensions: readonly 
 
 /**
  * The summary depth-first, each group before its children (so a parent row carries its
- * subtotal, as the engine computed it), then the grand total. Lazy: labels are asked for as
+ * subtotal, as the engine computed it), then the grand total (labelled `totalLabel`). Lazy: labels are asked for as
  * rows are taken.
  */
-export function* flattenSummary(summary: ReportSummary, dimensions: readonly GroupDimension[], labels: SummaryLabels): Generator<SummaryExportRow> {
+export function* flattenSummary(summary: ReportSummary, dimensions: readonly GroupDimension[], labels: SummaryLabels, totalLabel = GRAND_TOTAL_LABEL): Generator<SummaryExportRow> {
   function* visit(nodes: readonly GroupNode[], parentPath: readonly string[]): Generator<SummaryExportRow> {
     for (const node of nodes) {
       const path = [...parentPath, labels(dimensions[parentPath.length] as GroupDimension, node.key)];
@@ -51,7 +59,7 @@ export function* flattenSummary(summary: ReportSummary, dimensions: readonly Gro
     }
   }
   yield* visit(summary.groups, []);
-  yield { level: 0, path: [GRAND_TOTAL_LABEL], hasChildren: summary.groups.length > 0, seconds: summary.total.seconds, worklogs: summary.total.worklogs };
+  yield { level: 0, path: [totalLabel], hasChildren: summary.groups.length > 0, seconds: summary.total.seconds, worklogs: summary.total.worklogs };
 }
 
 /** Groups the rows of `source` into arrays of `size`, for the batch-wise export streams. */
