@@ -64,6 +64,17 @@ export interface SyncState {
   historyIssuePoints: number;
 }
 
+/** The history read's fields as a tenant, or a new full sync, starts them. */
+export const initialHistoryRead = {
+  historyPath: undefined,
+  historyFirstIssueId: undefined,
+  historyLastIssueId: undefined,
+  historyDoneThroughIssueId: undefined,
+  historyIssues: 0,
+  historyIssueWorklogs: 0,
+  historyIssuePoints: 0,
+} as const satisfies Partial<SyncState>;
+
 /** The initial state of a tenant that never synchronised. */
 export const initialSyncState: SyncState = {
   phase: 'none',
@@ -84,13 +95,7 @@ export const initialSyncState: SyncState = {
   recentWindowWorklogs: 0,
   recentWindowPoints: 0,
   liveUpdatedCursorMs: undefined,
-  historyPath: undefined,
-  historyFirstIssueId: undefined,
-  historyLastIssueId: undefined,
-  historyDoneThroughIssueId: undefined,
-  historyIssues: 0,
-  historyIssueWorklogs: 0,
-  historyIssuePoints: 0,
+  ...initialHistoryRead,
 };
 
 /** One atomic unit of sync work: rows, deletions and the state that says they are done. */

@@ -1,6 +1,6 @@
 import { takeEventLoopTurn } from '../platform/event-loop-turn.js';
 import type { CallPriority } from '../jira/jira-client.js';
-import type { SyncState } from '../store/tenant-store.js';
+import { initialHistoryRead, type SyncState } from '../store/tenant-store.js';
 import { pipelineUpdatedFeed } from './pipelined-updated-feed.js';
 import { addCounts, emptyCounts, type SyncContext, type SyncCounts } from './sync-context.js';
 
@@ -43,13 +43,7 @@ export async function startFullSync(context: SyncContext, options: { recentWindo
       recentReadAtMs: undefined,
       recentUnreadIssues: 0,
       liveUpdatedCursorMs: options.recentWindow ? liveFromMs : undefined,
-      historyPath: undefined,
-      historyFirstIssueId: undefined,
-      historyLastIssueId: undefined,
-      historyDoneThroughIssueId: undefined,
-      historyIssues: 0,
-      historyIssueWorklogs: 0,
-      historyIssuePoints: 0,
+      ...initialHistoryRead,
     },
   });
   context.logger.info({ tenantId: context.tenantId, recentFirst: options.recentWindow !== undefined }, 'full sync started');

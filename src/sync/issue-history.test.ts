@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJiraClientHarness, type JiraClientHarness } from '../../test/support/jira-client-harness.js';
+import { storedFingerprints as stored, truthFrom } from '../../test/support/worklog-fingerprints.js';
 import { createLogger } from '../platform/logger.js';
 import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { TenantStore } from '../store/tenant-store.js';
@@ -29,26 +30,6 @@ async function setup(generate: { worklogs: number; issues: number; seed: number 
   return { harness, store, context };
 }
 
-/** The simulator's truth: every worklog the app may read, as stored fields. */
-function truth(harness: JiraClientHarness): Map<number, string> {
-  const appUser = harness.sim.site.users.get(harness.app.appUserAccountId)!;
-  const rows = new Map<number, string>();
-  for (const worklog of harness.sim.site.worklogs.values()) {
-    const issue = harness.sim.site.issues.get(worklog.issueId);
-    if (!issue || !harness.sim.site.canSeeWorklog(worklog, appUser) || !harness.sim.site.canBrowseIssue(issue, appUser)) continue;
-    rows.set(worklog.id, `${worklog.issueId} ${worklog.startedMs} ${worklog.timeSpentSeconds} ${worklog.updatedMs}`);
-  }
-  return rows;
-}
-
-async function stored(store: TenantStore): Promise<Map<number, string>> {
-  const rows = new Map<number, string>();
-  for await (const batch of store.streamWorklogs(500)) {
-    for (const row of batch) rows.set(row.clientWorklogId, `${row.clientIssueId} ${row.startedMs} ${row.timeSpentSeconds} ${row.updatedMs}`);
-  }
-  return rows;
-}
-
 /** The simulator's own charge for everything the app called. */
 const simulatorPoints = (harness: JiraClientHarness) => Object.values(harness.sim.limits.counters()).reduce((sum, counter) => sum + counter.points, 0);
 
@@ -72,12 +53,12 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     expect(state.historyIssueWorklogs).toBeGreaterThan(0);
     // The issue ids kept as resume points are gone; the counts stay for the record.
     expect([state.historyFirstIssueId, state.historyLastIssueId, state.historyDoneThroughIssueId]).toEqual([undefined, undefined, undefined]);
-    expect(await stored(byIssue.store)).toEqual(truth(byIssue.harness));
+    expect(await stored(byIssue.store)).toEqual(truthFrom(byIssue.harness));
 
     // The same site read by the feed alone, as the simulator charges both.
     const byFeed = await setup({ worklogs: 6000, issues: 150, seed: 21 });
     expect((await runFullSync(byFeed.context, {})).done).toBe(true);
-    expect(await stored(byFeed.store)).toEqual(truth(byFeed.harness));
+    expect(await stored(byFeed.store)).toEqual(truthFrom(byFeed.harness));
     expect(simulatorPoints(byIssue.harness)).toBeLessThan(0.7 * simulatorPoints(byFeed.harness));
   });
 
@@ -90,7 +71,7 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     // It measured before it chose: at least the measuring sample, and dearer than the feed.
     expect(state.historyIssueWorklogs).toBeGreaterThanOrEqual(MEASURE_AFTER_WORKLOGS);
     expect(state.historyIssuePoints / state.historyIssueWorklogs).toBeGreaterThan(FEED_POINTS_PER_WORKLOG);
-    expect(await stored(store)).toEqual(truth(harness));
+    expect(await stored(store)).toEqual(truthFrom(harness));
   });
 
   it('resumes after an issue deleted since its read, though Jira refuses an `id >` bound naming it', async () => {
@@ -107,7 +88,7 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     expect(rest.complete).toBe(true);
     expect(rest.doneThroughIssueId).toBeGreaterThan(gone);
     // Everything Jira holds now, and the gone issue's rows read before (the deleted feed removes those).
-    const expected = truth(harness);
+    const expected = truthFrom(harness);
     const rows = await stored(store);
     expect([...rows.keys()].filter((id) => !expected.has(id)).sort()).toEqual(goneWorklogs.filter((id) => rows.has(id)).sort());
     expect([...expected.keys()].filter((id) => !rows.has(id))).toEqual([]);
@@ -123,7 +104,7 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     const store = await stores.open(harness.tenantId);
     const state = await store.getSyncState();
     expect([state.recentFromMs, state.historyPath]).toEqual([undefined, undefined]);
-    expect(await stored(store)).toEqual(truth(harness));
+    expect(await stored(store)).toEqual(truthFrom(harness));
     // The same site charged points reads recent first, then issue by issue (20 worklogs an issue: cheaper here).
     const charged = await setup({ worklogs: 3000, issues: 60, seed: 24 });
     const chargedDeps = { ...deps, credentials: { forTenant: async () => charged.harness.access }, jiraClientFor: () => charged.context.jira };
@@ -138,7 +119,7 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     const first = await store.getSyncState();
     expect(first.recentDoneThroughIssueId).toBeDefined();
     expect([first.recentReadAtMs, completeFromMs(first)]).toEqual([undefined, undefined]);
-    const inWindow = [...truth(harness).keys()].filter((id) => harness.sim.site.worklogs.get(id)!.startedMs >= first.recentFromMs!);
+    const inWindow = [...truthFrom(harness).keys()].filter((id) => harness.sim.site.worklogs.get(id)!.startedMs >= first.recentFromMs!);
     expect(inWindow.length).toBeGreaterThan(1000); // more than a turn of 1 page (1,000 worklogs)
     let turns = 1;
     while ((await store.getSyncState()).recentReadAtMs === undefined) {

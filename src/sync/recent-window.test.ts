@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJiraClientHarness, type JiraClientHarness } from '../../test/support/jira-client-harness.js';
+import { storedFingerprints as stored, truthFrom } from '../../test/support/worklog-fingerprints.js';
 import { createLogger } from '../platform/logger.js';
 import { createSqliteStoreProvider } from '../store/sqlite-store-provider.js';
 import type { TenantStore } from '../store/tenant-store.js';
@@ -23,26 +24,6 @@ async function setup(): Promise<{ harness: JiraClientHarness; store: TenantStore
   const store = await provider.open(harness.tenantId);
   const context: SyncContext = { tenantId: harness.tenantId, store, jira: harness.client(), logger: createLogger({ level: 'silent' }) };
   return { harness, store, context };
-}
-
-/** The simulator's truth: what the app may read, started at or after `fromMs`, as stored fields. */
-function truthFrom(harness: JiraClientHarness, fromMs: number): Map<number, string> {
-  const appUser = harness.sim.site.users.get(harness.app.appUserAccountId)!;
-  const truth = new Map<number, string>();
-  for (const worklog of harness.sim.site.worklogs.values()) {
-    const issue = harness.sim.site.issues.get(worklog.issueId);
-    if (!issue || !harness.sim.site.canSeeWorklog(worklog, appUser) || !harness.sim.site.canBrowseIssue(issue, appUser)) continue;
-    if (worklog.startedMs >= fromMs) truth.set(worklog.id, `${worklog.issueId} ${worklog.startedMs} ${worklog.timeSpentSeconds} ${worklog.updatedMs}`);
-  }
-  return truth;
-}
-
-async function stored(store: TenantStore): Promise<Map<number, string>> {
-  const rows = new Map<number, string>();
-  for await (const batch of store.streamWorklogs(500)) {
-    for (const row of batch) rows.set(row.clientWorklogId, `${row.clientIssueId} ${row.startedMs} ${row.timeSpentSeconds} ${row.updatedMs}`);
-  }
-  return rows;
 }
 
 describe('the recent window (recent first)', () => {

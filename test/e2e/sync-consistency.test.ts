@@ -26,6 +26,18 @@ async function expectInSync(tenantId: TenantId) {
   expect(actual).toEqual(expected);
 }
 
+/** Installs with the sync service running and the faults armed, waits for the queue, and checks that every fault fired and nothing was lost. */
+async function installAndWaitOutFaults(): Promise<TenantId> {
+  bed.tally.sync.start();
+  const result = await bed.sim.connect.install(bed.descriptorUrl);
+  if (!result.ok) throw new Error('install failed');
+  await bed.tally.queue.idle();
+  const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
+  await expectInSync(tenantId);
+  expect(bed.sim.faults.list()).toEqual([]);
+  return tenantId;
+}
+
 /** Lets the hidden minute pass and runs the scheduled incremental sync for every tenant. */
 async function scheduledSync() {
   bed.sim.clock.advance(61_000);
@@ -78,13 +90,7 @@ describe('worklog sync against the simulated site', () => {
     sim.faults.add({ kind: 'timeout', match: { path: '/rest/api/3/worklog/list' }, times: 2 });
     sim.faults.add({ kind: 'html200', match: { path: '/rest/api/3/worklog/list' }, times: 1 });
     sim.faults.add({ kind: 'duplicatePage', times: 2 });
-    bed.tally.sync.start();
-    const result = await sim.connect.install(bed.descriptorUrl);
-    if (!result.ok) throw new Error('install failed');
-    await bed.tally.queue.idle();
-    const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
-    await expectInSync(tenantId);
-    expect(sim.faults.list()).toEqual([]);
+    await installAndWaitOutFaults();
   });
 
   it('loses nothing when Jira answers 429, 503, timeouts, resets and truncated bodies during a recent-first sync’s issue-by-issue reads', async () => {
@@ -98,15 +104,8 @@ describe('worklog sync against the simulated site', () => {
     sim.faults.add({ kind: 'reset', match: { path: '/rest/api/3/search/jql' }, times: 1 });
     sim.faults.add({ kind: 'timeout', match: { path: issueWorklogs }, times: 1 });
     sim.faults.add({ kind: 'html200', match: { path: issueWorklogs }, times: 1 });
-    bed.tally.sync.start();
-    const result = await sim.connect.install(bed.descriptorUrl);
-    if (!result.ok) throw new Error('install failed');
-    await bed.tally.queue.idle();
-    const tenantId = (await bed.connect.findCredentialsByClientKey(result.clientKey))!.tenant.id;
-    await expectInSync(tenantId);
-    expect(sim.faults.list()).toEqual([]);
-    const state = await (await bed.tally.stores.open(tenantId)).getSyncState();
-    expect(state.historyPath).toBe('issues');
+    const tenantId = await installAndWaitOutFaults();
+    expect((await (await bed.tally.stores.open(tenantId)).getSyncState()).historyPath).toBe('issues');
   });
 
   it('waits out an exhausted hourly quota and finishes after the reset', async () => {
