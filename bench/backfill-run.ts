@@ -91,6 +91,8 @@ export interface BackfillRunResult {
   realSeconds: number;
   cpuSeconds: number;
   peakRssMb: number;
+  /** Per ended hour: the app's points and the big site's points by then (the first 12 hours). */
+  hours: { hour: number; appPoints: number; bigPointsByEnd: number }[];
 }
 
 const { values } = parseArgs({
@@ -130,6 +132,8 @@ const vt = createVirtualTime({
 const pointsSeen = new Map<string, number>();
 /** The highest `X-Bench-App-Hour-Points` seen in the current hour: the app's points this hour. */
 let hourPointsSeen = { hourStartMs: utcHourStartMs(startMs), points: 0 };
+/** Each hour that ended: the app's points in it and the big site's points by its end (where an hour's quota went). */
+const hours: { hour: number; appPoints: number; bigPointsByEnd: number }[] = [];
 function withSitePoints(fetch: Fetch): Fetch {
   return async (input, init) => {
     const answer = await fetch(input, init);
@@ -140,7 +144,10 @@ function withSitePoints(fetch: Fetch): Fetch {
     }
     const hourPoints = Number(answer.headers.get('x-bench-app-hour-points'));
     const hourStartMs = utcHourStartMs(vt.clock.nowMs());
-    if (hourStartMs !== hourPointsSeen.hourStartMs) hourPointsSeen = { hourStartMs, points: 0 };
+    if (hourStartMs !== hourPointsSeen.hourStartMs) {
+      hours.push({ hour: (hourPointsSeen.hourStartMs - startMs) / 3_600_000, appPoints: hourPointsSeen.points, bigPointsByEnd: pointsSeen.get(new URL(sites.big.url).origin) ?? 0 });
+      hourPointsSeen = { hourStartMs, points: 0 };
+    }
     if (hourPoints > hourPointsSeen.points) hourPointsSeen.points = hourPoints;
     return answer;
   };
@@ -308,6 +315,7 @@ try {
     realSeconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    hours: hours.slice(0, 12),
   };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
 } finally {

@@ -137,6 +137,8 @@ interface Run {
   realSeconds: number;
   peakRssMb: number;
   loadAverage: number;
+  /** The first 12 hours that ended: the app's points in each and the big site's points by its end. */
+  hourly: BackfillRunResult['hours'];
 }
 
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
@@ -210,6 +212,7 @@ async function runOnce(sim: SimSites, sitesFile: string, scenario: Scenario, str
     realSeconds: round(result.realSeconds, 1),
     peakRssMb: result.peakRssMb,
     loadAverage,
+    hourly: result.hours,
   };
 }
 

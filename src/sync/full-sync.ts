@@ -21,8 +21,10 @@ export interface FullSyncResult {
  * an empty store. `recentWindow`: a recent-first sync — the window's start is kept and a live
  * incremental cursor starts here too, a little before Jira's time like the deletion cursor.
  */
-export async function startFullSync(context: SyncContext, options: { recentWindow?: (jiraNowMs: number) => number } = {}): Promise<SyncState> {
-  const jiraNowMs = await context.jira.getServerTimeMs({ priority: 'backfill', ...(context.signal ? { signal: context.signal } : {}) });
+export async function startFullSync(context: SyncContext, options: { recentWindow?: (jiraNowMs: number) => number; priority?: CallPriority } = {}): Promise<SyncState> {
+  // The turn's priority: a new site's first call at `backfill` waited for the next hour whenever
+  // the hour was into its reserve, holding a job slot idle (bench:backfill: 15% of each hour unused).
+  const jiraNowMs = await context.jira.getServerTimeMs({ priority: options.priority ?? 'backfill', ...(context.signal ? { signal: context.signal } : {}) });
   if ((await context.store.countWorklogs()) === 0) await context.store.beginBulkLoad();
   const liveFromMs = Math.max(0, jiraNowMs - DELETION_CURSOR_MARGIN_MS);
   await context.store.applyBatch({
@@ -63,7 +65,7 @@ export async function startFullSync(context: SyncContext, options: { recentWindo
 export async function runFullSync(context: SyncContext, options: { maxPages?: number; restart?: boolean; skipStoredAsNew?: boolean; priority?: CallPriority } = {}): Promise<FullSyncResult> {
   const counts = emptyCounts();
   let state = await context.store.getSyncState();
-  if (state.phase !== 'full' || options.restart) state = await startFullSync(context);
+  if (state.phase !== 'full' || options.restart) state = await startFullSync(context, options.priority ? { priority: options.priority } : {});
   let sinceMs = state.updatedCursorMs;
   let written = state.fullSyncWorklogs;
   let originMs = state.fullSyncOriginMs;

@@ -133,6 +133,16 @@ describe('the history, issue by issue or by the feed, whichever costs less', () 
     expect(inWindow.filter((id) => !rows.has(id))).toEqual([]);
   });
 
+  it('ends a first sync\'s turn where it becomes a long tail, not a whole turn past it', async () => {
+    const { context } = await setup({ worklogs: 12_000, issues: 400, seed: 26 });
+    const spent = () => context.jira.pointsSpent!();
+    const result = await runRecentFirstFullSync(context, { policy: { strategy: 'recent-first' }, maxPages: 100, restart: false, priority: 'backfill', longTailPoints: 3000 });
+    expect(result.done).toBe(false);
+    // The turn's last issues in flight may pass the mark by a few issues' worklogs (30 each here).
+    expect(spent()).toBeGreaterThanOrEqual(3000);
+    expect(spent()).toBeLessThan(3000 + 400);
+  });
+
   it('decides only after measuring, by points per worklog against the feed’s', () => {
     expect(feedIsCheaper({ historyIssueWorklogs: MEASURE_AFTER_WORKLOGS - 1, historyIssuePoints: 10_000 })).toBe(false);
     expect(feedIsCheaper({ historyIssueWorklogs: 1000, historyIssuePoints: 2100 })).toBe(true);

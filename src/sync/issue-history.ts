@@ -44,7 +44,7 @@ export function feedIsCheaper(state: Pick<SyncState, 'historyIssueWorklogs' | 'h
  * body already stored. When every issue is read the full sync ends: the live incremental sync,
  * which ran from the install on, and its deleted feed have kept everything since exact.
  */
-export async function runIssueHistoryTurn(context: SyncContext, options: { maxWorklogs: number; priority: CallPriority }): Promise<IssueHistoryTurn> {
+export async function runIssueHistoryTurn(context: SyncContext, options: { maxWorklogs: number; maxPoints?: number; priority: CallPriority }): Promise<IssueHistoryTurn> {
   const counts = emptyCounts();
   let state = await context.store.getSyncState();
   const beforeMs = state.recentFromMs;
@@ -70,6 +70,7 @@ export async function runIssueHistoryTurn(context: SyncContext, options: { maxWo
     priority: options.priority,
     afterIssueId: state.historyDoneThroughIssueId,
     maxWorklogs: options.maxWorklogs,
+    ...(options.maxPoints !== undefined ? { maxPoints: options.maxPoints } : {}),
     issuePage,
     stateOnIssueDone: (issueId) => ({ historyDoneThroughIssueId: issueId }),
   });

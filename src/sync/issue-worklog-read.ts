@@ -34,6 +34,11 @@ export interface IssueWorklogRead {
    * says `complete: false` and where to resume. Unset: read to the end.
    */
   maxWorklogs?: number;
+  /**
+   * Stop likewise once the read's calls cost this many points (the client's estimate): a first
+   * sync's turn ends where it becomes a long tail (LONG_TAIL_POINTS), not a whole turn past it.
+   */
+  maxPoints?: number;
   /** Issue ids per JQL page (at most {@link MAX_ISSUE_PAGE}, the default). */
   issuePage?: number;
   /**
@@ -63,7 +68,7 @@ export interface IssueWorklogReadResult {
   unreadIssueIds: number[];
   /** The last issue read completely (JQL orders by id). */
   doneThroughIssueId: number | undefined;
-  /** False when `maxWorklogs` stopped the read before the last issue. */
+  /** False when `maxWorklogs` or `maxPoints` stopped the read before the last issue. */
   complete: boolean;
 }
 
@@ -106,6 +111,9 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
     result.skippedStale += written.skippedStale;
     pending = [];
   };
+  const pointsBefore = context.jira.pointsSpent?.() ?? 0;
+  /** What this read's calls cost so far (0 with a client that does not count). */
+  const pointsSpent = () => (context.jira.pointsSpent?.() ?? 0) - pointsBefore;
   let jql = issueRangeJql(read.range, read.afterIssueId);
   const pageSize = Math.max(1, Math.min(MAX_ISSUE_PAGE, Math.floor(read.issuePage ?? MAX_ISSUE_PAGE)));
   let token: string | undefined;
@@ -114,7 +122,9 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
     // With a budget, a page after the first asks for about the issues the rest of the budget needs
     // at the worklogs per issue read so far: the ids a stop leaves unread are paid again next turn.
     const perIssue = result.issues > 0 ? Math.max(1, result.read / result.issues) : undefined;
-    const wanted = read.maxWorklogs !== undefined && perIssue !== undefined ? Math.min(pageSize, Math.ceil((read.maxWorklogs - result.read) / perIssue) + 1) : pageSize;
+    let wanted = read.maxWorklogs !== undefined && perIssue !== undefined ? Math.min(pageSize, Math.ceil((read.maxWorklogs - result.read) / perIssue) + 1) : pageSize;
+    // An issue costs its worklogs, its call and its JQL id.
+    if (read.maxPoints !== undefined && perIssue !== undefined) wanted = Math.min(wanted, Math.ceil((read.maxPoints - pointsSpent()) / (perIssue + 2)) + 1);
     let page;
     try {
       page = await context.jira.searchIssueIds(jql, token, { ...callOptions, pageSize: Math.max(1, wanted) });
@@ -155,7 +165,7 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
         result.read += answer?.length ?? 0;
         if (pending.length >= COMMIT_ROWS) await commit();
         // Over budget: take what is already in flight (it is paid for), start nothing more.
-        const overBudget = read.maxWorklogs !== undefined && result.read >= read.maxWorklogs;
+        const overBudget = (read.maxWorklogs !== undefined && result.read >= read.maxWorklogs) || (read.maxPoints !== undefined && pointsSpent() >= read.maxPoints);
         if (!overBudget) launch();
         else if (inFlight.length === 0 && (next < ids.length || page.nextPageToken !== undefined)) {
           result.complete = false;

@@ -5,9 +5,19 @@ import { runIncrementalSync } from './incremental-sync.js';
 import { runIssueHistoryTurn } from './issue-history.js';
 import { fetchRecentWindow } from './recent-window.js';
 import { addCounts, emptyCounts, type SyncContext } from './sync-context.js';
+import type { SyncState } from '../store/tenant-store.js';
 
 /** A turn's budget is counted in feed pages; the issue-by-issue history reads about a page's worth of worklogs for each. */
 const WORKLOGS_PER_PAGE = 1000;
+
+/**
+ * A turn of a first sync that has not yet become a long tail ends where it does (`maxPoints`), so
+ * the next turn already waits behind small sites: not a whole turn later.
+ */
+function untilLongTail(state: SyncState, longTailPoints: number, spentThisTurn = 0): { maxPoints?: number } {
+  const left = longTailPoints - state.fullSyncPoints - spentThisTurn;
+  return Number.isFinite(left) && left > 0 && state.fullSyncPoints <= longTailPoints ? { maxPoints: left } : {};
+}
 
 /**
  * A new site's first sync, recent first (issue 15): (1) the recent window — every worklog started
@@ -35,7 +45,7 @@ export async function runRecentFirstFullSync(
   let windowPoints = 0;
   let windowRead = true;
   let state = await context.store.getSyncState();
-  if (state.phase !== 'full' || options.restart) state = await startFullSync(context, { recentWindow: (jiraNowMs) => recentWindowStartMs(options.policy, jiraNowMs) });
+  if (state.phase !== 'full' || options.restart) state = await startFullSync(context, { recentWindow: (jiraNowMs) => recentWindowStartMs(options.policy, jiraNowMs), priority: options.priority });
   if (state.recentFromMs === undefined) return runFullSync(context, { maxPages: options.maxPages, priority: options.priority });
   if (state.recentReadAtMs === undefined) {
     const unreadBefore = state.recentUnreadIssues;
@@ -46,6 +56,7 @@ export async function runRecentFirstFullSync(
       afterIssueId: state.recentDoneThroughIssueId,
       // In turns like the history's: a big window's later turns wait behind small sites (LONG_TAIL_POINTS).
       maxWorklogs: options.maxPages * WORKLOGS_PER_PAGE,
+      ...untilLongTail(state, options.longTailPoints),
       stateOnIssueDone: (issueId, unread) => ({ recentDoneThroughIssueId: issueId, recentUnreadIssues: unreadBefore + unread }),
     });
     // Not `pages`: those are feed pages (the metric and the turn's budget count them); the window's calls are logged.
@@ -69,7 +80,9 @@ export async function runRecentFirstFullSync(
   if (!live.done || !windowRead || windowPoints > options.longTailPoints) return { done: false, counts };
   // The history issue by issue, while that proves cheaper than the feed; a feed already under way (before this path existed) goes on.
   if (state.historyPath === 'issues' || (state.historyPath === undefined && state.fullSyncOriginMs === undefined)) {
-    const byIssue = await runIssueHistoryTurn(context, { maxWorklogs: Math.max(1, options.maxPages - counts.pages) * WORKLOGS_PER_PAGE, priority: options.priority });
+    // `state` is this turn's start: the window's points of this turn count toward the long tail too.
+    const spentThisTurn = state.recentReadAtMs === undefined ? windowPoints - state.recentWindowPoints : 0;
+    const byIssue = await runIssueHistoryTurn(context, { maxWorklogs: Math.max(1, options.maxPages - counts.pages) * WORKLOGS_PER_PAGE, priority: options.priority, ...untilLongTail(state, options.longTailPoints, spentThisTurn) });
     addCounts(counts, byIssue.counts);
     // Switching to the feed ends the turn: the feed starts on the next.
     return { done: byIssue.outcome === 'done', counts };

@@ -12,8 +12,9 @@ export interface RecentWindowRead {
   priority: CallPriority;
   /** Resume after this issue (where a read a crash or a cancel stopped had got to). */
   afterIssueId?: number | undefined;
-  /** Stop after about this many worklogs (a turn); the result says `complete: false`. */
+  /** Stop after about this many worklogs, or points (a turn); the result says `complete: false`. */
   maxWorklogs?: number;
+  maxPoints?: number;
   /** State committed with the rows of the issues read completely (see `readWorklogsByIssue`). */
   stateOnIssueDone?: (issueId: number, unreadIssues: number) => Partial<SyncState>;
 }
@@ -33,6 +34,7 @@ export function fetchRecentWindow(context: SyncContext, read: RecentWindowRead):
     priority: read.priority,
     afterIssueId: read.afterIssueId,
     ...(read.maxWorklogs !== undefined && Number.isFinite(read.maxWorklogs) ? { maxWorklogs: read.maxWorklogs } : {}),
+    ...(read.maxPoints !== undefined && Number.isFinite(read.maxPoints) ? { maxPoints: read.maxPoints } : {}),
     ...(read.stateOnIssueDone ? { stateOnIssueDone: read.stateOnIssueDone } : {}),
   });
 }
