@@ -53,14 +53,15 @@ export async function runIssueHistoryTurn(context: SyncContext, options: { maxWo
   const pointsBefore = context.jira.pointsSpent?.() ?? 0;
   if (state.historyLastIssueId === undefined) {
     // The span of issue ids progress is measured over: the first and the last issue, one id each.
-    const ends = (order: 'ASC' | 'DESC') => context.jira.searchIssueIds(issueRangeJql({ startedBeforeMs: beforeMs }, undefined).replace(/ORDER BY id ASC$/, `ORDER BY id ${order}`), undefined, { ...callOptions, pageSize: 1 });
+    const ends = (order: 'ASC' | 'DESC') => context.jira.searchIssueIds(issueRangeJql({ startedBeforeMs: beforeMs }, undefined, order), undefined, { ...callOptions, pageSize: 1 });
     const [first, last] = [await ends('ASC'), await ends('DESC')];
     if (last.ids[0] === undefined || first.ids[0] === undefined) {
       await finishFullSync(context, state, 0, state.fullSyncWorklogs);
       return { outcome: 'done', counts };
     }
-    await context.store.applyBatch({ upserts: [], deletions: [], state: { historyPath: 'issues', historyFirstIssueId: first.ids[0], historyLastIssueId: last.ids[0] } });
-    state = await context.store.getSyncState();
+    const span = { historyPath: 'issues' as const, historyFirstIssueId: first.ids[0], historyLastIssueId: last.ids[0] };
+    await context.store.applyBatch({ upserts: [], deletions: [], state: span });
+    state = { ...state, ...span };
   }
   // A JQL page about as long as the turn: the ids a turn's end cuts off are read again.
   const perIssue = state.historyIssues > 0 ? Math.max(1, state.historyIssueWorklogs / state.historyIssues) : ASSUMED_WORKLOGS_PER_ISSUE;

@@ -78,12 +78,12 @@ function utcDate(ms: number): string {
 }
 
 /** JQL for the issues that may hold worklogs of `range` after `afterIssueId`, in id order; a day wider each side for time zones. */
-export function issueRangeJql(range: StartedRange, afterIssueId: number | undefined): string {
+export function issueRangeJql(range: StartedRange, afterIssueId: number | undefined, order: 'ASC' | 'DESC' = 'ASC'): string {
   const dates =
     range.startedFromMs !== undefined
       ? `worklogDate >= "${utcDate(Math.max(0, range.startedFromMs - ZONE_MARGIN_MS))}"`
       : `worklogDate < "${utcDate(range.startedBeforeMs + ZONE_MARGIN_MS)}"`;
-  return `${dates}${afterIssueId === undefined ? '' : ` AND id > ${afterIssueId}`} ORDER BY id ASC`;
+  return `${dates}${afterIssueId === undefined ? '' : ` AND id > ${afterIssueId}`} ORDER BY id ${order}`;
 }
 
 /**
@@ -145,7 +145,7 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
     const launch = () => {
       // The first issue alone: until an issue's worklogs were answered once, a call holds a whole
       // page's worth of points in the shared ledger (1 + 5,000), three at once per job too many.
-      const limit = result.issues === 0 && result.calls <= 1 ? 1 : ISSUES_IN_FLIGHT;
+      const limit = result.issues === 0 ? 1 : ISSUES_IN_FLIGHT;
       while (inFlight.length < limit && next < ids.length) {
         const issueId = ids[next++]!;
         const rows = readIssue(context, issueId, read.range, callOptions, result);

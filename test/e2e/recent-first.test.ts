@@ -119,6 +119,9 @@ describe('a first sync, recent first', () => {
     // Files say it too: never a "Total" over a range still loading.
     expect(await summaryFile('2000-01-01', today)).toMatchObject({ coverage: `partial; complete-from=${utcDate(fromMs)}`, totalRow: expect.stringMatching(new RegExp(`^0,"?Partial total \\(complete from ${utcDate(fromMs)}; earlier worklogs still loading\\)"?,`)) });
     expect(await summaryFile(lastMonth, today)).toMatchObject({ coverage: 'complete', totalRow: expect.stringMatching(/^0,Total,/) });
+    const details = await request('/api/reports/export', { kind: 'details', format: 'csv', from: '2000-01-01', to: today, timeZone: 'UTC' });
+    expect(details.headers.get('tally-coverage')).toBe(`partial; complete-from=${utcDate(fromMs)}`);
+    await details.arrayBuffer();
 
     // The rest of the history, in turns; then the export is exactly the site.
     for (let turn = 0; turn < 200; turn++) {
