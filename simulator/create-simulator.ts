@@ -13,6 +13,12 @@ import { createFaultInjector, type FaultInjector } from './faults/fault-injector
 import { createConnectHost, type ConnectHost, type SimFetch } from './connect/connect-host.js';
 import type { InstallKeyStore } from './connect/install-keys.js';
 import { pageHostRoutes } from './connect/page-host.js';
+import {
+  createImpersonationAuthServer,
+  type ConnectImpersonation,
+  type ImpersonationAuthServer,
+  type ImpersonationOptions,
+} from './connect/connect-impersonation.js';
 import { worklogRoutes } from './jira/routes/worklog-routes.js';
 import { platformRoutes } from './jira/routes/platform-routes.js';
 import { jiraError } from './http/jira-error.js';
@@ -51,6 +57,14 @@ export interface SimulatorOptions {
   installKeys: InstallKeyStore;
   /** The Forge platform's side (`sim.forge`): app id, remote URL, token lifetimes, deliveries. */
   forge: Partial<ForgeOptions>;
+  /** Connect user impersonation (`POST /oauth2/token`): token lifetime, assertion window. */
+  impersonation: Partial<ImpersonationOptions>;
+  /**
+   * The authorization server that issues impersonation tokens (see `createImpersonationAuthServer`);
+   * default one of this site's own (then `impersonation` configures it). Atlassian runs one for
+   * every site: hand one to a fleet of simulators so any of them answers `/oauth2/token` for all.
+   */
+  impersonationServer: ImpersonationAuthServer;
   /** Admin webhooks (`sim.adminWebhooks`): delivery mode, retries, JQL filtering, HTTPS, signature defects. */
   adminWebhooks: Partial<AdminWebhookOptions>;
   /**
@@ -82,6 +96,14 @@ export interface Simulator {
    */
   readonly cloudId: string;
   readonly connect: ConnectHost;
+  /**
+   * Connect user impersonation (ACT_AS_USER): Atlassian's authorization server at
+   * `POST {site}/oauth2/token` and the bearer tokens it issues, which authenticate REST calls on
+   * the site URL as the user. `impersonation.issueToken(appKey, accountId)` is the test shortcut.
+   */
+  readonly impersonation: ConnectImpersonation;
+  /** The authorization server behind `impersonation` (shared when the option gave one): options, `configure`. */
+  readonly impersonationServer: ImpersonationAuthServer;
   /**
    * Admin webhooks (Jira settings → System → WebHooks, or `/rest/webhooks/1.0/webhook`): the way a
    * self-hosted Tally without an app hears of worklog changes, signed with `X-Hub-Signature`.
@@ -117,6 +139,8 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
   const apiTokens = resolveApiTokenOptions(overrides.apiTokens);
   const appFetch = overrides.appFetch ?? ((input, init) => fetch(input, init));
   const connect = createConnectHost(site, { appFetch, ...(overrides.installKeys ? { installKeys: overrides.installKeys } : {}) });
+  const impersonationServer = overrides.impersonationServer ?? createImpersonationAuthServer(overrides.impersonation);
+  const impersonation = impersonationServer.register(site);
   const adminWebhooks = createAdminWebhooks({ site, appFetch, options: overrides.adminWebhooks });
   // Forge remotes report with their bearer tokens; the Forge host is built just below.
   const gdpr = createGdprApi(clock, [site], overrides.gdpr, () => forge.bearer);
@@ -141,12 +165,14 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     });
   }
   app.route('/', connect.publicRoutes);
+  // The assertion is the credential: the token endpoint sits before Jira's authentication.
+  app.route('/', impersonationServer.routes);
   app.route('/', forge.publicRoutes);
   app.route('/', pageHostRoutes(site));
   app.route('/', tenantInfoRoutes(forge.cloudId));
   // Authenticates its own callers (an app JWT for any known site), so it sits outside `/rest/*`.
   app.route('/', gdpr.routes);
-  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer: forge.bearer, apiTokens }));
+  app.use('/rest/*', createAuthMiddleware(site, { leewaySeconds: overrides.jwtLeewaySeconds ?? 30, bearer: impersonation.bearer(forge.bearer), apiTokens }));
   app.use('/rest/*', limits.middleware);
   app.route('/', worklogRoutes({ site }));
   app.route('/', platformRoutes({ site }));
@@ -174,6 +200,8 @@ export function createSimulator(overrides: Partial<SimulatorOptions> = {}): Simu
     faults,
     cloudId: forge.cloudId,
     connect,
+    impersonation,
+    impersonationServer,
     adminWebhooks,
     gdpr,
     forge,

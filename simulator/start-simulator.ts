@@ -59,5 +59,6 @@ export function describeSimulator(running: RunningSimulator): string {
     `       -d '{"ids":[10000,10001]}' '${url}/rest/api/3/worklog/list'`,
     `  curl -s -u '${credentials?.email}:${credentials?.apiToken}' '${url}/rest/api/3/serverInfo'`,
     `Install keys for signed Connect installs: ${url}/connect-install-keys/<kid>`,
+    `Connect user impersonation (ACT_AS_USER, TALLY_ATLASSIAN_OAUTH_URL): POST ${url}/oauth2/token`,
   ].join('\n');
 }

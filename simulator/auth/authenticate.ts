@@ -8,7 +8,7 @@ import { authenticateBasic, defaultApiTokenOptions, type ApiTokenOptions } from 
 /** What a bearer token resolves to: a caller, or the refusal (401 bad token, 403 not permitted yet). */
 export type BearerOutcome = { ok: true; caller: Caller } | { ok: false; status: 401 | 403; reason: string };
 
-/** Who vouches for `Authorization: Bearer …` tokens (the Forge platform's OAuth tokens). */
+/** Who vouches for `Authorization: Bearer …` tokens (Connect impersonation tokens, then the Forge platform's OAuth tokens). */
 export interface BearerAuthority {
   authenticate(token: string): BearerOutcome;
   /** True while handling a request that came through `api.atlassian.com`, where Connect JWTs are refused. */
@@ -39,7 +39,7 @@ function unauthorized(reason: string): Response {
  * Authenticates every REST call as Jira Cloud does: an installed, enabled app's HS256 Connect JWT
  * (`iss` = app key, exact `qsh`, `exp`), HTTP Basic with a site user's email and API token
  * (classic on the site URL, scoped through the gateway, see {@link authenticateBasic}), or (with
- * `options.bearer`) a Forge OAuth bearer token. Anything else is 401 and reaches no route.
+ * `options.bearer`) a bearer token: a Connect user-impersonation token or a Forge OAuth token. Anything else is 401 and reaches no route.
  */
 export function createAuthMiddleware(site: JiraSite, options: AuthOptions): MiddlewareHandler<SimEnv> {
   return async (c, next) => {

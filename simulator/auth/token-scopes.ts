@@ -12,7 +12,8 @@ const USER_READ = ['read:application-role:jira', 'read:group:jira', 'read:user:j
 /**
  * `x-atlassian-oauth2-scopes` of every operation the simulator serves, keyed `METHOD template`
  * (v3 paths; v2 maps onto them), copied from Atlassian's OpenAPI excerpts
- * (jira-worklog-openapi-excerpt.json, jira-platform-openapi-excerpt.json; self-hosted-site.md §1.4).
+ * (jira-worklog-openapi-excerpt.json, jira-platform-openapi-excerpt.json,
+ * jira-entity-properties-openapi-excerpt.json; self-hosted-site.md §1.4).
  * `token-scopes.test.ts` fails when a served `/rest/` route is missing here.
  */
 const OPERATION_SCOPES: Record<string, OperationScopes> = {
@@ -52,6 +53,14 @@ const OPERATION_SCOPES: Record<string, OperationScopes> = {
     classic: ['read:jira-work'],
     granular: ['read:issue-type:jira', 'read:project:jira', 'read:project.property:jira', 'read:user:jira', 'read:application-role:jira', 'read:avatar:jira', 'read:group:jira', 'read:issue-type-hierarchy:jira', 'read:project-category:jira', 'read:project-version:jira', 'read:project.component:jira'],
   },
+  'GET /rest/api/3/user/properties': { classic: ['read:jira-user'], granular: ['read:user.property:jira'] },
+  'GET /rest/api/3/user/properties/{propertyKey}': { classic: ['read:jira-user'], granular: ['read:user.property:jira'] },
+  'PUT /rest/api/3/user/properties/{propertyKey}': { classic: ['write:jira-work'], granular: ['write:user.property:jira'] },
+  'DELETE /rest/api/3/user/properties/{propertyKey}': { classic: ['write:jira-work'], granular: ['delete:user.property:jira'] },
+  // The key-less PUT/DELETE only answer 405 ("the property key is not specified"); Jira names no
+  // scope for them, so they ask what the keyed write does.
+  'PUT /rest/api/3/user/properties': { classic: ['write:jira-work'], granular: ['write:user.property:jira'] },
+  'DELETE /rest/api/3/user/properties': { classic: ['write:jira-work'], granular: ['delete:user.property:jira'] },
   'GET /rest/api/3/serverInfo': { classic: [], granular: [] },
   'GET /rest/api/3/configuration/timetracking': { classic: ['manage:jira-configuration'], granular: ['read:issue.time-tracking:jira'] },
   'PUT /rest/api/3/configuration/timetracking': { classic: ['manage:jira-configuration'], granular: ['write:issue.time-tracking:jira'] },

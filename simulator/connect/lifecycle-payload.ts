@@ -12,6 +12,8 @@ export interface LifecyclePayloadInput {
   sharedSecret?: string | undefined;
   /** The deprecated `publicKey` field: base64 SPKI without PEM armour, as older payloads had. */
   publicKey: string;
+  /** The app's OAuth client id on this site, for user impersonation (ACT_AS_USER). */
+  oauthClientId?: string | undefined;
   /** Extra or replaced fields, e.g. `serviceEntitlementNumber` or a different `baseUrl`. */
   extra?: Record<string, unknown> | undefined;
 }
@@ -35,6 +37,8 @@ export function buildLifecyclePayload(site: JiraSite, input: LifecyclePayloadInp
     eventType: input.eventType,
   };
   if (input.sharedSecret !== undefined) payload.sharedSecret = input.sharedSecret;
+  // In the lifecycle schema's field list (jira-connect-protocol.md §4.6); sent on every event.
+  if (input.oauthClientId !== undefined) payload.oauthClientId = input.oauthClientId;
   return { ...payload, ...input.extra };
 }
 

@@ -91,7 +91,14 @@ export function createLifecycleSender(deps: LifecycleSenderDeps): LifecycleSende
     if (path === undefined) return { appKey: app.key, status: undefined };
     const url = appUrl(app.baseUrl, path);
     const key = await deps.keys.current();
-    const body = buildLifecyclePayload(site, { eventType, appKey: app.key, clientKey: deps.clientKey, publicKey: pemBody(key.publicKeyPem), extra: options.payload });
+    const body = buildLifecyclePayload(site, {
+      eventType,
+      appKey: app.key,
+      clientKey: deps.clientKey,
+      publicKey: pemBody(key.publicKeyPem),
+      oauthClientId: app.oauthClientId,
+      extra: options.payload,
+    });
     // Install and uninstall are signed RS256 (signed install); enabled/disabled stay HS256 (§4.5).
     const token =
       eventType === 'uninstalled'
@@ -118,6 +125,7 @@ export function createLifecycleSender(deps: LifecycleSenderDeps): LifecycleSende
         clientKey: deps.clientKey,
         sharedSecret,
         publicKey: pemBody(key.publicKeyPem),
+        oauthClientId: site.oauthClientIdFor(descriptor.key),
         extra: options.payload,
       });
       const token = await signInstallToken(subject(url, descriptor.baseUrl, options.tamper), key);

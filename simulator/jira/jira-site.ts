@@ -1,90 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { ChangeFeed, type FeedEntry } from './change-feed.js';
-import type { AdfDoc } from './adf.js';
 import type { SimClock } from '../sim-clock.js';
 import { defaultSiteBehaviour, type SiteBehaviour } from './site-behaviour.js';
 import { ApiTokenStore, type CreateApiTokenInput, type SimApiToken } from './api-tokens.js';
+import { UserPropertyStore } from './user-properties.js';
+import type { SimInstalledApp, SimIssue, SimProject, SimUser, SimWorklog, WorklogEvent } from './site-model.js';
 
 export { defaultSiteBehaviour, type SiteBehaviour } from './site-behaviour.js';
 export type { ApiTokenKind, CreateApiTokenInput, SimApiToken } from './api-tokens.js';
-
-/** A site user (or the app's own user). Only the simulator knows emails and API tokens. */
-export interface SimUser {
-  accountId: string;
-  displayName: string;
-  emailAddress?: string;
-  active: boolean;
-  timeZone: string;
-  accountType: 'atlassian' | 'app' | 'customer';
-  /** Group and project-role names the user belongs to; they decide worklog visibility. */
-  groups: string[];
-  /** Site administrators see every worklog and pass every permission check. */
-  siteAdmin?: boolean;
-  /**
-   * Legacy API tokens for HTTP Basic (`email:token`): classic tokens that never expire. New
-   * tests use `site.createApiToken`, which also models scoped, revoked and expiring tokens.
-   */
-  apiTokens?: string[];
-}
-
-export interface SimProject {
-  id: string;
-  key: string;
-  name: string;
-  /** Account ids allowed to browse the project; undefined means every active user. */
-  browsers?: string[];
-}
-
-export interface SimIssue {
-  id: number;
-  key: string;
-  projectId: string;
-  summary: string;
-  issueType: 'Epic' | 'Story' | 'Task' | 'Bug' | 'Subtask';
-  parentId?: number;
-  timeTrackingEnabled: boolean;
-}
-
-export interface SimVisibility {
-  type: 'group' | 'role';
-  value: string;
-  identifier?: string;
-}
-
-/** A worklog as the simulated Jira holds it; rendering to v2/v3 JSON happens at the edge. */
-export interface SimWorklog {
-  id: number;
-  issueId: number;
-  authorId: string;
-  updateAuthorId: string;
-  comment: AdfDoc | undefined;
-  startedMs: number;
-  timeSpentSeconds: number;
-  createdMs: number;
-  updatedMs: number;
-  visibility?: SimVisibility;
-  properties: { key: string; value: unknown }[];
-}
-
-/** An app installed on the site through the Connect lifecycle. */
-export interface SimInstalledApp {
-  key: string;
-  clientKey: string;
-  sharedSecret: string;
-  /** The app's base URL, from its descriptor. */
-  baseUrl: string;
-  /** The account the app acts as (accountType `app`). */
-  appUserAccountId: string;
-  enabled: boolean;
-  /** The parsed descriptor the site fetched, for lifecycle and webhook URLs. */
-  descriptor: Record<string, unknown>;
-}
-
-/** What happened to a worklog, for the webhook dispatcher. */
-export interface WorklogEvent {
-  event: 'worklog_created' | 'worklog_updated' | 'worklog_deleted';
-  worklog: SimWorklog;
-  timestamp: number;
-}
+export type { SimInstalledApp, SimIssue, SimProject, SimUser, SimVisibility, SimWorklog, WorklogEvent } from './site-model.js';
 
 /**
  * The whole state of one simulated Jira Cloud site: users, projects, issues, worklogs, change
@@ -104,10 +28,13 @@ export class JiraSite {
   /** Deletion time per deleted worklog id (the current entry of the deleted feed). */
   readonly deletedAt = new Map<number, number>();
   readonly apps = new Map<string, SimInstalledApp>();
+  /** User entity properties (`/rest/api/3/user/properties`), per account id. */
+  readonly userProperties = new UserPropertyStore();
   readonly behaviour: SiteBehaviour;
   /** API tokens made with {@link createApiToken} (legacy `user.apiTokens` stay on the user). */
   readonly apiTokenStore: ApiTokenStore;
   private readonly listeners: ((event: WorklogEvent) => void)[] = [];
+  private readonly oauthClientIds = new Map<string, string>();
   private nextWorklogId: number;
   private nextIssueId: number;
 
@@ -329,6 +256,7 @@ export class JiraSite {
 
   /** Whether `viewer` may browse the issue's project. */
   canBrowseIssue(issue: SimIssue, viewer: SimUser): boolean {
+    if (viewer.withheldPermissions?.includes('BROWSE_PROJECTS')) return false;
     if (viewer.siteAdmin || viewer.accountType === 'app') return true;
     const project = this.projects.get(issue.projectId);
     return !project?.browsers || project.browsers.includes(viewer.accountId);
@@ -377,9 +305,20 @@ export class JiraSite {
       descriptor: input.descriptor,
       appUserAccountId,
       enabled: input.enabled ?? true,
+      oauthClientId: this.oauthClientIdFor(input.key),
     };
     this.apps.set(input.key, app);
     return app;
+  }
+
+  /** The OAuth client id of Connect app `appKey` on this site: made once, then the same. */
+  oauthClientIdFor(appKey: string): string {
+    let id = this.oauthClientIds.get(appKey);
+    if (id === undefined) {
+      id = randomBytes(24).toString('base64url');
+      this.oauthClientIds.set(appKey, id);
+    }
+    return id;
   }
 
   /** The app installed under `appKey`, if any. */

@@ -54,14 +54,17 @@ export function renderTimeSpent(seconds: number, hoursPerDay: number, daysPerWee
   return parts.length > 0 ? parts.join(' ') : '0m';
 }
 
-/** A worklog body as Jira's REST API (v2 or v3) and webhooks (v2 shape) return it. */
+/**
+ * A worklog body as Jira's REST API (v2 or v3) and webhooks (v2 shape) return it. Dates are in
+ * `options.timeZone` (the caller's, where a route knows it) or else the site's one zone.
+ */
 export function renderWorklog(
   site: JiraSite,
   worklog: SimWorklog,
   version: ApiVersion,
-  options: { expandProperties?: boolean } = {},
+  options: { expandProperties?: boolean; timeZone?: string } = {},
 ): Record<string, unknown> {
-  const tz = site.timeZone;
+  const tz = options.timeZone ?? site.timeZone;
   const body: Record<string, unknown> = {
     self: `${site.baseUrl}/rest/api/${version}/issue/${worklog.issueId}/worklog/${worklog.id}`,
     author: renderUserDetails(site, worklog.authorId, version),

@@ -30,6 +30,20 @@ export interface SiteBehaviour {
    * after an issue deleted since gets a 400.
    */
   jqlIdRangeNeedsIssue: boolean;
+  /**
+   * Status of a worklog write refused for a missing project permission (Work on issues, Edit
+   * own/all worklogs, Delete own/all worklogs). Jira Cloud's OpenAPI says 400 ("the user does not
+   * have permission to add/update/delete the worklog", jira-worklog-openapi-excerpt.json); Jira
+   * Server's REST docs said 403 and some clients report 403 from Cloud (unverified). Default 400.
+   */
+  worklogPermissionRefusalStatus: 400 | 403;
+  /**
+   * Whether a Connect or Forge app (as its app user, without Administer Jira) may read and write
+   * any user's entity properties. The user-properties excerpt names only "Administer Jira" or the
+   * calling user's own record and is silent on apps (unverified); default true, so an app can
+   * keep per-user data such as a running timer.
+   */
+  appsMayAccessUserProperties: boolean;
 }
 
 /** The defaults: the reference's facts, or the most awkward reading for a client where it has none. */
@@ -45,4 +59,6 @@ export const defaultSiteBehaviour: SiteBehaviour = {
   daysPerWeek: 5,
   gatewayNextPageHost: 'site',
   jqlIdRangeNeedsIssue: true,
+  worklogPermissionRefusalStatus: 400,
+  appsMayAccessUserProperties: true,
 };

@@ -22,6 +22,7 @@ const ISSUE_TYPES: Record<string, SimIssue['issueType']> = {
  * issue from the same project field.
  */
 export function canBrowseProject(project: SimProject, viewer: SimUser): boolean {
+  if (viewer.withheldPermissions?.includes('BROWSE_PROJECTS')) return false;
   if (viewer.siteAdmin || viewer.accountType === 'app') return true;
   return !project.browsers || project.browsers.includes(viewer.accountId);
 }

@@ -4,6 +4,7 @@ import { jiraError, readJsonBody } from '../../http/jira-error.js';
 import { renderWorklog, type ApiVersion } from '../render.js';
 import type { JiraSite, SimIssue, SimWorklog } from '../jira-site.js';
 import { parseWorklogInput } from './worklog-input.js';
+import { refuseBulkWorklogDelete, refuseWorklogWrite, renderZoneFor } from './worklog-write-permission.js';
 
 const ADJUST_ESTIMATE = new Set(['auto', 'new', 'manual', 'leave']);
 const MAX_PAGE = 5000;
@@ -38,7 +39,9 @@ function parseIdList(value: unknown): number[] | undefined {
 /**
  * The per-issue worklog endpoints, `/rest/api/{2,3}/issue/{issueIdOrKey}/worklog[/{id}]`, with
  * Jira's validation and status codes (jira-worklog-openapi-excerpt.json), plus bulk move and
- * bulk delete within one issue.
+ * bulk delete within one issue. Writes check the project permissions Jira's worklog service
+ * checks (Work on issues; Edit/Delete own or all worklogs), after the issue is found visible and
+ * before the body is validated. Dates render in a user caller's own time zone.
  */
 export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
   const routes = new Hono<SimEnv>();
@@ -60,6 +63,7 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
     const startAt = Number(startAtText);
     const maxResults = Math.min(Number(maxText), MAX_PAGE);
     const viewer = c.get('caller').user;
+    const timeZone = renderZoneFor(site, c.get('caller'));
     const all = [...(site.worklogsByIssue.get(issue.id) ?? [])]
       .map((id) => site.worklogs.get(id))
       .filter((w) => w !== undefined)
@@ -74,7 +78,7 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
       startAt,
       maxResults,
       total: all.length,
-      worklogs: page.map((w) => renderWorklog(site, w, version, { expandProperties })),
+      worklogs: page.map((w) => renderWorklog(site, w, version, { expandProperties, timeZone })),
     });
   });
 
@@ -84,6 +88,9 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
     const bad = checkAdjustEstimate(c);
     if (bad) return bad;
     if (!issue.timeTrackingEnabled) return jiraError(400, ['Time tracking is disabled.']);
+    const caller = c.get('caller');
+    const refused = refuseWorklogWrite(site, caller, 'create', issue);
+    if (refused) return refused;
     const body = await readJsonBody(c.req.raw);
     if (!body.ok) return jiraError(400, [body.message]);
     const version = c.req.param('version') as ApiVersion;
@@ -92,7 +99,7 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
     if ((site.worklogsByIssue.get(issue.id)?.size ?? 0) >= site.behaviour.maxWorklogsPerIssue) {
       return jiraError(413, ['The per-issue limit for worklogs has been breached.']);
     }
-    const caller = c.get('caller');
+    // Jira records the caller as author and update author (an impersonated user's own worklog).
     const worklog = site.createWorklog({
       issueId: issue.id,
       authorId: caller.user.accountId,
@@ -101,7 +108,7 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
       timeSpentSeconds: input.value.timeSpentSeconds as number,
       ...(input.value.visibility ? { visibility: input.value.visibility } : {}),
     });
-    return c.json(renderWorklog(site, worklog, version), 201);
+    return c.json(renderWorklog(site, worklog, version, { timeZone: renderZoneFor(site, caller) }), 201);
   });
 
   routes.post(`${base}/move`, async (c) => {
@@ -128,6 +135,8 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
     if (!body.ok) return jiraError(400, [body.message]);
     const ids = parseIdList((body.value as { ids?: unknown } | null)?.ids);
     if (!ids) return jiraError(400, ['ids must be a non-empty list of worklog ids.']);
+    const refused = refuseBulkWorklogDelete(site, c.get('caller'), issue);
+    if (refused) return refused;
     if (ids.some((id) => site.worklogs.get(id)?.issueId !== issue.id)) {
       return jiraError(404, ['At least one of the worklogs is not associated with the provided issue.']);
     }
@@ -137,42 +146,51 @@ export function issueWorklogRoutes({ site }: SimDeps): Hono<SimEnv> {
 
   const one = `${base}/:id`;
   /** The worklog named in the path, on the issue named in the path, visible to the caller. */
-  function resolveWorklog(c: SimContext, options: { checkEstimate: boolean }): SimWorklog | Response {
+  function resolveWorklog(c: SimContext, options: { checkEstimate: boolean }): { issue: SimIssue; worklog: SimWorklog } | Response {
     const issue = findVisibleIssue(site, c);
     if (issue instanceof Response) return issue;
     const bad = options.checkEstimate ? checkAdjustEstimate(c) : undefined;
     if (bad) return bad;
+    // getWorklog, updateWorklog and deleteWorklog all list "time tracking is disabled" under 404.
+    if (!issue.timeTrackingEnabled) return jiraError(404, ['Time tracking is disabled.']);
     const idText = c.req.param('id') ?? '';
     const worklog = /^\d+$/.test(idText) ? site.worklogs.get(Number(idText)) : undefined;
     if (!worklog || worklog.issueId !== issue.id || !site.canSeeWorklog(worklog, c.get('caller').user)) {
       return jiraError(404, ['Cannot find worklog with id: ' + idText.slice(0, 30)]);
     }
-    return worklog;
+    return { issue, worklog };
   }
 
   routes.get(one, (c) => {
-    const worklog = resolveWorklog(c, { checkEstimate: false });
-    if (worklog instanceof Response) return worklog;
+    const found = resolveWorklog(c, { checkEstimate: false });
+    if (found instanceof Response) return found;
     const expandProperties = (c.req.query('expand') ?? '').split(',').includes('properties');
-    return c.json(renderWorklog(site, worklog, c.req.param('version') as ApiVersion, { expandProperties }));
+    const timeZone = renderZoneFor(site, c.get('caller'));
+    return c.json(renderWorklog(site, found.worklog, c.req.param('version') as ApiVersion, { expandProperties, timeZone }));
   });
 
   routes.put(one, async (c) => {
-    const worklog = resolveWorklog(c, { checkEstimate: true });
-    if (worklog instanceof Response) return worklog;
+    const found = resolveWorklog(c, { checkEstimate: true });
+    if (found instanceof Response) return found;
+    const { worklog } = found;
+    const caller = c.get('caller');
+    const refused = refuseWorklogWrite(site, caller, 'update', found.issue, worklog);
+    if (refused) return refused;
     const body = await readJsonBody(c.req.raw);
     if (!body.ok) return jiraError(400, [body.message]);
     const version = c.req.param('version') as ApiVersion;
     const input = parseWorklogInput(body.value, version, 'update', site.behaviour);
     if (!input.ok) return jiraError(400, input.errorMessages, input.errors);
-    const updated = site.updateWorklog(worklog.id, input.value, c.get('caller').user.accountId);
-    return c.json(renderWorklog(site, updated ?? worklog, version));
+    const updated = site.updateWorklog(worklog.id, input.value, caller.user.accountId);
+    return c.json(renderWorklog(site, updated ?? worklog, version, { timeZone: renderZoneFor(site, caller) }));
   });
 
   routes.delete(one, (c) => {
-    const worklog = resolveWorklog(c, { checkEstimate: true });
-    if (worklog instanceof Response) return worklog;
-    site.deleteWorklog(worklog.id);
+    const found = resolveWorklog(c, { checkEstimate: true });
+    if (found instanceof Response) return found;
+    const refused = refuseWorklogWrite(site, c.get('caller'), 'delete', found.issue, found.worklog);
+    if (refused) return refused;
+    site.deleteWorklog(found.worklog.id);
     return c.body(null, 204);
   });
 

@@ -41,6 +41,11 @@ export const PERMISSIONS: ReadonlyMap<string, PermissionInfo> = new Map(
   ].map((p) => [p.key, p]),
 );
 
+/** Whether a test withheld permission `key` from `user` (see `SimUser.withheldPermissions`). */
+export function isWithheld(user: SimUser, key: string): boolean {
+  return user.withheldPermissions?.includes(key) ?? false;
+}
+
 const MEMBER_GLOBAL = new Set(['USER_PICKER', 'CREATE_SHARED_OBJECTS', 'MANAGE_GROUP_FILTER_SUBSCRIPTIONS', 'BULK_CHANGE']);
 const MANAGER_PROJECT = new Set(['ADMINISTER_PROJECTS', 'DELETE_ISSUES', 'EDIT_ALL_WORKLOGS', 'DELETE_ALL_WORKLOGS']);
 
@@ -52,10 +57,12 @@ const MANAGER_PROJECT = new Set(['ADMINISTER_PROJECTS', 'DELETE_ISSUES', 'EDIT_A
  * - other active users hold the member set of global permissions and, on projects they may
  *   browse, every project permission except the manager ones (administer, delete issues,
  *   edit/delete all worklogs);
- * - inactive users hold nothing.
+ * - inactive users hold nothing;
+ * - nobody holds a permission listed in their `withheldPermissions` (how a test narrows the
+ *   scheme for one user; withholding BROWSE_PROJECTS also hides every issue from them).
  */
 export function hasGlobalPermission(user: SimUser, key: string): boolean {
-  if (!user.active) return false;
+  if (!user.active || isWithheld(user, key)) return false;
   if (user.siteAdmin) return true;
   if (key === 'ADMINISTER' && user.groups.includes('jira-administrators')) return true;
   if (user.accountType === 'app') return key === 'USER_PICKER';
@@ -64,7 +71,7 @@ export function hasGlobalPermission(user: SimUser, key: string): boolean {
 
 /** Whether `user` holds project permission `key` in `project` (see {@link hasGlobalPermission}). */
 export function hasProjectPermission(user: SimUser, key: string, project: SimProject): boolean {
-  if (!user.active) return false;
+  if (!user.active || isWithheld(user, key)) return false;
   if (user.siteAdmin || user.accountType === 'app') return true;
   return canBrowseProject(project, user) && !MANAGER_PROJECT.has(key);
 }

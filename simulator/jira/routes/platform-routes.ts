@@ -7,11 +7,12 @@ import { permissionRoutes } from './platform-permission-routes.js';
 import { serverRoutes } from './platform-server-routes.js';
 import { projectRoutes } from './platform-project-routes.js';
 import { timeTrackingRoutes } from './platform-timetracking-routes.js';
+import { userPropertyRoutes } from './user-property-routes.js';
 
 /**
  * The non-worklog Jira platform endpoints Tally uses (jira-platform-openapi-excerpt.json):
  * JQL search, bulk issue fetch, users, permissions, server info, project search and the
- * time-tracking provider. Mounted after authentication; every route reads `c.get('caller')`.
+ * time-tracking provider; and user entity properties (jira-entity-properties-openapi-excerpt.json). Mounted after authentication; every route reads `c.get('caller')`.
  */
 export function platformRoutes(deps: SimDeps): Hono<SimEnv> {
   const routes = new Hono<SimEnv>();
@@ -22,5 +23,6 @@ export function platformRoutes(deps: SimDeps): Hono<SimEnv> {
   routes.route('/', serverRoutes(deps));
   routes.route('/', projectRoutes(deps));
   routes.route('/', timeTrackingRoutes(deps));
+  routes.route('/', userPropertyRoutes(deps));
   return routes;
 }
