@@ -31,6 +31,9 @@ export async function startDemoTally(running: RunningSimulator, options: { point
     TALLY_BASE_URL: `http://127.0.0.1:${port}`,
     TALLY_DATA_DIR: dataDir,
     TALLY_INSTALL_KEYS_URL: running.sim.connect.installKeysUrl,
+    // Log work and the timer write as the viewer through Connect's ACT_AS_USER grant: the simulator's
+    // copy of Atlassian's authorization server issues those tokens, so the demo stays offline.
+    TALLY_ATLASSIAN_OAUTH_URL: running.sim.impersonation.authServerUrl,
     // Personal-data reports go to the simulator's copy of Atlassian's API: the demo is offline.
     TALLY_GDPR_API_URL: running.url,
     TALLY_ALLOWED_HOSTS: '127.0.0.1',

@@ -9,6 +9,7 @@ import { createTenantEvents } from './tenants/tenant-events.js';
 import { forgetTenantInEdges, type EdgeHost, type EdgeModule, type PlatformEdge } from './edges/edge.js';
 import { ALL_EDGE_MODULES } from './edges/all-edges.js';
 import { createApp } from './http/create-app.js';
+import { createSiteAdminCheck } from './http/site-admin-check.js';
 import { AppError } from './platform/app-error.js';
 import { observeStoreWrites } from './reporting/engine/observe-store-writes.js';
 import { createReportColumnsCache, type ReportColumnsCache } from './reporting/engine/report-columns-cache.js';
@@ -27,12 +28,13 @@ import { createControlDbScheduler } from './jobs/scheduler.js';
 import { personalDataCycleTask } from './privacy/personal-data/personal-data-cycle.js';
 import { openControlPlane } from './compose/control-plane.js';
 import { tallyOwnedData } from './compose/owned-data.js';
-import { buildEdges, credentialsByEdge, listPausedTenants, reportCredentialsByEdge } from './compose/edges.js';
+import { actAsUserByEdge, buildEdges, credentialsByEdge, listPausedTenants, reportCredentialsByEdge } from './compose/edges.js';
 import { createJiraClients, sharedPointsOf } from './compose/jira-clients.js';
 import type { Runtime } from './compose/runtime.js';
 import { createBitbucketHost, createBitbucketLinks, cutBitbucketLinksOnUninstall } from './compose/bitbucket.js';
 import { cutBitbucketLinks } from './bitbucket/sql-bitbucket-installations.js';
 import type { TenantId } from './tenants/tenant.js';
+import { createWorklogWrites } from './worklog-writes/worklog-writes.js';
 
 export type { Runtime } from './compose/runtime.js';
 
@@ -99,7 +101,10 @@ export async function composeTally(
     const budget = coordinator.snapshot();
     return { budget, status: describeSyncStatus(state, clock.nowMs(), config.jiraPointsPerHour, tenantQuotaShare(budget.pointsSpentByTenant, tenantId)) };
   };
-  const bitbucket = createBitbucketHost({ config, control, registry, stores, live, clock, fetch: runtime.fetch });
+  // Log work and the timer: written to Jira as the viewer, then announced to the sync (src/worklog-writes/).
+  const worklogWrites = createWorklogWrites({ fetch: runtime.fetch, clock, coordinator, events });
+  // Log work from Bitbucket writes as the person through the linked tenant's Jira edge (read late: built below).
+  const bitbucket = createBitbucketHost({ config, control, registry, stores, live, clock, fetch: runtime.fetch, actAsUser: actAsUserByEdge(registry, () => edges), worklogs: worklogWrites.worklogs, sleep: runtime.sleep });
   const reports = timeReportService(metrics, createReportService({ columnsFor: (tenantId) => reportColumns.columnsFor(tenantId), openStore: (tenantId) => stores.open(tenantId), live, coverage: async (tenantId) => (await syncStatusOf(tenantId)).status }));
   // pg-boss on the control database when it is PostgreSQL, shared by every instance; else in process.
   // Its workers start with `queue.start()` (main.ts), once every job kind below is registered.
@@ -215,25 +220,31 @@ export async function composeTally(
   collectReadiness(metrics, readiness);
   /** The scheduler under its former name: main.ts and tests start and run it as `periodic`. */
   const periodic = scheduler;
+  /** `/api/sync/status` (and the admin overview's `sync`): the status, a paused edge's reason, the points budget. */
+  const apiSyncStatus = async (tenantId: TenantId) => {
+    const { budget, status } = await syncStatusOf(tenantId);
+    // A tenant its edge cannot serve now (a revoked API token) says so on the page's banner.
+    const tenant = await registry.findTenant(tenantId);
+    const edgeStatus = tenant && (await edges.find((edge) => edge.owns(tenant))?.tenantStatus?.(tenantId));
+    return {
+      ...status,
+      ...(edgeStatus?.state === 'paused' ? { paused: { reason: edgeStatus.reason ?? null, message: edgeStatus.message ?? null } } : {}),
+      pointsBudget: { pointsPerHour: budget.pointsPerHour, remainingEstimate: budget.remainingPointsEstimate, pausedUntilMs: budget.appPausedUntilMs },
+    };
+  };
   const app = createApp({
     config,
     clock,
     logger,
     edges,
     ownedData,
-    syncStatus: async (tenantId) => {
-      const { budget, status } = await syncStatusOf(tenantId);
-      // A tenant its edge cannot serve now (a revoked API token) says so on the page's banner.
-      const tenant = await registry.findTenant(tenantId);
-      const edgeStatus = tenant && (await edges.find((edge) => edge.owns(tenant))?.tenantStatus?.(tenantId));
-      return {
-        ...status,
-        ...(edgeStatus?.state === 'paused' ? { paused: { reason: edgeStatus.reason ?? null, message: edgeStatus.message ?? null } } : {}),
-        pointsBudget: { pointsPerHour: budget.pointsPerHour, remainingEstimate: budget.remainingPointsEstimate, pausedUntilMs: budget.appPausedUntilMs },
-      };
-    },
+    syncStatus: apiSyncStatus,
     reports,
     bitbucketLinks: createBitbucketLinks(bitbucket, { appClientFor: appJiraClientFor, clock }),
+    // The admin page (issue 16): Jira site admins only, asked of Jira as the app; actions audited.
+    admin: { isSiteAdmin: createSiteAdminCheck({ appClientFor: appJiraClientFor, clock }), syncStatus: apiSyncStatus, sync, backups, audit },
+    // Log work and the timer: written to Jira as the viewer, then announced to the sync (src/worklog-writes/).
+    worklogWrites,
     readiness,
     metrics,
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Hono, MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { BearerAuthority } from '../auth/authenticate.js';
 import type { SimFetch } from '../http/remote-call.js';
 import type { SimEnv } from '../http/sim-env.js';
@@ -16,6 +16,7 @@ import { uuidFromText } from './forge-ids.js';
 import { resolveForgeOptions, type ForgeOptions } from './forge-options.js';
 import { installedBody, preUninstallBody, tickBody, upgradedBody, worklogEventBody } from './forge-payloads.js';
 import type { InvokeRemoteInput, InvokeRemoteResult } from './invoke-remote.js';
+import { offlineUserTokenRoutes } from './offline-user-token.js';
 
 export type { ForgeOptions } from './forge-options.js';
 export type { DeliveryResult } from './delivery-queue.js';
@@ -71,7 +72,10 @@ export interface ForgeHost extends ForgeKeysAndDeliveries {
   systemToken(): string;
   /** Changes options from now on (not `cloudId`); validated like the constructor's. */
   configure(changes: Partial<Omit<ForgeOptions, 'cloudId'>>): void;
-  /** Wiring for the simulator: the JWKS route, the `/ex/jira` gateway middleware, the bearer authority. */
+  /**
+   * Wiring for the simulator: the JWKS route and `POST /graphql` (`offlineUserAuthToken`, offline
+   * user impersonation), the `/ex/jira` gateway middleware, the bearer authority.
+   */
   readonly publicRoutes: Hono<SimEnv>;
   readonly gateway: MiddlewareHandler<SimEnv>;
   readonly bearer: BearerAuthority;
@@ -155,6 +159,9 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
   });
 
   const bearer = createForgeBearerAuthority({ site, tokens, gateway, currentInstallation: () => current, permissionLagMs: () => options.permissionLagMs });
+  const publicRoutes = new Hono<SimEnv>();
+  publicRoutes.route('/', signer.routes);
+  publicRoutes.route('/', offlineUserTokenRoutes({ site, tokens, bearer, cloudId, currentInstallation: () => current, options: () => options }));
 
   return {
     get appId() {
@@ -253,7 +260,7 @@ export function createForgeHost(deps: ForgeHostDeps): ForgeHost {
       if ('cloudId' in changes) throw new RangeError('forge.cloudId cannot change after the site exists');
       options = resolveForgeOptions(changes, options);
     },
-    publicRoutes: signer.routes,
+    publicRoutes,
     gateway: gateway.middleware,
     bearer,
     close() {

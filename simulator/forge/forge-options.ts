@@ -35,6 +35,28 @@ export interface ForgeOptions {
   cloudId?: string;
   /** What `jwksUrl` reports; Atlassian's production JWKS by default (the simulator serves the keys at `/.well-known/jwks.json`). */
   jwksUrl: string;
+  /**
+   * The manifest scopes declared as a map entry with `allowImpersonation: true`
+   * (`manifest-reference/permissions`, §3.4). Empty: `offlineUserAuthToken` refuses every user.
+   * Default: the three Tally's generated manifest declares so (read/write Jira work, read users).
+   */
+  impersonationScopes: readonly string[];
+  /**
+   * Unverified (§3.4: "probably"): the context ARI `offlineUserAuthToken` expects for the Jira
+   * installation, `{cloudId}` replaced. Default `ari:cloud:jira::site/{cloudId}`, the lifecycle `context` form.
+   */
+  offlineTokenContextAri: string;
+  /**
+   * Unverified: how a refused `offlineUserAuthToken` answers. `payload` (default): HTTP 200,
+   * `{success:false, errors:[{message, extensions}], authToken:null}` as the documented selection
+   * reads it; `graphql-errors`: HTTP 200, `data.offlineUserAuthToken: null` and top-level `errors`.
+   */
+  offlineTokenRefusal: 'payload' | 'graphql-errors';
+  /**
+   * `offlineUserAuthToken` calls per app per minute of the site clock before HTTP 429: 1,000
+   * (`limits-invocation`, §6); a copy of `remote/calling-product-apis` says 10,000.
+   */
+  offlineTokenRateLimitPerMinute: number;
 }
 
 /** Delay between delivery attempts: "a delay of 60 seconds per request" (`remote/sending-product-events`). */
@@ -56,6 +78,10 @@ export const defaultForgeOptions: Readonly<ForgeOptions> = Object.freeze({
   retryEnvelope: 'flat',
   apiOrigin: 'https://api.atlassian.com',
   jwksUrl: 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json',
+  impersonationScopes: Object.freeze(['read:jira-work', 'read:jira-user', 'write:jira-work']),
+  offlineTokenContextAri: 'ari:cloud:jira::site/{cloudId}',
+  offlineTokenRefusal: 'payload',
+  offlineTokenRateLimitPerMinute: 1_000,
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -83,6 +109,11 @@ export function resolveForgeOptions(overrides: Partial<ForgeOptions> = {}, base:
   requireNonNegative('preUninstallTimeoutMs', options.preUninstallTimeoutMs, 1);
   if (!Number.isInteger(options.deliveryRetries) || options.deliveryRetries < 0) throw new RangeError(`forge.deliveryRetries must be an integer ≥ 0, got ${options.deliveryRetries}`);
   if (options.retryEnvelope !== 'flat' && options.retryEnvelope !== 'payload') throw new RangeError(`forge.retryEnvelope must be 'flat' or 'payload'`);
+  if (!options.offlineTokenContextAri.includes('{cloudId}')) throw new RangeError(`forge.offlineTokenContextAri must contain {cloudId}, got ${options.offlineTokenContextAri}`);
+  if (options.offlineTokenRefusal !== 'payload' && options.offlineTokenRefusal !== 'graphql-errors') throw new RangeError(`forge.offlineTokenRefusal must be 'payload' or 'graphql-errors'`);
+  if (!Number.isInteger(options.offlineTokenRateLimitPerMinute) || options.offlineTokenRateLimitPerMinute < 1) {
+    throw new RangeError(`forge.offlineTokenRateLimitPerMinute must be an integer ≥ 1, got ${options.offlineTokenRateLimitPerMinute}`);
+  }
   if (options.cloudId !== undefined && !UUID.test(options.cloudId)) throw new RangeError(`forge.cloudId must be a uuid, got ${options.cloudId}`);
-  return Object.freeze({ ...options, apiOrigin: options.apiOrigin.replace(/\/+$/, '') });
+  return Object.freeze({ ...options, impersonationScopes: Object.freeze([...options.impersonationScopes]), apiOrigin: options.apiOrigin.replace(/\/+$/, '') });
 }

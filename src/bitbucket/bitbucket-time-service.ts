@@ -37,8 +37,11 @@ export interface BitbucketTimeServiceDeps {
   clock?: Clock;
 }
 
-/** The Jira tenant an installation may see time from: active, linked, and the tenant installed. */
-async function linkedTenant(registry: BitbucketTimeServiceDeps['registry'], installation: BitbucketInstallation): Promise<Tenant> {
+/**
+ * The Jira tenant an installation may see time from (and log work to): active
+ * (`BITBUCKET_INSTALLATION_PENDING`), linked to an installed, enabled tenant (`BITBUCKET_NOT_LINKED`).
+ */
+export async function linkedTenant(registry: BitbucketTimeServiceDeps['registry'], installation: BitbucketInstallation): Promise<Tenant> {
   if (installation.state !== 'active') throw new AppError('BITBUCKET_INSTALLATION_PENDING', 'This Bitbucket installation is not confirmed yet');
   const tenant = installation.jiraTenantId === null ? undefined : await registry.findTenant(installation.jiraTenantId);
   // A disabled Jira app shows no reports on Jira either; its linked workspaces see none.

@@ -1,6 +1,6 @@
 import type { Config } from '../config/load-config.js';
 import { selectEdges, type EdgeHost, type EdgeModule, type PlatformEdge } from '../edges/edge.js';
-import type { JiraCredentials } from '../jira/jira-credentials.js';
+import type { JiraCredentials, TenantJiraAccess } from '../jira/jira-credentials.js';
 import { AppError } from '../platform/app-error.js';
 import type { ReportCredentials } from '../privacy/personal-data/report-accounts-client.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
@@ -38,6 +38,26 @@ export function credentialsByEdge(registry: Pick<TenantRegistry, 'findTenant'>, 
       const tenant = await registry.findTenant(tenantId);
       return tenant && edges().find((edge) => edge.owns(tenant))?.jiraCredentials?.forTenant(tenantId);
     },
+  };
+}
+
+/**
+ * Jira access acting as a person on a tenant, made by the tenant's own Jira edge (`actAsUser`), for
+ * log work from Bitbucket (issue 16): the Bitbucket edges never reach a Jira edge themselves.
+ * `LOG_WORK_UNAVAILABLE` with the reason when the tenant's edge is off, has no way to act as a
+ * person, or cannot now. `edges` is read on every call: the Bitbucket side exists before the edges.
+ */
+export function actAsUserByEdge(registry: Pick<TenantRegistry, 'findTenant'>, edges: () => readonly PlatformEdge[]): (tenantId: TenantId, accountId: string) => Promise<TenantJiraAccess> {
+  return async (tenantId, accountId) => {
+    const tenant = await registry.findTenant(tenantId);
+    const edge = tenant && edges().find((candidate) => candidate.owns(tenant));
+    if (!edge) throw new AppError('LOG_WORK_UNAVAILABLE', 'Tally cannot reach the linked Jira site now, so no work can be logged to it from here.');
+    if (!edge.actAsUser) {
+      throw new AppError('LOG_WORK_UNAVAILABLE', `The linked Jira site runs Tally through ${edge.id}, which cannot write to Jira as you from outside Jira's own pages; log work in Jira instead.`);
+    }
+    const access = await edge.actAsUser(tenantId, accountId);
+    if (!access) throw new AppError('LOG_WORK_UNAVAILABLE', 'Tally is not installed on the linked Jira site any more.');
+    return access;
   };
 }
 

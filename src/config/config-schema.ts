@@ -36,6 +36,8 @@ export const configSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   TALLY_SECRET_KEY: z.string().optional(),
   TALLY_INSTALL_KEYS_URL: z.url({ protocol: /^https?$/ }).default('https://connect-install-keys.atlassian.com'),
+  // Connect user impersonation (ACT_AS_USER): where the JWT-bearer token exchange is posted; tests point it at the simulator.
+  TALLY_ATLASSIAN_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://oauth-2-authorization-server.services.atlassian.com'),
   TALLY_ALLOWED_HOSTS: hostSuffixList.default(['.atlassian.net']),
   TALLY_SYNC_INTERVAL_SECONDS: positiveSeconds.default(300),
   TALLY_RECONCILE_INTERVAL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24),

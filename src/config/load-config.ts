@@ -16,6 +16,8 @@ export interface Config {
   /** 32 bytes decoded from TALLY_SECRET_KEY; undefined only in demo mode. */
   readonly secretKey: Buffer | undefined;
   readonly installKeysUrl: string;
+  /** Atlassian's OAuth 2.0 authorization server for Connect user impersonation (`POST {url}/oauth2/token`). */
+  readonly atlassianOauthUrl: string;
   readonly allowedHostSuffixes: readonly string[];
   readonly syncIntervalSeconds: number;
   /** How a new site's first sync reads (issue 15): recent window first, or everything in feed order. */
@@ -229,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl: values.DATABASE_URL,
     secretKey,
     installKeysUrl: values.TALLY_INSTALL_KEYS_URL.replace(/\/+$/, ''),
+    atlassianOauthUrl: values.TALLY_ATLASSIAN_OAUTH_URL.replace(/\/+$/, ''),
     allowedHostSuffixes: Object.freeze([...values.TALLY_ALLOWED_HOSTS]),
     syncIntervalSeconds: values.TALLY_SYNC_INTERVAL_SECONDS,
     backfill: Object.freeze({ strategy: values.TALLY_BACKFILL_STRATEGY, recentDays: values.TALLY_BACKFILL_RECENT_DAYS }),

@@ -122,6 +122,8 @@ describe.each(controlDialects)('the tenants split (%s)', (dialect) => {
       'bitbucket-connect/001_installations',
       'bitbucket-forge/001_installations',
       'jira-connect/001_installations',
+      // Issue 16: the OAuth client id of Connect's user impersonation.
+      'jira-connect/002_oauth_client_id',
       'jira-forge/001_installations',
       'jira-points/001_ledger',
       'store-placement/001_placements',

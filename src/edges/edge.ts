@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/load-config.js';
 import type { TallyEnv } from '../http/tally-env.js';
-import type { JiraCredentials } from '../jira/jira-credentials.js';
+import type { JiraCredentials, TenantJiraAccess } from '../jira/jira-credentials.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import type { PeriodicSchedule } from '../jobs/scheduler.js';
 import type { Clock } from '../platform/clock.js';
@@ -18,6 +18,7 @@ import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { BitbucketInstallations } from '../bitbucket/bitbucket-installations.js';
 import type { BitbucketApi, BitbucketAuthorizer, BitbucketTimeService } from '../bitbucket/bitbucket-time-ports.js';
+import type { BitbucketLogWork } from '../bitbucket/bitbucket-log-work.js';
 import type { Tenant, TenantId } from '../tenants/tenant.js';
 
 /*
@@ -54,6 +55,8 @@ export interface EdgeHost {
 export interface BitbucketHost {
   installations: BitbucketInstallations;
   time: BitbucketTimeService;
+  /** Log work from a pull request, written to the linked Jira site as the verified Bitbucket user (issue 16). */
+  worklogs: BitbucketLogWork;
   /** A REST 2.0 client at `apiBaseUrl` (`https://api.bitbucket.org`) whose calls the edge signs. */
   apiFor(apiBaseUrl: string, authorize: BitbucketAuthorizer): BitbucketApi;
 }
@@ -102,6 +105,15 @@ export interface PlatformEdge {
    * a Jira tenant, never one itself).
    */
   readonly jiraCredentials?: JiraCredentials;
+  /**
+   * Jira access that acts as `accountId` on one of this edge's tenants, with no Jira page open —
+   * how a write is made in a person's name from outside Jira (the Bitbucket pull-request panel,
+   * issue 16; the account id is one another edge verified, joined on the Atlassian account id).
+   * Undefined when the tenant is not this edge's or not installed; throws `LOG_WORK_UNAVAILABLE`
+   * with the reason when the installation cannot act as people now. Nothing is exchanged until
+   * the access authorizes a request. Absent on an edge that has no way to act as a person.
+   */
+  actAsUser?(tenantId: TenantId, accountId: string): Promise<TenantJiraAccess | undefined>;
   /** How this edge's tenants are reported to Atlassian's personal-data API, if they are. */
   readonly personalDataCredentials?: ReportCredentials;
   /** The edge's own periodic work (declared with the host's scheduler). */

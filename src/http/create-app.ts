@@ -15,8 +15,10 @@ import { createErrorHandler, errorResponse } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import type { TallyEnv } from './tally-env.js';
 import type { BitbucketLinkDeps } from './bitbucket-link-routes.js';
+import type { AdminDeps } from './admin-routes.js';
 import type { MetricsRegistry } from '../platform/metrics.js';
 import { metricsRoutes } from './metrics-route.js';
+import type { WorklogWrites } from '../worklog-writes/worklog-writes.js';
 
 /** Everything the HTTP app needs; wired in `src/main.ts` (or a test). */
 export interface AppDeps {
@@ -40,6 +42,10 @@ export interface AppDeps {
   metrics?: Pick<MetricsRegistry, 'render' | 'contentType'>;
   /** The Jira side of linking Bitbucket workspaces (`/api/bitbucket/*`); absent: those routes are not mounted. */
   bitbucketLinks?: BitbucketLinkDeps;
+  /** The admin page's API (`/api/admin/*`); absent: those routes are not mounted. */
+  admin?: AdminDeps;
+  /** Log work and the timer (`/api/worklogs`, `/api/timer`), written as the viewer; absent: not mounted. */
+  worklogWrites?: WorklogWrites;
 }
 
 /** Lifecycle and webhook bodies are a few kilobytes; anything near this is hostile. */
@@ -74,7 +80,7 @@ export function createApp(deps: AppDeps): Hono<TallyEnv> {
   app.route('/', dataStatementRoutes(deps.config, deps.ownedData ? { owned: deps.ownedData } : {}));
   app.route('/', reportAssetRoutes());
   for (const edge of deps.edges) if (edge.routes) app.route('/', edge.routes);
-  app.route('/', apiRoutes(authenticateByEdge(deps.edges), { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock, ...(deps.bitbucketLinks ? { bitbucketLinks: deps.bitbucketLinks } : {}) }));
+  app.route('/', apiRoutes(authenticateByEdge(deps.edges), { syncStatus: deps.syncStatus, reports: deps.reports, clock: deps.clock, ...(deps.bitbucketLinks ? { bitbucketLinks: deps.bitbucketLinks } : {}), ...(deps.admin ? { admin: deps.admin } : {}), ...(deps.worklogWrites ? { worklogWrites: deps.worklogWrites } : {}) }));
 
   app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
   app.onError(createErrorHandler(deps.logger));

@@ -4,12 +4,14 @@ import { AppError } from '../platform/app-error.js';
 import type { Logger } from '../platform/logger.js';
 import { redactUrl } from '../platform/logger.js';
 
-/** The one error body clients ever see: `{ error: { code, message } }`. */
+/** The one error body clients ever see: `{ error: { code, message, details? } }`. */
 export function errorResponse(c: Context, error: AppError): Response {
   const message = error.expose ? error.message : 'Internal error';
   const headers: Record<string, string> = {};
   if (error.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(error.retryAfterMs / 1000));
-  return c.json({ error: { code: error.code, message } }, error.httpStatus as ContentfulStatusCode, headers);
+  // `details` only with an exposed message: they name fields or reasons, never secrets (AppError's contract).
+  const details = error.expose && error.details.length > 0 ? { details: error.details } : {};
+  return c.json({ error: { code: error.code, message, ...details } }, error.httpStatus as ContentfulStatusCode, headers);
 }
 
 /**

@@ -14,5 +14,13 @@ export interface TallyEnv {
     sessionToken: string;
     /** The user's own access to Jira, when the platform edge received one with this request (never stored). */
     viewerJiraAccess: TenantJiraAccess | undefined;
+    /**
+     * Jira access that acts *as the viewer* for writes (log work, the timer): Connect user
+     * impersonation (token exchanged lazily, on the first `authorize()`), Forge's user token.
+     * Undefined where the edge has no user context (the site edge's one API token).
+     */
+    viewerWriteAccess: TenantJiraAccess | undefined;
+    /** Why `viewerWriteAccess` is undefined, in one sentence for the page (`/api/session` → `logWork.reason`). */
+    viewerWriteUnavailableReason: string | undefined;
   };
 }

@@ -12,6 +12,8 @@ export interface AppErrorOptions {
   cause?: unknown;
   /** Structured, secret-free details (e.g. the list of invalid config keys). */
   details?: readonly string[];
+  /** Overrides the catalogue's status where one code spans several (`JIRA_WORKLOG_REFUSED`: 400, 403 or 404 by Jira's reason). */
+  httpStatus?: number;
 }
 
 /**
@@ -31,8 +33,8 @@ export class AppError extends Error {
     const spec = errorCodes[code];
     this.name = 'AppError';
     this.code = code;
-    this.httpStatus = spec.httpStatus;
-    this.expose = options.expose ?? spec.httpStatus < 500;
+    this.httpStatus = options.httpStatus ?? spec.httpStatus;
+    this.expose = options.expose ?? this.httpStatus < 500;
     this.retryable = options.retryable ?? spec.retryable;
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details ?? [];

@@ -12,6 +12,11 @@ export interface ErrorCodeSpec {
 }
 
 export const errorCodes = {
+  ADMIN_INPUT_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'An admin action was given invalid input (a re-sync needs both `from` and `to` or neither, as real dates `YYYY-MM-DD`, `to` not before `from`, at most 366 days); `details` lists `field: message`, and nothing was queued.',
+  },
   BACKUP_CORRUPT: {
     httpStatus: 500,
     retryable: false,
@@ -251,6 +256,31 @@ export const errorCodes = {
     httpStatus: 503,
     retryable: true,
     description: 'The self-hosted site edge has not finished connecting to the Jira site (token check, registration); the page retries after a few seconds.',
+  },
+  WORKLOG_INPUT_INVALID: {
+    httpStatus: 400,
+    retryable: false,
+    description: 'Log work, edit or the timer was given an invalid issue, date, start time, duration or comment; `details` lists `field: message`, and nothing was sent to Jira.',
+  },
+  LOG_WORK_UNAVAILABLE: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'Tally cannot write to Jira as this person here: the site edge has one API token and no user context; a Connect installation lacks the OAuth client id or user impersonation; a Forge installation has no system token yet or Atlassian refused offline impersonation (log work from Bitbucket); the message says which (`GET /api/session` → `logWork.reason`).',
+  },
+  JIRA_WORKLOG_REFUSED: {
+    httpStatus: 400,
+    retryable: false,
+    description: "Jira refused the worklog write or the timer; the message is Jira's own words, `details` names the reason (`time_tracking_off`, `no_permission`, `issue_not_found`, `worklog_not_found`, `bad_input`) and the status is 400, 403 or 404 by that reason. Nothing was written.",
+  },
+  TIMER_RUNNING: {
+    httpStatus: 409,
+    retryable: false,
+    description: 'A timer is already running for this person (it lives in Jira, so on any device); stop or discard it before starting another.',
+  },
+  TIMER_NOT_RUNNING: {
+    httpStatus: 404,
+    retryable: false,
+    description: 'There is no running timer to stop or discard (perhaps it was stopped on another device).',
   },
   INTERNAL: {
     httpStatus: 500,

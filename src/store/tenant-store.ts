@@ -2,8 +2,9 @@ import type { TenantId } from '../tenants/tenant.js';
 import type { WorklogDeletion, WorklogRow } from './worklog-row.js';
 
 /**
- * Where a tenant's synchronisation stands. Every time is Jira's (epoch ms from Jira's own
- * answers), never Tally's clock, so clock skew cannot open a gap.
+ * Where a tenant's synchronisation stands. Every cursor and sync time is Jira's (epoch ms from
+ * Jira's own answers), never Tally's clock, so clock skew cannot open a gap; only the admin page's
+ * facts at the end (last incremental sync, last webhook) are Tally's clock, and nothing reads from them.
  */
 export interface SyncState {
   /** `none` before the first full sync, `full` while it runs, `incremental` once it finished. */
@@ -62,6 +63,16 @@ export interface SyncState {
   historyIssues: number;
   historyIssueWorklogs: number;
   historyIssuePoints: number;
+  /**
+   * When an incremental run last ended synced (Tally's clock, epoch ms). Stored at most every
+   * few minutes while nothing else changes, so an idle interval still writes nothing (see
+   * sync-service.ts); the sync service holds the exact time of its own runs in memory.
+   */
+  lastIncrementalSyncAtMs: number | undefined;
+  /** When the last worklog change notice (a platform's webhook or event) reached Tally (Tally's clock). */
+  lastWebhookReceivedAtMs: number | undefined;
+  /** Its lag: receipt time less the event's own timestamp (Jira's clock); undefined when the event had none. */
+  lastWebhookLagMs: number | undefined;
 }
 
 /** The history read's fields as a tenant, or a new full sync, starts them. */
@@ -96,6 +107,9 @@ export const initialSyncState: SyncState = {
   recentWindowPoints: 0,
   liveUpdatedCursorMs: undefined,
   ...initialHistoryRead,
+  lastIncrementalSyncAtMs: undefined,
+  lastWebhookReceivedAtMs: undefined,
+  lastWebhookLagMs: undefined,
 };
 
 /** One atomic unit of sync work: rows, deletions and the state that says they are done. */

@@ -20,8 +20,14 @@ const ZONE_MARGIN_MS = 86_400_000;
  */
 export const MAX_ISSUE_PAGE = 1000;
 
-/** Which worklogs: those started at or after `startedFromMs`, or those started before `startedBeforeMs`. */
-export type StartedRange = { startedFromMs: number; startedBeforeMs?: undefined } | { startedBeforeMs: number; startedFromMs?: undefined };
+/**
+ * Which worklogs: those started at or after `startedFromMs`, those started before
+ * `startedBeforeMs`, or (both given) those started in between — an admin's re-sync of a date range.
+ */
+export type StartedRange =
+  | { startedFromMs: number; startedBeforeMs?: undefined }
+  | { startedBeforeMs: number; startedFromMs?: undefined }
+  | { startedFromMs: number; startedBeforeMs: number };
 
 /** Where and how far to read. */
 export interface IssueWorklogRead {
@@ -79,11 +85,36 @@ function utcDate(ms: number): string {
 
 /** JQL for the issues that may hold worklogs of `range` after `afterIssueId`, in id order; a day wider each side for time zones. */
 export function issueRangeJql(range: StartedRange, afterIssueId: number | undefined, order: 'ASC' | 'DESC' = 'ASC'): string {
-  const dates =
-    range.startedFromMs !== undefined
-      ? `worklogDate >= "${utcDate(Math.max(0, range.startedFromMs - ZONE_MARGIN_MS))}"`
-      : `worklogDate < "${utcDate(range.startedBeforeMs + ZONE_MARGIN_MS)}"`;
-  return `${dates}${afterIssueId === undefined ? '' : ` AND id > ${afterIssueId}`} ORDER BY id ${order}`;
+  const bounds: string[] = [];
+  const days = range.startedFromMs !== undefined && range.startedBeforeMs !== undefined ? daysOf(range.startedFromMs, range.startedBeforeMs) : undefined;
+  if (days !== undefined) {
+    bounds.push(`(${days.map((day) => `worklogDate = "${day}"`).join(' OR ')})`);
+  } else {
+    if (range.startedFromMs !== undefined) bounds.push(`worklogDate >= "${utcDate(Math.max(0, range.startedFromMs - ZONE_MARGIN_MS))}"`);
+    if (range.startedBeforeMs !== undefined) bounds.push(`worklogDate < "${utcDate(range.startedBeforeMs + ZONE_MARGIN_MS)}"`);
+  }
+  if (afterIssueId !== undefined) bounds.push(`id > ${afterIssueId}`);
+  return `${bounds.join(' AND ')} ORDER BY id ${order}`;
+}
+
+/**
+ * Most `worklogDate = …` clauses one JQL names: a two-sided range of at most this many days
+ * (margins included) is asked day by day. Each `worklogDate` clause matches an issue on any of
+ * its worklogs, so `worklogDate >= A AND worklogDate < B` also names every issue with a worklog
+ * before B and another after A — on a mature site nearly every long-lived issue, each then
+ * paid a call. Equality clauses name only issues with a worklog on one of the days. 40 clauses
+ * are about a kilobyte of JQL; longer ranges are read in chunks (range-resync.ts).
+ */
+export const MAX_JQL_DAYS = 40;
+
+/** The UTC dates of a range a day wider each side, when they are few enough to name one by one. */
+function daysOf(fromMs: number, beforeMs: number): string[] | undefined {
+  const first = Date.parse(`${utcDate(Math.max(0, fromMs - ZONE_MARGIN_MS))}T00:00:00Z`);
+  const last = Date.parse(`${utcDate(Math.max(fromMs, beforeMs - 1) + ZONE_MARGIN_MS)}T00:00:00Z`);
+  if ((last - first) / 86_400_000 + 1 > MAX_JQL_DAYS) return undefined;
+  const days: string[] = [];
+  for (let day = first; day <= last; day += 86_400_000) days.push(utcDate(day));
+  return days;
 }
 
 /**
@@ -98,8 +129,10 @@ export function issueRangeJql(range: StartedRange, afterIssueId: number | undefi
  * applies them. Resumable: JQL pages resume with `id > <last issue read>`.
  */
 export async function readWorklogsByIssue(context: SyncContext, read: IssueWorklogRead): Promise<IssueWorklogReadResult> {
-  const bound = read.range.startedFromMs ?? read.range.startedBeforeMs;
-  if (!Number.isSafeInteger(bound) || bound < 0) throw new RangeError(`the range's bound must be epoch milliseconds, got ${bound}`);
+  for (const bound of [read.range.startedFromMs, read.range.startedBeforeMs]) {
+    if (bound !== undefined && (!Number.isSafeInteger(bound) || bound < 0)) throw new RangeError(`the range's bounds must be epoch milliseconds, got ${bound}`);
+  }
+  if (read.range.startedFromMs === undefined && read.range.startedBeforeMs === undefined) throw new RangeError('the range needs a bound');
   const callOptions = { priority: read.priority, ...(context.signal ? { signal: context.signal } : {}) };
   const result: IssueWorklogReadResult = { issues: 0, upserted: 0, skippedStale: 0, read: 0, calls: 0, unreadIssueIds: [], doneThroughIssueId: read.afterIssueId, complete: true };
   let pending: WorklogRow[] = [];
@@ -187,8 +220,13 @@ export async function readWorklogsByIssue(context: SyncContext, read: IssueWorkl
 /** One issue's worklogs in the range, all pages of them; undefined when Jira refuses the issue (404). */
 async function readIssue(context: SyncContext, issueId: number, range: StartedRange, callOptions: CallOptions, result: IssueWorklogReadResult): Promise<WorklogRow[] | undefined> {
   // `startedAfter` one before the window: whether Jira's bound includes itself is not documented.
-  const bounds = range.startedFromMs !== undefined ? { startedAfterMs: Math.max(0, range.startedFromMs - 1) } : { startedBeforeMs: range.startedBeforeMs };
-  const inRange = range.startedFromMs !== undefined ? (startedMs: number) => startedMs >= range.startedFromMs : (startedMs: number) => startedMs < range.startedBeforeMs!;
+  const bounds = {
+    ...(range.startedFromMs !== undefined ? { startedAfterMs: Math.max(0, range.startedFromMs - 1) } : {}),
+    ...(range.startedBeforeMs !== undefined ? { startedBeforeMs: range.startedBeforeMs } : {}),
+  };
+  const fromMs = range.startedFromMs ?? -Infinity;
+  const beforeMs = range.startedBeforeMs ?? Infinity;
+  const inRange = (startedMs: number) => startedMs >= fromMs && startedMs < beforeMs;
   const rows: WorklogRow[] = [];
   let startAt = 0;
   for (;;) {

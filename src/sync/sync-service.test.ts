@@ -111,6 +111,9 @@ describe('sync service over more tenants than open stores', () => {
     const logger = createLogger({ level: 'silent' });
     const queue = createInProcessJobQueue({ concurrency: 1, logger });
     const declared: PeriodicSchedule[] = [];
+    const events = createTenantEvents((error) => {
+      throw error;
+    });
     const sync = createSyncService({
       stores,
       credentials: { forTenant: async () => ({ ...harness.access, keepsFailedWebhooks }) },
@@ -119,9 +122,7 @@ describe('sync service over more tenants than open stores', () => {
       queue,
       scheduler: { declarePeriodic: (schedule) => declared.push(schedule) },
       registry: { listInstalled: async () => tenants.map((id) => ({ id })) } as unknown as TenantRegistry,
-      events: createTenantEvents((error) => {
-        throw error;
-      }),
+      events,
       clock: harness.clock,
       intervalSeconds: 60,
       reconcileIntervalMs: 86_400_000,
@@ -131,6 +132,7 @@ describe('sync service over more tenants than open stores', () => {
       await stores.close();
       rmSync(dataDir, { recursive: true, force: true });
     };
+    sync.start();
     for (const tenantId of tenants) sync.requestSync(tenantId, 'full');
     await queue.idle();
     const interval = async (advanceMs: number) => {
@@ -139,7 +141,7 @@ describe('sync service over more tenants than open stores', () => {
       for (const schedule of declared) await schedule.task(undefined, helpers);
       await queue.idle();
     };
-    return { harness, tenants, stores, interval, calls, opensSince: (before: number) => opens - before, opens: () => opens };
+    return { harness, tenants, stores, interval, calls, sync, events, queue, opensSince: (before: number) => opens - before, opens: () => opens };
   }
 
   it('opens each tenant’s store once per interval, the reconciliation check included', async () => {
@@ -185,6 +187,44 @@ describe('sync service over more tenants than open stores', () => {
       expect(row?.timeSpentSeconds).toBe(edited.timeSpentSeconds);
       expect(await store.getWorklogsByIds([Number(removed.id)])).toEqual([]);
     }
+  });
+
+  it('knows the last incremental sync exactly, and stores it only when the stored one is ten minutes old', async () => {
+    const { harness, tenants, stores, interval, sync } = await pooledFleet();
+    const tenant = tenants[0]!;
+    const storedMark = async () => (await (await stores.open(tenant)).getSyncState()).lastIncrementalSyncAtMs;
+    // The harness's rate-limit sleeps move the clock during runs: times are bounded, not exact.
+    const syncedAtMs = (await storedMark())!;
+    expect(syncedAtMs).toBeLessThanOrEqual(harness.clock.nowMs());
+    await interval(60_000);
+    const exact = (await sync.adminFacts(tenant)).lastIncrementalSyncAtMs!;
+    expect(exact).toBeGreaterThanOrEqual(syncedAtMs + 60_000);
+    expect(exact).toBeLessThanOrEqual(harness.clock.nowMs());
+    expect(await storedMark()).toBe(syncedAtMs);
+    await interval(10 * 60_000);
+    expect(await storedMark()).toBeGreaterThanOrEqual(syncedAtMs + 11 * 60_000);
+    expect(await storedMark()).toBe((await sync.adminFacts(tenant)).lastIncrementalSyncAtMs);
+  });
+
+  it('records when a webhook arrived and its lag, but not Tally’s own notice after a write', async () => {
+    const { harness, tenants, sync, events, queue } = await pooledFleet();
+    const tenant = tenants[0]!;
+    const worklog = harness.visibleWorklogs()[0]!;
+    const notice = { tenantId: tenant, event: 'worklog_updated' as const, worklogId: String(worklog.id), issueId: String(worklog.issueId) };
+    events.emit('worklogWebhook', { ...notice, deliveryId: 'delivery-1', timestampMs: harness.clock.nowMs() - 1_500 });
+    await queue.idle();
+    const receivedAtMs = harness.clock.nowMs();
+    expect((await sync.adminFacts(tenant)).webhook).toEqual({ lastReceivedAtMs: receivedAtMs, lastLagMs: 1_500 });
+
+    harness.sim.clock.advance(5_000);
+    events.emit('worklogWebhook', { ...notice, deliveryId: 'tally-write:1:worklog_updated:1', timestampMs: harness.clock.nowMs(), source: 'tally-write' });
+    await queue.idle();
+    expect((await sync.adminFacts(tenant)).webhook).toEqual({ lastReceivedAtMs: receivedAtMs, lastLagMs: 1_500 });
+
+    // A notice without Jira's timestamp: received, lag unknown.
+    events.emit('worklogWebhook', { ...notice, deliveryId: 'delivery-2', timestampMs: undefined });
+    await queue.idle();
+    expect((await sync.adminFacts(tenant)).webhook).toEqual({ lastReceivedAtMs: harness.clock.nowMs(), lastLagMs: null });
   });
 
   it('queues a reconciliation after a synced run once the last one is older than the reconcile interval', async () => {

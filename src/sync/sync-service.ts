@@ -7,9 +7,11 @@ import type { SyncState } from '../store/tenant-store.js';
 import type { TenantEvents } from '../tenants/tenant-events.js';
 import type { TenantRegistry } from '../tenants/tenant-registry.js';
 import type { TenantId } from '../tenants/tenant.js';
-import { applyWorklogHint, type WorklogHint } from './apply-webhook.js';
+import { applyWorklogHint, isOwnWriteNotice, type WorklogHint } from './apply-webhook.js';
 import { LONG_TAIL_POINTS, syncTenant, type SyncOutcome, type SyncTenantDeps } from './sync-tenant.js';
 import { reconcileTenant } from './reconcile.js';
+import { resyncRange, type ResyncDates } from './range-resync.js';
+import { syncAdminFacts, type SyncAdminFacts } from './sync-admin-facts.js';
 
 /** Job priorities: webhooks and incremental syncs go before backfills. */
 export const PRIORITY = { webhook: 0, incremental: 1, backfill: 5, longTail: 6 } as const;
@@ -27,6 +29,29 @@ export const SYNC_SCHEDULES = { incremental: 'sync-incremental' } as const;
 
 /** Webhook delivery ids remembered for de-duplication. */
 const RECENT_DELIVERIES = 10_000;
+
+/**
+ * How old the stored `lastIncrementalSyncAtMs` may get before a run that wrote nothing else stores
+ * it again. An interval in which nothing changed must cost no write (on PostgreSQL a write is a
+ * transaction of several round trips, for every site every interval); this costs one write per
+ * site per 10 minutes instead. The process that ran the sync knows the exact time (in memory),
+ * so only another instance's admin page can show a time up to this much too old.
+ */
+const LAST_SYNC_MARK_EVERY_MS = 10 * 60_000;
+
+/** Worklogs one turn of a range re-sync reads before it yields to other sites (as a recent window's turn). */
+const RANGE_RESYNC_TURN_WORKLOGS = 25_000;
+
+/** A range re-sync's job: the dates, and where the previous turn stopped (a chunk, an issue in it). */
+interface RangeResyncJob {
+  tenantId: TenantId;
+  dates: ResyncDates;
+  chunk?: number;
+  afterIssueId?: number;
+}
+
+/** A webhook job: the hint and when it reached Tally (Tally's clock). */
+type WebhookJob = WorklogHint & { receivedAtMs?: number };
 
 interface SyncJob {
   tenantId: TenantId;
@@ -58,6 +83,14 @@ export interface SyncService {
   /** Queues a reconciliation of one tenant (on demand). */
   requestReconcile(tenantId: TenantId): void;
   /**
+   * Queues a re-read of every worklog started in `dates` (checked by `checkResyncDates` first;
+   * range-resync.ts): upserts only, at backfill priority, in turns. The same range asked again
+   * while it waits is one job.
+   */
+  requestRangeResync(tenantId: TenantId, dates: ResyncDates): void;
+  /** What the admin page shows of the sync besides its status: last incremental sync, webhooks, reconciliation. */
+  adminFacts(tenantId: TenantId): Promise<SyncAdminFacts>;
+  /**
    * Queues an incremental sync of every installed tenant (what the interval's schedule does); each
    * run that ends synced queues the tenant's reconciliation when one is due.
    */
@@ -79,6 +112,8 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   // Insertion-ordered, so the oldest identifier is dropped first once the set is full.
   const recentDeliveries = new Set<string>();
   const unsubscribe: (() => void)[] = [];
+  // The exact end of each tenant's last synced run in this process (one number per tenant).
+  const lastSyncedAtMs = new Map<TenantId, number>();
 
   deps.queue.register<SyncJob>('sync', async ({ tenantId, mode, requestedAtMs }, { signal }) => {
     const outcome = await syncTenant(deps, tenantId, { mode, maxPages: BACKFILL_PAGES_PER_TURN, signal, ...(requestedAtMs !== undefined ? { fullRequestedAtMs: requestedAtMs } : {}) });
@@ -92,14 +127,60 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
       const longTail = outcome.fullSyncPoints > LONG_TAIL_POINTS;
       deps.queue.enqueue({ kind: 'sync', key: tenantId, priority: longTail ? PRIORITY.longTail : PRIORITY.backfill, payload: { tenantId, mode: 'auto' }, dedupe: longTail ? 'long-tail' : 'auto' });
     }
-    if (outcome.status === 'synced') requestReconcileIfDue(tenantId, outcome.stateAtStart);
+    if (outcome.status === 'synced') {
+      await markSynced(tenantId, outcome.stateAtStart);
+      requestReconcileIfDue(tenantId, outcome.stateAtStart);
+    }
   });
-  deps.queue.register<WorklogHint>('webhook', async (hint, { signal }) => {
+  deps.queue.register<WebhookJob>('webhook', async ({ receivedAtMs, ...hint }, { signal }) => {
     const access = await deps.credentials.forTenant(hint.tenantId);
     if (!access) return;
     const store = await deps.stores.open(hint.tenantId);
-    await applyWorklogHint({ tenantId: hint.tenantId, store, jira: deps.jiraClientFor(hint.tenantId, access), logger: deps.logger, signal }, hint);
+    // Lag in Jira's clock against Tally's: skew between them can make it slightly negative, which means "none".
+    const receipt = receivedAtMs === undefined ? undefined : { lastWebhookReceivedAtMs: receivedAtMs, lastWebhookLagMs: hint.timestampMs === undefined ? undefined : Math.max(0, receivedAtMs - hint.timestampMs) };
+    await applyWorklogHint({ tenantId: hint.tenantId, store, jira: deps.jiraClientFor(hint.tenantId, access), logger: deps.logger, signal }, hint, receipt);
   });
+
+  deps.queue.register<RangeResyncJob>('resync-range', async ({ tenantId, dates, chunk, afterIssueId }, { signal }) => {
+    const access = await deps.credentials.forTenant(tenantId);
+    if (!access) return;
+    const store = await deps.stores.open(tenantId);
+    // Before the first full sync there is nothing to repair, and rows written now would stop its bulk load.
+    if ((await store.getSyncState()).phase === 'none') return;
+    const logger = deps.logger.child({ tenantId });
+    const result = await resyncRange({ tenantId, store, jira: deps.jiraClientFor(tenantId, access), logger, signal }, { dates, chunk, afterIssueId, maxWorklogs: RANGE_RESYNC_TURN_WORKLOGS });
+    logger.info({ from: dates.from, to: dates.to, issues: result.issues, read: result.read, upserted: result.upserted, unreadIssues: result.unreadIssues, complete: result.next === undefined }, 'range re-sync turn');
+    if (result.next !== undefined) {
+      const { chunk: nextChunk, afterIssueId: nextIssue } = result.next;
+      // The next turn waits behind other sites' work; its own dedupe value, so a new request of the same range is not absorbed into it.
+      deps.queue.enqueue<RangeResyncJob>({
+        kind: 'resync-range',
+        key: tenantId,
+        priority: PRIORITY.backfill,
+        payload: { tenantId, dates, chunk: nextChunk, ...(nextIssue !== undefined ? { afterIssueId: nextIssue } : {}) },
+        dedupe: `range:${dates.from}:${dates.to}:at:${nextChunk}:${nextIssue ?? ''}`,
+      });
+    }
+  });
+  const requestRangeResync = (tenantId: TenantId, dates: ResyncDates) =>
+    deps.queue.enqueue<RangeResyncJob>({ kind: 'resync-range', key: tenantId, priority: PRIORITY.backfill, payload: { tenantId, dates: { from: dates.from, to: dates.to } }, dedupe: `range:${dates.from}:${dates.to}` });
+
+  /**
+   * Notes the end of a synced run: in memory always, in the store only when the stored time is
+   * older than {@link LAST_SYNC_MARK_EVERY_MS} (read from the state the run read at its start).
+   */
+  const markSynced = async (tenantId: TenantId, stateAtStart: SyncState) => {
+    const nowMs = deps.clock.nowMs();
+    lastSyncedAtMs.set(tenantId, nowMs);
+    const stored = stateAtStart.lastIncrementalSyncAtMs;
+    if (stored !== undefined && nowMs - stored < LAST_SYNC_MARK_EVERY_MS) return;
+    try {
+      await (await deps.stores.open(tenantId)).applyBatch({ upserts: [], deletions: [], state: { lastIncrementalSyncAtMs: nowMs } });
+    } catch (error) {
+      // A time for the admin page: the run's work is committed and stands; the next run tries again.
+      deps.logger.warn({ tenantId, err: error }, 'storing the last incremental sync time failed');
+    }
+  };
 
   deps.queue.register<{ tenantId: TenantId }>('reconcile', async ({ tenantId }, { signal }) => {
     const access = await deps.credentials.forTenant(tenantId);
@@ -167,15 +248,23 @@ export function createSyncService(deps: SyncServiceDeps): SyncService {
   return {
     requestSync,
     requestReconcile,
+    requestRangeResync,
+    async adminFacts(tenantId) {
+      const state = await (await deps.stores.open(tenantId)).getSyncState();
+      return syncAdminFacts(state, lastSyncedAtMs.get(tenantId));
+    },
     async syncAll() {
       await requestIncrementalForAll();
     },
     start() {
       unsubscribe.push(
         deps.events.on('installed', ({ tenantId, created, reinstalled }) => requestSync(tenantId, created || reinstalled ? 'full' : 'auto')),
+        deps.events.on('uninstalled', ({ tenantId }) => lastSyncedAtMs.delete(tenantId)),
         deps.events.on('worklogWebhook', (hint) => {
           if (isDuplicateDelivery(hint.tenantId, hint.deliveryId)) return;
-          deps.queue.enqueue({ kind: 'webhook', key: hint.tenantId, priority: PRIORITY.webhook, payload: hint });
+          // Tally's own notices after a write are applied the same way but are no webhook receipt.
+          const payload: WebhookJob = isOwnWriteNotice(hint) ? hint : { ...hint, receivedAtMs: deps.clock.nowMs() };
+          deps.queue.enqueue<WebhookJob>({ kind: 'webhook', key: hint.tenantId, priority: PRIORITY.webhook, payload });
         }),
       );
     },

@@ -27,6 +27,9 @@ export const auditEvents = [
   'backup.failed',
   'gdpr.reported',
   'gdpr.account_erased',
+  'admin.resync_requested',
+  'admin.reconcile_requested',
+  'admin.backup_requested',
 ] as const;
 
 /** One of {@link auditEvents}. */
@@ -50,6 +53,8 @@ export interface AuditDetail {
   backupId?: string;
   /** How many accounts an operation concerned (personal-data reporting). */
   accountCount?: number;
+  /** The dates an admin asked to re-sync, `YYYY-MM-DD..YYYY-MM-DD` (both inclusive). */
+  dateRange?: string;
 }
 
 /** An audit entry as read back. */
@@ -82,6 +87,7 @@ export interface AuditLog {
 
 const REASON = /^[a-z][a-z0-9_]{0,63}$/;
 const BACKUP_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DATE_RANGE = /^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$/;
 const MAX_URL_CHARS = 200;
 
 function cleanBaseUrl(value: unknown): string | undefined {
@@ -104,6 +110,7 @@ function cleanDetail(detail: AuditDetail | undefined): AuditDetail {
   if (typeof detail.step === 'string' && REASON.test(detail.step)) clean.step = detail.step;
   if (typeof detail.backupId === 'string' && BACKUP_ID.test(detail.backupId)) clean.backupId = detail.backupId;
   if (Number.isSafeInteger(detail.accountCount) && (detail.accountCount as number) >= 0) clean.accountCount = detail.accountCount as number;
+  if (typeof detail.dateRange === 'string' && DATE_RANGE.test(detail.dateRange)) clean.dateRange = detail.dateRange;
   return clean;
 }
 

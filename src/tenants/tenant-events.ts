@@ -19,6 +19,12 @@ export interface TenantEventMap {
     deliveryId: string | undefined;
     /** Jira's `timestamp` of the event, epoch ms. */
     timestampMs: number | undefined;
+    /**
+     * `tally-write` when Tally itself announces a worklog it just wrote as a person
+     * (src/worklog-writes/): the same hint, but no evidence that Jira's webhooks arrive, so it is
+     * not counted as a webhook receipt. Absent for what the platform delivered.
+     */
+    source?: 'tally-write';
   };
 }
 

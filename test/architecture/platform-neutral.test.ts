@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The platform-neutral modules. */
-const NEUTRAL_DIRS = ['src/bitbucket', 'src/sync', 'src/store', 'src/reporting', 'src/jobs', 'src/privacy/backups', 'src/privacy/personal-data', 'src/privacy/purge', 'src/privacy/retention', 'src/tenants'];
+const NEUTRAL_DIRS = ['src/bitbucket', 'src/sync', 'src/worklog-writes', 'src/store', 'src/reporting', 'src/jobs', 'src/privacy/backups', 'src/privacy/personal-data', 'src/privacy/purge', 'src/privacy/retention', 'src/tenants'];
 /**
  * Files inside those modules that may name a platform: the control database's released
  * migrations are history (a released migration is never edited), and 003 and 005 created and

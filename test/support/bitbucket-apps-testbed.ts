@@ -64,6 +64,11 @@ export interface BitbucketAppsTestbedOptions {
   jiraGenerate?: SimulatorOptions['generate'];
   /** Runs after the simulators exist and before anything is installed (set up users, projects). */
   prepare?: (sims: { jira: Simulator; bb: BitbucketSimulator }) => void;
+  /**
+   * Turns the Jira Forge edge on as well, with the Jira simulator's Forge platform (FITs' API base,
+   * `/graphql`) at its listen URL; nothing is installed through it (`jira.forge.install({ remoteBaseUrl: server.url })`).
+   */
+  jiraForge?: boolean;
 }
 
 const urlOf = (input: string | URL | Request) => new URL(input instanceof Request ? input.url : String(input));
@@ -80,6 +85,8 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
   // One key set for every FIT, as on Atlassian: TALLY_FORGE_JWKS_URL points at the Bitbucket simulator.
   const bb = createBitbucketSimulator({ clock: 'real', generate: false, inspectResponse: bitbucketCheck.inspect, alsoServeJwks: () => jira.forge.jwks() });
   const bbServer = await bb.listen();
+  // The Bitbucket simulator serves the Jira simulator's FIT keys too (`alsoServeJwks`).
+  if (options.jiraForge) jira.forge.configure({ apiOrigin: jiraServer.url, jwksUrl: `${bbServer.url}/.well-known/jwks.json` });
   options.prepare?.({ jira, bb });
 
   const place = await prepareLoopbackTally('tally-bitbucket-apps-');
@@ -89,12 +96,17 @@ export async function startBitbucketAppsTestbed(options: BitbucketAppsTestbedOpt
     TALLY_LOG_LEVEL: 'trace',
     TALLY_EDGES: 'jira-connect,bitbucket-connect,bitbucket-forge',
     TALLY_INSTALL_KEYS_URL: jira.connect.installKeysUrl,
+    // Log work from Bitbucket (issue 16) exchanges user-impersonation tokens at the Jira simulator's `/oauth2/token`.
+    TALLY_ATLASSIAN_OAUTH_URL: jira.impersonation.authServerUrl,
     TALLY_ALLOWED_HOSTS: '127.0.0.1',
     // Bitbucket's HTML base URL as the simulator names it, and its API where it listens.
     TALLY_BITBUCKET_BASE_URLS: `https://bitbucket.org,${bbServer.url}`,
     TALLY_BITBUCKET_FORGE_APP_ID: bb.forge.appId,
     TALLY_BITBUCKET_FORGE_API_HOSTS: new URL(bbServer.url).host,
     TALLY_FORGE_JWKS_URL: `${bbServer.url}/.well-known/jwks.json`,
+    ...(options.jiraForge
+      ? { TALLY_EDGES: 'jira-connect,jira-forge,bitbucket-connect,bitbucket-forge', TALLY_FORGE_APP_ID: jira.forge.appId, TALLY_FORGE_API_HOSTS: new URL(jiraServer.url).host }
+      : {}),
   });
 
   const log = captureLog(config.logLevel);

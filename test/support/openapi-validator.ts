@@ -51,6 +51,8 @@ interface Route {
 const MAX_DETAILS = 10;
 const PLATFORM_FILE = 'jira-platform-openapi-excerpt.json';
 const WORKLOG_FILE = 'jira-worklog-openapi-excerpt.json';
+/** User entity properties only (the timer of issue 16); the file's issue and worklog paths stay with the two excerpts above. */
+const ENTITY_PROPERTIES_FILE = 'jira-entity-properties-openapi-excerpt.json';
 
 /**
  * The spec types `Worklog.comment` as `{}` and says in prose that it is ADF (v3). REST v2 renders
@@ -134,6 +136,7 @@ export function createOpenApiValidator(options: { referenceDir?: string } = {}):
     'jira-platform': platform,
     'jira-worklog-v3': withWorklogComment(worklog, ADF_COMMENT),
     'jira-worklog-v2': withWorklogComment(worklog, { type: 'string' }),
+    'jira-entity-properties': loadDoc(dir, ENTITY_PROPERTIES_FILE),
   };
   // strict: false ignores OpenAPI-only keywords (example, xml, discriminator, x-*); Ajv 8
   // understands `nullable` itself. ajv-formats brings int32/int64/uri/date-time (the Jira form
@@ -148,6 +151,7 @@ export function createOpenApiValidator(options: { referenceDir?: string } = {}):
     ...toRoutes(docs['jira-worklog-v2'] as OpenApiDoc, 'jira-worklog-v2', (p) =>
       p.startsWith('/rest/api/3/') ? p.replace('/rest/api/3/', '/rest/api/2/') : undefined,
     ),
+    ...toRoutes(docs['jira-entity-properties'] as OpenApiDoc, 'jira-entity-properties', (p) => (p.startsWith('/rest/api/3/user/properties') ? p : undefined)),
   ].sort((a, b) => b.literalSegments - a.literalSegments);
   const cache = new Map<string, ValidateFunction>();
 

@@ -5,7 +5,7 @@
  * and where the page is shown — the page sends no identifier of its own.
  */
 import { getContext, invokeRemote, waitForCallBridge } from './bridge.js';
-import { isoDate, renderError, renderPeriodForm, renderPullRequestPanel, renderRepositoryTime, renderSettings } from './render.js';
+import { isoDate, loggedWorkText, logWorkProblems, renderError, renderLogWorkForm, renderPeriodForm, renderPullRequestPanel, renderRepositoryTime, renderSettings, suggestedKeys } from './render.js';
 
 const UI_PATH = '/bitbucket/forge/ui';
 const DAY_MS = 86_400_000;
@@ -33,7 +33,43 @@ async function guarded(element, work) {
 }
 
 async function pullRequestPage(root, callBridge) {
-  await guarded(root, async () => renderPullRequestPanel(await call(callBridge, 'pull-request-time')));
+  // Bitbucket titles the panel itself; the page's own heading is for screen readers' heading lists.
+  root.innerHTML = '<h1 class="visually-hidden">Time logged on this pull request</h1><div id="panel" aria-busy="true"></div><div id="log-work-area"></div>';
+  const panelArea = root.querySelector('#panel');
+  const formArea = root.querySelector('#log-work-area');
+  root.removeAttribute('aria-busy');
+  let keys = [];
+  const loadPanel = () =>
+    guarded(panelArea, async () => {
+      const panel = await call(callBridge, 'pull-request-time');
+      keys = suggestedKeys(panel);
+      return renderPullRequestPanel(panel);
+    });
+  // Log work (issue 16): written to the linked Jira site as the viewer — the remote takes the
+  // account from the invocation token, never from this page.
+  const showForm = (state, focusSummary) => {
+    formArea.innerHTML = renderLogWorkForm({ keys, ...state });
+    formArea.querySelector('#log-work').addEventListener('submit', (event) => {
+      event.preventDefault();
+      void submit(event.target);
+    });
+    // The page does not reload: focus goes to the outcome, so a screen reader reads it and the keyboard continues from there.
+    if (focusSummary) formArea.querySelector('#lw-summary')?.focus();
+  };
+  const submit = async (form) => {
+    const values = Object.fromEntries(['issue', 'date', 'startTime', 'duration', 'comment'].map((name) => [name, form.elements[name].value]));
+    const body = { issue: values.issue, date: values.date, startTime: values.startTime, duration: values.duration, ...(values.comment.trim() === '' ? {} : { comment: values.comment }) };
+    form.setAttribute('aria-busy', 'true');
+    try {
+      const answer = await call(callBridge, 'log-work', body);
+      await loadPanel();
+      showForm({ values: { ...values, duration: '', comment: '' }, written: loggedWorkText(answer) }, true);
+    } catch (error) {
+      showForm({ values, ...logWorkProblems(error.answer) }, true);
+    }
+  };
+  await loadPanel();
+  if (!panelArea.querySelector('[role="alert"]')) showForm({ values: { issue: keys[0] ?? '', date: isoDate(Date.now()), startTime: '09:00', duration: '', comment: '' } }, false);
 }
 
 async function repositoryPage(root, callBridge) {

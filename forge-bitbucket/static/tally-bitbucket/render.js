@@ -131,3 +131,100 @@ export function renderError(answer) {
   const message = typeof error?.message === 'string' ? error.message : 'Tally could not be reached. Try again in a moment.';
   return `<p role="alert">${escapeHtml(message)}</p>`;
 }
+
+const LOG_WORK_FIELDS = [
+  { name: 'issue', label: 'Issue', hint: "A key such as ABC-12: one of this pull request's issues, or any other." },
+  { name: 'date', label: 'Date', hint: 'In your Jira time zone.' },
+  { name: 'startTime', label: 'Start time', hint: '24-hour time, HH:mm, in your Jira time zone.' },
+  { name: 'duration', label: 'Time spent', hint: 'As Jira writes it: 1h 30m, 45m, 1.5h or 1d.' },
+  { name: 'comment', label: 'Comment (optional)' },
+];
+
+/** The keys the log-work form offers: the panel's visible issues, by their current key. */
+export function suggestedKeys(panel) {
+  const keys = panel.time.issues.filter((issue) => issue.visible).map((issue) => panel.issueDetails?.[String(issue.issueId)]?.key ?? issue.key);
+  return [...new Set(keys)];
+}
+
+/**
+ * What a refused `log-work` call means for the form: Tally's own problems by field
+ * (`WORKLOG_INPUT_INVALID` details, `field: message`), or one message (Jira's words, or why Tally
+ * cannot write as the viewer) — tied to the issue field when Jira's refusal is about the issue.
+ */
+export function logWorkProblems(answer) {
+  const error = answer && typeof answer === 'object' && answer.error && typeof answer.error === 'object' ? answer.error : {};
+  const details = Array.isArray(error.details) ? error.details.filter((d) => typeof d === 'string') : [];
+  if (error.code === 'WORKLOG_INPUT_INVALID') {
+    const fieldErrors = {};
+    for (const detail of details) {
+      const at = detail.indexOf(': ');
+      const name = detail.slice(0, at);
+      if (at > 0 && LOG_WORK_FIELDS.some((field) => field.name === name)) fieldErrors[name] = detail.slice(at + 2);
+    }
+    return { fieldErrors, message: undefined, aboutIssue: false };
+  }
+  const message = typeof error.message === 'string' ? error.message : 'Tally could not be reached. Try again in a moment.';
+  const aboutIssue = error.code === 'JIRA_WORKLOG_REFUSED' && ['issue_not_found', 'no_permission', 'time_tracking_off'].includes(details[0]);
+  return { fieldErrors: {}, message, aboutIssue };
+}
+
+/**
+ * The log-work form (`state`: `{ keys, values, fieldErrors, message, aboutIssue, written }`): every
+ * field labelled, its hint and error tied by `aria-describedby`; a refusal heads it as an alert
+ * (focusable, so the page can move focus there), a written worklog as a status line.
+ */
+export function renderLogWorkForm(state) {
+  const fieldErrors = state.fieldErrors ?? {};
+  const problems = LOG_WORK_FIELDS.filter((field) => fieldErrors[field.name]);
+  const refused = state.message !== undefined || problems.length > 0;
+  const summary = refused
+    ? [
+        '<div id="lw-summary" class="summary" role="alert" tabindex="-1"><strong>Work was not logged</strong>',
+        state.message !== undefined ? `<p id="lw-refusal">${escapeHtml(state.message)}</p>` : '',
+        problems.length > 0 ? `<ul>${problems.map((field) => `<li><a href="#lw-${field.name}">${escapeHtml(field.label)}: ${escapeHtml(fieldErrors[field.name])}</a></li>`).join('')}</ul>` : '',
+        '</div>',
+      ].join('')
+    : state.written
+      ? `<p id="lw-summary" class="written" role="status" tabindex="-1">${escapeHtml(state.written)}</p>`
+      : '';
+  const row = (field) => {
+    const id = `lw-${field.name}`;
+    const error = fieldErrors[field.name];
+    const invalid = error !== undefined || (field.name === 'issue' && state.aboutIssue);
+    const described = [field.hint ? `${id}-hint` : '', error ? `${id}-error` : '', field.name === 'issue' && state.aboutIssue ? 'lw-refusal' : ''].filter(Boolean).join(' ');
+    const attributes = `id="${id}" name="${field.name}"${described ? ` aria-describedby="${described}"` : ''}${invalid ? ' aria-invalid="true"' : ''}`;
+    const value = escapeHtml(state.values?.[field.name] ?? '');
+    const control =
+      field.name === 'comment'
+        ? `<textarea ${attributes} rows="3" maxlength="32767">${value}</textarea>`
+        : field.name === 'date'
+          ? `<input ${attributes} type="date" required value="${value}">`
+          : field.name === 'startTime'
+            ? `<input ${attributes} type="time" required value="${value}">`
+            : `<input ${attributes} type="text" required autocomplete="off" spellcheck="false" value="${value}"${field.name === 'issue' ? ' list="lw-issue-keys" maxlength="255"' : ' maxlength="40"'}>`;
+    return [
+      `<div class="field"><label for="${id}">${escapeHtml(field.label)}</label>`,
+      field.hint ? `<span id="${id}-hint" class="note">${escapeHtml(field.hint)}</span>` : '',
+      error ? `<span id="${id}-error" class="field-error">${escapeHtml(error)}</span>` : '',
+      `${control}</div>`,
+    ].join('');
+  };
+  return [
+    '<section aria-labelledby="lw-heading"><h2 id="lw-heading">Log work</h2>',
+    summary,
+    '<form id="log-work">',
+    LOG_WORK_FIELDS.map(row).join(''),
+    `<datalist id="lw-issue-keys">${(state.keys ?? []).map((key) => `<option value="${escapeHtml(key)}"></option>`).join('')}</datalist>`,
+    '<button type="submit">Log work</button>',
+    '<p class="note">Written to Jira as you: Jira records you as the author and applies your permissions.</p>',
+    '</form></section>',
+  ].join('');
+}
+
+/** The status line after a write (the remote's `{ worklog, shown }`). */
+export function loggedWorkText(answer) {
+  const worklog = answer.worklog;
+  const started = String(worklog.started);
+  const later = answer.shown ? '' : ' It shows in the totals within a few seconds.';
+  return `Logged ${worklog.timeSpent} on ${worklog.issueKey}, started ${started.slice(0, 10)} at ${started.slice(11, 16)} (your Jira time zone).${later}`;
+}

@@ -63,6 +63,7 @@ export function createBitbucketConnectEdge(host: EdgeHost & { secretBox: SecretB
     rows,
     installations,
     time: host.bitbucket.time,
+    worklogs: host.bitbucket.worklogs,
     apiFor: host.bitbucket.apiFor,
     registry: host.registry,
     tokens,

@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import { createBitbucketSimulator, type BitbucketSimulator, type BitbucketSimulatorOptions } from '../../../simulator/bitbucket/create-bitbucket-simulator.js';
 import { createBitbucketApi } from '../../bitbucket/bitbucket-client.js';
 import type { BitbucketInstallations } from '../../bitbucket/bitbucket-installations.js';
+import type { BitbucketLogWork } from '../../bitbucket/bitbucket-log-work.js';
 import type { BitbucketTimeService } from '../../bitbucket/bitbucket-time-ports.js';
 import { createSqlBitbucketInstallations } from '../../bitbucket/sql-bitbucket-installations.js';
 import { loadConfig, type Config } from '../../config/load-config.js';
@@ -69,6 +70,10 @@ const unusedTime: BitbucketTimeService = {
   repositoryPage: () => Promise.reject(new Error('this test renders no time page')),
 };
 
+const unusedLogWork: BitbucketLogWork = {
+  logWork: () => Promise.reject(new Error('this test logs no work')),
+};
+
 /** Starts the simulator, the control database and Tally with only this edge, all on loopback. */
 export async function startConnectEdgeTestbed(options: ConnectEdgeTestbedOptions = {}): Promise<ConnectEdgeTestbed> {
   const bb = createBitbucketSimulator({ clock: 'real', ...options.simulator });
@@ -112,6 +117,7 @@ export async function startConnectEdgeTestbed(options: ConnectEdgeTestbedOptions
     bitbucket: {
       installations,
       time: options.time?.({ registry, db }) ?? unusedTime,
+      worklogs: unusedLogWork,
       apiFor: (apiBaseUrl, authorize) => createBitbucketApi({ apiBaseUrl, authorize, fetch: apiFetch }),
     },
   };

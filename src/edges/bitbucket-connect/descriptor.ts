@@ -9,6 +9,9 @@ export const BITBUCKET_CONNECT_ROUTES = Object.freeze({
   installed: '/bitbucket/installed',
   uninstalled: '/bitbucket/uninstalled',
   pullRequestPanel: '/bitbucket/pr-panel',
+  /** The panel's log-work form (POST, `log-work` session token), and the panel shown after a write (GET, `log-work-result` token). */
+  logWork: '/bitbucket/pr-panel/log-work',
+  pullRequestPanelAfterWrite: '/bitbucket/pr-panel/view',
   repositoryPage: '/bitbucket/repository',
   configurePage: '/bitbucket/configure',
   pair: '/bitbucket/configure/pair',

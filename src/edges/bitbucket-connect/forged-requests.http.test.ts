@@ -147,6 +147,21 @@ describe('Bitbucket Connect edge: forged requests', () => {
     await expectRefused(() => post('/bitbucket/repository', { repo, period: 'last-month' }), 401, 'AUTH_MISSING');
   });
 
+  it('refuses log work and the panel after a write without a session token, with an altered one, or with one of another page or purpose', async () => {
+    const configureToken = await sessionTokenOf(pages()[2]!.url);
+    const [version, payload, mac] = configureToken.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    // A token re-labelled for log work on this pull request, naming another account, under the old signature.
+    const relabelled = `${version}.${Buffer.from(JSON.stringify({ ...claims, purpose: 'log-work', subject: `${repo}#${prId}`, accountId: '557058:another-user' })).toString('base64url')}.${mac}`;
+    const form = { repo, pr: String(prId), issue: 'ABC-1', date: '2026-11-17', startTime: '09:00', duration: '1h' };
+    await expectRefused(() => post('/bitbucket/pr-panel/log-work', form), 401, 'AUTH_MISSING');
+    for (const token of [configureToken, relabelled, `${configureToken}x`]) {
+      await expectRefused(() => post('/bitbucket/pr-panel/log-work', { ...form, token }), 401, 'AUTH_INVALID');
+      await expectRefused(() => fetch(`${bed.tallyUrl}/bitbucket/pr-panel/view?${new URLSearchParams({ repo, pr: String(prId), token })}`), 401, 'AUTH_INVALID');
+    }
+    await expectRefused(() => fetch(`${bed.tallyUrl}/bitbucket/pr-panel/view?${new URLSearchParams({ repo, pr: String(prId) })}`), 401, 'AUTH_MISSING');
+  });
+
   describe('lifecycle', () => {
     const lifecycleUrl = (event: 'installed' | 'uninstalled') => `${bed.tallyUrl}/bitbucket/${event}`;
     const body = (event: 'installed' | 'uninstalled', overrides: Record<string, unknown> = {}) => ({

@@ -45,7 +45,9 @@ table{border-collapse:collapse;margin:8px 0;min-width:60%}caption{text-align:lef
 th,td{border-bottom:1px solid #dfe1e6;padding:4px 8px;text-align:left;vertical-align:top}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 a{color:#0052cc}a:focus,button:focus,input:focus,select:focus{outline:2px solid #4c9aff;outline-offset:1px}
 .muted{color:#5e6c84}.notice{background:#deebff;padding:8px;border-radius:3px}.error{background:#ffebe6;padding:8px;border-radius:3px}
-h1{font-size:18px}h2{font-size:16px}form{margin:8px 0}label{margin-right:8px}`;
+h1{font-size:18px}h2{font-size:16px}h3{font-size:14px;margin:0 0 4px}form{margin:8px 0}label{margin-right:8px}
+textarea:focus{outline:2px solid #4c9aff;outline-offset:1px}.field{margin:8px 0}.field label{display:block;font-weight:600}
+.field .muted,.field-error{display:block;font-size:12px}.field-error{color:#ae2a19;font-weight:600}[aria-invalid="true"]{border:2px solid #ae2a19}`;
 
 /** A whole page: language, title, one `<main>` with the body. */
 export function page(title: string, body: SafeHtml): string {

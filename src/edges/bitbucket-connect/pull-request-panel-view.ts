@@ -2,6 +2,7 @@ import type { HiddenIssue } from '../../bitbucket/issue-visibility.js';
 import type { VisiblePullRequestIssue } from '../../bitbucket/pull-request-time.js';
 import type { LivePerson, PullRequestPanel } from '../../bitbucket/bitbucket-time-ports.js';
 import { formatSeconds, html, page, type SafeHtml } from './html.js';
+import { renderLogWorkForm, type LogWorkFormView } from './log-work-form-view.js';
 
 /** A person's live name, or what to say when Jira names no author or no longer knows the account. */
 export function personName(people: Record<string, LivePerson>, accountId: string | null): string {
@@ -25,7 +26,7 @@ function isVisible(issue: VisiblePullRequestIssue | HiddenIssue): issue is Visib
  * the pull request was open; the total (each time cell carries its exact `data-seconds`); the total per person (names fetched live); issues the
  * viewer may not browse listed without any time; keys Jira does not know.
  */
-export function renderPullRequestPanel(panel: PullRequestPanel): string {
+export function renderPullRequestPanel(panel: PullRequestPanel, logWork?: LogWorkFormView | { unavailable: string }): string {
   const { time } = panel;
   const visible = time.issues.filter(isVisible);
   const hidden = time.issues.filter((issue) => !issue.visible);
@@ -47,6 +48,9 @@ ${personRows.length > 0
 ${hidden.length > 0 ? html`<h2>Not visible to you</h2><p>Jira does not let you browse these issues, so their time is not shown:</p><ul>${hidden.map((issue) => html`<li>${issue.key}</li>`)}</ul>` : ''}
 ${!panel.viewerMatched ? html`<p class="notice">Your Bitbucket account is not known to the linked Jira site, so no issue's time can be shown to you.</p>` : ''}
 ${time.unknownKeys.length > 0 ? html`<h2>Unknown keys</h2><p>No issue on the linked Jira site has these keys:</p><ul>${time.unknownKeys.map((key) => html`<li>${key}</li>`)}</ul>` : ''}
-${panel.truncated ? html`<p class="muted">This pull request has more keys or commits than Tally reads; some may be missing.</p>` : ''}`;
-  return page(`Time logged on pull request #${panel.pullRequest.id}`, body);
+${panel.truncated ? html`<p class="muted">This pull request has more keys or commits than Tally reads; some may be missing.</p>` : ''}
+${logWork === undefined ? '' : 'unavailable' in logWork ? html`<h2>Log work</h2><p class="muted">${logWork.unavailable}</p>` : renderLogWorkForm(logWork)}`;
+  // A refused form is announced by the page's title too (the page loads anew: no script moves focus).
+  const refused = logWork !== undefined && !('unavailable' in logWork) && (logWork.message?.kind === 'error' || Object.keys(logWork.fieldErrors).length > 0);
+  return page(`${refused ? 'Error: ' : ''}Time logged on pull request #${panel.pullRequest.id}`, body);
 }

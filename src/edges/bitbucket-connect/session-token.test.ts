@@ -41,4 +41,16 @@ describe('Bitbucket Connect session tokens', () => {
     expect(codeOf(() => tokens.verify(`${version}.${payload}`, expected, now))).toBe('AUTH_INVALID');
     expect(codeOf(() => tokens.verify(undefined, expected, now))).toBe('AUTH_MISSING');
   });
+
+  it('lets a token minted from another live no longer than it, and signs the note it carries', () => {
+    const panel = { ...claims, purpose: 'log-work-result' as const, subject: 'ws/repo#7', note: 'Logged 1h on ABC-1.' };
+    const token = tokens.mint(panel, now + 600, now + 900);
+    expect(tokens.verify(token, { purpose: 'log-work-result', subject: 'ws/repo#7' }, now + 899)).toMatchObject({ note: 'Logged 1h on ABC-1.', expiresAtSeconds: now + 900 });
+    expect(codeOf(() => tokens.verify(token, { purpose: 'log-work-result', subject: 'ws/repo#7' }, now + 900))).toBe('AUTH_INVALID');
+    // A result token writes nothing: it is no log-work token.
+    expect(codeOf(() => tokens.verify(token, { purpose: 'log-work', subject: 'ws/repo#7' }, now + 601))).toBe('AUTH_INVALID');
+    const [version, payload, mac] = token.split('.') as [string, string, string];
+    const reworded = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), note: 'Your session expired: enter your password at evil.example' })).toString('base64url');
+    expect(codeOf(() => tokens.verify(`${version}.${reworded}.${mac}`, { purpose: 'log-work-result', subject: 'ws/repo#7' }, now + 601))).toBe('AUTH_INVALID');
+  });
 });

@@ -4,8 +4,13 @@ import { AppError } from '../../platform/app-error.js';
 /** How long a page's session token works: 15 minutes, like the iframe it was minted for. */
 export const SESSION_TOKEN_SECONDS = 15 * 60;
 
-/** What a session token is for: the period form of one repository page, or the configure page's forms. */
-export type SessionPurpose = 'repository' | 'configure';
+/**
+ * What a session token is for: the period form of one repository page, the configure page's
+ * forms, the log-work form of one pull-request panel (`log-work`: it writes to Jira as the
+ * viewer, so it travels only in a form body), or showing that panel again after a write
+ * (`log-work-result`: it may travel in the redirect's URL, so it can only read).
+ */
+export type SessionPurpose = 'repository' | 'configure' | 'log-work' | 'log-work-result';
 
 /** What a session token proves: an iframe load Bitbucket signed for this installation, viewer and purpose. */
 export interface SessionClaims {
@@ -13,8 +18,10 @@ export interface SessionClaims {
   /** The viewer's Atlassian account id as Bitbucket put it in the signed URL; '' when there was none. */
   accountId: string;
   purpose: SessionPurpose;
-  /** What the purpose is about: the repository's full name for `repository`, '' for `configure`. */
+  /** What the purpose is about: the repository's full name for `repository`, `<repository>#<pull request id>` for the panel's, '' for `configure`. */
   subject: string;
+  /** One line the page shows once, covered by the signature (the outcome a `log-work-result` redirect reports). */
+  note?: string;
   expiresAtSeconds: number;
 }
 
@@ -35,8 +42,13 @@ export function createSessionTokens(secretKey: Buffer) {
   const mac = (payload: string) => createHmac('sha256', key).update(`${VERSION}.${payload}`, 'utf8').digest();
 
   return {
-    mint(claims: Omit<SessionClaims, 'expiresAtSeconds'>, nowSeconds: number): string {
-      const body: SessionClaims = { ...claims, expiresAtSeconds: nowSeconds + SESSION_TOKEN_SECONDS };
+    /**
+     * A token for `claims`, valid {@link SESSION_TOKEN_SECONDS} — and never past `notAfterSeconds`
+     * when given: a token minted from another one (the panel after a write) lives no longer than it.
+     */
+    mint(claims: Omit<SessionClaims, 'expiresAtSeconds'>, nowSeconds: number, notAfterSeconds?: number): string {
+      const expiresAtSeconds = Math.min(nowSeconds + SESSION_TOKEN_SECONDS, notAfterSeconds ?? Number.POSITIVE_INFINITY);
+      const body: SessionClaims = { ...claims, expiresAtSeconds };
       const payload = Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
       return `${VERSION}.${payload}.${mac(payload).toString('base64url')}`;
     },

@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import { createBitbucketSimulator, type BitbucketSimulator, type BitbucketSimulatorOptions } from '../../../simulator/bitbucket/create-bitbucket-simulator.js';
 import { createBitbucketApi } from '../../bitbucket/bitbucket-client.js';
 import type { BitbucketInstallations } from '../../bitbucket/bitbucket-installations.js';
+import type { BitbucketLogWork } from '../../bitbucket/bitbucket-log-work.js';
 import type { BitbucketTimeService } from '../../bitbucket/bitbucket-time-ports.js';
 import { createSqlBitbucketInstallations } from '../../bitbucket/sql-bitbucket-installations.js';
 import { loadConfig, type Config } from '../../config/load-config.js';
@@ -58,6 +59,8 @@ export interface BitbucketForgeTestbedOptions {
   dialect?: ControlDialect;
   /** The core's time service over this testbed's pieces; tests that render no time page leave it out. */
   time?: (deps: { registry: TenantRegistry }) => BitbucketTimeService;
+  /** The core's log work; tests that log no work leave it out (any call then fails the test). */
+  worklogs?: BitbucketLogWork;
   simulator?: Partial<BitbucketSimulatorOptions>;
   graceHours?: number;
 }
@@ -65,6 +68,10 @@ export interface BitbucketForgeTestbedOptions {
 const unusedTime: BitbucketTimeService = {
   pullRequestPanel: () => Promise.reject(new Error('this test renders no time page')),
   repositoryPage: () => Promise.reject(new Error('this test renders no time page')),
+};
+
+const unusedLogWork: BitbucketLogWork = {
+  logWork: () => Promise.reject(new Error('this test logs no work')),
 };
 
 /** Starts the simulator, the control database and Tally with only this edge, all on loopback. */
@@ -109,6 +116,7 @@ export async function startBitbucketForgeTestbed(options: BitbucketForgeTestbedO
     bitbucket: {
       installations,
       time: options.time?.({ registry }) ?? unusedTime,
+      worklogs: options.worklogs ?? unusedLogWork,
       apiFor: (apiBaseUrl, authorize) => createBitbucketApi({ apiBaseUrl, authorize, fetch: httpFetch }),
     },
   };

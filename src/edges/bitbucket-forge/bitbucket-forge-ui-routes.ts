@@ -35,6 +35,8 @@ const ISO_DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD')
 
 const periodSchema = z.object({ from: ISO_DATE, to: ISO_DATE }).strict();
 const pairSchema = z.object({ code: z.string().trim().min(1).max(64) }).strict();
+// Shapes only: the values are checked by the worklog-writes module (`WORKLOG_INPUT_INVALID`, per field).
+const logWorkSchema = z.object({ issue: z.string().max(300), date: z.string().max(40), startTime: z.string().max(40), duration: z.string().max(100), comment: z.string().optional() }).strict();
 
 function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
@@ -117,6 +119,20 @@ export function bitbucketForgeUiRoutes(deps: BitbucketForgeUiRoutesDeps): Hono<B
       const { fromMs, toMs } = readPeriod(await readOptionalJson(c));
       const installation = await installationOf(invocation);
       return bitbucket.time.repositoryPage({ installation, viewerAccountId: invocation.accountId, api: apiOf(c, invocation), repository, fromMs, toMs });
+    },
+    /**
+     * Log work from the pull-request panel, written to the linked Jira site as the viewer: the
+     * account id is the token's `principal`, never the body's; any issue key may be named, and
+     * Jira decides as that person whether they may log to it. Answers `{ worklog, shown }`.
+     */
+    async 'log-work'(c, invocation) {
+      requireModule(invocation, BITBUCKET_UI_MODULE_TYPES.pullRequestPanel, 'Log work');
+      const input = parsed(logWorkSchema, await readOptionalJson(c));
+      const installation = await installationOf(invocation);
+      const logged = await bitbucket.worklogs.logWork({ installation, accountId: invocation.accountId, input });
+      deps.logger.info({ event: 'bitbucket_work_logged', installationId: installation.id, worklogId: logged.worklog.id }, 'work logged from a Bitbucket pull request');
+      c.status(201);
+      return logged;
     },
     async settings(_c, invocation) {
       requireModule(invocation, BITBUCKET_UI_MODULE_TYPES.workspaceSettings, 'The workspace\'s link');

@@ -20,6 +20,10 @@ interface Renderers {
   renderPeriodForm(todayIso: string): string;
   renderSettings(settings: WorkspaceSettings): string;
   renderError(answer: unknown): string;
+  suggestedKeys(panel: PullRequestPanel): string[];
+  logWorkProblems(answer: unknown): { fieldErrors: Record<string, string>; message: string | undefined; aboutIssue: boolean };
+  renderLogWorkForm(state: Record<string, unknown>): string;
+  loggedWorkText(answer: unknown): string;
 }
 
 type CallBridge = (name: string, payload?: unknown) => Promise<unknown>;
@@ -104,6 +108,45 @@ describe('Bitbucket Custom UI renderers', () => {
     expect(render.renderError(undefined)).toMatch(/could not be reached/);
     expect(render.formatSeconds(59)).toBe('0m');
     expect(render.formatSeconds(7_200)).toBe('2h');
+  });
+
+  it('offers the log-work form with every field labelled and its hint tied, suggesting the visible issues only', () => {
+    const keys = render.suggestedKeys(panel);
+    expect(keys).toEqual(['ABC-1']);
+    const html = render.renderLogWorkForm({ keys, values: { issue: 'ABC-1', date: '2026-11-17', startTime: '09:00', duration: '', comment: '' } });
+    for (const [name, label] of [['issue', 'Issue'], ['date', 'Date'], ['startTime', 'Start time'], ['duration', 'Time spent'], ['comment', 'Comment (optional)']]) {
+      expect(html).toContain(`<label for="lw-${name}">${label}</label>`);
+      expect(html).toMatch(new RegExp(`<(input|textarea) id="lw-${name}" name="${name}"`));
+    }
+    expect(html).toContain('<input id="lw-duration" name="duration" aria-describedby="lw-duration-hint" type="text"');
+    expect(html).toContain('<datalist id="lw-issue-keys"><option value="ABC-1"></option></datalist>');
+    expect(html).not.toContain('role="alert"');
+  });
+
+  it("ties Tally's field problems to their fields, and Jira's refusal about the issue to the issue field, in Jira's words", () => {
+    const invalid = render.logWorkProblems({ error: { code: 'WORKLOG_INPUT_INVALID', message: 'x', details: ['duration: enter a duration such as 1h 30m', 'startTime: enter a time as HH:mm'] } });
+    expect(invalid).toEqual({ fieldErrors: { duration: 'enter a duration such as 1h 30m', startTime: 'enter a time as HH:mm' }, message: undefined, aboutIssue: false });
+    const html = render.renderLogWorkForm({ keys: [], values: { issue: 'ABC-1', date: '2026-11-17', startTime: '9', duration: 'soon', comment: '' }, ...invalid });
+    expect(html).toContain('<input id="lw-duration" name="duration" aria-describedby="lw-duration-hint lw-duration-error" aria-invalid="true"');
+    expect(html).toContain('<span id="lw-duration-error" class="field-error">enter a duration such as 1h 30m</span>');
+    expect(html).toContain('<a href="#lw-startTime">Start time: enter a time as HH:mm</a>');
+    expect(html).toContain('value="soon"');
+
+    const refused = render.logWorkProblems({ error: { code: 'JIRA_WORKLOG_REFUSED', message: 'You do not have the permission to associate a worklog to this issue.', details: ['no_permission'] } });
+    const page = render.renderLogWorkForm({ keys: [], values: { issue: 'ABC-1' }, ...refused });
+    expect(page).toMatch(/<div id="lw-summary" class="summary" role="alert" tabindex="-1"><strong>Work was not logged<\/strong><p id="lw-refusal">You do not have the permission to associate a worklog to this issue\.<\/p>/);
+    expect(page).toContain('<input id="lw-issue" name="issue" aria-describedby="lw-issue-hint lw-refusal" aria-invalid="true"');
+    // Why Tally cannot write here is said the same way, tied to no field.
+    const unavailable = render.renderLogWorkForm({ keys: [], values: {}, ...render.logWorkProblems({ error: { code: 'LOG_WORK_UNAVAILABLE', message: 'The linked Jira site runs Tally through <jira-forge>' } }) });
+    expect(unavailable).toContain('The linked Jira site runs Tally through &lt;jira-forge&gt;');
+    expect(unavailable).not.toContain('aria-invalid');
+  });
+
+  it('says what was written, and when the totals will show it', () => {
+    const worklog = { id: 1, issueId: 10001, issueKey: 'ABC-1', started: '2026-11-17T09:15:00.000+0100', timeSpentSeconds: 5_400, timeSpent: '1h 30m', comment: null, authorAccountId: 'acc-ana' };
+    expect(render.loggedWorkText({ worklog, shown: true })).toBe('Logged 1h 30m on ABC-1, started 2026-11-17 at 09:15 (your Jira time zone).');
+    expect(render.loggedWorkText({ worklog, shown: false })).toMatch(/within a few seconds/);
+    expect(render.renderLogWorkForm({ keys: [], values: {}, written: 'Logged <1h>' })).toContain('<p id="lw-summary" class="written" role="status" tabindex="-1">Logged &lt;1h&gt;</p>');
   });
 
   it('ships the page the manifest names: index.html loading its module', () => {

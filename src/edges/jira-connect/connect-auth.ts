@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../platform/app-error.js';
 import type { Clock } from '../../platform/clock.js';
-import type { ConnectInstallationStore } from './connect-installation-store.js';
+import type { ConnectCredentials, ConnectInstallationStore } from './connect-installation-store.js';
+import type { TenantJiraAccess } from '../../jira/jira-credentials.js';
 import type { TallyEnv } from '../../http/tally-env.js';
 import { decodeUnverified, extractToken, verifyAsymmetricToken, verifySymmetricToken } from '../kit/atlassian-jwt.js';
 import { queryStringHash } from '../kit/qsh.js';
@@ -38,6 +39,11 @@ export interface ConnectAuthOptions {
    * handler as `sessionToken` and sent back on a successful answer as `X-Tally-Token`.
    */
   issueSessionToken?: boolean;
+  /**
+   * How the verified viewer may write to Jira as themselves (`viewerWriteAccess`), or why not.
+   * Called after verification; it must not call Jira (the exchange happens on the first write).
+   */
+  writeAccess?: (credentials: ConnectCredentials, accountId: string | undefined) => { access: TenantJiraAccess | undefined; reason: string | undefined };
 }
 
 /** The response header that carries a fresh session token. */
@@ -100,6 +106,11 @@ export function connectAuth(deps: ConnectAuthDeps, options: ConnectAuthOptions):
     const authTimeSeconds = options.tokenClass === 'context' || options.issueSessionToken ? sessionAuthTimeSeconds(unverified, nowSeconds, deps.leewaySeconds) : undefined;
     c.set('tenant', credentials.tenant);
     c.set('accountId', claims.sub);
+    if (options.writeAccess) {
+      const write = options.writeAccess(credentials, claims.sub);
+      c.set('viewerWriteAccess', write.access);
+      c.set('viewerWriteUnavailableReason', write.reason);
+    }
     if (!options.issueSessionToken || authTimeSeconds === undefined) {
       await next();
       return;

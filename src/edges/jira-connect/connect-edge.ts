@@ -7,6 +7,7 @@ import { connectAuth, type ConnectAuthDeps } from './connect-auth.js';
 import { CONNECT_INSTALLATION_CATALOGUE, CONNECT_INSTALLATION_MIGRATIONS } from './connect-installation-migrations.js';
 import { CONNECT_PLATFORM, createConnectInstallationStore, findConnectTenantId, forgetConnectSecret } from './connect-installation-store.js';
 import { createConnectJiraCredentials } from './connect-jira-credentials.js';
+import { createConnectUserTokens, unavailableWithoutClientId } from './connect-user-tokens.js';
 import { createConnectReportCredentials } from './connect-report-credentials.js';
 import { buildJiraDescriptor, CONNECT_ROUTES } from './descriptor.js';
 import { createInstallKeyProvider } from './install-keys.js';
@@ -29,6 +30,8 @@ export function createConnectEdge(host: EdgeHost & { secretBox: SecretBox }): Pl
   const installations = createConnectInstallationStore({ db: host.control.db, registry, secretBox: host.secretBox });
   const installKeys = createInstallKeyProvider({ baseUrl: config.installKeysUrl, fetch: host.fetch, clock });
   const auth: ConnectAuthDeps = { installations, installKeys, clock, baseUrl: config.baseUrl, leewaySeconds: LEEWAY_SECONDS };
+  // Writes (log work, the timer) go as the viewer by user impersonation; the token exchange waits for the first write.
+  const userTokens = createConnectUserTokens({ installations, oauthUrl: config.atlassianOauthUrl, fetch: host.fetch, clock });
 
   const routes = new Hono<TallyEnv>();
   routes.get(CONNECT_ROUTES.descriptor, (c) => c.json(buildJiraDescriptor(config)));
@@ -46,7 +49,22 @@ export function createConnectEdge(host: EdgeHost & { secretBox: SecretBox }): Pl
     api: {
       // Connect pages send `Authorization: JWT <token>` (AP.context.getToken() or a session token).
       recognises: (c) => /^\s*JWT\s/i.test(c.req.header('authorization') ?? ''),
-      authenticate: connectAuth(auth, { tokenClass: 'context', issueSessionToken: true }),
+      authenticate: connectAuth(auth, {
+        tokenClass: 'context',
+        issueSessionToken: true,
+        writeAccess: (credentials, accountId) => {
+          if (accountId === undefined) return { access: undefined, reason: 'Sign in to Jira to log work.' };
+          if (!credentials.oauthClientId) return { access: undefined, reason: unavailableWithoutClientId };
+          return { access: userTokens.accessFor(credentials.tenant.id, credentials.tenant.baseUrl, accountId), reason: undefined };
+        },
+      }),
+    },
+    // The same user impersonation, for a write in a person's name from outside Jira (the Bitbucket panel).
+    async actAsUser(tenantId, accountId) {
+      const credentials = await installations.findCredentials(tenantId);
+      if (!credentials || credentials.tenant.state !== 'installed') return undefined;
+      if (!credentials.oauthClientId) throw new AppError('LOG_WORK_UNAVAILABLE', unavailableWithoutClientId);
+      return userTokens.accessFor(tenantId, credentials.tenant.baseUrl, accountId);
     },
     jiraCredentials: createConnectJiraCredentials({ installations, appKey: config.appKey, clock }),
     personalDataCredentials: createConnectReportCredentials({ installations, appKey: config.appKey, clock, apiUrl: config.gdprApiUrl }),
@@ -56,9 +74,12 @@ export function createConnectEdge(host: EdgeHost & { secretBox: SecretBox }): Pl
 /** The Connect edge as the composition root lists it: on with a public base URL (and a secret key outside demo mode). */
 export const connectEdgeModule: EdgeModule = {
   id: 'jira-connect',
-  configKeys: ['TALLY_BASE_URL', 'TALLY_SECRET_KEY', 'TALLY_APP_KEY', 'TALLY_APP_NAME', 'TALLY_INSTALL_KEYS_URL', 'TALLY_ALLOWED_HOSTS'],
+  configKeys: ['TALLY_BASE_URL', 'TALLY_SECRET_KEY', 'TALLY_APP_KEY', 'TALLY_APP_NAME', 'TALLY_INSTALL_KEYS_URL', 'TALLY_ALLOWED_HOSTS', 'TALLY_ATLASSIAN_OAUTH_URL'],
   requires: { secretKey: true, publicBaseUrl: true },
-  dataStatement: ['the client key and the shared secret Jira sends on install (sealed with AES-256-GCM under TALLY_SECRET_KEY); the uninstall purge wipes the secret.'],
+  dataStatement: [
+    'the client key and the shared secret Jira sends on install (sealed with AES-256-GCM under TALLY_SECRET_KEY); the uninstall purge wipes the secret.',
+    "the OAuth client id Jira sends on install (not a secret); the tokens that act as a person logging work are held in memory only, until they expire.",
+  ],
   isConfigured: (config) => config.baseUrlConfigured && (config.secretKey !== undefined || config.mode === 'demo'),
   controlMigrations: CONNECT_INSTALLATION_MIGRATIONS,
   controlCatalogue: CONNECT_INSTALLATION_CATALOGUE,

@@ -29,8 +29,23 @@ const createInstallations: Migration = {
   },
 };
 
+/**
+ * `jira-connect/002_oauth_client_id`: the installed payload's `oauthClientId`, the `iss` of the
+ * JWT-bearer assertion with which Tally acts as a user (ACT_AS_USER, issue 16). Nullable: rows
+ * installed before this migration have none until Jira sends the next `installed` (a descriptor
+ * change re-installs), and log work says so meanwhile. Not a secret: it only names the app.
+ */
+const addOauthClientId: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('jira_connect_installations').addColumn('oauth_client_id', 'text').execute();
+  },
+};
+
 /** The Connect edge's control-database migrations (applied whether the edge is on or not). */
-export const CONNECT_INSTALLATION_MIGRATIONS: OwnedMigrations = Object.freeze({ 'jira-connect/001_installations': createInstallations });
+export const CONNECT_INSTALLATION_MIGRATIONS: OwnedMigrations = Object.freeze({
+  'jira-connect/001_installations': createInstallations,
+  'jira-connect/002_oauth_client_id': addOauthClientId,
+});
 
 /** What the data statement says about the Connect edge's table. */
 export const CONNECT_INSTALLATION_CATALOGUE: DatabaseCatalogue = {
@@ -40,6 +55,7 @@ export const CONNECT_INSTALLATION_CATALOGUE: DatabaseCatalogue = {
     columns: {
       tenant_id: { description: 'Tally\'s id of the installation.', personalData: 'no', source: 'tally' },
       client_key: { description: 'The Atlassian Connect client key of the installation.', personalData: 'no', source: 'install' },
+      oauth_client_id: { description: 'The OAuth 2.0 client id Jira sends on install; names the app when Tally asks Atlassian for a token acting as the person logging work (user impersonation). Not a secret.', personalData: 'no', source: 'install' },
       shared_secret_sealed: { description: 'The installation\'s shared secret, encrypted (AES-256-GCM with TALLY_SECRET_KEY, bound to the tenant id). Wiped (null) by the uninstall purge.', personalData: 'no', source: 'install' },
     },
   },

@@ -12,6 +12,8 @@ export interface ConnectInstallRecord {
   product: Product;
   baseUrl: string;
   sharedSecret: string;
+  /** The installed payload's `oauthClientId` (user impersonation); undefined when Jira sent none. */
+  oauthClientId?: string | undefined;
 }
 
 /** The result of {@link ConnectInstallationStore.recordInstall}. */
@@ -28,12 +30,15 @@ export interface ConnectCredentials {
   tenant: Tenant;
   clientKey: string;
   sharedSecret: string;
+  /** From the latest `installed`; undefined for an installation recorded without one. */
+  oauthClientId?: string | undefined;
 }
 
 interface InstallationRow {
   tenant_id: string;
   client_key: string;
   shared_secret_sealed: string | null;
+  oauth_client_id: string | null;
 }
 
 /** The table as this store sees it (the core's `ControlSchema` does not name edge tables). */
@@ -90,7 +95,7 @@ export function createConnectInstallationStore({ db, registry, secretBox }: Conn
     // No row, or the uninstall purge already wiped the secret: nothing to sign or verify with.
     if (!row || row.shared_secret_sealed === null) return undefined;
     const tenant = await registry.findTenant(row.tenant_id as TenantId);
-    return tenant && { tenant, clientKey: row.client_key, sharedSecret: secretBox.open(row.shared_secret_sealed, row.tenant_id) };
+    return tenant && { tenant, clientKey: row.client_key, sharedSecret: secretBox.open(row.shared_secret_sealed, row.tenant_id), oauthClientId: row.oauth_client_id ?? undefined };
   }
 
   return {
@@ -108,7 +113,7 @@ export function createConnectInstallationStore({ db, registry, secretBox }: Conn
         const minted = await tx.createTenant({ platform: CONNECT_PLATFORM, product: record.product, baseUrl: record.baseUrl });
         const claimed = await table
           .insertInto('jira_connect_installations')
-          .values({ tenant_id: minted.id, client_key: record.clientKey, shared_secret_sealed: secretBox.seal(record.sharedSecret, minted.id) })
+          .values({ tenant_id: minted.id, client_key: record.clientKey, shared_secret_sealed: secretBox.seal(record.sharedSecret, minted.id), oauth_client_id: record.oauthClientId ?? null })
           .onConflict((conflict) => conflict.column('client_key').doNothing())
           .returning('tenant_id')
           .executeTakeFirst();
@@ -119,7 +124,12 @@ export function createConnectInstallationStore({ db, registry, secretBox }: Conn
         const { tenant_id } = await installations(tx.db).select('tenant_id').where('client_key', '=', record.clientKey).executeTakeFirstOrThrow();
         const id = tenant_id as TenantId;
         const { tenant, revived } = await tx.reinstallTenant(id, { atMs: minted.installedAtMs, baseUrl: record.baseUrl, restartsInstall: true });
-        await table.updateTable('jira_connect_installations').set({ shared_secret_sealed: secretBox.seal(record.sharedSecret, id) }).where('tenant_id', '=', id).execute();
+        // The client id comes with every install; one Jira no longer sends is no longer current.
+        await table
+          .updateTable('jira_connect_installations')
+          .set({ shared_secret_sealed: secretBox.seal(record.sharedSecret, id), oauth_client_id: record.oauthClientId ?? null })
+          .where('tenant_id', '=', id)
+          .execute();
         return { tenant, created: false, reinstalled: revived };
       });
     },

@@ -25,6 +25,10 @@ function descriptorValidator() {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addFormat('uri', ajv.formats['uri-reference'] as RegExp | ((value: string) => boolean));
+  // ajv-formats' `uri-template` leaves out RFC 6570's dotted variable names (`varname = varchar
+  // *( ["."] varchar )`), which Connect's context parameters are (`{issue.key}`): RFC 6570 here.
+  const varspec = '(?:[a-z0-9_]|%[0-9a-f]{2})+(?:\\.(?:[a-z0-9_]|%[0-9a-f]{2})+)*(?::[1-9][0-9]{0,3}|\\*)?';
+  ajv.addFormat('uri-template', new RegExp(`^(?:[^\\x00-\\x20"'<>%\\\\^\`{|}]|%[0-9a-f]{2}|\\{[+#./;?&=,!@|]?${varspec}(?:,${varspec})*\\})*$`, 'i'));
   return ajv.compile(schema);
 }
 
@@ -42,11 +46,13 @@ describe('buildJiraDescriptor', () => {
     expect(validate({ ...descriptor, key: 'has spaces' })).toBe(false);
     expect(validate({ ...descriptor, scopes: ['READ', 'EVERYTHING'] })).toBe(false);
     expect(validate({ ...descriptor, baseUrl: 'ftp://tally.example.com' })).toBe(false);
+    const panel = descriptor.modules.webPanels[0]!;
+    expect(validate({ ...descriptor, modules: { ...descriptor.modules, webPanels: [{ ...panel, url: '/pages/reports?issueKey={issue key}' }] } })).toBe(false);
   });
 
-  it('asks only for the READ scope and opts into signed install, context qsh and GDPR tokens', () => {
+  it('asks for READ as the app, WRITE, DELETE and ACT_AS_USER for writes as the user, and opts into signed install, context qsh and GDPR tokens', () => {
     const descriptor = buildJiraDescriptor(config);
-    expect(descriptor.scopes).toEqual(['READ']);
+    expect(descriptor.scopes).toEqual(['READ', 'WRITE', 'DELETE', 'ACT_AS_USER']);
     expect(descriptor.apiMigrations).toEqual({ 'signed-install': true, 'context-qsh': true, gdpr: true });
     expect(descriptor.authentication).toEqual({ type: 'jwt' });
   });
@@ -68,6 +74,10 @@ describe('buildJiraDescriptor', () => {
       { key: 'tally-reports', name: { value: 'Time reports' }, url: '/pages/reports', location: 'system.top.navigation.bar' },
     ]);
     expect(descriptor.modules.adminPages).toEqual([{ key: 'tally-admin', name: { value: 'Tally settings' }, url: '/pages/admin' }]);
+    // The issue view's panel is the report page's `issue-panel` view; Jira substitutes the issue's key.
+    expect(descriptor.modules.webPanels).toEqual([
+      { key: 'tally-issue-panel', name: { value: 'Log work (Tally)' }, url: '/pages/reports?view=issue-panel&issueKey={issue.key}', location: 'atl.jira.view.issue.right.context', weight: 100 },
+    ]);
   });
 
   it('strips trailing slashes from baseUrl so the install aud has one spelling', () => {

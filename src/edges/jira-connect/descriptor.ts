@@ -12,6 +12,8 @@ export const CONNECT_ROUTES = Object.freeze({
   disabled: '/connect/lifecycle/disabled',
   worklogWebhook: '/connect/webhooks/worklog',
   reportsPage: '/pages/reports',
+  /** The issue view's log-work and timer panel: the report page in its `issue-panel` view (Jira fills in `{issue.key}`). */
+  issuePanel: '/pages/reports?view=issue-panel&issueKey={issue.key}',
   adminPage: '/pages/admin',
 } as const);
 
@@ -34,6 +36,7 @@ export interface JiraDescriptor {
     readonly webhooks: readonly { readonly event: string; readonly url: string }[];
     readonly generalPages: readonly PageModule[];
     readonly adminPages: readonly PageModule[];
+    readonly webPanels: readonly (PageModule & { readonly location: string; readonly weight?: number })[];
   };
 }
 
@@ -70,9 +73,11 @@ export function buildJiraDescriptor(config: Pick<Config, 'baseUrl' | 'appKey' | 
     // context-qsh: context JWTs carry qsh "context-qsh"; gdpr: accountId in `sub` (§5).
     apiMigrations: { 'signed-install': true, 'context-qsh': true, gdpr: true },
     // Least privilege (Marketplace security requirement 4, security-and-reliability.md §1.1):
-    // Tally only reads — worklogs, webhooks, search and users all need READ (protocol §5,
-    // `x-atlassian-connect-scope`). It never writes to Jira, so no WRITE/DELETE/ADMIN.
-    scopes: ['READ'],
+    // as the app Tally only reads — worklogs, webhooks, search and users all need READ (protocol
+    // §5, `x-atlassian-connect-scope`). Writes happen only as the person logging work (issue 16):
+    // ACT_AS_USER for the token exchange, WRITE for creating and editing worklogs and the timer's
+    // user property, DELETE for deleting them. A user token never exceeds the app's scopes.
+    scopes: ['READ', 'WRITE', 'DELETE', 'ACT_AS_USER'],
     // Off until Marketplace listing; flipping it is a descriptor change, i.e. a new app version.
     enableLicensing: false,
     modules: {
@@ -81,6 +86,8 @@ export function buildJiraDescriptor(config: Pick<Config, 'baseUrl' | 'appKey' | 
         { key: 'tally-reports', name: { value: 'Time reports' }, url: CONNECT_ROUTES.reportsPage, location: 'system.top.navigation.bar' },
       ],
       adminPages: [{ key: 'tally-admin', name: { value: 'Tally settings' }, url: CONNECT_ROUTES.adminPage }],
+      // The issue view's right-hand panel: log work and the timer for that issue.
+      webPanels: [{ key: 'tally-issue-panel', name: { value: 'Log work (Tally)' }, url: CONNECT_ROUTES.issuePanel, location: 'atl.jira.view.issue.right.context', weight: 100 }],
     },
   };
 }

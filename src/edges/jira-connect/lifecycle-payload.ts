@@ -12,6 +12,8 @@ const lifecycleSchema = z.object({
   productType: z.string().max(40).optional(),
   eventType: z.enum(['installed', 'uninstalled', 'enabled', 'disabled']),
   sharedSecret: z.string().min(16).max(512).optional(),
+  // The OAuth 2.0 client id for user impersonation (jira-connect-protocol.md §4.6); Jira sends it on `installed`.
+  oauthClientId: z.string().min(1).max(256).optional(),
 });
 
 /** A parsed lifecycle body. */

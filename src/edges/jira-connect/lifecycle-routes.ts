@@ -50,6 +50,7 @@ export function lifecycleRoutes(deps: LifecycleDeps): Hono<TallyEnv> {
       product: 'jira',
       baseUrl: payload.baseUrl.replace(/\/+$/, ''),
       sharedSecret: payload.sharedSecret,
+      oauthClientId: payload.oauthClientId,
     });
     deps.logger.info({ event: 'installed', tenantId: outcome.tenant.id, created: outcome.created, reinstalled: outcome.reinstalled }, 'tenant installed');
     await deps.audit.appendAudit(outcome.created ? 'tenant.installed' : 'tenant.reinstalled', outcome.tenant.id, { product: 'jira', baseUrl: outcome.tenant.baseUrl });

@@ -52,6 +52,10 @@ export function forgeApiAuth(verifier: InvocationTokenVerifier, tenants: Pick<Fo
     // filter runs as them), and only them: it is never stored, logged or used after the answer.
     const userToken = c.req.header(USER_TOKEN_HEADER);
     if (userToken) c.set('viewerJiraAccess', { baseUrl: invocation.apiBaseUrl, authorize: async () => `Bearer ${userToken}` });
+    // Writes (log work, the timer) go with the same user token: Jira records the viewer as the
+    // author, as Forge's `requestJira` as the user would (forge-migration.md §3.4).
+    c.set('viewerWriteAccess', userToken ? { baseUrl: invocation.apiBaseUrl, authorize: async () => `Bearer ${userToken}` } : undefined);
+    c.set('viewerWriteUnavailableReason', userToken ? undefined : 'Forge did not pass your user token with this call (appUserToken), so Tally cannot write to Jira as you.');
     await answersForInvokeRemote(c, next);
   };
 }

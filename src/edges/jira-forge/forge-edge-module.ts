@@ -7,6 +7,7 @@ import { FORGE_ROUTES } from './forge-routes.js';
 import { createSqlForgeTokenStore, forgetForgeToken } from './forge-token-store.js';
 import { FORGE_INSTALLATION_CATALOGUE, FORGE_INSTALLATION_MIGRATIONS } from './forge-installation-migrations.js';
 import { createForgeInstallationStore, FORGE_PLATFORM } from './forge-installation-store.js';
+import { createForgeUserImpersonation } from './forge-user-impersonation.js';
 
 
 /**
@@ -54,6 +55,8 @@ export const forgeEdgeModule: EdgeModule = {
         recognises: (c) => /^\s*Bearer\s/i.test(c.req.header('authorization') ?? ''),
         authenticate: forge.apiAuthentication,
       },
+      // Log work from the Bitbucket panel: the system token exchanged for one acting as the person (offlineUserAuthToken).
+      actAsUser: createForgeUserImpersonation({ installations, tokens, fetch: host.fetch, clock, logger: host.logger }).actAsUser,
       jiraCredentials: createForgeJiraCredentials({ installations, tokens, clock }),
       personalDataCredentials: createForgeReportCredentials({ registry, tokens, clock, apiUrl: config.gdprApiUrl }),
       schedules: [forge.uninstallCheck],

@@ -10,7 +10,7 @@ import { createManualClock } from '../../platform/clock.js';
 import { createLogger } from '../../platform/logger.js';
 import { controlDialects } from '../../tenants/control-db-test-kit.js';
 import type { Tenant, TenantId } from '../../tenants/tenant.js';
-import { createSiteAccess, type SiteViewer } from './site-access.js';
+import { createSiteAccess, SITE_NO_WRITES, type SiteViewer } from './site-access.js';
 import { MAX_FAILED_SIGN_INS_PER_WINDOW } from './site-access-attempts.js';
 import { createSiteAccessStore } from './site-access-store.js';
 import { useSiteAccessDb } from './site-access-test-kit.js';
@@ -40,6 +40,7 @@ describe.each(controlDialects)('site access (%s)', (dialect) => {
     app.route('/', access.routes);
     app.use('/api/*', authenticateByEdge([{ api: access.api }]));
     app.get('/api/session', (c) => c.json({ tenantId: c.get('tenant').id, accountId: c.get('accountId'), viewerSite: c.get('viewerJiraAccess')?.baseUrl }));
+    app.get('/api/write-access', (c) => c.json({ writes: c.get('viewerWriteAccess') !== undefined, reason: c.get('viewerWriteUnavailableReason') ?? null }));
     app.notFound((c) => errorResponse(c, new AppError('NOT_FOUND', 'No such route')));
     app.onError(createErrorHandler(createLogger({ level: 'silent' })));
     const store = createSiteAccessStore({ db: db.control().db, clock });
@@ -97,6 +98,15 @@ describe.each(controlDialects)('site access (%s)', (dialect) => {
     expect(csrf).not.toBe(sessionId);
     expect(html).not.toContain(sessionId);
     expect(html).not.toContain(key);
+  });
+
+  it('hands the page no way to write to Jira as the viewer, and says why (one API token for everyone)', async () => {
+    const { app, store } = siteApp();
+    const { cookie, csrf } = await signIn(app, await store.mintAccessKey());
+    const answer = await app.request('/api/write-access', { headers: { cookie, authorization: `TallySite ${csrf}` } });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ writes: false, reason: SITE_NO_WRITES });
+    expect(SITE_NO_WRITES).toMatch(/one API token/);
   });
 
   it('keeps only a SHA-256 of the session id: no row holds the id itself', async () => {

@@ -35,6 +35,10 @@ import { SITE_ACCESS_PATHS, SITE_AUTH_SCHEME, SITE_SESSION_COOKIE } from './site
 import { constantTimeEquals, csrfTokenOf } from './site-access-secrets.js';
 import { createSiteAccessStore, SITE_SESSION_LIFETIME_MS } from './site-access-store.js';
 
+/** Why log work and the timer are off on the site edge (`/api/session` → `logWork.reason`). */
+export const SITE_NO_WRITES =
+  'This Tally reads Jira with one API token, so it cannot write worklogs as you: log work in Jira itself, or use Tally as a Connect or Forge app.';
+
 export { SITE_ACCESS_MIGRATIONS, SITE_ACCESS_CATALOGUE } from './site-access-schema.js';
 export { accessLinkCommand } from './site-access-command.js';
 
@@ -142,6 +146,9 @@ export function createSiteAccess(deps: SiteAccessDeps): { routes: Hono<TallyEnv>
       c.set('tenant', viewer.tenant);
       c.set('accountId', viewer.accountId);
       c.set('viewerJiraAccess', viewer.jiraAccess);
+      // One API token for everyone: a write with it would be authored by the token's account, not the viewer.
+      c.set('viewerWriteAccess', undefined);
+      c.set('viewerWriteUnavailableReason', SITE_NO_WRITES);
       await next();
     },
   };

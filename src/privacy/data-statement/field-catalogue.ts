@@ -107,6 +107,9 @@ const syncStateFields: Readonly<Record<keyof SyncState, string>> = {
   historyIssues: 'How many issues it has read: a count.',
   historyIssueWorklogs: 'How many worklogs Jira returned to it: a count.',
   historyIssuePoints: 'Jira points it cost (Tally\'s estimate).',
+  lastIncrementalSyncAtMs: 'When an incremental sync last finished (Tally\'s clock, epoch ms), for the admin page.',
+  lastWebhookReceivedAtMs: 'When the last worklog webhook reached Tally (Tally\'s clock, epoch ms); nothing about the worklog.',
+  lastWebhookLagMs: 'How late it arrived: receipt time less the event\'s own timestamp, in ms.',
 };
 
 /** The `sync_state` keys, typed so a new key fails to compile until it is described here. */
@@ -124,6 +127,7 @@ const auditDetailFields: Readonly<Record<keyof AuditDetail, string>> = {
   step: 'A purge or job step name.',
   backupId: 'A backup\'s id.',
   accountCount: 'How many accounts a personal-data report concerned.',
+  dateRange: 'The dates a site admin asked to re-sync (`YYYY-MM-DD..YYYY-MM-DD`).',
 };
 
 /** The audit events, typed so a new event fails to compile until it is described here. */
@@ -149,6 +153,9 @@ const auditEventDescriptions: Readonly<Record<AuditEvent, string>> = {
   'backup.failed': 'A backup could not be made (reason code only).',
   'gdpr.reported': 'Stored account ids were reported to Atlassian (a count only).',
   'gdpr.account_erased': 'A closed account\'s data was erased (a count only).',
+  'admin.resync_requested': 'A site admin asked for a re-sync: of a date range (the dates) or of everything. Which admin is not recorded (an account id is personal data; this log is kept without time limit).',
+  'admin.reconcile_requested': 'A site admin asked for a reconciliation now.',
+  'admin.backup_requested': 'A site admin asked for a backup now (its outcome follows as `backup.created` or `backup.failed`).',
 };
 
 const untilUninstall = () => 'Until the app is uninstalled: the uninstall purge deletes the whole database.';
@@ -232,7 +239,7 @@ export const controlDatabaseCatalogue: DatabaseCatalogue = {
     indexes: { scheduled_jobs_tenant_idx: 'An installation\'s schedules, for the uninstall purge.' },
   },
   audit_log: {
-    purpose: 'What happened to which installation: lifecycle, purge, backup, restore and personal-data events. Never secrets, tokens or worklog content.',
+    purpose: 'What happened to which installation: lifecycle, purge, backup, restore, personal-data and site-admin events. Never secrets, tokens or worklog content.',
     retention: (config) => `Without time limit, also after the account record is deleted (the proof that the deletion happened); the site URL is removed from a tenant's entries when its account record is deleted, ${config.accountRetentionDays} days after the uninstall.`,
     columns: {
       id: { description: 'Sequence number of the entry.', personalData: 'no', source: 'tally' },

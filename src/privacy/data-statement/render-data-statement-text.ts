@@ -55,6 +55,7 @@ export function renderDataStatementText(statement: DataStatement): string {
     '',
     '- Tally copies each Jira site\'s worklogs into a database of that site\'s own: a full synchronisation on install, incremental synchronisation after. The worklogs stay in Jira too.',
     '- Per worklog it stores the eight fields Jira reports (`client_worklog_id`, `account_id`, `client_issue_id`, `comment`, `created`, `updated`, `started`, `time_spent_seconds`) and two instants derived from them. Nothing else about issues or people.',
+    '- A running timer lives in Jira, as a user property (`tally.timer`) of the person who started it, not in Tally\'s store; worklogs Tally writes for a person go to Jira and come back only through the synchronisation, so the eight fields above stay all it keeps.',
     '- The data is stored unencrypted, in the form received from Atlassian. A worklog comment may contain sensitive information: we recommend not writing personal or sensitive information into worklog comments.',
     `- Uninstalling the app deletes the site's data and every backup of it. The account record is kept ${s.accountRetentionDays} days after uninstall, then deleted for good.`,
     '- Tally\'s Bitbucket Cloud app keeps no data of a workspace: only who installed it (UUID, username, avatar URL) and its link to a Jira site, deleted on uninstall. No e-mail address or phone number ([Bitbucket Cloud app](#bitbucket-cloud-app)).',

@@ -85,8 +85,27 @@ describe('Forge manifest', () => {
     expect(manifest.remotes).toEqual([{ key: FORGE_REMOTE_KEY, baseUrl: 'https://tally.example.com', operations: ['storage', 'compute'], storage: { inScopeEUD: true } }]);
   });
 
-  it('asks for the four read scopes Tally needs, personal-data reporting, and no write scope', () => {
-    expect(exampleManifest().permissions).toEqual({ scopes: ['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'read:jira-user', 'report:personal-data'] });
+  it('asks for the four read scopes Tally needs, personal-data reporting, and write:jira-work for log work with the user token', () => {
+    expect(Object.keys(exampleManifest().permissions.scopes)).toEqual(['read:app-system-token', 'read:app-user-token', 'read:jira-work', 'read:jira-user', 'write:jira-work', 'report:personal-data']);
+  });
+
+  it('lets a token acting as a person (offline user impersonation) use only what log work needs', () => {
+    expect(exampleManifest().permissions).toEqual({
+      scopes: {
+        'read:app-system-token': {},
+        'read:app-user-token': {},
+        'read:jira-work': { allowImpersonation: true },
+        'read:jira-user': { allowImpersonation: true },
+        'write:jira-work': { allowImpersonation: true },
+        'report:personal-data': {},
+      },
+    });
+  });
+
+  it('adds the issue panel: the same page resource, under the module key the page detects', () => {
+    expect(exampleManifest().modules['jira:issuePanel']).toEqual([
+      { key: 'issue-panel', title: 'Log work (Tally)', resource: 'report-page', resolver: { endpoint: FORGE_ENDPOINT_KEYS.ui }, icon: 'resource:report-page;tally-icon.svg' },
+    ]);
   });
 
   it('keeps only app.connect.key of Connect for a vendor continuing a Connect app', async () => {
@@ -110,10 +129,11 @@ describe('Forge manifest', () => {
   // Each edit a person could make by hand, and what Atlassian's validators say about it.
   const breakages: [string, (m: Record<string, any>) => void, RegExp][] = [
     ['the app id is removed', (m) => delete m.app.id, /required property 'id'/],
-    ['an unknown scope is added', (m) => m.permissions.scopes.push('write:everything'), /Invalid 'scopes' permission.*write:everything/],
+    ['an unknown scope is added', (m) => (m.permissions.scopes['write:everything'] = {}), /Invalid 'scopes' permission.*write:everything/],
+    ['a scope says more than allowImpersonation', (m) => (m.permissions.scopes['write:jira-work'] = { allowImpersonation: true, always: true }), /must NOT have additional properties|additional/i],
     ['an endpoint points at an unknown remote', (m) => (m.modules.endpoint[1].remote = 'elsewhere'), /remote property 'elsewhere' was not found/],
-    ['the worklog events lose their scope', (m) => (m.permissions.scopes = m.permissions.scopes.filter((s: string) => s !== 'read:jira-work')), /'avi:jira:created:worklog' requires 'read:jira-work'/],
-    ['only the token scopes are left', (m) => (m.permissions.scopes = ['read:app-system-token', 'read:app-user-token']), /Missing app scopes/],
+    ['the worklog events lose their scope', (m) => delete m.permissions.scopes['read:jira-work'], /'avi:jira:created:worklog' requires 'read:jira-work'/],
+    ['only the token scopes are left', (m) => (m.permissions.scopes = { 'read:app-system-token': {}, 'read:app-user-token': {} }), /Missing app scopes/],
     ['an event endpoint asks for a user token', (m) => (m.modules.endpoint[2].auth.appUserToken = { enabled: true }), /only supports appSystemToken/],
     ['a page resolves to an unknown endpoint', (m) => (m.modules['jira:globalPage'][0].resolver.endpoint = 'nope'), /references undefined endpoint module with key 'nope'/],
     ['the remote stores data without saying whether it is end-user data', (m) => delete m.remotes[0].storage, /storage.inScopeEUD is required/],

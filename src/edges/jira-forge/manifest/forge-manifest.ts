@@ -43,6 +43,18 @@ export const FORGE_PAGE_RESOURCE_KEY = 'report-page';
  */
 export const FORGE_PAGE_RESOURCE_PATH = 'static/report-page';
 
+/**
+ * The issue panel's module key, which is also the page's view name (`?view=issue-panel` in Connect):
+ * the page shows the log-work and timer panel for the context's issue when loaded as this module.
+ */
+export const FORGE_ISSUE_PANEL_KEY = 'issue-panel';
+
+/** The panel icon's file in the page's resource, written by the page build (forge-page-build.ts). */
+export const FORGE_ISSUE_PANEL_ICON_FILE = 'tally-icon.svg';
+
+/** The panel's icon, as Forge names a file of a resource. */
+export const FORGE_ISSUE_PANEL_ICON = `resource:report-page;${FORGE_ISSUE_PANEL_ICON_FILE}`;
+
 /** The endpoint keys, one per kind of call Forge makes (module keys are unique across all modules). */
 export const FORGE_ENDPOINT_KEYS = Object.freeze({
   ui: 'ui-endpoint',
@@ -53,8 +65,9 @@ export const FORGE_ENDPOINT_KEYS = Object.freeze({
 });
 
 /**
- * The least scopes Tally needs. It only reads Jira (src/jira/http-jira-client.ts: every POST is a
- * search or bulk read), so there is no write scope; docs/forge.md says why each one is needed.
+ * The least scopes Tally needs. As the app it only reads Jira (src/jira/http-jira-client.ts: every
+ * POST is a search or bulk read); it writes only with the user's token, when a person logs work or
+ * runs the timer (issue 16). docs/forge.md says why each one is needed.
  */
 export const FORGE_SCOPES = Object.freeze([
   // Forge delivers `x-forge-oauth-system` to the remote only with this scope (remote/essentials).
@@ -63,11 +76,30 @@ export const FORGE_SCOPES = Object.freeze([
   'read:app-user-token',
   // Worklogs, issues, projects, JQL search, permission checks, serverInfo, and the worklog events.
   'read:jira-work',
-  // Display names and avatars of worklog authors (`/user/bulk`).
+  // Display names and avatars of worklog authors (`/user/bulk`); the viewer's zone (`/myself`) and
+  // the timer's user property (`GET /user/properties/{key}`) for log work.
   'read:jira-user',
+  // Log work as the user (their token only): create, edit and delete worklogs, and set and delete
+  // the timer's user property (jira-worklog and entity-properties OpenAPI excerpts: write:jira-work).
+  'write:jira-work',
   // Reporting the stored account ids to Atlassian's Personal Data Reporting API (GDPR).
   'report:personal-data',
 ] as const);
+
+/**
+ * The scopes a token acting as a person may use when no Jira page is open — log work from the
+ * Bitbucket pull-request panel, written with an `offlineUserAuthToken` (forge-migration.md §3.4):
+ * the viewer's zone (`/myself`), the issue, and the worklog. "Scopes used this way must be declared
+ * as a map with `allowImpersonation: true`" (`manifest-reference/permissions`), so the manifest
+ * declares every scope in the map form (the list and the map cannot be mixed).
+ */
+export const FORGE_IMPERSONATION_SCOPES = Object.freeze(['read:jira-work', 'read:jira-user', 'write:jira-work'] as const);
+
+/** `permissions.scopes` as the manifest writes it: each scope of {@link FORGE_SCOPES}, with `allowImpersonation` where needed. */
+export function forgeManifestScopes(): { [scope: string]: { allowImpersonation?: true } } {
+  const impersonable: readonly string[] = FORGE_IMPERSONATION_SCOPES;
+  return Object.fromEntries(FORGE_SCOPES.map((scope) => [scope, impersonable.includes(scope) ? { allowImpersonation: true as const } : {}]));
+}
 
 /**
  * The product events Tally subscribes to. Issue deletions are included because Jira sends no
@@ -147,6 +179,9 @@ export function buildForgeManifest(options: ForgeManifestOptions): ForgeManifest
       'jira:globalPage': [page('time-reports', 'Time reports')],
       // `useAsConfig` makes it the app's "Configure" page in Manage apps.
       'jira:adminPage': [page('admin', 'Tally time reports', { useAsConfig: true })],
+      // The issue view's log-work and timer panel: the same page, which knows it is the panel by
+      // its module key (`FORGE_ISSUE_PANEL_KEY`, the `moduleKey` of `view.getContext()`).
+      'jira:issuePanel': [page(FORGE_ISSUE_PANEL_KEY, 'Log work (Tally)', { icon: FORGE_ISSUE_PANEL_ICON })],
       endpoint: [
         endpoint(ui, undefined, true),
         endpoint(FORGE_ENDPOINT_KEYS.lifecycle, FORGE_ROUTES.lifecycle, false),
@@ -156,7 +191,7 @@ export function buildForgeManifest(options: ForgeManifestOptions): ForgeManifest
       ],
       trigger: [
         { key: 'lifecycle', endpoint: FORGE_ENDPOINT_KEYS.lifecycle, events: [...FORGE_LIFECYCLE_EVENTS] },
-        // `ignoreSelf`: Tally never writes to Jira, but should it ever, its own changes stay out.
+        // `ignoreSelf`: Tally's own writes (log work, as the user) reach its sync directly (src/worklog-writes/).
         { key: 'worklog-events', endpoint: FORGE_ENDPOINT_KEYS.events, events: [...FORGE_WORKLOG_EVENTS], filter: { ignoreSelf: true } },
       ],
       // Straight at the remote: a trigger routed through a function would deliver a token without
@@ -175,7 +210,7 @@ export function buildForgeManifest(options: ForgeManifestOptions): ForgeManifest
       },
     ],
     resources: [{ key: FORGE_PAGE_RESOURCE_KEY, path: options.resourcePath ?? FORGE_PAGE_RESOURCE_PATH }],
-    permissions: { scopes: [...FORGE_SCOPES] },
+    permissions: { scopes: forgeManifestScopes() },
   };
 }
 

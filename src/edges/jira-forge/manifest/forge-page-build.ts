@@ -6,12 +6,16 @@
  * page carries `<meta name="tally-host" content="forge">`, so it knows to wait for Forge's
  * bridge and call Tally through `invokeRemote` (web/src/host/forge-host.ts).
  */
+import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'vite';
 import { viteBuild, WEB_DIR } from '../../../../scripts/build-web.js';
-import { FORGE_PAGE_RESOURCE_PATH } from './forge-manifest.js';
+import { FORGE_ISSUE_PANEL_ICON_FILE, FORGE_PAGE_RESOURCE_PATH } from './forge-manifest.js';
+
+const ISSUE_PANEL_ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="#44546F" stroke-width="2" stroke-linecap="round"><circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/></svg>\n';
 
 /** The Forge app directory: `forge/manifest.yml` and the resources it names. */
 export const FORGE_APP_DIR = fileURLToPath(new URL('../../../../forge/', import.meta.url));
@@ -38,6 +42,8 @@ export async function buildForgePage(options: { outDir?: string; logLevel?: 'inf
   const started = performance.now();
   const outDir = options.outDir ?? join(FORGE_APP_DIR, FORGE_PAGE_RESOURCE_PATH);
   await viteBuild(WEB_DIR, outDir, options.logLevel ?? 'warn', { base: './', plugins: [forgeHostMarker()] });
+  // The issue panel's icon (the manifest names it in this resource): a clock, in Jira's neutral grey.
+  writeFileSync(join(outDir, FORGE_ISSUE_PANEL_ICON_FILE), ISSUE_PANEL_ICON_SVG);
   return { outDir, ms: performance.now() - started };
 }
 
