@@ -17,7 +17,8 @@ interface PageModule {
 
 function findPageModule(descriptor: Record<string, unknown>, moduleKey: string): string | undefined {
   const modules = (descriptor.modules ?? {}) as Record<string, unknown>;
-  for (const kind of ['generalPages', 'adminPages', 'jiraProjectPages']) {
+  // Web panels (the issue view's right-hand context) are iframes like pages; Jira loads them with the issue in context.
+  for (const kind of ['generalPages', 'adminPages', 'jiraProjectPages', 'webPanels']) {
     const list = modules[kind];
     if (!Array.isArray(list)) continue;
     const page = (list as PageModule[]).find((module) => module.key === moduleKey);
@@ -33,11 +34,24 @@ function viewerOf(site: JiraSite, requested: string | undefined): SimUser | unde
 }
 
 /**
+ * Fills in the module URL's context parameters as Jira does. Only `{issue.key}` and `{issue.id}`
+ * are modelled: the issue comes from `?issue=<key or id>` (the page a person has open) and must be
+ * one the viewer may browse, as Jira shows a panel only on an issue the viewer sees.
+ */
+function resolveContext(pagePath: string, site: JiraSite, viewer: SimUser, issueRef: string | undefined): { path: string } | { problem: string } {
+  if (!/\{issue\.(key|id)\}/.test(pagePath)) return { path: pagePath };
+  const issue = issueRef === undefined ? undefined : site.findIssue(issueRef);
+  if (!issue || !site.canBrowseIssue(issue, viewer)) return { problem: 'This panel needs ?issue=<an issue the viewer can see>' };
+  return { path: pagePath.replaceAll('{issue.key}', encodeURIComponent(issue.key)).replaceAll('{issue.id}', String(issue.id)) };
+}
+
+/**
  * The simulated Jira's page host. Real Jira renders its own chrome around an iframe whose URL
  * carries a fresh `?jwt=` (HS256, the shared secret, the exact qsh of the page URL, `sub` = the
  * viewer). There is no chrome here: the route answers 302 to that signed URL, so a browser (or a
  * test) opens the app's page exactly as the iframe would load it. `?as=<accountId>` picks the
- * viewer. Public: the simulator has no login.
+ * viewer; a web panel's `?issue=<key>` the issue in context. The module URL's own query stays and
+ * is covered by the qsh. Public: the simulator has no login.
  */
 export function pageHostRoutes(site: JiraSite): Hono<SimEnv> {
   const routes = new Hono<SimEnv>();
@@ -48,17 +62,17 @@ export function pageHostRoutes(site: JiraSite): Hono<SimEnv> {
     if (pagePath === undefined) return c.text('No such page module', 404);
     const viewer = viewerOf(site, c.req.query('as'));
     if (!viewer) return c.text('No such user', 404);
-    const url = new URL(pagePath, `${app.baseUrl.replace(/\/+$/, '')}/`);
-    // Connect page URLs may carry context parameters; Tally's pages take none.
-    url.search = '';
-    const target = `${app.baseUrl.replace(/\/+$/, '')}${url.pathname}`;
+    const resolved = resolveContext(pagePath, site, viewer, c.req.query('issue'));
+    if ('problem' in resolved) return c.text(resolved.problem, 404);
+    const url = new URL(resolved.path, `${app.baseUrl.replace(/\/+$/, '')}/`);
+    const target = `${app.baseUrl.replace(/\/+$/, '')}${url.pathname}${url.search}`;
     const iat = Math.floor(site.clock.now() / 1000);
     const jwt = encodeSymmetric(
       { iss: app.clientKey, sub: viewer.accountId, iat, exp: iat + PAGE_TOKEN_SECONDS, qsh: appRequestQsh('GET', target, app.baseUrl) },
       app.sharedSecret,
       SymmetricAlgorithm.HS256,
     );
-    return c.redirect(`${target}?jwt=${encodeURIComponent(jwt)}`, 302);
+    return c.redirect(`${target}${url.search ? '&' : '?'}jwt=${encodeURIComponent(jwt)}`, 302);
   });
   return routes;
 }
