@@ -205,6 +205,10 @@ async function main(): Promise<void> {
   const pageUrl = `${running.url}/plugins/servlet/ac/${tally.server.tally.config.appKey}/tally-reports`;
   process.stdout.write(`Report page (opens as the site admin, the way Jira's iframe would load it):\n  ${pageUrl}\n`);
   process.stdout.write(`  as another user: ${pageUrl}?as=<accountId>\n`);
+  process.stdout.write(`  Log work and the timer write to Jira as the viewer (Connect's user impersonation); Jira's issue view has them as a panel:\n`);
+  const panelIssue = [...running.sim.site.issues.values()][0];
+  if (panelIssue) process.stdout.write(`  ${running.url}/plugins/servlet/ac/${tally.server.tally.config.appKey}/tally-issue-panel?issue=${panelIssue.key}\n`);
+  process.stdout.write(`Admin page (sync progress, webhook lag, reconciliation, backups; site admins only):\n  ${running.url}/plugins/servlet/ac/${tally.server.tally.config.appKey}/tally-admin\n`);
   const bb = await showBitbucket(bitbucket, running, tally);
   process.stdout.write(`What Tally stores, and how it deletes it: ${tally.server.url}/data-statement\n`);
   const closeAll = { ...tally, close: async () => (await tally.close(), await bitbucket.close()) };

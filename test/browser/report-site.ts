@@ -74,6 +74,8 @@ export async function startReportSite(options: { worklogs: number; seed: number 
     TALLY_SECRET_KEY: randomBytes(32).toString('base64'),
     TALLY_DATA_DIR: dataDir,
     TALLY_INSTALL_KEYS_URL: sim.connect.installKeysUrl,
+    // Connect user impersonation (log work as the viewer) exchanges its tokens with the simulator, never Atlassian.
+    TALLY_ATLASSIAN_OAUTH_URL: simServer.url,
     TALLY_ALLOWED_HOSTS: '127.0.0.1',
     TALLY_LOG_LEVEL: 'silent',
   });

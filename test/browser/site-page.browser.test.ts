@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
@@ -11,7 +11,9 @@ import { machineRuntime, startServer, type RunningServer } from '../../src/main.
 import { systemClock } from '../../src/platform/clock.js';
 import { findFreePort } from '../../src/platform/free-port.js';
 import { openControlDb } from '../../src/tenants/control-db.js';
+import { assertAccessible } from '../support/axe-audit.js';
 import { CHROMIUM_PATH, collectPageProblems, hasChromium, launchChromium, newOfflineContext } from '../support/browser.js';
+import { focusedTestId, tabTo } from '../support/keyboard.js';
 import { calendarDateIn } from './report-site.js';
 import { tallyOwnedData } from '../../src/compose/owned-data.js';
 
@@ -20,8 +22,9 @@ import { tallyOwnedData } from '../../src/compose/owned-data.js';
  * the real composed Tally with only the site edge on, over loopback HTTP, syncing an in-process
  * simulated site with its admin's API token. Without the access link the page is a 401; the link,
  * followed from another site the way a chat message is, signs in and the report shows the totals
- * of what the token's account can see. axe-core is not installed in this repository, so no
- * automated accessibility audit runs here; one action is done by keyboard alone.
+ * of what the token's account can see. axe-core audits every state visited (the sign-in page,
+ * the report, the paused banner, the signed-out page) and fails on any violation of impact
+ * moderate or worse; one action is done by keyboard alone and the focus stays where it was.
  */
 
 const SCREENSHOT_PATH = 'test-results/site-page.png';
@@ -64,15 +67,6 @@ async function waitForFullSync(tallyUrl: string, link: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`timed out waiting for the site's full sync; last answer: ${last}`);
-}
-
-/** Presses Tab until the element with `testId` has the focus (at most `limit` presses). */
-async function tabTo(page: Page, testId: string, limit = 60): Promise<void> {
-  for (let press = 0; press < limit; press++) {
-    await page.keyboard.press('Tab');
-    if (await page.evaluate((id) => document.activeElement?.getAttribute('data-testid') === id, testId)) return;
-  }
-  throw new Error(`${testId} never got the focus by Tab`);
 }
 
 describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
@@ -119,6 +113,7 @@ describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Sign in to see time reports');
     expect(await page.locator('code').first().textContent()).toBe('npx tally access-link');
     expect(await page.locator('[data-testid="report"]').count()).toBe(0);
+    await assertAccessible(page, 'sign-in page');
     expect(problems).toEqual([]);
     await context.close();
   }, 30_000);
@@ -154,11 +149,15 @@ describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
     const totalSeconds = expected.reduce((sum, worklog) => sum + worklog.timeSpentSeconds, 0);
     expect(await page.getByTestId('report-total-hours').getAttribute('data-seconds')).toBe(String(totalSeconds));
     expect(await page.getByTestId('report-total-worklogs').textContent()).toBe(expected.length.toLocaleString('en-US'));
+    await assertAccessible(page, 'report, standalone with the view links');
 
-    // One action by keyboard alone: Tab to "remove the issue level" and press Enter.
+    // One action by keyboard alone: Tab to "remove the issue level" and press Enter; the focus
+    // goes to the previous level's remove button, not to the top of the page.
     await tabTo(page, 'groupby-remove-issue');
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="summary-table"][data-groupby="user"]', { timeout: 30_000 });
+    await expect.poll(() => focusedTestId(page)).toBe('groupby-remove-user');
+    await assertAccessible(page, 'report grouped by user');
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: SCREENSHOT_PATH, fullPage: true });
@@ -168,6 +167,7 @@ describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
     // Signing out ends it: the page is the sign-in page again.
     await page.goto(`${tally.url}/site/sign-out`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Signed out');
+    await assertAccessible(page, 'signed-out page');
     expect((await page.goto(`${tally.url}/`))?.status()).toBe(401);
     await context.close();
   }, 90_000);
@@ -191,6 +191,7 @@ describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
     expect(await banner.textContent()).toMatch(/Synchronisation is paused\..*TALLY_JIRA_API_TOKEN/);
     // The report still answers from what was synchronised.
     await page.waitForSelector('[data-testid="summary-table"]', { timeout: 30_000 });
+    await assertAccessible(page, 'synchronisation paused');
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);

@@ -15,6 +15,15 @@ export interface Session {
   timeZone: string;
   /** Whether this page may filter by JQL (it runs as the viewer; not where Tally has no viewer access). */
   jqlFilter?: boolean;
+  /** Whether this viewer may log work through Tally here, and why not (absent from older servers: not offered). */
+  logWork?: LogWorkAvailability;
+}
+
+/** `Session.logWork`: the site edge has no user context, so it cannot write as the viewer. */
+export interface LogWorkAvailability {
+  available: boolean;
+  /** Why not, in words the page shows as they are; null when available. */
+  reason: string | null;
 }
 
 /** `GET /api/sync/status` (only the fields the page shows). */
@@ -142,3 +151,88 @@ export interface LinkedWorkspace {
   /** ISO instant of the link. */
   linkedAt: string;
 }
+
+/** A worklog the viewer wrote, as Jira answered it (`POST`/`GET`/`PUT /api/worklogs`). */
+export interface OwnWorklog {
+  id: number;
+  issueId: number;
+  issueKey: string;
+  /** Jira's `started`, with the author's offset (`2026-03-05T09:00:00.000+0100`). */
+  started: string;
+  timeSpentSeconds: number;
+  /** Jira's own rendering of the duration (`1h 30m`). */
+  timeSpent: string;
+  comment: string | null;
+  authorAccountId: string;
+}
+
+/** `POST /api/worklogs`: a new worklog, in the words the form has (Tally and Jira validate). */
+export interface WorklogInput {
+  /** An issue key or id. */
+  issue: string;
+  /** `YYYY-MM-DD`. */
+  date: string;
+  /** `HH:mm`. */
+  startTime: string;
+  /** As Jira writes it: `1h 30m`, `2h`, `45m`, `1d`, `1.5h`. */
+  duration: string;
+  comment?: string;
+}
+
+/** `PUT /api/worklogs/:issueId/:worklogId`: any of the fields; the issue cannot change. */
+export type WorklogChange = Partial<Omit<WorklogInput, 'issue'>>;
+
+/** The viewer's running timer (kept in Jira as the user property `tally.timer`). */
+export interface RunningTimer {
+  issueId: number;
+  issueKey: string;
+  /** ISO instant it started. */
+  startedAt: string;
+  comment: string | null;
+}
+
+/** `POST /api/timer/stop`: the worklog written, and a notice when Jira would not let Tally clear the timer after it. */
+export interface StoppedTimer {
+  worklog: OwnWorklog;
+  notice?: string;
+}
+
+/** One backup of the tenant's store (`GET /api/admin/overview`, `POST /api/admin/backups`). */
+export interface BackupInfo {
+  id: string;
+  createdAtMs: number;
+  sizeBytes: number;
+}
+
+/** The sync status as the admin view shows it: `/api/sync/status` with the fields the report leaves out. */
+export interface AdminSyncStatus extends SyncStatus {
+  worklogsRemainingEstimate?: number;
+  lastFullSyncAtMs?: number;
+  lastReconciledAtMs?: number;
+  /** What the first sync cost in Jira points (Tally's estimate). */
+  points?: { spent: number; perWorklog?: number; recentWindowPerWorklog?: number };
+}
+
+/** The last reconciliation: Tally's store against Jira's set. */
+export interface ReconciliationFindings {
+  atMs: number;
+  /** Worklogs Jira had and Tally lacked (repaired). */
+  missing: number;
+  /** Worklogs Tally held that Jira deleted (removed). */
+  extra: number;
+  /** Worklogs Jira holds that Tally may not see (their issue is hidden from the app). */
+  invisible: number;
+  jiraVisible: number;
+}
+
+/** `GET /api/admin/overview` (Jira site admins only). */
+export interface AdminOverview {
+  sync: AdminSyncStatus;
+  lastIncrementalSyncAtMs: number | null;
+  webhook: { lastReceivedAtMs: number | null; lastLagMs: number | null };
+  reconciliation: ReconciliationFindings | null;
+  backups: BackupInfo[];
+}
+
+/** `POST /api/admin/resync`: a date range, or nothing for everything. */
+export type ResyncRange = { from: string; to: string } | undefined;

@@ -1,20 +1,28 @@
-import { useRef } from 'react';
+import { useRef, type RefObject } from 'react';
 import type { DetailRow } from '../api/api-types.js';
 import { formatHours, startedTime } from '../report/format.js';
 import { useWindowedRows } from '../report/use-windowed-rows.js';
 import { Avatar } from './avatar.js';
+import { RowActionsCell, RowActionsCol, RowActionsHeader } from './log-work/worklog-row-actions.js';
 
 const ROW_HEIGHT_PX = 36;
 
 /**
  * The worklogs of the report, newest first, windowed like the summary. Names, summaries and
  * comments are React text: a comment holding markup shows as the characters it contains.
+ *
+ * The scrolling box is a named, focusable region: without a tab stop of its own a keyboard user
+ * could not scroll it where its rows hold no control (axe `scrollable-region-focusable`, WCAG
+ * 2.1.1), and could only by tabbing through every row's buttons where they do. Once focused, the
+ * browser scrolls it with the arrow, Page and Home/End keys. `scrollRef` lets the
+ * panel give it the focus back (e.g. when "Load more" goes away).
  */
-export function DetailsTable({ rows }: { rows: readonly DetailRow[] }) {
-  const scrollRef = useRef<HTMLDivElement>(null);
+export function DetailsTable({ rows, scrollRef: outerRef }: { rows: readonly DetailRow[]; scrollRef?: RefObject<HTMLDivElement | null> }) {
+  const ownRef = useRef<HTMLDivElement>(null);
+  const scrollRef = outerRef ?? ownRef;
   const rowWindow = useWindowedRows(rows.length, ROW_HEIGHT_PX, scrollRef);
   return (
-    <div className="table-scroll" ref={scrollRef} onScroll={rowWindow.onScroll} data-testid="details-table">
+    <div className="table-scroll" ref={scrollRef} onScroll={rowWindow.onScroll} data-testid="details-table" role="region" aria-label="Worklogs, scrollable" tabIndex={0}>
       <table className="report-table details-table" aria-label="Worklogs" aria-rowcount={rows.length + 1}>
         <colgroup>
           <col className="col-date" />
@@ -22,6 +30,7 @@ export function DetailsTable({ rows }: { rows: readonly DetailRow[] }) {
           <col className="col-issue" />
           <col className="col-hours" />
           <col />
+          <RowActionsCol />
         </colgroup>
         <thead>
           <tr aria-rowindex={1}>
@@ -32,6 +41,7 @@ export function DetailsTable({ rows }: { rows: readonly DetailRow[] }) {
               Hours
             </th>
             <th scope="col">Comment</th>
+            <RowActionsHeader />
           </tr>
         </thead>
         <tbody>
@@ -58,6 +68,7 @@ export function DetailsTable({ rows }: { rows: readonly DetailRow[] }) {
               <td className="truncate comment" title={row.comment ?? ''} data-testid="details-comment">
                 {row.comment ?? ''}
               </td>
+              <RowActionsCell row={row} />
             </tr>
           ))}
           {rowWindow.padBottom > 0 && <tr className="spacer" aria-hidden="true" style={{ height: rowWindow.padBottom }} />}

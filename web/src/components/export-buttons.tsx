@@ -12,13 +12,16 @@ const EXPORTS: readonly { kind: ExportKind; format: ExportFormat; label: string 
 
 /**
  * Export buttons: each POSTs the current question with the page's token (a plain link could not
- * carry the token) and saves the streamed file. Errors show the API's message.
+ * carry the token) and saves the streamed file. Errors show the API's message. While one export
+ * runs the buttons are `aria-disabled` rather than `disabled`: a disabled button loses the focus,
+ * which would drop a keyboard user at the top of the page; this way the focus stays on the button
+ * they pressed, and the message beside it is announced.
  */
 export function ExportButtons({ api, question }: { api: TallyApi; question: ReportQuestion | null }) {
   const [busy, setBusy] = useState<string | undefined>();
   const [message, setMessage] = useState<{ kind: 'done' | 'error'; text: string } | undefined>();
   const run = async (kind: ExportKind, format: ExportFormat) => {
-    if (!question) return;
+    if (!question || busy !== undefined) return;
     const id = `${kind}-${format}`;
     setBusy(id);
     setMessage(undefined);
@@ -38,7 +41,7 @@ export function ExportButtons({ api, question }: { api: TallyApi; question: Repo
         Export
       </span>
       {EXPORTS.map(({ kind, format, label }) => (
-        <button key={label} type="button" className="button" data-testid={`export-${kind}-${format}`} disabled={!question || busy !== undefined} aria-busy={busy === `${kind}-${format}`} onClick={() => void run(kind, format)}>
+        <button key={label} type="button" className="button" data-testid={`export-${kind}-${format}`} disabled={!question} aria-disabled={busy !== undefined} aria-busy={busy === `${kind}-${format}`} onClick={() => void run(kind, format)}>
           {busy === `${kind}-${format}` ? 'Exporting…' : label}
         </button>
       ))}

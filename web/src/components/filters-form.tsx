@@ -10,11 +10,18 @@ export function FiltersForm({ filters, users, jql = true, onChange }: { filters:
   const [draft, setDraft] = useState(filters);
   // Follow changes made elsewhere (Clear), but keep unapplied typing when only the users change.
   useEffect(() => setDraft((current) => ({ ...current, issues: filters.issues, projects: filters.projects, jql: filters.jql })), [filters.issues, filters.projects, filters.jql]);
+  const dirty = draft.issues !== filters.issues || draft.projects !== filters.projects || draft.jql !== filters.jql;
+  const clearable = hasFilters(filters) || dirty;
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    onChange({ ...draft, accountIds: filters.accountIds });
+    if (dirty) onChange({ ...draft, accountIds: filters.accountIds });
   };
-  const dirty = draft.issues !== filters.issues || draft.projects !== filters.projects || draft.jql !== filters.jql;
+  const clear = () => {
+    if (!clearable) return;
+    // Unapplied typing goes too, even when the applied filters were empty already.
+    setDraft(NO_FILTERS);
+    onChange(NO_FILTERS);
+  };
   return (
     <form className="control-group filters" aria-label="Filters" onSubmit={submit}>
       <UserPicker options={users} selected={filters.accountIds} onChange={(accountIds) => onChange({ ...filters, accountIds })} />
@@ -34,10 +41,12 @@ export function FiltersForm({ filters, users, jql = true, onChange }: { filters:
         </div>
       )}
       <div className="field field-actions">
-        <button type="submit" className="button primary" data-testid="filters-apply" disabled={!dirty}>
+        {/* aria-disabled, not disabled: pressing either turns it off, and a disabled button would
+            drop the keyboard user's focus to the top of the page. */}
+        <button type="submit" className="button primary" data-testid="filters-apply" aria-disabled={!dirty}>
           Apply
         </button>
-        <button type="button" className="button subtle" data-testid="filters-clear" disabled={!hasFilters(filters) && !dirty} onClick={() => onChange(NO_FILTERS)}>
+        <button type="button" className="button subtle" data-testid="filters-clear" aria-disabled={!clearable} onClick={clear}>
           Clear
         </button>
       </div>

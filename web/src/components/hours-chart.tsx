@@ -1,9 +1,10 @@
-import { useId, useRef } from 'react';
+import { useId, useRef, useState } from 'react';
 import { niceAxis, type ChartData } from '../report/chart-series.js';
 import { DIMENSION_LABELS } from '../report/dimension-labels.js';
 import { formatHours } from '../report/format.js';
 import type { TimeBucket } from '../report/time-buckets.js';
 import { useElementWidth } from '../report/use-element-width.js';
+import { ChartDataTable } from './chart-data-table.js';
 
 const HEIGHT_PX = 220;
 const MARGIN = { top: 12, right: 12, bottom: 28, left: 48 };
@@ -17,12 +18,15 @@ function seriesClass(index: number, total: number, hasOther: boolean): string {
 /**
  * Hours over time as stacked bars in plain SVG: one bar per day, week or month of the period,
  * stacked by the top groups of the first grouping level (the rest as "Other"). Each segment
- * carries a tooltip; the legend names the colours.
+ * carries a mouse tooltip; the legend names the colours. The values themselves are in the data
+ * table beside it (ChartDataTable): screen readers read the table (the SVG is hidden from them,
+ * so nothing is read twice), and "Show values" shows it to everyone else.
  */
 export function HoursChart({ data, bucket }: { data: ChartData; bucket: TimeBucket }) {
   const containerRef = useRef<HTMLDivElement>(null);
   const width = useElementWidth(containerRef, 800);
   const titleId = useId();
+  const [tableShown, setTableShown] = useState(false);
   const plotWidth = Math.max(1, width - MARGIN.left - MARGIN.right);
   const plotHeight = HEIGHT_PX - MARGIN.top - MARGIN.bottom;
   const axis = niceAxis(data.maxSeconds / 3600);
@@ -37,10 +41,15 @@ export function HoursChart({ data, bucket }: { data: ChartData; bucket: TimeBuck
   const caption = `Hours per ${bucket}${stackName ? `, by ${stackName}` : ''}`;
 
   return (
-    <figure className="chart" data-testid="hours-chart" data-bucket={bucket} data-bars={data.bars.length}>
-      <figcaption id={titleId}>{caption}</figcaption>
+    <figure className="chart" data-testid="hours-chart" data-bucket={bucket} data-bars={data.bars.length} aria-labelledby={titleId}>
+      <div className="chart-heading">
+        <figcaption id={titleId}>{caption}</figcaption>
+        <button type="button" className="button subtle chart-table-toggle" data-testid="hours-chart-table-toggle" aria-pressed={tableShown} onClick={() => setTableShown(!tableShown)}>
+          Show values
+        </button>
+      </div>
       <div ref={containerRef} className="chart-canvas">
-        <svg width={width} height={HEIGHT_PX} role="img" aria-labelledby={titleId}>
+        <svg width={width} height={HEIGHT_PX} aria-hidden="true" focusable="false">
           {ticks.map((value) => (
             <g key={value} className="chart-grid">
               <line x1={MARGIN.left} x2={MARGIN.left + plotWidth} y1={y(value)} y2={y(value)} />
@@ -76,8 +85,9 @@ export function HoursChart({ data, bucket }: { data: ChartData; bucket: TimeBuck
           <line className="chart-axis" x1={MARGIN.left} x2={MARGIN.left + plotWidth} y1={y(0)} y2={y(0)} />
         </svg>
       </div>
+      <ChartDataTable data={data} bucket={bucket} caption={caption} shown={tableShown} />
       {data.series.length > 1 && (
-        <ul className="legend" aria-label="Legend">
+        <ul className="legend" aria-label="Legend" aria-hidden="true">
           {data.series.map((series, index) => (
             <li key={series.key}>
               <svg width="10" height="10" aria-hidden="true">

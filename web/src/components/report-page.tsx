@@ -12,6 +12,8 @@ import { DetailsPanel } from './details-panel.js';
 import { ExportButtons } from './export-buttons.js';
 import { FiltersForm } from './filters-form.js';
 import { GroupByChooser } from './group-by-chooser.js';
+import { useWorklogWritten } from './log-work/log-work-context.js';
+import { LogWorkToolbar } from './log-work/log-work-toolbar.js';
 import { RangeControls } from './range-controls.js';
 import { ReportTabs, type ReportTab } from './report-tabs.js';
 import { SummaryPanel } from './summary-panel.js';
@@ -76,6 +78,8 @@ export function ReportPage({ api, session, nowMs }: { api: TallyApi; session: Se
 
   const [details, loadMore, retryDetails] = useDetailsPages(api, question, key, tab === 'details');
   const onSynced = useCallback(() => setGeneration((n) => n + 1), []);
+  // A worklog written from this page (log work, edit, delete, timer): ask every question again.
+  useWorklogWritten(onSynced);
   const filtered = hasFilters(filters);
 
   return (
@@ -85,6 +89,7 @@ export function ReportPage({ api, session, nowMs }: { api: TallyApi; session: Se
           <h1>Time reports</h1>
           <p className="muted site-url">{session.siteUrl}</p>
         </div>
+        <LogWorkToolbar />
         <ExportButtons api={api} question={question} />
       </header>
       <SyncBanner api={api} onSynced={onSynced} />

@@ -7,7 +7,10 @@ const TABS: readonly { id: ReportTab; label: string }[] = [
   { id: 'details', label: 'Details' },
 ];
 
-/** Summary/Details tabs (WAI-ARIA tabs pattern: arrow keys move between tabs). */
+/**
+ * Summary/Details tabs (WAI-ARIA tabs pattern: arrow keys move between tabs). `children` is the
+ * selected tab's content; the other panel is rendered empty and hidden.
+ */
 export function ReportTabs({ tab, onTab, children }: { tab: ReportTab; onTab(tab: ReportTab): void; children: ReactNode }) {
   const refs = useRef<Record<string, HTMLButtonElement | null>>({});
   const onKeyDown = (event: KeyboardEvent) => {
@@ -41,9 +44,12 @@ export function ReportTabs({ tab, onTab, children }: { tab: ReportTab; onTab(tab
           </button>
         ))}
       </div>
-      <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {children}
-      </div>
+      {/* Both panels exist, so each tab's aria-controls names an element; only the shown one has content. */}
+      {TABS.map(({ id }) => (
+        <div key={id} className="tab-panel" role="tabpanel" id={`panel-${id}`} aria-labelledby={`tab-${id}`} hidden={tab !== id}>
+          {tab === id ? children : null}
+        </div>
+      ))}
     </>
   );
 }

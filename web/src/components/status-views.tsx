@@ -46,7 +46,7 @@ export function ErrorState({ error, onRetry }: { error: Error; onRetry?: () => v
       {hint && <p className="hint">{hint}</p>}
       {code && <p className="error-code">Error code: {code}</p>}
       {onRetry && (
-        <button type="button" className="button" onClick={onRetry}>
+        <button type="button" className="button" data-testid="report-retry" onClick={onRetry}>
           Try again
         </button>
       )}

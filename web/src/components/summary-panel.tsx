@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import type { ReportSort, SummaryReport } from '../api/api-types.js';
 import type { ChartData } from '../report/chart-series.js';
 import type { TimeBucket } from '../report/time-buckets.js';
@@ -18,6 +19,7 @@ function stateOf(summary: Resource<SummaryReport>): 'loading' | 'error' | 'empty
 /**
  * The summary tab: the chart above the totals table, or the loading, empty or error state. While
  * a new answer loads, the previous one stays visible (dimmed) instead of flashing a spinner.
+ * "Try again" goes away once pressed, so the report area itself takes the focus then.
  */
 export function SummaryPanel(props: {
   summary: Resource<SummaryReport>;
@@ -32,8 +34,13 @@ export function SummaryPanel(props: {
   const { summary } = props;
   const state = stateOf(summary);
   const data = shownData(summary);
+  const reportRef = useRef<HTMLDivElement>(null);
+  const retry = () => {
+    props.onRetry();
+    reportRef.current?.focus();
+  };
   let content;
-  if (summary.status === 'error') content = <ErrorState error={summary.error} onRetry={props.onRetry} />;
+  if (summary.status === 'error') content = <ErrorState error={summary.error} onRetry={retry} />;
   else if (!data) content = <LoadingState label="Loading the report…" />;
   else if (data.total.worklogs === 0) content = <EmptyState filtered={props.filtered} />;
   else {
@@ -51,7 +58,7 @@ export function SummaryPanel(props: {
     );
   }
   return (
-    <div className={state === 'loading' && data ? 'report stale' : 'report'} data-complete={data?.coverage ? String(data.coverage.complete) : undefined} data-testid="report" data-state={state} data-range={data ? `${data.from}..${data.to}` : undefined} aria-busy={state === 'loading'}>
+    <div ref={reportRef} tabIndex={-1} className={state === 'loading' && data ? 'report stale' : 'report'} data-complete={data?.coverage ? String(data.coverage.complete) : undefined} data-testid="report" data-state={state} data-range={data ? `${data.from}..${data.to}` : undefined} aria-busy={state === 'loading'}>
       {content}
     </div>
   );

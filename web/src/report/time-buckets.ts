@@ -54,3 +54,20 @@ export function listBuckets(range: DateRange, bucket: TimeBucket): BucketSlot[] 
   }
   return slots;
 }
+
+const longDayLabel = new Intl.DateTimeFormat('en-US', { weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
+const longMonthLabel = new Intl.DateTimeFormat('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/**
+ * A bucket's key in full words, for the chart's data table, where a row is read on its own by a
+ * screen reader: `2026-03-05` → "Thu, Mar 5, 2026", `2026-W10` → "Week 10 of 2026",
+ * `2026-03` → "March 2026". An unexpected key is returned as it is.
+ */
+export function describeBucket(key: string, bucket: TimeBucket): string {
+  if (bucket === 'week') {
+    const week = /^(\d{4})-W(\d{2})$/.exec(key);
+    return week ? `Week ${Number(week[2])} of ${week[1]}` : key;
+  }
+  if (bucket === 'month') return /^\d{4}-\d{2}$/.test(key) ? longMonthLabel.format(parseCalendarDate(`${key}-01`)) : key;
+  return /^\d{4}-\d{2}-\d{2}$/.test(key) ? longDayLabel.format(parseCalendarDate(key)) : key;
+}

@@ -1,7 +1,7 @@
 import type { PageView, PageViews } from './page-view.js';
 import './admin.css';
 
-const LABELS: Readonly<Record<PageView, string>> = { report: 'Time reports', admin: 'Admin' };
+const LABELS: Readonly<Record<Exclude<PageView, 'issue-panel'>, string>> = { report: 'Time reports', admin: 'Admin' };
 
 /**
  * Links between the report and the admin view where no Jira page around Tally offers them
