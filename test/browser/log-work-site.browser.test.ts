@@ -1,20 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
-import { loadConfig, type Config } from '../../src/config/load-config.js';
-import { ALL_EDGE_MODULES } from '../../src/edges/all-edges.js';
-import { accessLinkCommand } from '../../src/edges/jira-site/site-access.js';
-import { tallyOwnedData } from '../../src/compose/owned-data.js';
-import { machineRuntime, startServer, type RunningServer } from '../../src/main.js';
-import { systemClock } from '../../src/platform/clock.js';
-import { findFreePort } from '../../src/platform/free-port.js';
-import { openControlDb } from '../../src/tenants/control-db.js';
 import { assertAccessible } from '../support/axe-audit.js';
 import { CHROMIUM_PATH, collectPageProblems, hasChromium, launchChromium, newOfflineContext } from '../support/browser.js';
 import { focusedTestId, tabTo } from '../support/keyboard.js';
+import { startSelfHostedSite, type SelfHostedSite } from './self-hosted-site.js';
 
 /**
  * Log work where it cannot be had: the self-hosted site edge reads Jira with one API token and
@@ -27,16 +16,6 @@ if (!hasChromium()) {
   console.warn(`[browser tests skipped] ${CHROMIUM_PATH} is missing. Install Debian's chromium (apt-get install chromium); .ci/run does, so CI never skips.`);
 }
 
-/** Runs `tally access-link` against the server's control database (while it runs) and returns the link. */
-async function mintAccessLink(config: Config): Promise<string> {
-  let out = '';
-  const io = { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => true } };
-  const openControl = () => openControlDb({ dataDir: config.dataDir, ownedMigrations: tallyOwnedData(ALL_EDGE_MODULES).migrations });
-  const code = await accessLinkCommand.run([], { config, clock: systemClock, io, openControl });
-  if (code !== 0) throw new Error(`tally access-link exited ${code}`);
-  return out.split('\n')[0] ?? '';
-}
-
 /** Follows the access link and returns what `/api/session` told the page about log work. */
 async function signIn(page: Page, link: string): Promise<{ available: boolean; reason: string | null }> {
   const session = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/session');
@@ -45,44 +24,23 @@ async function signIn(page: Page, link: string): Promise<{ available: boolean; r
 }
 
 describe.skipIf(!hasChromium())('log work on the self-hosted site in Chromium', () => {
-  let sim: Simulator;
-  let tally: RunningServer;
+  let site: SelfHostedSite;
   let browser: Browser;
-  let link: string;
-  let dataDir: string;
 
   beforeAll(async () => {
-    sim = createSimulator({ clock: 'real', generate: { worklogs: 40, seed: 61 } });
-    const generated = sim.generated;
-    if (!generated) throw new Error('the simulator generated no site');
-    dataDir = mkdtempSync(join(tmpdir(), 'tally-site-log-work-'));
-    const port = await findFreePort();
-    const config = loadConfig({
-      TALLY_BASE_URL: `http://127.0.0.1:${port}`,
-      PORT: String(port),
-      TALLY_DATA_DIR: dataDir,
-      TALLY_EDGES: 'jira-site',
-      TALLY_JIRA_SITE: sim.site.baseUrl,
-      TALLY_JIRA_EMAIL: generated.adminCredentials.email,
-      TALLY_JIRA_API_TOKEN: generated.adminCredentials.apiToken,
-      TALLY_LOG_LEVEL: 'silent',
-    });
-    // Jira is the in-process simulator; the browser reaches Tally over loopback HTTP.
-    [tally, browser] = await Promise.all([startServer(config, { hostname: '127.0.0.1', runtime: { ...machineRuntime(config), fetch: sim.fetch } }), launchChromium()]);
-    link = await mintAccessLink(config);
+    [site, browser] = await Promise.all([startSelfHostedSite({ worklogs: 40, seed: 61 }), launchChromium()]);
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
-    await tally?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await site?.close();
   });
 
   it("says why log work is not available instead of a form, in the server's words, and offers no timer or row actions", async () => {
     const { context } = await newOfflineContext(browser);
     const page = await context.newPage();
     const problems = collectPageProblems(page);
-    const logWork = await signIn(page, link);
+    const logWork = await signIn(page, site.link);
     expect(logWork.available).toBe(false);
     expect(logWork.reason).toEqual(expect.any(String));
 
@@ -109,9 +67,9 @@ describe.skipIf(!hasChromium())('log work on the self-hosted site in Chromium', 
     const { context } = await newOfflineContext(browser);
     const page = await context.newPage();
     const problems = collectPageProblems(page);
-    const logWork = await signIn(page, link);
-    const issue = [...sim.site.issues.values()][0]!;
-    await page.goto(`${tally.url}/?view=issue-panel&issueKey=${encodeURIComponent(issue.key)}`);
+    const logWork = await signIn(page, site.link);
+    const issue = [...site.sim.site.issues.values()][0]!;
+    await page.goto(`${site.tally.url}/?view=issue-panel&issueKey=${encodeURIComponent(issue.key)}`);
     await page.getByTestId('issue-panel').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('log-work-unavailable').textContent()).toBe(logWork.reason);
     expect(await page.getByTestId('log-work-form').count()).toBe(0);

@@ -1,21 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSimulator, type Simulator } from '../../simulator/create-simulator.js';
-import { loadConfig, type Config } from '../../src/config/load-config.js';
-import { ALL_EDGE_MODULES } from '../../src/edges/all-edges.js';
-import { accessLinkCommand } from '../../src/edges/jira-site/site-access.js';
-import { machineRuntime, startServer, type RunningServer } from '../../src/main.js';
-import { systemClock } from '../../src/platform/clock.js';
-import { findFreePort } from '../../src/platform/free-port.js';
-import { openControlDb } from '../../src/tenants/control-db.js';
 import { assertAccessible } from '../support/axe-audit.js';
 import { CHROMIUM_PATH, collectPageProblems, hasChromium, launchChromium, newOfflineContext } from '../support/browser.js';
 import { focusedTestId, tabTo } from '../support/keyboard.js';
 import { calendarDateIn } from './report-site.js';
-import { tallyOwnedData } from '../../src/compose/owned-data.js';
+import { startSelfHostedSite, type SelfHostedSite } from './self-hosted-site.js';
+import type { Simulator } from '../../simulator/create-simulator.js';
+import type { RunningServer } from '../../src/main.js';
 
 /**
  * The self-hosted site's report page in a real browser (Debian's Chromium via playwright-core):
@@ -42,16 +34,6 @@ function monthsBefore(date: string, months: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-01`;
 }
 
-/** Runs `tally access-link` against the server's control database (while it runs) and returns the link. */
-async function mintAccessLink(config: Config): Promise<string> {
-  let out = '';
-  const io = { stdout: { write: (text: string) => (out += text) }, stderr: { write: () => true } };
-  const openControl = () => openControlDb({ dataDir: config.dataDir, ownedMigrations: tallyOwnedData(ALL_EDGE_MODULES).migrations });
-  const code = await accessLinkCommand.run([], { config, clock: systemClock, io, openControl });
-  if (code !== 0) throw new Error(`tally access-link exited ${code}`);
-  return out.split('\n')[0] ?? '';
-}
-
 /** Signs in over HTTP the way the browser does and waits until the first full sync has finished. */
 async function waitForFullSync(tallyUrl: string, link: string): Promise<void> {
   const signIn = await fetch(link, { redirect: 'manual' });
@@ -70,38 +52,21 @@ async function waitForFullSync(tallyUrl: string, link: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium())('self-hosted site page in Chromium', () => {
+  let site: SelfHostedSite;
   let sim: Simulator;
   let tally: RunningServer;
   let browser: Browser;
   let link: string;
-  let dataDir: string;
 
   beforeAll(async () => {
-    sim = createSimulator({ clock: 'real', generate: { worklogs: 400, seed: 23 } });
-    const generated = sim.generated;
-    if (!generated) throw new Error('the simulator generated no site');
-    dataDir = mkdtempSync(join(tmpdir(), 'tally-site-browser-'));
-    const port = await findFreePort();
-    const config = loadConfig({
-      TALLY_BASE_URL: `http://127.0.0.1:${port}`,
-      PORT: String(port),
-      TALLY_DATA_DIR: dataDir,
-      TALLY_EDGES: 'jira-site',
-      TALLY_JIRA_SITE: sim.site.baseUrl,
-      TALLY_JIRA_EMAIL: generated.adminCredentials.email,
-      TALLY_JIRA_API_TOKEN: generated.adminCredentials.apiToken,
-      TALLY_LOG_LEVEL: 'silent',
-    });
-    // Jira is the in-process simulator; the browser reaches Tally over loopback HTTP.
-    [tally, browser] = await Promise.all([startServer(config, { hostname: '127.0.0.1', runtime: { ...machineRuntime(config), fetch: sim.fetch } }), launchChromium()]);
-    link = await mintAccessLink(config);
+    [site, browser] = await Promise.all([startSelfHostedSite({ worklogs: 400, seed: 23 }), launchChromium()]);
+    ({ sim, tally, link } = site);
     await waitForFullSync(tally.url, link);
   }, 150_000);
 
   afterAll(async () => {
     await browser?.close();
-    await tally?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await site?.close();
   });
 
   it('shows a sign-in page naming npx tally access-link to a browser without the link', async () => {
