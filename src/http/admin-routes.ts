@@ -6,7 +6,7 @@ import type { SyncService } from '../sync/sync-service.js';
 import type { AuditLog } from '../tenants/audit-log.js';
 import type { TenantId } from '../tenants/tenant.js';
 import { readJson } from './read-json.js';
-import type { SiteAdminCheck } from './site-admin-check.js';
+import { requireSiteAdmin, type SiteAdminCheck } from './site-admin-check.js';
 import type { TallyEnv } from './tally-env.js';
 
 /** Dependencies of {@link adminRoutes}. */
@@ -29,15 +29,6 @@ export interface AdminBackup {
 }
 
 const presentBackup = (backup: BackupInfo): AdminBackup => ({ id: backup.backupId, createdAtMs: backup.createdAtMs, sizeBytes: backup.bytes });
-
-/** The verified tenant, once its account is proven a Jira site admin; 401 without an account, 403 for anyone else. */
-async function requireSiteAdmin(c: Context<TallyEnv>, isSiteAdmin: SiteAdminCheck): Promise<TenantId> {
-  const tenant = c.get('tenant');
-  const accountId = c.get('accountId');
-  if (accountId === undefined) throw new AppError('AUTH_MISSING', 'The admin page needs a signed-in Jira user');
-  if (!(await isSiteAdmin(tenant.id, accountId))) throw new AppError('AUTH_FORBIDDEN', 'Only a Jira site admin can open the admin page or act on it');
-  return tenant.id;
-}
 
 const invalid = (problems: string[]) => new AppError('ADMIN_INPUT_INVALID', `The re-sync request is invalid: ${problems.join('; ')}`, { details: problems });
 
@@ -71,7 +62,7 @@ export function adminRoutes(deps: AdminDeps): Hono<TallyEnv> {
 
   /** The sync's status and facts, the last reconciliation's findings and the backups: one read, no Jira call beyond the admin check. */
   routes.get('/api/admin/overview', async (c) => {
-    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin);
+    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin, 'open the admin page or act on it');
     const [sync, facts, backups] = await Promise.all([deps.syncStatus(tenantId), deps.sync.adminFacts(tenantId), deps.backups.list(tenantId)]);
     c.header('cache-control', 'no-store');
     return c.json({ sync, ...facts, backups: backups.map(presentBackup) });
@@ -79,7 +70,7 @@ export function adminRoutes(deps: AdminDeps): Hono<TallyEnv> {
 
   /** Re-sync a date range (a queued re-read of its worklogs) or everything (the full sync again). */
   routes.post('/api/admin/resync', async (c) => {
-    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin);
+    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin, 'open the admin page or act on it');
     const dates = await readResyncRequest(c);
     if (dates === undefined) {
       await deps.audit.appendAudit('admin.resync_requested', tenantId, { step: 'everything' });
@@ -93,7 +84,7 @@ export function adminRoutes(deps: AdminDeps): Hono<TallyEnv> {
 
   /** Compare with Jira's whole visible set now (it runs as a backfill; findings show in the overview). */
   routes.post('/api/admin/reconcile', async (c) => {
-    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin);
+    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin, 'open the admin page or act on it');
     await deps.audit.appendAudit('admin.reconcile_requested', tenantId);
     deps.sync.requestReconcile(tenantId);
     return c.json({ queued: true }, 202);
@@ -101,7 +92,7 @@ export function adminRoutes(deps: AdminDeps): Hono<TallyEnv> {
 
   /** A backup now; answered once it is written (its outcome is audited by the backups too). */
   routes.post('/api/admin/backups', async (c) => {
-    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin);
+    const tenantId = await requireSiteAdmin(c, deps.isSiteAdmin, 'open the admin page or act on it');
     await deps.audit.appendAudit('admin.backup_requested', tenantId);
     const backup = await deps.backups.create(tenantId);
     return c.json({ backup: presentBackup(backup) }, 201);

@@ -1,6 +1,9 @@
+import type { Context } from 'hono';
 import type { JiraClient } from '../jira/jira-client.js';
+import { AppError } from '../platform/app-error.js';
 import type { Clock } from '../platform/clock.js';
 import type { TenantId } from '../tenants/tenant.js';
+import type { TallyEnv } from './tally-env.js';
 
 /** Whether an account is a site admin of a Jira tenant, as Jira answers now (or within the last minute). */
 export type SiteAdminCheck = (tenantId: TenantId, accountId: string) => Promise<boolean>;
@@ -40,4 +43,17 @@ export function createSiteAdminCheck({ appClientFor, clock, ttlMs = ADMIN_ANSWER
     answers.set(key, { isAdmin, expiresAtMs: clock.nowMs() + lifetimeMs });
     return isAdmin;
   };
+}
+
+/**
+ * The verified tenant, once its account is proven a Jira site admin: 401 `AUTH_MISSING` without an
+ * account, 403 `AUTH_FORBIDDEN` for anyone else. `action` completes the messages ("link Bitbucket
+ * workspaces", "open the admin page or act on it").
+ */
+export async function requireSiteAdmin(c: Context<TallyEnv>, isSiteAdmin: SiteAdminCheck, action: string): Promise<TenantId> {
+  const tenant = c.get('tenant');
+  const accountId = c.get('accountId');
+  if (accountId === undefined) throw new AppError('AUTH_MISSING', `Only a signed-in Jira site admin can ${action}`);
+  if (!(await isSiteAdmin(tenant.id, accountId))) throw new AppError('AUTH_FORBIDDEN', `Only a Jira site admin can ${action}`);
+  return tenant.id;
 }
