@@ -63,7 +63,9 @@ export class JiraSite {
 
   private emit(event: WorklogEvent['event'], worklog: SimWorklog): void {
     const snapshot = structuredClone(worklog);
-    for (const listener of this.listeners) listener({ event, worklog: snapshot, timestamp: this.clock.now() });
+    // One event, one time: every listener (Connect webhooks, Forge events, admin webhooks) sees the same stamp.
+    const timestamp = this.clock.now();
+    for (const listener of this.listeners) listener({ event, worklog: snapshot, timestamp });
   }
 
   addUser(user: SimUser): SimUser {

@@ -160,14 +160,20 @@ describe('admin API over real HTTP', () => {
   it('shows when the last webhook arrived and how late', async () => {
     const issue = sim.site.issues.get(appVisible()[0]!.issueId)!;
     const sentAtMs = Date.now();
+    // The event's own timestamp (what the webhook body carries), stamped as Jira emits it: with a
+    // real clock it may be a millisecond after the worklog's `updated`.
+    let eventTimestampMs: number | undefined;
+    const off = sim.site.onWorklogEvent((event) => (eventTimestampMs ??= event.timestamp));
     const created = sim.site.createWorklog({ issueId: issue.id, authorId: admin.accountId, comment: undefined, startedMs: sentAtMs - 3_600_000, timeSpentSeconds: 1800 });
+    off();
     await waitFor('the webhook to be applied', async () => ((await storedRow(created.id)) ? true : undefined));
     await server.tally.queue.idle();
     const seen = await overview();
     expect(seen.webhook.lastReceivedAtMs!).toBeGreaterThanOrEqual(sentAtMs);
     expect(seen.webhook.lastReceivedAtMs!).toBeLessThanOrEqual(Date.now());
-    // The simulator stamps the event when the worklog changed; Tally received it after that.
-    expect(seen.webhook.lastLagMs).toBe(seen.webhook.lastReceivedAtMs! - created.updatedMs);
+    // Tally received the event after Jira stamped it; the lag is exactly the difference.
+    expect(eventTimestampMs).toBeGreaterThanOrEqual(created.updatedMs);
+    expect(seen.webhook.lastLagMs).toBe(seen.webhook.lastReceivedAtMs! - eventTimestampMs!);
   });
 
   it('creates a backup and lists it with the size of its file', async () => {
