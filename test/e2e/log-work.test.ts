@@ -8,6 +8,7 @@ import type { SimIssue, SimUser } from '../../simulator/jira/jira-site.js';
 import { createTallyTestbed, type TallyTestbed } from '../support/tally-testbed.js';
 import { contextToken } from '../support/tally-tokens.js';
 import { basicAuthorization } from '../support/sim-callers.js';
+import type { OwnWorklog } from '../../src/worklog-writes/own-worklog.js';
 
 /*
  * Log work, edit, delete and the timer end to end: a simulated site installs Tally over the
@@ -29,17 +30,6 @@ let bob: SimUser;
 let issue: SimIssue;
 /** Fails the next DELETE of a user property with a 503 (the timer's clear step). */
 let failPropertyDeletes = 0;
-
-interface OwnWorklog {
-  id: number;
-  issueId: number;
-  issueKey: string;
-  started: string;
-  timeSpentSeconds: number;
-  timeSpent: string;
-  comment: string | null;
-  authorAccountId: string;
-}
 
 /** A call of Tally's API as `user`, with a fresh context token (a new page load or device each time). */
 async function api(method: string, path: string, body?: unknown, user: SimUser = alice): Promise<{ status: number; json: any }> {

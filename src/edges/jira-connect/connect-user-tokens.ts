@@ -5,6 +5,7 @@ import type { TenantJiraAccess } from '../../jira/jira-credentials.js';
 import type { TenantId } from '../../tenants/tenant.js';
 import { createHmac } from 'node:crypto';
 import type { ConnectInstallationStore } from './connect-installation-store.js';
+import { createHeldUserTokens, type HeldToken } from '../kit/held-user-tokens.js';
 
 /**
  * The assertion's `aud`: Atlassian's authorization server by name, whatever URL the exchange is
@@ -44,10 +45,9 @@ export interface ConnectUserTokensDeps {
  * exchange. A token is only ever sent to its tenant's base URL.
  */
 export function createConnectUserTokens(deps: ConnectUserTokensDeps) {
-  const held = new Map<string, { token: string; usableUntilMs: number }>();
-  const pending = new Map<string, Promise<string>>();
+  const held = createHeldUserTokens({ clock: deps.clock });
 
-  async function exchange(tenantId: TenantId, accountId: string): Promise<{ token: string; usableUntilMs: number }> {
+  async function exchange(tenantId: TenantId, accountId: string): Promise<HeldToken> {
     const credentials = await deps.installations.findCredentials(tenantId);
     if (!credentials || credentials.tenant.state !== 'installed') throw new AppError('LOG_WORK_UNAVAILABLE', 'Tally is not installed on this site any more.');
     if (!credentials.oauthClientId) throw new AppError('LOG_WORK_UNAVAILABLE', unavailableWithoutClientId);
@@ -85,22 +85,6 @@ export function createConnectUserTokens(deps: ConnectUserTokensDeps) {
     return { token: answer.access_token, usableUntilMs: deps.clock.nowMs() + expiresInSeconds * 1000 - EXPIRY_MARGIN_MS };
   }
 
-  async function tokenFor(tenantId: TenantId, accountId: string): Promise<string> {
-    const key = `${tenantId}\n${accountId}`;
-    const cached = held.get(key);
-    if (cached && cached.usableUntilMs > deps.clock.nowMs()) return cached.token;
-    const inFlight = pending.get(key);
-    if (inFlight) return inFlight;
-    const started = exchange(tenantId, accountId)
-      .then((fresh) => {
-        held.set(key, fresh);
-        return fresh.token;
-      })
-      .finally(() => pending.delete(key));
-    pending.set(key, started);
-    return started;
-  }
-
   return {
     /**
      * Access acting as `accountId` on the tenant's site. Nothing is exchanged until a write calls
@@ -116,10 +100,10 @@ export function createConnectUserTokens(deps: ConnectUserTokensDeps) {
           if (target.origin !== base.origin || target.username !== '' || target.password !== '') {
             throw new AppError('INTERNAL', "refusing to send a user's token to another host than the tenant's", { expose: false });
           }
-          return `Bearer ${await tokenFor(tenantId, accountId)}`;
+          return `Bearer ${await held.tokenFor(key, () => exchange(tenantId, accountId))}`;
         },
         onRejected: () => {
-          held.delete(key);
+          held.drop(key);
         },
       };
     },

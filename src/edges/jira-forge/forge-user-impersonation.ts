@@ -7,6 +7,7 @@ import type { TenantId } from '../../tenants/tenant.js';
 import { TOKEN_EXPIRY_MARGIN_MS } from './forge-jira-credentials.js';
 import type { ForgeInstallationStore } from './forge-installation-store.js';
 import type { ForgeTokenStore } from './forge-token-store.js';
+import { createHeldUserTokens, type HeldToken } from '../kit/held-user-tokens.js';
 
 /**
  * The mutation exactly as Forge documents it (`remote/calling-product-apis`, "Offline user
@@ -41,11 +42,6 @@ export interface ForgeUserImpersonationDeps {
 export const unavailableWithoutSystemToken =
   "Tally holds no current token from Forge for the linked Jira site yet (one arrives with the app's install, upgrade or next scheduled run, within five minutes); try again shortly or log work in Jira.";
 
-interface HeldToken {
-  token: string;
-  usableUntilMs: number;
-}
-
 /**
  * Offline user impersonation for the Forge edge (forge-migration.md §3.4, §9.2): the installation's
  * stored system token is exchanged with Atlassian's GraphQL gateway — `POST {origin of the
@@ -57,8 +53,7 @@ interface HeldToken {
  */
 export function createForgeUserImpersonation(deps: ForgeUserImpersonationDeps) {
   const contextAri = deps.contextAri ?? jiraSiteContextAri;
-  const held = new Map<string, HeldToken>();
-  const pending = new Map<string, Promise<string>>();
+  const held = createHeldUserTokens({ clock: deps.clock });
 
   const systemTokenOf = (tenantId: TenantId) => deps.tokens.findSystemToken(tenantId, deps.clock.nowMs() + TOKEN_EXPIRY_MARGIN_MS);
 
@@ -107,23 +102,6 @@ export function createForgeUserImpersonation(deps: ForgeUserImpersonationDeps) {
     return { token, usableUntilMs: deps.clock.nowMs() + ttlSeconds * 1000 - USER_TOKEN_MARGIN_MS };
   }
 
-  /** The held token, or one exchange shared by every request waiting for it. */
-  function tokenFor(key: string, tenantId: TenantId, accountId: string): Promise<string> {
-    const cached = held.get(key);
-    if (cached && cached.usableUntilMs > deps.clock.nowMs()) return Promise.resolve(cached.token);
-    const inFlight = pending.get(key);
-    if (inFlight) return inFlight;
-    const started = exchange(tenantId, accountId)
-      .then((fresh) => {
-        // A ttl inside the margin is used for this request only.
-        if (fresh.usableUntilMs > deps.clock.nowMs()) held.set(key, fresh);
-        return fresh.token;
-      })
-      .finally(() => pending.delete(key));
-    pending.set(key, started);
-    return started;
-  }
-
   return {
     /**
      * Access acting as `accountId` on an installed Forge tenant (`PlatformEdge.actAsUser`):
@@ -145,10 +123,10 @@ export function createForgeUserImpersonation(deps: ForgeUserImpersonationDeps) {
           if (!request.url.startsWith(`${apiBaseUrl}/`)) {
             throw new AppError('INTERNAL', "Refusing to send a user's Forge token outside the tenant API base URL", { expose: false });
           }
-          return `Bearer ${await tokenFor(key, tenantId, accountId)}`;
+          return `Bearer ${await held.tokenFor(key, () => exchange(tenantId, accountId))}`;
         },
         onRejected: ({ status }) => {
-          if (status === 401) held.delete(key);
+          if (status === 401) held.drop(key);
         },
       };
     },
