@@ -4,6 +4,7 @@
  */
 import { createRandom } from '../../simulator/random.js';
 import type { WorklogRow } from '../store/worklog-row.js';
+import type { PullRequestPanel } from './bitbucket-time-ports.js';
 
 /** Jira's timestamp form, `yyyy-MM-dd'T'HH:mm:ss.SSS±hhmm`, in UTC. */
 function jiraTimestamp(ms: number): string {
@@ -40,4 +41,21 @@ export function generatedWorklogs(seed: string, count: number, issueCount: numbe
       timeSpentSeconds: random.pick([60, 900, 1_800, 3_600, 28_800, random.int(1, 100_000)]),
     }),
   );
+}
+
+/** A pull-request panel as the time service answers it: one visible issue, ABC-1, with an hour on it by one person. */
+export function oneIssuePanel(): PullRequestPanel {
+  return {
+    pullRequest: { id: 7, title: 'ABC-1 fix', state: 'OPEN', openedAtMs: 0, closedAtMs: null },
+    siteUrl: 'https://acme.atlassian.net',
+    time: {
+      issues: [{ key: 'ABC-1', otherKeys: [], issueId: 10001, visible: true, seconds: 3_600, secondsWhileOpen: 3_600, byAccount: [{ accountId: 'acc-ana', seconds: 3_600, secondsWhileOpen: 3_600 }] }],
+      unknownKeys: [],
+      total: { seconds: 3_600, secondsWhileOpen: 3_600, byAccount: [{ accountId: 'acc-ana', seconds: 3_600, secondsWhileOpen: 3_600 }] },
+    },
+    issueDetails: { '10001': { key: 'ABC-1', summary: 'Fix login', url: 'https://acme.atlassian.net/browse/ABC-1' } },
+    people: { 'acc-ana': { accountId: 'acc-ana', displayName: 'Ana Lima', avatarUrl: null } },
+    viewerMatched: true,
+    truncated: false,
+  };
 }

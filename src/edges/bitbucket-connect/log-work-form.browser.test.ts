@@ -2,7 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertAccessible } from '../../../test/support/axe-audit.js';
 import { CHROMIUM_PATH, hasChromium, launchChromium, newOfflineContext } from '../../../test/support/browser.js';
-import type { PullRequestPanel } from '../../bitbucket/bitbucket-time-ports.js';
+import { oneIssuePanel } from '../../bitbucket/bitbucket-test-kit.js';
 import type { LogWorkFormView } from './log-work-form-view.js';
 import { renderPullRequestPanel } from './pull-request-panel-view.js';
 
@@ -15,19 +15,7 @@ import { renderPullRequestPanel } from './pull-request-panel-view.js';
 
 if (!hasChromium()) console.warn(`[browser tests skipped] ${CHROMIUM_PATH} is missing (apt-get install chromium).`);
 
-const PANEL: PullRequestPanel = {
-  pullRequest: { id: 7, title: 'ABC-1 fix', state: 'OPEN', openedAtMs: 0, closedAtMs: null },
-  siteUrl: 'https://acme.atlassian.net',
-  time: {
-    issues: [{ key: 'ABC-1', otherKeys: [], issueId: 10001, visible: true, seconds: 3_600, secondsWhileOpen: 3_600, byAccount: [{ accountId: 'acc-ana', seconds: 3_600, secondsWhileOpen: 3_600 }] }],
-    unknownKeys: [],
-    total: { seconds: 3_600, secondsWhileOpen: 3_600, byAccount: [{ accountId: 'acc-ana', seconds: 3_600, secondsWhileOpen: 3_600 }] },
-  },
-  issueDetails: { '10001': { key: 'ABC-1', summary: 'Fix login', url: 'https://acme.atlassian.net/browse/ABC-1' } },
-  people: { 'acc-ana': { accountId: 'acc-ana', displayName: 'Ana Lima', avatarUrl: null } },
-  viewerMatched: true,
-  truncated: false,
-};
+const PANEL = oneIssuePanel();
 
 const form = (changes: Partial<LogWorkFormView> = {}): LogWorkFormView => ({
   action: '/bitbucket/pr-panel/log-work',

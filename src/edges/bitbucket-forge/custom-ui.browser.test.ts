@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertAccessible } from '../../../test/support/axe-audit.js';
 import { CHROMIUM_PATH, collectPageProblems, hasChromium, launchChromium, newOfflineContext } from '../../../test/support/browser.js';
 import type { LoggedWork } from '../../bitbucket/bitbucket-log-work.js';
-import type { PullRequestPanel } from '../../bitbucket/bitbucket-time-ports.js';
+import { oneIssuePanel } from '../../bitbucket/bitbucket-test-kit.js';
 import { AppError } from '../../platform/app-error.js';
 import type { LogWorkInput } from '../../worklog-writes/worklog-input.js';
 import { startBitbucketForgeTestbed, type BitbucketForgeTestbed } from './bitbucket-forge-test-kit.js';
@@ -23,20 +23,7 @@ const CONTENT_TYPES: Record<string, string> = { html: 'text/html', js: 'text/jav
 const SETTINGS = 'bitbucket:workspaceSettingsMenuPage';
 const PR_PANEL = 'bitbucket:repoPullRequestOverviewPanel';
 
-/** The panel the fake time service answers: one visible issue with an hour on it. */
-const PANEL: PullRequestPanel = {
-  pullRequest: { id: 7, title: 'ABC-1 fix', state: 'OPEN', openedAtMs: 0, closedAtMs: null },
-  siteUrl: 'https://acme.atlassian.net',
-  time: {
-    issues: [{ key: 'ABC-1', otherKeys: [], issueId: 10001, visible: true, seconds: 3_600, secondsWhileOpen: 3_600, byAccount: [{ accountId: 'acc-ana', seconds: 3_600, secondsWhileOpen: 3_600 }] }],
-    unknownKeys: [],
-    total: { seconds: 3_600, secondsWhileOpen: 3_600, byAccount: [{ accountId: 'acc-ana', seconds: 3_600, secondsWhileOpen: 3_600 }] },
-  },
-  issueDetails: { '10001': { key: 'ABC-1', summary: 'Fix login', url: 'https://acme.atlassian.net/browse/ABC-1' } },
-  people: { 'acc-ana': { accountId: 'acc-ana', displayName: 'Ana Lima', avatarUrl: null } },
-  viewerMatched: true,
-  truncated: false,
-};
+const PANEL = oneIssuePanel();
 const JIRA_WORDS = 'You do not have the permission to associate a worklog to this issue.';
 
 /** The core's log work, faked: the first write is refused as Jira refuses it, the next ones are written. */
